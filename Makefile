@@ -1,0 +1,114 @@
+# OpenSeat build: `make run` serves the demo, `make check` runs every suite.
+
+MODE     ?= release
+BUILD    := build/$(MODE)
+CC       ?= gcc
+
+PKGS     := libre librem libwebsockets libuv libpq jansson libjwt libsodium
+# libre's headers need the defines its own build used (re.mk); without
+# HAVE_INET6 `struct sa` silently loses its IPv6 member.
+RE_DEFS  := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DUSE_OPENSSL \
+	-DUSE_TLS -DUSE_ZLIB -DLINUX -DHAVE_PTHREAD -DHAVE_SIGNAL \
+	-DHAVE_STRERROR_R -DHAVE_EPOLL -DHAVE_POLL -DHAVE_PWD_H \
+	-DHAVE_SYS_TIME_H -DHAVE_INET_NTOP -DHAVE_INET_PTON
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+
+CFLAGS   := -std=gnu11 -g $(WARN) $(RE_DEFS) -D_GNU_SOURCE \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iserver -Imedia
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+ifeq ($(MODE),asan)
+CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+else
+CFLAGS   += -O2
+endif
+
+SERVER_SRCS := $(filter-out server/main.c,$(shell find server -name '*.c'))
+MEDIA_SRCS  := $(shell find media -name '*.c')
+SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/%.o)
+MEDIA_OBJS  := $(MEDIA_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_HOBJS  := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
+
+LIBSERVER := $(BUILD)/libopenseat-server.a
+LIBMEDIA  := $(BUILD)/libopenseat-media.a
+BIN       := $(BUILD)/openseat
+
+.PHONY: all build deps run check check-style unit integration e2e bench \
+	clean distclean web fmt
+
+all: build
+build: $(BIN)
+
+deps:
+	@./tools/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBSERVER): $(SERVER_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIBMEDIA): $(MEDIA_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^ $(if $^,,$(BUILD)/empty.o)
+
+$(BUILD)/empty.o:
+	@mkdir -p $(dir $@)
+	echo 'extern int openseat_media_empty; int openseat_media_empty;' | \
+		$(CC) -x c -c - -o $@
+
+$(LIBMEDIA): | $(BUILD)/empty.o
+
+$(BIN): $(BUILD)/server/main.o $(LIBSERVER) $(LIBMEDIA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HOBJS) $(LIBSERVER) $(LIBMEDIA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $^ \
+		$(LDLIBS) -lcmocka
+
+web:
+	@./tools/web-vendor.sh
+
+# --- the two commands -------------------------------------------------------
+
+run: deps
+	@$(MAKE) --no-print-directory -j2 build web
+	@./tools/run.sh $(BIN)
+
+check: deps
+	@$(MAKE) --no-print-directory check-style
+	@$(MAKE) --no-print-directory -j2 MODE=asan build web
+	@$(MAKE) --no-print-directory -j2 MODE=asan unit-bins
+	@./tools/check.sh build/asan
+
+unit-bins: $(UNIT_BINS)
+
+check-style:
+	@./tools/ccheck server media tests/unit
+
+bench: build
+	@./bench/run.sh $(BIN)
+
+clean:
+	rm -rf build
+
+distclean: clean
+	@./tools/pg-local stop var/pg 2>/dev/null || true
+	rm -rf var web/vendor web/node_modules
+
+-include $(shell find build -name '*.d' 2>/dev/null)
