@@ -33,7 +33,7 @@ void log_setup(enum log_level level, bool json)
  */
 int log_level_parse(const char *s, enum log_level *lvlp)
 {
-	for (size_t i = 0; i < RE_ARRAY_SIZE(level_names); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++) {
 		if (s && !strcmp(s, level_names[i])) {
 			*lvlp = (enum log_level)i;
 			return 0;

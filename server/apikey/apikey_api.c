@@ -1,0 +1,223 @@
+/* /api/v1/api-keys: keys for CRM systems, shown once, stored hashed. */
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include "app.h"
+#include "auth/ident.h"
+#include "auth/secret.h"
+#include "core/uuid.h"
+#include "http/api.h"
+#include "http/param.h"
+#include "apikey/apikey.h"
+
+#define KEY_JSON \
+	"json_build_object('api_key_id', api_key_id, 'name', name," \
+	" 'role', role, 'prefix', prefix, 'created_at', created_at," \
+	" 'last_used_at', last_used_at, 'revoked_at', revoked_at)"
+
+static const char *const roles[] = {"agent", "supervisor", "admin", NULL};
+
+static const struct param create_params[] = {
+	{"name", PARAM_STRING, true, 1, 100, NULL, false},
+	{"role", PARAM_ENUM, true, 0, 0, roles, false},
+};
+
+struct created_key {
+	struct http_req *req;            /**< (ref) */
+	char key[80];
+};
+
+
+static void list_done(struct http_req *req, const struct db_res *res)
+{
+	unsigned limit;
+	char ts[64], id[64];
+
+	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
+	api_reply_page(req, res, 0, limit);
+}
+
+
+static void key_list(struct http_req *req)
+{
+	static const char sql[] =
+		"SELECT " KEY_JSON ", created_at::text, api_key_id::text"
+		" FROM api_keys"
+		" WHERE ($1::timestamptz IS NULL OR (created_at, api_key_id)"
+		" > ($1::timestamptz, $2::uuid))"
+		" ORDER BY created_at, api_key_id LIMIT $3::int + 1";
+	struct db_ctx ctx = api_ctx(req);
+	const char *pv[3];
+	unsigned limit;
+	char ts[64], id[64], lim[16];
+
+	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
+		return;
+
+	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
+	pv[0] = ts[0] ? ts : NULL;
+	pv[1] = id[0] ? id : NULL;
+	pv[2] = lim;
+
+	api_query(req, &ctx, sql, 3, pv, list_done);
+}
+
+
+static void created_destructor(void *arg)
+{
+	struct created_key *ck = arg;
+
+	mem_deref(ck->req);
+	memset(ck->key, 0, sizeof(ck->key));
+}
+
+
+/* The one reply that carries the key itself. */
+static void key_created(int err, const struct db_res *res, void *arg)
+{
+	struct created_key *ck = arg;
+	struct http_req *req = ck->req;
+	const char *j;
+	json_t *obj;
+
+	if (http_req_gone(req))
+		goto out;
+
+	if (err) {
+		http_reply_error(req, err);
+		goto out;
+	}
+
+	j = db_val(res, 0, 0, 0);
+	obj = j ? json_loads(j, 0, NULL) : NULL;
+	if (!obj) {
+		http_reply_error(req, ENOMEM);
+		goto out;
+	}
+
+	api_publish(http_req_principal(req)->tenant_id, "api_key.created",
+		    j);
+	json_object_set_new(obj, "key", json_string(ck->key));
+	http_reply_json(req, 201, obj);
+
+ out:
+	mem_deref(ck);
+}
+
+
+static void key_create(struct http_req *req)
+{
+	static const char sql[] =
+		"INSERT INTO api_keys (api_key_id, tenant_id, name, role,"
+		" prefix, key_hash, created_by) VALUES ($1, $2, $3, $4, $5,"
+		" $6, NULLIF($7, '')::uuid) RETURNING " KEY_JSON;
+	const struct principal *p = http_req_principal(req);
+	struct db_ctx ctx = api_ctx(req);
+	struct db_txn *tx = NULL;
+	struct created_key *ck;
+	char id[UUID_STRLEN], hash[SECRET_HASH_LEN], secret[64];
+	char prefix[16];
+	const char *pv[7];
+	int err;
+
+	ck = mem_zalloc(sizeof(*ck), created_destructor);
+	if (!ck) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+	ck->req = mem_ref(req);
+
+	uuid_v4(id);
+	err = secret_random(secret, sizeof(secret), 32);
+	(void)re_snprintf(ck->key, sizeof(ck->key), "osk_%s", secret);
+	memset(secret, 0, sizeof(secret));
+	str_ncpy(prefix, ck->key, 13);
+	secret_hash(hash, ck->key);
+
+	pv[0] = id;
+	pv[1] = p->tenant_id;
+	pv[2] = api_str(req, "name");
+	pv[3] = api_str(req, "role");
+	pv[4] = prefix;
+	pv[5] = hash;
+	pv[6] = p->kind == PRINCIPAL_USER ? p->id : "";
+
+	err = err ? err : db_txn_alloc(&tx, &ctx);
+	err = err ? err : db_txn_add(tx, sql, 7, pv);
+	err = err ? err : api_audit(tx, req, p->tenant_id, "api_key.create",
+				    "api_key", id, NULL);
+	err = err ? err : db_txn_exec(http_req_app(req)->db, tx,
+				      key_created, ck);
+	if (err) {
+		mem_deref(tx);
+		mem_deref(ck);
+		http_reply_error(req, err);
+	}
+}
+
+
+static void revoked(struct http_req *req, const struct db_res *res)
+{
+	const char *id = http_req_param(req, "api_key_id");
+
+	if (db_nrows(res, 0) < 1) {
+		http_reply_error(req, ENOENT);
+		return;
+	}
+
+	ident_forget(id);
+	http_reply_empty(req, 204);
+	api_publish(http_req_principal(req)->tenant_id, "api_key.revoked",
+		    db_val(res, 0, 0, 0));
+}
+
+
+static void key_revoke(struct http_req *req)
+{
+	static const char sql[] =
+		"UPDATE api_keys SET revoked_at = now() WHERE api_key_id = $1"
+		" AND revoked_at IS NULL RETURNING " KEY_JSON;
+	const struct principal *p = http_req_principal(req);
+	const char *id = http_req_param(req, "api_key_id");
+	struct db_ctx ctx = api_ctx(req);
+	struct db_txn *tx = NULL;
+	int err;
+
+	if (!api_uuid_ok(id)) {
+		http_reply_error(req, ENOENT);
+		return;
+	}
+
+	err = db_txn_alloc(&tx, &ctx);
+	err = err ? err : db_txn_add(tx, sql, 1, &id);
+	err = err ? err : api_audit(tx, req, p->tenant_id, "api_key.revoke",
+				    "api_key", id, NULL);
+	if (err) {
+		mem_deref(tx);
+		http_reply_error(req, err);
+		return;
+	}
+
+	api_txn(req, tx, revoked);
+}
+
+
+#define P(t) t, ARRAY_SIZE(t)
+
+static const struct http_route routes[] = {
+	{"GET", "/api/v1/api-keys", HTTP_TENANT, ROLE_ADMIN, NULL, 0,
+	 key_list},
+	{"POST", "/api/v1/api-keys", HTTP_TENANT, ROLE_ADMIN,
+	 P(create_params), key_create},
+	{"DELETE", "/api/v1/api-keys/{api_key_id}", HTTP_TENANT, ROLE_ADMIN,
+	 NULL, 0, key_revoke},
+};
+
+
+/** Register the API keys API. */
+int apikey_api_init(void)
+{
+	return http_routes_add(routes, ARRAY_SIZE(routes));
+}

@@ -1,0 +1,341 @@
+/* Helpers shared by the JSON API handlers of every domain. */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_mbuf.h>
+#include "app.h"
+#include "http/http_int.h"
+#include "http/api.h"
+#include "http/cursor.h"
+#include "event/event.h"
+
+/*
+ * Queries return the resource already as JSON text in column 0 (built by
+ * PostgreSQL with json_build_object / to_jsonb), so replies are the text
+ * as it came; lists add cursor columns 1 (created_at) and 2 (id).
+ */
+
+struct api_call {
+	struct http_req *req;     /**< (ref) */
+	api_rows_h *h;
+};
+
+
+static void call_destructor(void *arg)
+{
+	struct api_call *c = arg;
+
+	mem_deref(c->req);
+}
+
+
+static void call_done(int err, const struct db_res *res, void *arg)
+{
+	struct api_call *c = arg;
+
+	if (c->req->done)
+		goto out;
+
+	if (err)
+		http_reply_error(c->req, err);
+	else
+		c->h(c->req, res);
+
+ out:
+	mem_deref(c);
+}
+
+
+static struct api_call *call_alloc(struct http_req *req, api_rows_h *h)
+{
+	struct api_call *c = mem_zalloc(sizeof(*c), call_destructor);
+
+	if (!c)
+		return NULL;
+
+	c->req = mem_ref(req);
+	c->h = h;
+
+	return c;
+}
+
+
+/** The database scope of the request's principal. */
+struct db_ctx api_ctx(const struct http_req *req)
+{
+	struct db_ctx ctx = {DB_NONE, NULL};
+
+	if (req->principal.kind == PRINCIPAL_OPERATOR)
+		ctx.scope = DB_OPERATOR;
+	else if (req->principal.tenant_id[0]) {
+		ctx.scope = DB_TENANT;
+		ctx.tenant_id = req->principal.tenant_id;
+	}
+
+	return ctx;
+}
+
+
+/**
+ * Run one statement for req; errors reply through the errno table,
+ * success calls h with the rows.
+ */
+void api_query(struct http_req *req, const struct db_ctx *ctx,
+	       const char *sql, unsigned n, const char *const *pv,
+	       api_rows_h *h)
+{
+	struct api_call *c = call_alloc(req, h);
+	int err;
+
+	if (!c) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	err = db_query(req->hs->app->db, ctx, call_done, c, sql, n, pv);
+	if (err) {
+		mem_deref(c);
+		http_reply_error(req, err);
+	}
+}
+
+
+/** Run a transaction for req (takes tx). */
+void api_txn(struct http_req *req, struct db_txn *tx, api_rows_h *h)
+{
+	struct api_call *c = call_alloc(req, h);
+	int err;
+
+	if (!c) {
+		mem_deref(tx);
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	err = db_txn_exec(req->hs->app->db, tx, call_done, c);
+	if (err) {
+		mem_deref(c);
+		http_reply_error(req, err);
+	}
+}
+
+
+/**
+ * Add the audit row for a change to the change's own transaction.
+ *
+ * @param detail_sql  JSON text of the detail object, or NULL for {}
+ */
+int api_audit(struct db_txn *tx, const struct http_req *req,
+	      const char *tenant_id, const char *action,
+	      const char *target_type, const char *target_id,
+	      const char *detail_sql)
+{
+	static const char sql[] =
+		"INSERT INTO audit_log (tenant_id, actor_kind, actor_id,"
+		" actor_name, action, target_type, target_id, detail,"
+		" remote_addr) VALUES ($1::uuid, $2, NULLIF($3, '')::uuid,"
+		" $4, $5, $6, $7, $8::jsonb, $9)";
+	const struct principal *p = &req->principal;
+	const char *pv[9];
+
+	pv[0] = tenant_id;
+	pv[1] = principal_kind_name(p->kind);
+	pv[2] = p->id;
+	pv[3] = p->name;
+	pv[4] = action;
+	pv[5] = target_type;
+	pv[6] = target_id;
+	pv[7] = detail_sql ? detail_sql : "{}";
+	pv[8] = req->remote;
+
+	return db_txn_add(tx, sql, 9, pv);
+}
+
+
+/** Reply with the JSON text in column 0 of the first row, or 404. */
+void api_reply_row(struct http_req *req, unsigned status,
+		   const struct db_res *res, unsigned stmt)
+{
+	const char *j;
+
+	if (db_nrows(res, stmt) < 1 || !(j = db_val(res, stmt, 0, 0))) {
+		http_reply_error(req, ENOENT);
+		return;
+	}
+
+	http_reply_raw(req, status, "application/json", j, strlen(j));
+}
+
+
+/**
+ * Reply with a page: rows hold (json, created_at, id); one row more than
+ * `limit` means there is a next page.
+ */
+void api_reply_page(struct http_req *req, const struct db_res *res,
+		    unsigned stmt, unsigned limit)
+{
+	unsigned n = db_nrows(res, stmt);
+	struct mbuf *mb = mbuf_alloc(1024);
+	char cursor[256];
+	int err = 0;
+
+	if (!mb) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	err |= mbuf_write_str(mb, "{\"items\":[");
+	for (unsigned i = 0; i < n && i < limit; i++) {
+		err |= mbuf_printf(mb, "%s%s", i ? "," : "",
+				   db_val(res, stmt, i, 0));
+	}
+
+	if (n > limit && !cursor_encode(cursor, sizeof(cursor),
+					db_val(res, stmt, limit - 1, 1),
+					db_val(res, stmt, limit - 1, 2)))
+		err |= mbuf_printf(mb, "],\"next_cursor\":\"%s\"}", cursor);
+	else
+		err |= mbuf_write_str(mb, "],\"next_cursor\":null}");
+
+	if (err)
+		http_reply_error(req, ENOMEM);
+	else
+		http_reply_raw(req, 200, "application/json",
+			       (const char *)mb->buf, mb->end);
+
+	mem_deref(mb);
+}
+
+
+/**
+ * Read limit and cursor from the query; replies 400 when they are bad.
+ * ts and id are "" when there is no cursor.
+ *
+ * @return 0 if success, otherwise EINVAL (already replied)
+ */
+int api_page_args(struct http_req *req, unsigned *limitp, char *ts,
+		  size_t tsz, char *id, size_t isz)
+{
+	const char *c = http_req_query(req, "cursor");
+
+	ts[0] = id[0] = '\0';
+	if (cursor_parse_limit(http_req_query(req, "limit"), 50, 200,
+			       limitp)) {
+		http_reply_problem(req, 400, "validation_failed",
+				   "limit must be a whole number from 1 to "
+				   "200.");
+		return EINVAL;
+	}
+
+	if (c && cursor_decode(c, ts, tsz, id, isz)) {
+		http_reply_problem(req, 400, "validation_failed",
+				   "cursor is not one this server gave out;"
+				   " start again without it.");
+		return EINVAL;
+	}
+
+	return 0;
+}
+
+
+/** True if s is a canonical UUID (8-4-4-4-12 hex). */
+bool api_uuid_ok(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (!s || strlen(s) != sizeof(shape) - 1)
+		return false;
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		char c = s[i];
+
+		if (shape[i] == '-' ? c != '-' :
+		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		      (c >= 'A' && c <= 'F')))
+			return false;
+	}
+
+	return true;
+}
+
+
+/** A string field of the validated JSON body, or NULL. */
+const char *api_str(const struct http_req *req, const char *field)
+{
+	json_t *v = req->json ? json_object_get(req->json, field) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+
+/**
+ * A field of the body as JSON text (for a ::jsonb or typed parameter);
+ * NULL text when the field is absent.
+ */
+int api_json_text(const struct http_req *req, const char *field,
+		  char **textp)
+{
+	json_t *v = req->json ? json_object_get(req->json, field) : NULL;
+	char *s;
+	int err;
+
+	*textp = NULL;
+	if (!v)
+		return 0;
+
+	if (json_is_string(v))
+		return str_dup(textp, json_string_value(v));
+
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (!s)
+		return ENOMEM;
+
+	err = str_dup(textp, s);
+	free(s);  /* ccheck: foreign */
+
+	return err;
+}
+
+
+/** Reply 400 validation_failed naming one field. */
+void api_reply_invalid(struct http_req *req, const char *field,
+		       const char *code, const char *message)
+{
+	json_t *pb = json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:s, s:s}]}",
+			       "type", "/problems/validation_failed",
+			       "title", "Bad Request", "status", 400,
+			       "code", "validation_failed",
+			       "detail", "Some fields are not valid; see "
+			       "errors.", "errors", "field", field,
+			       "code", code, "message", message);
+
+	if (!pb) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	{
+		char *s = json_dumps(pb, JSON_COMPACT);
+
+		json_decref(pb);
+		if (!s) {
+			http_reply_error(req, ENOMEM);
+			return;
+		}
+		http_reply_raw(req, 400, "application/problem+json", s,
+			       strlen(s));
+		free(s);  /* ccheck: foreign */
+	}
+}
+
+
+/** Publish an event whose data is the JSON text of a resource. */
+void api_publish(const char *tenant_id, const char *type, const char *json)
+{
+	json_t *data = json ? json_loads(json, 0, NULL) : NULL;
+
+	(void)event_publish(tenant_id, type, data ? data : json_object());
+}

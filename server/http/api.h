@@ -1,0 +1,34 @@
+/* Helpers shared by the JSON API handlers of every domain. */
+#ifndef OPENSEAT_API_H
+#define OPENSEAT_API_H
+
+#include "db/db.h"
+#include "http/http.h"
+
+/** Called with the rows of a successful query; replies to req. */
+typedef void (api_rows_h)(struct http_req *req, const struct db_res *res);
+
+struct db_ctx api_ctx(const struct http_req *req);
+void api_query(struct http_req *req, const struct db_ctx *ctx,
+	       const char *sql, unsigned n, const char *const *pv,
+	       api_rows_h *h);
+void api_txn(struct http_req *req, struct db_txn *tx, api_rows_h *h);
+int  api_audit(struct db_txn *tx, const struct http_req *req,
+	       const char *tenant_id, const char *action,
+	       const char *target_type, const char *target_id,
+	       const char *detail_sql);
+void api_reply_row(struct http_req *req, unsigned status,
+		   const struct db_res *res, unsigned stmt);
+void api_reply_page(struct http_req *req, const struct db_res *res,
+		    unsigned stmt, unsigned limit);
+int  api_page_args(struct http_req *req, unsigned *limitp, char *ts,
+		   size_t tsz, char *id, size_t isz);
+bool api_uuid_ok(const char *s);
+const char *api_str(const struct http_req *req, const char *field);
+int  api_json_text(const struct http_req *req, const char *field,
+		   char **textp);
+void api_reply_invalid(struct http_req *req, const char *field,
+		       const char *code, const char *message);
+void api_publish(const char *tenant_id, const char *type, const char *json);
+
+#endif

@@ -1,0 +1,75 @@
+/* HTTP edge internals shared by the files of server/http/. */
+#ifndef OPENSEAT_HTTP_INT_H
+#define OPENSEAT_HTTP_INT_H
+
+#include "http/http.h"
+#include "auth/principal.h"
+
+struct lws;
+struct lws_context;
+struct mbuf;
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_REQ_ID_LEN 17
+
+struct http_server {
+	struct app *app;                 /**< (borrowed) outlives us */
+	struct lws_context *ctx;         /**< (owner) */
+};
+
+struct http_pair {
+	const char *name;                /**< (borrowed) in the pattern */
+	size_t name_len;
+	char *value;                     /**< (own) */
+};
+
+struct http_req {
+	struct http_server *hs;          /**< (borrowed) */
+	struct lws *wsi;                 /**< NULL once the client left */
+	char method[8];
+	char *path;                      /**< (own) decoded path        */
+	char *query_raw;                 /**< (own) "a=1&b=2"           */
+	char *authz;                     /**< (own) Authorization       */
+	char *ctype;                     /**< (own) Content-Type        */
+	char *idem_key;                  /**< (own) Idempotency-Key     */
+	char remote[64];
+	char req_id[HTTP_REQ_ID_LEN];
+	int64_t content_length;          /**< -1 if not given           */
+	struct mbuf *body;               /**< (own) request body        */
+	bool body_too_large;
+	struct json_t *json;             /**< (own) parsed body         */
+	const struct http_route *route;  /**< (borrowed) static table   */
+	struct http_pair params[HTTP_MAX_PARAMS];
+	unsigned nparams;
+	struct http_query {
+		char *name;              /**< (own) */
+		char *value;             /**< (own) */
+	} query[16];
+	unsigned nquery;
+	struct principal principal;
+	uint64_t t_start_us;
+
+	/* the reply */
+	unsigned status;
+	char *resp_ctype;                /**< (own) */
+	char *resp_body;                 /**< (own) */
+	size_t resp_len;
+	size_t resp_off;
+	struct mbuf *resp_hdrs;          /**< (own) "name\0value\0" pairs */
+	bool replied;
+	bool hdrs_sent;
+	bool done;
+	void (*reply_hook)(struct http_req *req);  /**< idempotency store */
+	void *hook_arg;                  /**< (ref) */
+};
+
+int  http_req_alloc(struct http_req **reqp, struct http_server *hs,
+		    struct lws *wsi);
+void http_req_detach(struct http_req *req);
+int  http_req_body_add(struct http_req *req, const void *p, size_t len);
+void http_dispatch(struct http_req *req);
+int  http_write(struct http_req *req);
+void http_finish_metrics(struct http_req *req);
+void http_kick(struct http_req *req);
+
+#endif

@@ -1,0 +1,419 @@
+/* One HTTP request: what the client sent, copied out of lws at once. */
+#include <string.h>
+#include <stdlib.h>
+#include <libwebsockets.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_mbuf.h>
+#include <re_sys.h>
+#include <re_list.h>
+#include <re_tmr.h>
+#include "app.h"
+#include "core/clock.h"
+#include "http/uvloop.h"
+#include "http/http_int.h"
+#include "auth/secret.h"
+
+#define HDR_MAX 4096
+
+
+static void destructor(void *arg)
+{
+	struct http_req *req = arg;
+
+	mem_deref(req->path);
+	mem_deref(req->query_raw);
+	mem_deref(req->authz);
+	mem_deref(req->ctype);
+	mem_deref(req->idem_key);
+	mem_deref(req->body);
+	if (req->json)
+		json_decref(req->json);
+	for (unsigned i = 0; i < req->nparams; i++)
+		mem_deref(req->params[i].value);
+	for (unsigned i = 0; i < req->nquery; i++) {
+		mem_deref(req->query[i].name);
+		mem_deref(req->query[i].value);
+	}
+	mem_deref(req->resp_ctype);
+	mem_deref(req->resp_body);
+	mem_deref(req->resp_hdrs);
+	mem_deref(req->hook_arg);
+}
+
+
+/* Copy a header into a new string; NULL when absent or too long. */
+static char *hdr_dup(struct lws *wsi, enum lws_token_indexes tok)
+{
+	int n = lws_hdr_total_length(wsi, tok);
+	char *s;
+
+	if (n <= 0 || n > HDR_MAX)
+		return NULL;
+
+	s = mem_alloc((size_t)n + 1, NULL);
+	if (!s)
+		return NULL;
+
+	if (lws_hdr_copy(wsi, s, n + 1, tok) < 0)
+		return mem_deref(s);
+
+	return s;
+}
+
+
+static char *custom_hdr_dup(struct lws *wsi, const char *name)
+{
+	int nlen = (int)strlen(name);
+	int n = lws_hdr_custom_length(wsi, name, nlen);
+	char *s;
+
+	if (n <= 0 || n > HDR_MAX)
+		return NULL;
+
+	s = mem_alloc((size_t)n + 1, NULL);
+	if (!s)
+		return NULL;
+
+	if (lws_hdr_custom_copy(wsi, s, n + 1, name, nlen) < 0)
+		return mem_deref(s);
+
+	return s;
+}
+
+
+/* Join URI argument fragments ("a=1", "b=2") back into "a=1&b=2". */
+static char *query_dup(struct lws *wsi)
+{
+	struct mbuf *mb = mbuf_alloc(64);
+	char frag[1024];
+	char *s = NULL;
+	int i, n;
+
+	if (!mb)
+		return NULL;
+
+	for (i = 0; i < 32; i++) {
+		n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag),
+					  WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n <= 0)
+			break;
+		(void)mbuf_printf(mb, "%s%b", i ? "&" : "", frag, (size_t)n);
+	}
+
+	if (mb->end) {
+		mb->pos = 0;
+		(void)mbuf_strdup(mb, &s, mb->end);
+	}
+
+	mem_deref(mb);
+	return s;
+}
+
+
+static int read_method_path(struct http_req *req, struct lws *wsi)
+{
+	char *uri = NULL;
+	char meth[8];
+	int len = 0;
+	int m;
+
+	static const char *names[] = {"GET", "POST", "OPTIONS", "PUT",
+				      "PATCH", "DELETE", "CONNECT", "HEAD"};
+
+	m = lws_http_get_uri_and_method(wsi, &uri, &len);
+	if (m < 0 || !uri)
+		return EPROTO;
+
+	if (m == LWSHUMETH_COLON_PATH) {
+		/* h2: the method is a pseudo-header of its own */
+		if (lws_hdr_copy(wsi, meth, sizeof(meth),
+				 WSI_TOKEN_HTTP_COLON_METHOD) <= 0)
+			return EPROTO;
+		str_ncpy(req->method, meth, sizeof(req->method));
+	}
+	else if ((size_t)m < ARRAY_SIZE(names)) {
+		str_ncpy(req->method, names[m], sizeof(req->method));
+	}
+	else {
+		return EPROTO;
+	}
+
+	/* h2 :path still carries the query string */
+	for (int i = 0; i < len; i++) {
+		if (uri[i] == '?') {
+			len = i;
+			break;
+		}
+	}
+
+	return re_sdprintf(&req->path, "%b", uri, (size_t)len);
+}
+
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+
+	return -1;
+}
+
+
+/* Decode %XX and '+' of a query component into a new string. */
+static char *urldecode(const char *p, size_t len)
+{
+	char *s = mem_alloc(len + 1, NULL);
+	size_t i, o = 0;
+
+	if (!s)
+		return NULL;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '%' && i + 2 < len
+		    && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+			s[o++] = (char)(hexval(p[i + 1]) * 16 +
+					hexval(p[i + 2]));
+			i += 2;
+		}
+		else {
+			s[o++] = p[i] == '+' ? ' ' : p[i];
+		}
+	}
+	s[o] = '\0';
+
+	return s;
+}
+
+
+/* Split "a=1&b=2" into name/value pairs (the first 16 are kept). */
+static void query_parse(struct http_req *req)
+{
+	const char *p = req->query_raw;
+
+	while (p && *p && req->nquery < ARRAY_SIZE(req->query)) {
+		const char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		size_t nl = eq ? (size_t)(eq - p) : n;
+		struct http_query *q = &req->query[req->nquery];
+
+		q->name = urldecode(p, nl);
+		q->value = eq ? urldecode(eq + 1, n - nl - 1) : urldecode("", 0);
+		if (q->name && q->value)
+			req->nquery++;
+		else {
+			q->name = mem_deref(q->name);
+			q->value = mem_deref(q->value);
+		}
+
+		p = amp ? amp + 1 : NULL;
+	}
+}
+
+
+/**
+ * Create the request for a new HTTP transaction on wsi.
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int http_req_alloc(struct http_req **reqp, struct http_server *hs,
+		   struct lws *wsi)
+{
+	struct http_req *req;
+	char clen[24];
+	int err;
+
+	req = mem_zalloc(sizeof(*req), destructor);
+	if (!req)
+		return ENOMEM;
+
+	req->hs = hs;
+	req->wsi = wsi;
+	req->t_start_us = clock_us();
+	req->content_length = -1;
+	(void)secret_random(req->req_id, sizeof(req->req_id), 12);
+
+	err = read_method_path(req, wsi);
+	if (err)
+		goto out;
+
+	req->authz = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	req->ctype = hdr_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	req->idem_key = custom_hdr_dup(wsi, "idempotency-key:");
+	req->query_raw = query_dup(wsi);
+	query_parse(req);
+	lws_get_peer_simple(wsi, req->remote, sizeof(req->remote));
+
+	if (lws_hdr_copy(wsi, clen, sizeof(clen),
+			 WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+		req->content_length = strtoll(clen, NULL, 10);
+		if (req->content_length >
+		    (int64_t)hs->app->cfg.max_body)
+			req->body_too_large = true;
+	}
+
+ out:
+	if (err)
+		mem_deref(req);
+	else
+		*reqp = req;
+
+	return err;
+}
+
+
+/** The client is gone: later replies are dropped. */
+void http_req_detach(struct http_req *req)
+{
+	if (!req)
+		return;
+
+	if (!req->done)
+		http_finish_metrics(req);
+
+	req->wsi = NULL;
+	req->done = true;
+}
+
+
+/**
+ * Append a chunk of the request body, bounded by max_body.
+ *
+ * @return 0 if success, EOVERFLOW past the limit, otherwise errorcode
+ */
+int http_req_body_add(struct http_req *req, const void *p, size_t len)
+{
+	size_t max = req->hs->app->cfg.max_body;
+
+	if (req->body_too_large)
+		return 0;
+
+	if (!req->body) {
+		req->body = mbuf_alloc(len < 512 ? 512 : len);
+		if (!req->body)
+			return ENOMEM;
+	}
+
+	if (req->body->end + len > max) {
+		req->body_too_large = true;
+		return EOVERFLOW;
+	}
+
+	return mbuf_write_mem(req->body, p, len);
+}
+
+
+/** Ask lws for a writeable callback and let libuv act on it now. */
+void http_kick(struct http_req *req)
+{
+	if (!req->wsi)
+		return;
+
+	lws_callback_on_writable(req->wsi);
+	uvloop_kick();
+}
+
+
+struct app *http_req_app(const struct http_req *req)
+{
+	return req->hs->app;
+}
+
+
+const char *http_req_method(const struct http_req *req)
+{
+	return req->method;
+}
+
+
+const char *http_req_path(const struct http_req *req)
+{
+	return req->path;
+}
+
+
+const char *http_req_remote(const struct http_req *req)
+{
+	return req->remote;
+}
+
+
+const char *http_req_id(const struct http_req *req)
+{
+	return req->req_id;
+}
+
+
+struct json_t *http_req_json(const struct http_req *req)
+{
+	return req->json;
+}
+
+
+const struct principal *http_req_principal(const struct http_req *req)
+{
+	return &req->principal;
+}
+
+
+/** True once the request was answered or its client left. */
+bool http_req_gone(const struct http_req *req)
+{
+	return req->done || !req->wsi;
+}
+
+
+/** Act as p from now on (after a login has established who it is). */
+void http_req_set_principal(struct http_req *req, const struct principal *p)
+{
+	req->principal = *p;
+}
+
+
+/** A path parameter of the matched route, e.g. "user_id". */
+const char *http_req_param(const struct http_req *req, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (unsigned i = 0; i < req->nparams; i++) {
+		if (req->params[i].name_len == n &&
+		    !strncmp(req->params[i].name, name, n))
+			return req->params[i].value;
+	}
+
+	return NULL;
+}
+
+
+/** A request header we keep: authorization, content-type,
+ *  idempotency-key. */
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+	if (!strcasecmp(name, "authorization"))
+		return req->authz;
+	if (!strcasecmp(name, "content-type"))
+		return req->ctype;
+	if (!strcasecmp(name, "idempotency-key"))
+		return req->idem_key;
+
+	return NULL;
+}
+
+
+/** A query parameter (decoded), or NULL when absent. */
+const char *http_req_query(const struct http_req *req, const char *name)
+{
+	for (unsigned i = 0; i < req->nquery; i++) {
+		if (!strcmp(req->query[i].name, name))
+			return req->query[i].value;
+	}
+
+	return NULL;
+}
