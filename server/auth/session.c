@@ -201,10 +201,14 @@ void session_issue(struct http_req *req, const struct ident *id,
 	err = err ? err : add_session_row(tx, is, family_id, app);
 	if (!err && !family_id)
 		err = add_login_rows(tx, is);
-	err = err ? err : db_txn_exec(app->db, tx, issued, is);
 	if (err) {
 		mem_deref(tx);
-		http_reply_error(req, err);
-		mem_deref(is);
+		goto fail;
 	}
+	err = db_txn_exec(app->db, tx, issued, is);  /* takes tx */
+	if (!err)
+		return;
+ fail:
+	http_reply_error(req, err);
+	mem_deref(is);
 }
