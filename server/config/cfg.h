@@ -1,0 +1,52 @@
+/* Process configuration: defaults, config file, environment overrides. */
+#ifndef OPENSEAT_CFG_H
+#define OPENSEAT_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg {
+	char     http_addr[64];          /* "0.0.0.0" */
+	uint32_t http_port;              /* 8443, 1..65535 */
+	char     tls_cert[512];          /* "" = plain HTTP only */
+	char     tls_key[512];
+	char     web_root[512];          /* "web" */
+	char     database_url[1024];     /* runtime role conninfo */
+	char     database_admin_url[1024]; /* migrations; "" = database_url */
+	uint32_t db_pool_size;           /* 4, 1..64 */
+	uint32_t db_max_queue;           /* 1000, 1..100000 */
+	uint32_t workers;                /* 2, 1..64 */
+	char     log_level[16];          /* "info": debug|info|warn|error */
+	char     log_format[16];         /* "json": json|text */
+	char     sip_addr[64];           /* "0.0.0.0" */
+	uint32_t sip_port;               /* 5060 */
+	char     public_addr[64];        /* "" = auto */
+	uint32_t rtp_port_min;           /* 20000 */
+	uint32_t rtp_port_max;           /* 30000, must be > min */
+	char     jwt_secret[256];        /* required unless jwt_secret_file */
+	char     jwt_secret_file[512];   /* "" */
+	uint32_t access_token_ttl;       /* 900 s, 60..86400 */
+	uint32_t refresh_token_ttl;      /* 2592000 s, 300..31536000 */
+	uint32_t max_body;               /* 1048576 bytes, 1024..104857600 */
+	uint32_t login_max_failures;     /* 5, 1..1000 */
+	uint32_t login_window;           /* 300 s */
+	uint32_t login_ban;              /* 300 s */
+	uint32_t ws_max_queue;           /* 256 messages per client */
+	uint32_t ws_ping_interval;       /* 30 s, 1..3600 */
+	char     var_dir[512];           /* "var" */
+	char     migrations_dir[512];    /* "migrations" */
+	char     clock_offset[32];       /* "" (tests may shift time later) */
+};
+
+/** Minimum length of jwt_secret when it is given. */
+#define CFG_JWT_SECRET_MIN 32
+
+void cfg_defaults(struct cfg *cfg);
+int  cfg_load(struct cfg *cfg, const char *path, char *errbuf, size_t errsz);
+int  cfg_parse_buf(struct cfg *cfg, const uint8_t *buf, size_t len,
+		   unsigned *nwarnp, char *errbuf, size_t errsz);
+int  cfg_apply_env(struct cfg *cfg, char *errbuf, size_t errsz);
+int  cfg_check(const struct cfg *cfg, char *errbuf, size_t errsz);
+
+#endif
