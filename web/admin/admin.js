@@ -1,0 +1,82 @@
+// The admin console: tabs for tenant admins (users, API keys, audit) or
+// for the platform operator (tenants), kept live over /ws.
+import { errorText, onLocaleChange } from '../common/i18n.js';
+import { isOperator } from '../common/api.js';
+import { bindLiveStatus, initShell } from '../common/shell.js';
+import { connectLive } from '../common/ws.js';
+import { initUsers } from './users.js';
+import { initApiKeys } from './apikeys.js';
+import { initAudit } from './audit.js';
+import { initTenants } from './tenants.js';
+
+const tables = {};
+const loaded = new Set();
+let lastError = null;
+
+function pageError(err) {
+	lastError = err;
+	const box = document.getElementById('page-error');
+	box.textContent = err ? errorText(err) : '';
+	box.hidden = !err;
+}
+
+function selectTab(name) {
+	for (const b of document.querySelectorAll('#tabs [data-tab]'))
+		b.setAttribute('aria-selected', String(b.dataset.tab === name));
+	for (const s of document.querySelectorAll('[role=tabpanel]'))
+		s.hidden = s.id !== `tab-${name}`;
+	pageError(null);
+	if (!loaded.has(name)) {
+		loaded.add(name);
+		tables[name].reload();
+	}
+	if (window.location.hash !== `#${name}`)
+		history.replaceState(null, '', `#${name}`);
+}
+
+/* Events can come in bursts; one reload per burst is enough. */
+function debounced(fn, ms = 250) {
+	let timer = null;
+	return () => {
+		clearTimeout(timer);
+		timer = setTimeout(fn, ms);
+	};
+}
+
+function reloadIfLoaded(name) {
+	return debounced(() => {
+		if (loaded.has(name))
+			tables[name].reload();
+	});
+}
+
+async function main() {
+	const me = await initShell();
+	const names = isOperator(me) ? ['tenants'] :
+		['users', 'apikeys', 'audit'];
+	const inits = { users: initUsers, apikeys: initApiKeys,
+		audit: initAudit, tenants: initTenants };
+	for (const n of names) {
+		tables[n] = inits[n](pageError);
+		const b = document.querySelector(`#tabs [data-tab="${n}"]`);
+		b.hidden = false;
+		b.addEventListener('click', () => selectTab(n));
+	}
+	onLocaleChange(() => {
+		for (const n of loaded)
+			tables[n].repaint();
+		pageError(lastError);
+	});
+	const want = window.location.hash.slice(1);
+	selectTab(names.includes(want) ? want : names[0]);
+
+	const live = connectLive(isOperator(me) ? ['tenant'] :
+		['user', 'tenant']);
+	bindLiveStatus(live);
+	live.on('user.*', reloadIfLoaded('users'));
+	live.on('api_key.*', reloadIfLoaded('apikeys'));
+	live.on('tenant.*', reloadIfLoaded('tenants'));
+	document.body.dataset.ready = '1';
+}
+
+main();
