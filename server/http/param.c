@@ -184,6 +184,13 @@ bool param_uuid_ok(const char *s)
 }
 
 
+static bool label_char(unsigned char c)
+{
+	return c >= 0x80 || c == '-' || (c >= '0' && c <= '9') ||
+		(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+
 static bool domain_ok(const char *d)
 {
 	size_t labels = 0;
@@ -196,10 +203,7 @@ static bool domain_ok(const char *d)
 			return false;
 
 		for (size_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)d[i];
-
-			if (!(c >= 0x80 || c == '-' || (c >= '0' && c <= '9') ||
-			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			if (!label_char((unsigned char)d[i]))
 				return false;
 		}
 

@@ -24,7 +24,8 @@ struct param {
 struct param_error {
 	char field[64];
 	char code[24];   /* required|type|range|length|enum|unknown|format */
-	char message[160];   /* English, e.g. "must be at most 64 characters" */
+	char message[160];   /* English, e.g. "must be at most 64
+				characters" */
 };
 
 int param_validate(const json_t *obj, const struct param *params, size_t n,

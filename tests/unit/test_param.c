@@ -195,7 +195,8 @@ static void test_uuid_email(void **state)
 	for (size_t i = 0; i < N(bad_uuids); i++) {
 		assert_false(param_uuid_ok(bad_uuids[i]));
 		(void)snprintf(text, sizeof(text),
-			       "{\"name\":\"a\",\"ref\":\"%s\"}", bad_uuids[i]);
+			       "{\"name\":\"a\",\"ref\":\"%s\"}",
+			       bad_uuids[i]);
 		expect1(text, "ref", "format");
 	}
 	assert_true(param_uuid_ok("00000000-0000-0000-0000-000000000000"));
