@@ -139,8 +139,8 @@ test('creating a user: field errors, then the new row', async (t) => {
 	await page.click('#user-form [type=submit]');
 	const row = page.locator('tr[data-username="e2e.agent"]');
 	await row.waitFor();
-	assert.match(await row.innerText(), /测试坐席/);
-	assert.match(await row.innerText(), /坐席/);
+	const cells = await row.locator('td').allInnerTexts();
+	assert.deepEqual(cells.slice(0, 3), ['e2e.agent', '测试坐席', '坐席']);
 	assert.equal(await page.isHidden('#user-form'), true);
 
 	/* The server has it too, and the new user can sign in. */
@@ -200,3 +200,20 @@ test('the platform operator sees the tenants', async (t) => {
 	assert.match(await row.innerText(), /20/);
 	page.check();
 });
+
+for (const [who, password, where, title] of [
+	['agent1', 'Agent@2026', '/agent/', '坐席工作台'],
+	['supervisor', 'Super@2026', '/supervisor/', '班长监控台'],
+]) {
+	test(`${who} lands on ${where} with a live connection`, async (t) => {
+		const page = await openLogin(t);
+		await signIn(page, 'demo', who, password);
+		await page.waitForURL(`**${where}`);
+		await page.waitForSelector('body[data-ready="1"]');
+		assert.equal(await text(page, 'main h1'), title);
+		assert.match(await text(page, '#topbar'), /演示企业/);
+		await page.waitForSelector('#live-status[data-state="online"]');
+		assert.equal(await text(page, '#live-status'), '实时连接正常');
+		page.check();
+	});
+}
