@@ -1,5 +1,6 @@
 #!/bin/sh
-# Build and run the libFuzzer targets: tests/fuzz/run.sh [seconds] [target]
+# Build and run a libFuzzer target (clang-14):
+#   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -9,29 +10,38 @@ CC=${FUZZ_CC:-clang-14}
 OUT=build/fuzz
 CORPUS=$OUT/corpus/$TARGET
 
+mkdir -p "$OUT" "$CORPUS"
+
+# sources under test, and a few valid and invalid inputs to start from
 case $TARGET in
-fuzz_param) SRCS="server/http/param.c" ;;
-*) echo "unknown target $TARGET" >&2; exit 2 ;;
+fuzz_param)
+	SRCS="server/http/param.c"
+	printf '{"username":"a","role":"agent"}' > "$CORPUS/seed1"
+	printf '%s%s%s' '{"username":"\u4f60\u597d","role":"admin",' \
+		'"seat_quota":5,"queue_id":"3f2a0c1e-9b7d-4c55-8a1e-' \
+		'0123456789ab","email":"a@b.cd","skills":[1],"admin":{}}' \
+		> "$CORPUS/seed2"
+	printf '[1,2,{"a":null}]' > "$CORPUS/seed3"
+	;;
+fuzz_cfg)
+	SRCS="server/config/cfg.c server/log/log.c"
+	cp config/openseat.conf.example "$CORPUS/seed1"
+	printf 'http_port 70000\nlog_level loud\nweb_root a b\n' \
+		> "$CORPUS/seed2"
+	;;
+*)
+	echo "unknown target $TARGET" >&2
+	exit 2
+	;;
 esac
 
 RE_DEFS="-DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DLINUX"
-mkdir -p "$OUT" "$CORPUS"
 
 $CC -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined $RE_DEFS \
+	-fno-sanitize-recover=undefined $RE_DEFS -D_GNU_SOURCE \
 	$(pkg-config --cflags libre jansson) -Iserver -Imedia \
 	-o "$OUT/$TARGET" "tests/fuzz/$TARGET.c" $SRCS \
 	$(pkg-config --libs libre jansson)
-
-# a few valid and invalid bodies to start from
-printf '{"username":"a","role":"agent"}' > "$CORPUS/seed1"
-printf '{"username":"\\u4f60\\u597d","role":"admin","seat_quota":5,' \
-	> "$CORPUS/seed2"
-printf '"queue_id":"3f2a0c1e-9b7d-4c55-8a1e-0123456789ab",' \
-	>> "$CORPUS/seed2"
-printf '"email":"a@b.cd","skills":[1],"admin":{"username":"x"}}' \
-	>> "$CORPUS/seed2"
-printf '[1,2,{"a":null}]' > "$CORPUS/seed3"
 
 exec "$OUT/$TARGET" -max_total_time="$SECS" -max_len=4096 \
 	-print_final_stats=1 "$CORPUS"
