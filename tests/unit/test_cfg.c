@@ -30,6 +30,25 @@ static const char *write_tmp(const char *text)
 }
 
 
+/* The example lives in the source tree; tests may run from below it. */
+static const char *example_path(void)
+{
+	static const char *const prefixv[] = {"", "../", "../../",
+					      "../../../"};
+	static char path[256];
+
+	for (size_t i = 0; i < sizeof(prefixv) / sizeof(prefixv[0]); i++) {
+		(void)snprintf(path, sizeof(path), "%s%s", prefixv[i],
+			       EXAMPLE);
+		if (access(path, R_OK) == 0)
+			return path;
+	}
+
+	fail_msg("%s not found", EXAMPLE);
+	return NULL;
+}
+
+
 static int parse(struct cfg *cfg, const char *text, unsigned *nwarnp,
 		 char *errbuf, size_t errsz)
 {
@@ -103,7 +122,8 @@ static void test_example_file(void **state)
 	struct cfg def, cfg;
 	char err[256] = "";
 	unsigned nwarn = 99;
-	FILE *f = fopen(EXAMPLE, "rb");
+	const char *path = example_path();
+	FILE *f = fopen(path, "rb");
 	char buf[16384];
 	size_t n;
 
@@ -122,7 +142,7 @@ static void test_example_file(void **state)
 	/* the example documents the defaults, nothing else */
 	assert_memory_equal(&cfg, &def, sizeof(cfg));
 
-	assert_int_equal(cfg_load(&cfg, EXAMPLE, err, sizeof(err)), 0);
+	assert_int_equal(cfg_load(&cfg, path, err, sizeof(err)), 0);
 	assert_memory_equal(&cfg, &def, sizeof(cfg));
 }
 
