@@ -42,6 +42,7 @@ export default {
 	'field.range': 'Out of range',
 	'field.enum': 'Not an allowed value',
 	'field.conflict': 'Already taken',
+	'field.unknown': 'Unknown field',
 
 	'role.agent': 'Agent',
 	'role.supervisor': 'Supervisor',

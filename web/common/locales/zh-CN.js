@@ -42,6 +42,7 @@ export default {
 	'field.range': '超出允许范围',
 	'field.enum': '不是允许的取值',
 	'field.conflict': '已被占用',
+	'field.unknown': '不支持的字段',
 
 	'role.agent': '坐席',
 	'role.supervisor': '班长',
