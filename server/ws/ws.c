@@ -13,6 +13,8 @@
 #include "ws/ws_int.h"
 
 #define AUTH_TIMEOUT_MS 10000
+#define WS_WRITE_CLOSE  4      /**< lws-write.h: "handled by
+				   lws_close_reason()" */
 
 /* One queued message: an event (shared text) or a reply of our own. */
 struct ws_out {
@@ -368,6 +370,27 @@ static int write_out(struct ws_client *wsc, struct ws_out *o)
 }
 
 
+/*
+ * Returning -1 from the writeable callback makes this lws close the socket
+ * without a close frame even after lws_close_reason() (the peer sees
+ * 1006), so the frame is written here first. LWS_WRITE_CLOSE is kept out
+ * of the public enum but lws_write() handles it.
+ */
+static int send_close(struct ws_client *wsc)
+{
+	uint8_t buf[LWS_PRE + 2 + sizeof(wsc->close_reason)];
+	size_t n = strlen(wsc->close_reason);
+
+	buf[LWS_PRE] = (uint8_t)(wsc->close_code >> 8);
+	buf[LWS_PRE + 1] = (uint8_t)(wsc->close_code & 0xff);
+	memcpy(buf + LWS_PRE + 2, wsc->close_reason, n);
+	(void)lws_write(wsc->wsi, buf + LWS_PRE, 2 + n,
+			(enum lws_write_protocol)WS_WRITE_CLOSE);
+
+	return -1;
+}
+
+
 /**
  * The connection can take a frame (LWS_CALLBACK_SERVER_WRITEABLE): a due
  * ping first, then one queued message; a pending close once drained.
@@ -393,8 +416,7 @@ int ws_client_writeable(struct ws_client *wsc)
 	o = list_ledata(list_head(&wsc->txl));
 	if (!o) {
 		if (wsc->closing)
-			return close_now(wsc, wsc->close_code,
-					 wsc->close_reason);
+			return send_close(wsc);
 		return 0;
 	}
 
