@@ -487,8 +487,8 @@ int ws_init(struct app *app)
 		unsigned long v = strtoul(env, &end, 10);
 
 		if (*end || v < 1 || v > 3600000) {
-			log_error("OPENSEAT_WS_AUTH_TIMEOUT_MS: want 1..3600000"
-				  " milliseconds, got \"%s\"", env);
+			log_error("OPENSEAT_WS_AUTH_TIMEOUT_MS: want 1.."
+				  "3600000 milliseconds, got \"%s\"", env);
 			return EINVAL;
 		}
 		st.auth_timeout_ms = v;

@@ -97,7 +97,8 @@ static void auth_done(int err, const char *why, const struct principal *p,
 {
 	struct ws_client *wsc = arg;
 
-	if (wsc->closed)
+	/* the client left, or is being closed, meanwhile */
+	if (wsc->closed || wsc->closing)
 		goto out;
 
 	if (err == EACCES || (!err && !p)) {
