@@ -377,6 +377,8 @@ int db_job_read(struct db_conn *conn)
 
 		r = PQgetResult(conn->pg);
 		if (!r) {
+			if (PQstatus(conn->pg) == CONNECTION_BAD)
+				return EAGAIN;
 			/* end of one query's results */
 			++conn->qidx;
 			if (conn->qidx > conn->skip + conn->job->nstmt)

@@ -146,12 +146,16 @@ static int list_dir(struct migration ***vp, size_t *np, const char *dir)
 			continue;
 
 		if (n == cap) {
+			struct migration **nv;
+
 			cap = cap ? cap * 2 : 16;
-			v = mem_realloc(v, cap * sizeof(*v));
-			if (!v) {
+			nv = v ? mem_realloc(v, cap * sizeof(*v))
+			       : mem_zalloc(cap * sizeof(*v), NULL);
+			if (!nv) {
 				err = ENOMEM;
 				break;
 			}
+			v = nv;
 		}
 
 		m = mem_zalloc(sizeof(*m), migration_destructor);
