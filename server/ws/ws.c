@@ -352,9 +352,8 @@ static int write_out(struct ws_client *wsc, struct ws_out *o)
 	if (!st.txbuf)
 		return -1;
 
-	st.txbuf->pos = 0;
-	st.txbuf->end = 0;
-	if (mbuf_resize(st.txbuf, LWS_PRE + o->len + 1))
+	if (st.txbuf->size < LWS_PRE + o->len &&
+	    mbuf_resize(st.txbuf, LWS_PRE + o->len))
 		return -1;
 
 	memcpy(st.txbuf->buf + LWS_PRE, p, o->len);
