@@ -121,11 +121,8 @@ static void auth_done(int err, const char *why, const struct principal *p,
 	wsc->principal = *p;
 	wsc->state = WS_AUTHED;
 	tmr_cancel(&wsc->auth_tmr);
-	reply(wsc, json_pack("{s:s, s:s, s:s, s:s?}", "type", "auth.ok",
-			     "role", role_name(p->role),
-			     "kind", principal_kind_name(p->kind),
-			     "tenant", p->tenant_id[0] ? p->tenant_id :
-			     NULL));
+	reply(wsc, json_pack("{s:s, s:s}", "type", "auth.ok",
+			     "role", role_name(p->role)));
 	early_drain(wsc);
 
  out:
