@@ -454,13 +454,6 @@ unsigned ws_client_count(void)
 }
 
 
-/** Authentication timeout for new clients, in milliseconds. */
-uint64_t ws_auth_timeout_ms(void)
-{
-	return st.auth_timeout_ms;
-}
-
-
 /**
  * Start the WebSocket module: subscribe to the event bus, start the ping
  * timer. OPENSEAT_WS_AUTH_TIMEOUT_MS overrides the 10 s auth timeout.

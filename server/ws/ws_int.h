@@ -58,6 +58,5 @@ void ws_client_close(struct ws_client *wsc, uint16_t code,
 		     const char *reason);
 void ws_msg_handle(struct ws_client *wsc, const uint8_t *p, size_t len);
 bool ws_wants(const struct ws_client *wsc, const struct event *ev);
-uint64_t ws_auth_timeout_ms(void);
 
 #endif
