@@ -279,31 +279,35 @@ static void test_token_alg(void **state)
 }
 
 
+#define SUB "\"sub\":\"" USER "\""
+#define TID "\"tid\":\"" TENANT "\""
+#define ROLE(r) "\"role\":\"" r "\""
+#define EXP "\"exp\":1800000000"
+
+
 static void test_token_claims(void **state)
 {
 	static const char *const bad[] = {
 		/* no sub */
-		"{\"tid\":\"" TENANT "\",\"role\":\"agent\",\"exp\":1800000000}",
+		"{" TID "," ROLE("agent") "," EXP "}",
 		/* no role, unknown role */
-		"{\"sub\":\"" USER "\",\"tid\":\"" TENANT "\",\"exp\":1800000000}",
-		"{\"sub\":\"" USER "\",\"tid\":\"" TENANT "\",\"role\":\"root\","
-		"\"exp\":1800000000}",
+		"{" SUB "," TID "," EXP "}",
+		"{" SUB "," TID "," ROLE("root") "," EXP "}",
 		/* no tenant for a tenant role */
-		"{\"sub\":\"" USER "\",\"role\":\"admin\",\"exp\":1800000000}",
+		"{" SUB "," ROLE("admin") "," EXP "}",
 		/* operator with a tenant */
-		"{\"sub\":\"" USER "\",\"tid\":\"" TENANT "\","
-		"\"role\":\"operator\",\"exp\":1800000000}",
-		/* no exp, exp a string, exp a float */
-		"{\"sub\":\"" USER "\",\"tid\":\"" TENANT "\",\"role\":\"agent\"}",
-		"{\"sub\":\"" USER "\",\"tid\":\"" TENANT "\",\"role\":\"agent\","
-		"\"exp\":\"1800000000\"}",
-		"{\"sub\":\"" USER "\",\"tid\":\"" TENANT "\",\"role\":\"agent\","
-		"\"exp\":1800000000.5}",
-		/* sub not a string, too long */
-		"{\"sub\":7,\"tid\":\"" TENANT "\",\"role\":\"agent\","
-		"\"exp\":1800000000}",
-		"{\"sub\":\"" USER "x\",\"tid\":\"" TENANT "\",\"role\":\"agent\","
-		"\"exp\":1800000000}",
+		"{" SUB "," TID "," ROLE("operator") "," EXP "}",
+		/* no exp, exp a string, exp a float, exp zero */
+		"{" SUB "," TID "," ROLE("agent") "}",
+		"{" SUB "," TID "," ROLE("agent") ",\"exp\":\"1800000000\"}",
+		"{" SUB "," TID "," ROLE("agent") ",\"exp\":1800000000.5}",
+		"{" SUB "," TID "," ROLE("agent") ",\"exp\":0}",
+		/* sub not a string, too long, empty */
+		"{\"sub\":7," TID "," ROLE("agent") "," EXP "}",
+		"{\"sub\":\"" USER "x\"," TID "," ROLE("agent") "," EXP "}",
+		"{\"sub\":\"\"," TID "," ROLE("agent") "," EXP "}",
+		/* iat not a number */
+		"{" SUB "," TID "," ROLE("agent") ",\"iat\":\"x\"," EXP "}",
 		"[1,2,3]",
 	};
 	struct token_claims out;
