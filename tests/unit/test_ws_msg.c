@@ -565,32 +565,23 @@ static void test_wants(void **state)
 }
 
 
+#define WS_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_auth_ok, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_auth_bad_first, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_auth_token_too_long,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_auth_refused, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_json, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_subscribe, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_subscribe_bad, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_early_messages, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_early_overflow, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_closed_during_auth,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wants, setup, teardown),
+		WS_TEST(test_auth_ok),
+		WS_TEST(test_auth_bad_first),
+		WS_TEST(test_auth_token_too_long),
+		WS_TEST(test_auth_refused),
+		WS_TEST(test_invalid_json),
+		WS_TEST(test_subscribe),
+		WS_TEST(test_subscribe_bad),
+		WS_TEST(test_early_messages),
+		WS_TEST(test_early_overflow),
+		WS_TEST(test_closed_during_auth),
+		WS_TEST(test_wants),
 	};
-
 	int r;
 
 	if (libre_init())
