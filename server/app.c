@@ -100,8 +100,11 @@ static void ready_check(void *arg)
 	struct app *app = arg;
 
 	if (db_ready(app->db)) {
-		log_info("ready: serving http%s://%s:%u", app->cfg.tls_cert[0] ?
-			 "s" : "", app->cfg.http_addr, app->cfg.http_port);
+		const struct cfg *c = &app->cfg;
+
+		log_info("ready: serving http%s://%s:%u",
+			 c->tls_cert[0] ? "s" : "", c->http_addr,
+			 c->http_port);
 		st.ready_logged = true;
 		return;
 	}

@@ -304,7 +304,7 @@ int api_json_text(const struct http_req *req, const char *field,
 void api_reply_invalid(struct http_req *req, const char *field,
 		       const char *code, const char *message)
 {
-	json_t *pb = json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:s, s:s}]}",
+	json_t *pb = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s,s:s}]}",
 			       "type", "/problems/validation_failed",
 			       "title", "Bad Request", "status", 400,
 			       "code", "validation_failed",

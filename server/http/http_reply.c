@@ -167,6 +167,11 @@ void http_reply_problem(struct http_req *req, unsigned status,
 /** Reply for an errno from a domain function, through one table. */
 void http_reply_error(struct http_req *req, int err)
 {
+	struct log_ctx ctx = {
+		.req_id = req->req_id,
+		.tenant_id = req->principal.tenant_id,
+	};
+
 	for (size_t i = 0; i < ARRAY_SIZE(err_map); i++) {
 		if (err_map[i].err != err)
 			continue;
@@ -178,9 +183,8 @@ void http_reply_error(struct http_req *req, int err)
 		return;
 	}
 
-	log_write(LOG_LVL_ERROR, "http", &(struct log_ctx){
-		  .req_id = req->req_id, .tenant_id = req->principal.tenant_id},
-		  "%s %s failed: %m", req->method, req->path, err);
+	log_write(LOG_LVL_ERROR, "http", &ctx, "%s %s failed: %m",
+		  req->method, req->path, err);
 	http_reply_problem(req, 500, "internal_error",
 			   "Something went wrong on our side; the request id "
 			   "names it in our logs.");
@@ -290,7 +294,7 @@ int http_write(struct http_req *req)
 	http_finish_metrics(req);
 	req->done = true;
 	if (req->body_too_large)
-		return -1;   /* the unread body makes the connection unusable */
+		return -1;  /* an unread body makes the connection unusable */
 
 	return lws_http_transaction_completed(req->wsi) ? -1 : 0;
 }

@@ -205,7 +205,8 @@ static void query_parse(struct http_req *req)
 		struct http_query *q = &req->query[req->nquery];
 
 		q->name = urldecode(p, nl);
-		q->value = eq ? urldecode(eq + 1, n - nl - 1) : urldecode("", 0);
+		q->value = eq ? urldecode(eq + 1, n - nl - 1)
+			      : urldecode("", 0);
 		if (q->name && q->value)
 			req->nquery++;
 		else {

@@ -262,6 +262,7 @@ static bool admin_ok(struct http_req *req, json_t *admin)
 static void tenant_create(struct http_req *req)
 {
 	json_t *admin = json_object_get(http_req_json(req), "admin");
+	const char *pw;
 	struct pending *pd;
 	int err;
 
@@ -288,9 +289,8 @@ static void tenant_create(struct http_req *req)
 		return;
 	}
 
-	err = password_hash_async(http_req_app(req)->workers,
-				  json_string_value(json_object_get(admin,
-								    "password")),
+	pw = json_string_value(json_object_get(admin, "password"));
+	err = password_hash_async(http_req_app(req)->workers, pw,
 				  create_hashed, pd);
 	if (err) {
 		mem_deref(pd);
