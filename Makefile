@@ -78,7 +78,8 @@ $(BIN): $(BUILD)/server/main.o $(LIBSERVER) $(LIBMEDIA)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HOBJS) $(LIBSERVER) $(LIBMEDIA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $^ \
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ \
+		$(filter %.c %.o %.a,$^) \
 		$(LDLIBS) -lcmocka
 
 web:
