@@ -58,7 +58,7 @@ cat <<MSG
   平台运营 Operator (企业编号留空 / leave tenant empty):
                        operator    / Operator@2026
 
-  SIP: 5060 (UDP/TCP)   停止 / stop: Ctrl-C
+  停止 / stop: Ctrl-C
 
 MSG
 exec "$BIN" -c "$CONF" serve
