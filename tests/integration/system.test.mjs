@@ -1,0 +1,66 @@
+// Health, readiness, metrics, security headers, static files, routing.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack } from '../lib/stack.mjs';
+
+let s;
+before(async () => { s = await startStack(); });
+after(async () => { await s?.stop(); });
+
+test('healthz and readyz answer with JSON', async () => {
+	const h = await s.api('GET', '/healthz');
+	assert.equal(h.status, 200);
+	assert.equal(h.json.status, 'ok');
+	const r = await s.api('GET', '/readyz');
+	assert.equal(r.status, 200);
+	assert.equal(r.json.database, 'up');
+});
+
+test('security headers on API, static and error responses', async () => {
+	for (const p of ['/api/v1/me', '/', '/healthz', '/api/v1/nowhere']) {
+		const r = await s.api('GET', p);
+		const h = r.headers;
+		assert.match(h.get('strict-transport-security') || '', /max-age=/,
+			p);
+		assert.match(h.get('content-security-policy') || '',
+			/frame-ancestors 'none'/, p);
+		assert.equal(h.get('x-content-type-options'), 'nosniff', p);
+		assert.equal(h.get('referrer-policy'), 'no-referrer', p);
+	}
+});
+
+test('unknown route is 404 problem+json, wrong method 405 with Allow',
+	async () => {
+		const tok = await s.token(s.admin);
+		const r = await s.api('GET', '/api/v1/nowhere', null, tok);
+		assert.equal(r.status, 404);
+		assert.match(r.headers.get('content-type'),
+			/application\/problem\+json/);
+		assert.equal(r.json.code, 'not_found');
+		const m = await s.api('DELETE', '/api/v1/me', null, tok);
+		assert.equal(m.status, 405);
+		assert.equal(m.json.code, 'method_not_allowed');
+		assert.match(m.headers.get('allow') || '', /GET/);
+	});
+
+test('metrics expose HTTP, DB pool, WS and loop figures', async () => {
+	await s.api('GET', '/healthz');
+	const r = await s.api('GET', '/metrics');
+	assert.equal(r.status, 200);
+	assert.match(r.headers.get('content-type'), /text\/plain/);
+	for (const name of ['openseat_http_requests_total',
+		'openseat_http_request_duration_seconds_bucket',
+		'openseat_db_pool_connections', 'openseat_ws_clients',
+		'openseat_loop_lag_seconds'])
+		assert.match(r.text, new RegExp(`^${name}`, 'm'), name);
+	assert.match(r.text, /route="\/healthz"/);
+});
+
+test('the consoles are served with cache headers', async () => {
+	const r = await s.api('GET', '/');
+	assert.equal(r.status, 200);
+	assert.match(r.text, /<html lang="zh-CN"/);
+	const js = await s.api('GET', '/common/api.js');
+	assert.equal(js.status, 200);
+	assert.ok(js.headers.get('cache-control'));
+});
