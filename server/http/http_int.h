@@ -15,6 +15,7 @@ struct mbuf;
 struct http_server {
 	struct app *app;                 /**< (borrowed) outlives us */
 	struct lws_context *ctx;         /**< (owner) */
+	bool shutting_down;              /**< first destroy call made */
 };
 
 struct http_pair {

@@ -125,6 +125,8 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return http_write(pss->req);
 
 	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		/* lws frees pss after a transaction on a mount: drop first */
 		pss_drop_req(pss);
 		return 0;
 
@@ -188,8 +190,17 @@ static void destructor(void *arg)
 {
 	struct http_server *hs = arg;
 
-	if (hs->ctx)
+	/*
+	 * On a foreign libuv loop the first destroy only starts closing
+	 * lws's handles; once the loop has run their close callbacks, a
+	 * second call frees the context.
+	 */
+	if (hs->ctx) {
+		if (!hs->shutting_down)
+			lws_context_destroy(hs->ctx);
+		uvloop_run_pending();
 		lws_context_destroy(hs->ctx);
+	}
 }
 
 
@@ -315,7 +326,10 @@ void http_server_shutdown(struct http_server *hs)
 	if (!hs || !hs->ctx)
 		return;
 
+	if (hs->shutting_down)
+		return;
+
+	hs->shutting_down = true;
 	lws_context_destroy(hs->ctx);
-	hs->ctx = NULL;
 	uvloop_kick();
 }

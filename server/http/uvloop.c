@@ -84,6 +84,17 @@ int uvloop_init(void)
 }
 
 
+/** Run libuv until only active, unclosing handles are left. */
+void uvloop_run_pending(void)
+{
+	if (!uvl.inited)
+		return;
+
+	for (int i = 0; i < 100 && uv_run(&uvl.loop, UV_RUN_NOWAIT); i++)
+		;
+}
+
+
 /** Stop watching libuv and close its loop (after lws is destroyed). */
 void uvloop_close(void)
 {

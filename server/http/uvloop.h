@@ -8,5 +8,6 @@ int  uvloop_init(void);
 void uvloop_close(void);
 struct uv_loop_s *uvloop_get(void);
 void uvloop_kick(void);
+void uvloop_run_pending(void);
 
 #endif
