@@ -100,6 +100,8 @@ struct db {
 };
 
 /* db_pool.c */
+void db_notice_receiver(void *arg, const PGresult *r);
+const char *db_pq_errmsg(const PGconn *pg, char *buf, size_t sz);
 int  db_conn_alloc(struct db_conn **connp, struct db *db, bool listener);
 void db_conn_drop(struct db_conn *conn, int err);
 void db_conn_listen(struct db_conn *conn, int flags);

@@ -122,12 +122,44 @@ static int read_file(char **textp, const char *path)
 }
 
 
+/* Append a migration to the growing array *vp of *np entries. */
+static int list_add(struct migration ***vp, size_t *np, const char *dir,
+		    const char *name, unsigned version)
+{
+	struct migration **v = *vp;
+	struct migration *m;
+	size_t n = *np;
+	int err;
+
+	if (n % 16 == 0) {
+		size_t sz = (n + 16) * sizeof(*v);
+
+		v = v ? mem_realloc(v, sz) : mem_zalloc(sz, NULL);
+		if (!v)
+			return ENOMEM;
+		*vp = v;
+	}
+
+	m = mem_zalloc(sizeof(*m), migration_destructor);
+	if (!m)
+		return ENOMEM;
+
+	v[n] = m;
+	*np = n + 1;
+	m->version = version;
+	err = str_dup(&m->name, name);
+	if (!err)
+		err = re_sdprintf(&m->path, "%s/%s", dir, name);
+
+	return err;
+}
+
+
 /* List the migration files of dir, sorted by version, into *vp. */
 static int list_dir(struct migration ***vp, size_t *np, const char *dir)
 {
-	struct migration **v = NULL;
-	size_t n = 0, cap = 0;
 	struct dirent *de;
+	unsigned version;
 	DIR *d;
 	int err = 0;
 
@@ -139,51 +171,23 @@ static int list_dir(struct migration ***vp, size_t *np, const char *dir)
 	}
 
 	while (!err && (de = readdir(d))) {
-		struct migration *m;
-		unsigned version;
-
-		if (!migration_name(de->d_name, &version))
-			continue;
-
-		if (n == cap) {
-			struct migration **nv;
-
-			cap = cap ? cap * 2 : 16;
-			nv = v ? mem_realloc(v, cap * sizeof(*v))
-			       : mem_zalloc(cap * sizeof(*v), NULL);
-			if (!nv) {
-				err = ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-
-		m = mem_zalloc(sizeof(*m), migration_destructor);
-		if (!m) {
-			err = ENOMEM;
-			break;
-		}
-		v[n++] = m;
-		m->version = version;
-		err = str_dup(&m->name, de->d_name);
-		if (!err)
-			err = re_sdprintf(&m->path, "%s/%s", dir, de->d_name);
+		if (migration_name(de->d_name, &version))
+			err = list_add(vp, np, dir, de->d_name, version);
 	}
 	closedir(d);
 
-	if (n)
-		qsort(v, n, sizeof(*v), migration_cmp);
+	if (*np)
+		qsort(*vp, *np, sizeof(**vp), migration_cmp);
 
-	for (size_t i = 1; !err && i < n; i++) {
-		if (v[i]->version == v[i - 1]->version) {
+	for (size_t i = 1; !err && i < *np; i++) {
+		const struct migration *a = (*vp)[i - 1], *b = (*vp)[i];
+
+		if (a->version == b->version) {
 			log_error("migrate: %s and %s share a version",
-				  v[i - 1]->name, v[i]->name);
+				  a->name, b->name);
 			err = EINVAL;
 		}
 	}
-
-	*vp = v;
-	*np = n;
 
 	return err;
 }
@@ -194,6 +198,44 @@ static void list_free(struct migration **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mem_deref(v[i]);
 	mem_deref(v);
+}
+
+
+/* Run a migration's SQL and record it, in one transaction. */
+static int run_one(PGconn *pg, const struct migration *m, const char *sql,
+		   const char *const *pv)
+{
+	int err;
+
+	err = exec_params(pg, NULL, m->name, "BEGIN", 0, NULL);
+	if (!err) {
+		PGresult *x = PQexec(pg, sql);
+		ExecStatusType st = PQresultStatus(x);
+
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+		    st != PGRES_EMPTY_QUERY) {
+			const char *msg = PQresultErrorField(x,
+						PG_DIAG_MESSAGE_PRIMARY);
+
+			log_error("migrate: %s failed: %s", m->name,
+				  msg ? msg : PQerrorMessage(pg));
+			err = EPROTO;
+		}
+		PQclear(x);
+	}
+	if (!err)
+		err = exec_params(pg, NULL, m->name,
+				  "INSERT INTO schema_migrations"
+				  " (version, name, checksum) VALUES ($1::int,"
+				  " $3, encode(sha256(convert_to($2, 'UTF8')),"
+				  " 'hex'))", 3, pv);
+	if (!err)
+		err = exec_params(pg, NULL, m->name, "COMMIT", 0, NULL);
+
+	if (err)
+		PQclear(PQexec(pg, "ROLLBACK"));
+
+	return err;
 }
 
 
@@ -233,34 +275,8 @@ static int apply(PGconn *pg, const struct migration *m, bool verbose)
 		goto out;
 	}
 
-	err = exec_params(pg, NULL, m->name, "BEGIN", 0, NULL);
-	if (!err) {
-		PGresult *x = PQexec(pg, sql);
-
-		if (PQresultStatus(x) != PGRES_COMMAND_OK &&
-		    PQresultStatus(x) != PGRES_TUPLES_OK &&
-		    PQresultStatus(x) != PGRES_EMPTY_QUERY) {
-			const char *msg = PQresultErrorField(x,
-						PG_DIAG_MESSAGE_PRIMARY);
-
-			log_error("migrate: %s failed: %s", m->name,
-				  msg ? msg : PQerrorMessage(pg));
-			err = EPROTO;
-		}
-		PQclear(x);
-	}
-	if (!err)
-		err = exec_params(pg, NULL, m->name,
-				  "INSERT INTO schema_migrations"
-				  " (version, name, checksum) VALUES ($1::int,"
-				  " $3, encode(sha256(convert_to($2, 'UTF8')),"
-				  " 'hex'))", 3, pv);
-	if (!err)
-		err = exec_params(pg, NULL, m->name, "COMMIT", 0, NULL);
-
-	if (err)
-		PQclear(PQexec(pg, "ROLLBACK"));
-	else if (verbose)
+	err = run_one(pg, m, sql, pv);
+	if (!err && verbose)
 		log_info("migrate: applied %s", m->name);
 
  out:
@@ -326,10 +342,15 @@ int db_migrate(const char *conninfo, const char *dir, bool verbose)
 		return ENOMEM;
 
 	if (PQstatus(pg) != CONNECTION_OK) {
-		log_error("migrate: cannot connect: %s", PQerrorMessage(pg));
+		char msg[256];
+
+		log_error("migrate: cannot connect: %s",
+			  db_pq_errmsg(pg, msg, sizeof(msg)));
 		err = EAGAIN;
 		goto out;
 	}
+
+	PQsetNoticeReceiver(pg, db_notice_receiver, NULL);
 
 	PQclear(PQexec(pg, "SET client_min_messages = warning"));
 

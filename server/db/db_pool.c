@@ -12,6 +12,51 @@ const double db_lat_bounds[8] = {
 static void conn_connect(struct db_conn *conn);
 
 
+/**
+ * libpq notice receiver: notices and warnings go to our log, not stderr.
+ *
+ * @param arg Unused
+ * @param r   Result carrying the notice
+ */
+void db_notice_receiver(void *arg, const PGresult *r)
+{
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void)arg;
+	if (sev && (!strcmp(sev, "WARNING") || !strcmp(sev, "FATAL")))
+		log_warn("postgres: %s", msg ? msg : "?");
+	else
+		log_debug("postgres: %s", msg ? msg : "?");
+}
+
+
+/**
+ * libpq's connection error message on one line.
+ *
+ * @param pg  Connection or NULL
+ * @param buf Buffer
+ * @param sz  Buffer size
+ *
+ * @return buf
+ */
+const char *db_pq_errmsg(const PGconn *pg, char *buf, size_t sz)
+{
+	size_t n;
+
+	str_ncpy(buf, pg ? PQerrorMessage(pg) : "out of memory", sz);
+	for (char *p = buf; *p; p++) {
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	}
+	n = strlen(buf);
+	while (n && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+
+	return buf;
+}
+
+
 static void conn_close_pg(struct db_conn *conn)
 {
 	if (conn->fd >= 0)
@@ -95,8 +140,9 @@ static void conn_up(struct db_conn *conn)
 		return;
 	}
 
-	if (conn->logged_down || conn->listener)
-		log_info("connection %s up", conn->listener ? "(listen)" : "");
+	if (conn->logged_down)
+		log_info("%s connection up again",
+			 conn->listener ? "listen" : "pool");
 
 	conn->state = DB_CONN_IDLE;
 	conn->backoff_ms = DB_BACKOFF_MIN_MS;
@@ -115,7 +161,18 @@ static void conn_up(struct db_conn *conn)
 
 static void connect_poll(struct db_conn *conn)
 {
-	switch (PQconnectPoll(conn->pg)) {
+	PostgresPollingStatusType st = PQconnectPoll(conn->pg);
+
+	/*
+	 * libpq may have closed the socket and opened another one, possibly
+	 * with the same number: register afresh after every poll.
+	 */
+	if (conn->fd >= 0)
+		fd_close(conn->fd);
+	conn->fd = -1;
+	conn->fd_flags = 0;
+
+	switch (st) {
 
 	case PGRES_POLLING_READING:
 		db_conn_listen(conn, FD_READ);
@@ -232,6 +289,7 @@ static void conn_connect(struct db_conn *conn)
 		return;
 	}
 
+	PQsetNoticeReceiver(conn->pg, db_notice_receiver, NULL);
 	conn->state = DB_CONN_CONNECTING;
 	db_conn_listen(conn, FD_WRITE);
 	if (conn->fd < 0)
@@ -254,9 +312,11 @@ void db_conn_drop(struct db_conn *conn, int err)
 	struct le *le;
 
 	if (!conn->logged_down) {
-		log_warn("connection%s lost or refused: %s",
-			 conn->listener ? " (listen)" : "",
-			 conn->pg ? PQerrorMessage(conn->pg) : "no memory");
+		char msg[256];
+
+		log_warn("%s connection lost or refused: %s",
+			 conn->listener ? "listen" : "pool",
+			 db_pq_errmsg(conn->pg, msg, sizeof(msg)));
 		conn->logged_down = true;
 	}
 
