@@ -90,7 +90,7 @@ function machine() {
 		`${spawnSync('uname', ['-sr'], { encoding: 'utf8' }).stdout.trim()}`;
 }
 
-const stack = await startStack({ env: { OPENSEAT_LOG_LEVEL: 'warn' } });
+const stack = await startStack();
 try {
 	const login = await stack.login('demo', 'admin', 'Admin@2026');
 	const token = login.access_token;
@@ -98,7 +98,14 @@ try {
 
 	const me = series(`${base}/api/v1/me`, token, 0);
 	const list = series(`${base}/api/v1/users?limit=50`, token, 0);
-	const halfDelay = Math.round(CONNS * 1000 / (me.rps / 2));
+	/* pace to half the flat-out rate: calibrate the per-request pause
+	 * with one run (rate = CONNS / (pause + latency)) */
+	const target = me.rps / 2;
+	const guess = Math.round(CONNS * 1000 / target);
+	const probe = wrk(`${base}/api/v1/me`, token, guess);
+	const latMs = CONNS * 1000 / probe.rps - guess;
+	const halfDelay = Math.max(1, Math.round(CONNS * 1000 / target -
+		latMs));
 	const half = series(`${base}/api/v1/me`, token, halfDelay);
 	const ws = await broadcast(stack, token, 1000);
 
@@ -107,7 +114,7 @@ try {
 
 Machine: ${machine()}. Command: \`bench/run.sh\` (wrk -t2 -c${CONNS}
 -d${SECS}s --latency over HTTPS keep-alive, median of ${RUNS} runs; openseat
-release build, log level warn, embedded PostgreSQL on a unix socket; wrk,
+release build, embedded PostgreSQL on a unix socket; wrk,
 openseat and PostgreSQL share the 2 cores).
 
 | measurement | result |
