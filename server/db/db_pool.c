@@ -220,6 +220,10 @@ static void fd_handler(int flags, void *arg)
 	struct db_conn *conn = arg;
 	int err;
 
+	/* hang-up or error: reading is what tells libpq */
+	if (flags & FD_EXCEPT)
+		flags |= FD_READ;
+
 	switch (conn->state) {
 
 	case DB_CONN_CONNECTING:

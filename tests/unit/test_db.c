@@ -394,6 +394,42 @@ static void test_scope_is_local(void **state)
 }
 
 
+static void test_scope_txn(void **state)
+{
+	const struct db_ctx ta = {DB_TENANT, t.tenant_a};
+	struct db_txn *tx;
+	struct answer a;
+
+	(void)state;
+	/* the setting holds for every statement up to the Sync */
+	assert_int_equal(db_txn_alloc(&tx, &ta), 0);
+	assert_int_equal(db_txn_add(tx, "SELECT 1", 0, NULL), 0);
+	assert_int_equal(db_txn_add(tx, "SELECT current_setting("
+				    "'openseat.tenant_id', true)", 0, NULL),
+			 0);
+	memset(&a, 0, sizeof(a));
+	t.pending = 1;
+	assert_int_equal(db_txn_exec(t.app, tx, answered, &a), 0);
+	wait_pending();
+	assert_int_equal(a.err, 0);
+	assert_int_equal(a.nstmt, 2);
+	assert_string_equal(a.val, t.tenant_a);
+
+	/* statement timeout maps to ETIMEDOUT */
+	assert_int_equal(db_txn_alloc(&tx, &none), 0);
+	assert_int_equal(db_txn_add(tx, "SELECT set_config("
+				    "'statement_timeout', '50', true)",
+				    0, NULL), 0);
+	assert_int_equal(db_txn_add(tx, "SELECT pg_sleep(2)", 0, NULL), 0);
+	memset(&a, 0, sizeof(a));
+	t.pending = 1;
+	assert_int_equal(db_txn_exec(t.app, tx, answered, &a), 0);
+	wait_pending();
+	assert_int_equal(a.err, ETIMEDOUT);
+	assert_string_equal(a.state, "57014");
+}
+
+
 static void test_rls(void **state)
 {
 	const struct db_ctx ta = {DB_TENANT, t.tenant_a};
@@ -783,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_txn_atomic),
 		cmocka_unit_test(test_scope_is_local),
+		cmocka_unit_test(test_scope_txn),
 		cmocka_unit_test(test_rls),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_migrate_changed),
