@@ -11,6 +11,7 @@
 #include "auth/ratelimit.h"
 #include "auth/login.h"
 #include "auth/session.h"
+#include "auth/token_cache.h"
 #include "metrics/metrics.h"
 #include "http/http.h"
 #include "http/uvloop.h"
@@ -253,6 +254,7 @@ void app_close(struct app *app)
 	http_routes_flush();
 	sys_api_close();
 	ident_flush();
+	token_cache_flush();
 	metrics_reset();
 	memset(app->jwt_key, 0, sizeof(app->jwt_key));
 }

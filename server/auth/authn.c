@@ -9,6 +9,7 @@
 #include "auth/ident.h"
 #include "auth/secret.h"
 #include "auth/token.h"
+#include "auth/token_cache.h"
 
 #define API_KEY_PREFIX "osk_"
 
@@ -104,8 +105,8 @@ void authn_bearer(struct app *app, const char *authz, authn_h *h,
 		return;
 	}
 
-	if (token_verify(&c, cred, app->jwt_key, app->jwt_keylen,
-			 (uint64_t)time(NULL))) {
+	if (token_cache_verify(&c, cred, app->jwt_key, app->jwt_keylen,
+			       (uint64_t)time(NULL))) {
 		mem_deref(a);
 		h(EACCES, "unauthorized", NULL, arg);
 		return;
