@@ -289,7 +289,7 @@ int http_server_alloc(struct http_server **hsp, struct app *app)
 	info.keepalive_timeout = 30;
 	info.timeout_secs = 30;
 	info.fd_limit_per_thread = 65536;
-	info.max_http_header_data = 8192;
+	info.max_http_header_data = 16384;
 
 	if (app->cfg.tls_cert[0]) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
