@@ -24,6 +24,13 @@ struct http_pair {
 	char *value;                     /**< (own) */
 };
 
+/*
+ * A body over max_body is still read (and dropped) up to this many times
+ * max_body before the 413 goes out: a client that is still writing when
+ * the server closes gets a reset instead of the answer.
+ */
+#define HTTP_DRAIN_FACTOR 16
+
 struct http_req {
 	struct http_server *hs;          /**< (borrowed) */
 	struct lws *wsi;                 /**< NULL once the client left */
@@ -36,6 +43,7 @@ struct http_req {
 	char remote[64];
 	char req_id[HTTP_REQ_ID_LEN];
 	int64_t content_length;          /**< -1 if not given           */
+	uint64_t body_seen;              /**< body bytes received       */
 	struct mbuf *body;               /**< (own) request body        */
 	bool body_too_large;
 	struct json_t *json;             /**< (own) parsed body         */

@@ -291,10 +291,11 @@ void http_req_detach(struct http_req *req)
  */
 int http_req_body_add(struct http_req *req, const void *p, size_t len)
 {
-	size_t max = req->hs->app->cfg.max_body;
+	uint64_t max = req->hs->app->cfg.max_body;
 
+	req->body_seen += len;
 	if (req->body_too_large)
-		return 0;
+		return req->body_seen > max * HTTP_DRAIN_FACTOR ? EOVERFLOW : 0;
 
 	if (!req->body) {
 		req->body = mbuf_alloc(len < 512 ? 512 : len);
@@ -304,7 +305,8 @@ int http_req_body_add(struct http_req *req, const void *p, size_t len)
 
 	if (req->body->end + len > max) {
 		req->body_too_large = true;
-		return EOVERFLOW;
+		req->body = mem_deref(req->body);
+		return 0;   /* drain the rest, then answer 413 */
 	}
 
 	return mbuf_write_mem(req->body, p, len);

@@ -82,8 +82,10 @@ static int on_http(struct lws *wsi, struct pss *pss)
 	/* without a body lws sends no BODY_COMPLETION: dispatch now */
 	if (!method_has_body(pss->req) || pss->req->content_length == 0)
 		http_dispatch(pss->req);
-	else if (pss->req->body_too_large)
-		http_dispatch(pss->req);
+	else if (pss->req->body_too_large &&
+		 pss->req->content_length >
+		 (int64_t)pss->req->hs->app->cfg.max_body * HTTP_DRAIN_FACTOR)
+		http_dispatch(pss->req);  /* too big even to drain: 413 now */
 
 	return 0;
 }
@@ -97,7 +99,7 @@ static int on_body(struct pss *pss, const void *in, size_t len)
 		return 0;
 
 	if (http_req_body_add(req, in, len) == EOVERFLOW)
-		http_dispatch(req);     /* answers 413 and closes */
+		http_dispatch(req);     /* past the drain limit: 413, close */
 
 	return 0;
 }
