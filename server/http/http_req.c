@@ -292,10 +292,11 @@ void http_req_detach(struct http_req *req)
 int http_req_body_add(struct http_req *req, const void *p, size_t len)
 {
 	uint64_t max = req->hs->app->cfg.max_body;
+	uint64_t drain_max = max * HTTP_DRAIN_FACTOR;
 
 	req->body_seen += len;
 	if (req->body_too_large)
-		return req->body_seen > max * HTTP_DRAIN_FACTOR ? EOVERFLOW : 0;
+		return req->body_seen > drain_max ? EOVERFLOW : 0;
 
 	if (!req->body) {
 		req->body = mbuf_alloc(len < 512 ? 512 : len);
