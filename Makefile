@@ -31,7 +31,7 @@ CFLAGS   += -O2
 endif
 
 SERVER_SRCS := $(filter-out server/main.c,$(shell find server -name '*.c'))
-MEDIA_SRCS  := $(shell find media -name '*.c')
+MEDIA_SRCS  := $(shell find media -name '*.c' 2>/dev/null)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/%.o)
 MEDIA_OBJS  := $(MEDIA_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
