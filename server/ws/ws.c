@@ -61,6 +61,7 @@ static void client_stop(struct ws_client *wsc)
 	wsc->early = mem_deref(wsc->early);
 	wsc->nearly = 0;
 	wsc->rx = mem_deref(wsc->rx);
+	wsc->authz = mem_deref(wsc->authz);
 	wsc->wsi = NULL;
 	wsc->closed = true;
 }
@@ -223,15 +224,17 @@ static void auth_timeout(void *arg)
 
 static void ping_tick(void *arg)
 {
-	struct le *le;
+	struct le *le = list_head(&st.clientl);
 
 	(void)arg;
-	LIST_FOREACH(&st.clientl, le) {
+	while (le) {
 		struct ws_client *wsc = le->data;
 
+		le = le->next;   /* a re-check may close this client */
 		if (wsc->wsi) {
 			wsc->ping_due = true;
 			lws_callback_on_writable(wsc->wsi);
+			ws_msg_recheck(wsc);
 		}
 	}
 

@@ -45,6 +45,9 @@ struct ws_client {
 	unsigned nearly;
 	struct list txl;                 /**< (own) struct ws_out         */
 	unsigned ntx;
+	char *authz;                     /**< (own) "Bearer ..." as sent,
+					      checked again every ping */
+	bool rechecking;                 /**< a re-check is running       */
 	struct tmr auth_tmr;
 	bool ping_due;
 	bool closing;                    /**< close after the queue drains */
@@ -57,6 +60,7 @@ int  ws_send(struct ws_client *wsc, char *text, size_t len);
 void ws_client_close(struct ws_client *wsc, uint16_t code,
 		     const char *reason);
 void ws_msg_handle(struct ws_client *wsc, const uint8_t *p, size_t len);
+void ws_msg_recheck(struct ws_client *wsc);
 bool ws_wants(const struct ws_client *wsc, const struct event *ev);
 
 #endif

@@ -92,6 +92,26 @@ static void early_drain(struct ws_client *wsc)
 }
 
 
+/*
+ * A periodic re-check of an authenticated client: an expired token, a
+ * revoked key, a disabled user or a suspended tenant ends the socket the
+ * way a new connection would be refused. A database outage does not.
+ */
+static void recheck_done(struct ws_client *wsc, int err, const char *why,
+			 const struct principal *p)
+{
+	wsc->rechecking = false;
+	if (err == EACCES || (!err && !p))
+		refuse(wsc, "unauthorized", "The token has expired or was "
+		       "revoked; sign in again.", WS_CLOSE_UNAUTHORIZED);
+	else if (err == EPERM)
+		refuse(wsc, why ? why : "forbidden", "This account may not "
+		       "sign in now.", WS_CLOSE_FORBIDDEN);
+	else if (!err)
+		wsc->principal = *p;
+}
+
+
 static void auth_done(int err, const char *why, const struct principal *p,
 		      void *arg)
 {
@@ -100,6 +120,11 @@ static void auth_done(int err, const char *why, const struct principal *p,
 	/* the client left, or is being closed, meanwhile */
 	if (wsc->closed || wsc->closing)
 		goto out;
+
+	if (wsc->state == WS_AUTHED) {
+		recheck_done(wsc, err, why, p);
+		goto out;
+	}
 
 	if (err == EACCES || (!err && !p)) {
 		refuse(wsc, "unauthorized", "The token is missing, invalid "
@@ -144,8 +169,21 @@ static void on_auth(struct ws_client *wsc, json_t *msg)
 	}
 
 	wsc->state = WS_AUTHING;
+	mem_deref(wsc->authz);
+	wsc->authz = authz;
 	authn_bearer(wsc->app, authz, auth_done, mem_ref(wsc));
-	mem_deref(authz);
+}
+
+
+/** Check an authenticated client's credential again (ping tick). */
+void ws_msg_recheck(struct ws_client *wsc)
+{
+	if (wsc->state != WS_AUTHED || !wsc->authz || wsc->rechecking ||
+	    wsc->closing || wsc->closed)
+		return;
+
+	wsc->rechecking = true;
+	authn_bearer(wsc->app, wsc->authz, auth_done, mem_ref(wsc));
 }
 
 

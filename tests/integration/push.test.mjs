@@ -10,7 +10,7 @@ let s;
 let admin;
 before(async () => {
 	s = await startStack({ env: { OPENSEAT_WS_AUTH_TIMEOUT_MS: '800',
-		OPENSEAT_WS_MAX_QUEUE: '32' } });
+		OPENSEAT_WS_MAX_QUEUE: '32', OPENSEAT_WS_PING_INTERVAL: '1' } });
 	admin = await s.token(s.admin);
 });
 after(async () => { await s?.stop(); });
@@ -82,6 +82,28 @@ test('oversized messages close the socket with 1009', async () => {
 	c.send({ type: 'ping', pad: 'x'.repeat(100 * 1024) });
 	assert.equal((await c.closed()).code, 1009);
 });
+
+test('an open socket ends when its user is disabled or key revoked',
+	async () => {
+		const u = await s.api('POST', '/api/v1/users', { username:
+			'leaver', password: 'Leave@2026', role: 'supervisor' }, admin);
+		assert.equal(u.status, 201);
+		const tok = await s.token({ tenant: 'demo', username: 'leaver',
+			password: 'Leave@2026' });
+		const c = await wsAuthed(s, tok, ['user']);
+		const k = await s.api('POST', '/api/v1/api-keys', { name: 'wsk',
+			role: 'admin' }, admin);
+		const ck = await wsAuthed(s, k.json.key, ['user']);
+
+		await s.api('PATCH', `/api/v1/users/${u.json.user_id}`,
+			{ disabled: true }, admin);
+		await s.api('DELETE', `/api/v1/api-keys/${k.json.api_key_id}`,
+			null, admin);
+		const within = (p) => Promise.race([p, new Promise((_, rej) =>
+			setTimeout(() => rej(new Error('socket left open')), 15000))]);
+		assert.equal((await within(c.closed())).code, 4403);
+		assert.equal((await within(ck.closed())).code, 4401);
+	});
 
 /* A WebSocket by hand, so it can stop reading at the TCP level. */
 function rawClient() {

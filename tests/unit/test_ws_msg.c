@@ -114,6 +114,7 @@ static void wsc_destructor(void *arg)
 	tmr_cancel(&wsc->auth_tmr);
 	mem_deref(wsc->rx);
 	mem_deref(wsc->early);
+	mem_deref(wsc->authz);
 }
 
 
