@@ -71,7 +71,7 @@ async function main() {
 	selectTab(names.includes(want) ? want : names[0]);
 
 	const live = connectLive(isOperator(me) ? ['tenant'] :
-		['user', 'tenant']);
+		['user', 'tenant', 'api_key']);
 	bindLiveStatus(live);
 	live.on('user.*', reloadIfLoaded('users'));
 	live.on('api_key.*', reloadIfLoaded('apikeys'));
