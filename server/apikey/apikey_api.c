@@ -181,6 +181,8 @@ static void key_revoke(struct http_req *req)
 		" AND revoked_at IS NULL RETURNING " KEY_JSON;
 	const struct principal *p = http_req_principal(req);
 	const char *id = http_req_param(req, "api_key_id");
+	const struct api_audit_what w = {p->tenant_id, "api_key.revoke",
+					 "api_key", id, NULL};
 	struct db_ctx ctx = api_ctx(req);
 	struct db_txn *tx = NULL;
 	int err;
@@ -191,9 +193,7 @@ static void key_revoke(struct http_req *req)
 	}
 
 	err = db_txn_alloc(&tx, &ctx);
-	err = err ? err : db_txn_add(tx, sql, 1, &id);
-	err = err ? err : api_audit(tx, req, p->tenant_id, "api_key.revoke",
-				    "api_key", id, NULL);
+	err = err ? err : api_audit_change(tx, req, sql, 1, &id, &w);
 	if (err) {
 		mem_deref(tx);
 		http_reply_error(req, err);

@@ -123,38 +123,6 @@ void api_txn(struct http_req *req, struct db_txn *tx, api_rows_h *h)
 }
 
 
-/**
- * Add the audit row for a change to the change's own transaction.
- *
- * @param detail_sql  JSON text of the detail object, or NULL for {}
- */
-int api_audit(struct db_txn *tx, const struct http_req *req,
-	      const char *tenant_id, const char *action,
-	      const char *target_type, const char *target_id,
-	      const char *detail_sql)
-{
-	static const char sql[] =
-		"INSERT INTO audit_log (tenant_id, actor_kind, actor_id,"
-		" actor_name, action, target_type, target_id, detail,"
-		" remote_addr) VALUES ($1::uuid, $2, NULLIF($3, '')::uuid,"
-		" $4, $5, $6, $7, $8::jsonb, $9)";
-	const struct principal *p = &req->principal;
-	const char *pv[9];
-
-	pv[0] = tenant_id;
-	pv[1] = principal_kind_name(p->kind);
-	pv[2] = p->id;
-	pv[3] = p->name;
-	pv[4] = action;
-	pv[5] = target_type;
-	pv[6] = target_id;
-	pv[7] = detail_sql ? detail_sql : "{}";
-	pv[8] = req->remote;
-
-	return db_txn_add(tx, sql, 9, pv);
-}
-
-
 /** Reply with the JSON text in column 0 of the first row, or 404. */
 void api_reply_row(struct http_req *req, unsigned status,
 		   const struct db_res *res, unsigned stmt)

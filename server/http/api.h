@@ -17,6 +17,18 @@ int  api_audit(struct db_txn *tx, const struct http_req *req,
 	       const char *tenant_id, const char *action,
 	       const char *target_type, const char *target_id,
 	       const char *detail_sql);
+/** What an audited change did, to whom. */
+struct api_audit_what {
+	const char *tenant_id;
+	const char *action;       /**< e.g. "user.update"          */
+	const char *target_type;
+	const char *target_id;
+	const char *detail_sql;   /**< JSON object text, NULL: {}  */
+};
+
+int  api_audit_change(struct db_txn *tx, const struct http_req *req,
+		      const char *change_sql, unsigned n,
+		      const char *const *pv, const struct api_audit_what *w);
 void api_reply_row(struct http_req *req, unsigned status,
 		   const struct db_res *res, unsigned stmt);
 void api_reply_page(struct http_req *req, const struct db_res *res,

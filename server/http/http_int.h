@@ -31,12 +31,13 @@ struct http_pair {
  */
 #define HTTP_DRAIN_FACTOR 16
 
+#define HTTP_MAX_QUERY 16
+
 struct http_req {
 	struct http_server *hs;          /**< (borrowed) */
 	struct lws *wsi;                 /**< NULL once the client left */
 	char method[8];
 	char *path;                      /**< (own) decoded path        */
-	char *query_raw;                 /**< (own) "a=1&b=2"           */
 	char *authz;                     /**< (own) Authorization       */
 	char *ctype;                     /**< (own) Content-Type        */
 	char *idem_key;                  /**< (own) Idempotency-Key     */
@@ -46,6 +47,8 @@ struct http_req {
 	uint64_t body_seen;              /**< body bytes received       */
 	struct mbuf *body;               /**< (own) request body        */
 	bool body_too_large;
+	bool length_required;            /**< body without Content-Length */
+	const char *bad_request;         /**< 400 found in the headers  */
 	struct json_t *json;             /**< (own) parsed body         */
 	const struct http_route *route;  /**< (borrowed) static table   */
 	struct http_pair params[HTTP_MAX_PARAMS];
@@ -53,7 +56,7 @@ struct http_req {
 	struct http_query {
 		char *name;              /**< (own) */
 		char *value;             /**< (own) */
-	} query[16];
+	} query[HTTP_MAX_QUERY];
 	unsigned nquery;
 	struct principal principal;
 	uint64_t t_start_us;

@@ -53,6 +53,7 @@ static const char *status_title(unsigned status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 411: return "Length Required";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
@@ -293,7 +294,7 @@ int http_write(struct http_req *req)
  complete:
 	http_finish_metrics(req);
 	req->done = true;
-	if (req->body_too_large)
+	if (req->body_too_large || req->length_required)
 		return -1;  /* an unread body makes the connection unusable */
 
 	return lws_http_transaction_completed(req->wsi) ? -1 : 0;

@@ -24,7 +24,6 @@ static void destructor(void *arg)
 	struct http_req *req = arg;
 
 	mem_deref(req->path);
-	mem_deref(req->query_raw);
 	mem_deref(req->authz);
 	mem_deref(req->ctype);
 	mem_deref(req->idem_key);
@@ -64,13 +63,18 @@ static char *hdr_dup(struct lws *wsi, enum lws_token_indexes tok)
 }
 
 
+/*
+ * A custom header of any length lws accepted (its header budget bounds
+ * it): callers check lengths themselves, so a value too long is refused
+ * rather than silently taken as absent.
+ */
 static char *custom_hdr_dup(struct lws *wsi, const char *name)
 {
 	int nlen = (int)strlen(name);
 	int n = lws_hdr_custom_length(wsi, name, nlen);
 	char *s;
 
-	if (n <= 0 || n > HDR_MAX)
+	if (n <= 0)
 		return NULL;
 
 	s = mem_alloc((size_t)n + 1, NULL);
@@ -80,35 +84,6 @@ static char *custom_hdr_dup(struct lws *wsi, const char *name)
 	if (lws_hdr_custom_copy(wsi, s, n + 1, name, nlen) < 0)
 		return mem_deref(s);
 
-	return s;
-}
-
-
-/* Join URI argument fragments ("a=1", "b=2") back into "a=1&b=2". */
-static char *query_dup(struct lws *wsi)
-{
-	struct mbuf *mb = mbuf_alloc(64);
-	char frag[1024];
-	char *s = NULL;
-	int i, n;
-
-	if (!mb)
-		return NULL;
-
-	for (i = 0; i < 32; i++) {
-		n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag),
-					  WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (n <= 0)
-			break;
-		(void)mbuf_printf(mb, "%s%b", i ? "&" : "", frag, (size_t)n);
-	}
-
-	if (mb->end) {
-		mb->pos = 0;
-		(void)mbuf_strdup(mb, &s, mb->end);
-	}
-
-	mem_deref(mb);
 	return s;
 }
 
@@ -153,69 +128,58 @@ static int read_method_path(struct http_req *req, struct lws *wsi)
 }
 
 
-static int hexval(char c)
+/* Split one "name=value" argument (lws already %-decoded it). */
+static int query_add(struct http_req *req, const char *arg, size_t n)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
+	struct http_query *q = &req->query[req->nquery];
+	const char *eq = memchr(arg, '=', n);
+	size_t nl = eq ? (size_t)(eq - arg) : n;
+	int err;
 
-	return -1;
+	err = re_sdprintf(&q->name, "%b", arg, nl);
+	err = err ? err : re_sdprintf(&q->value, "%b", eq ? eq + 1 : "",
+				      eq ? n - nl - 1 : 0);
+	if (err) {
+		q->name = mem_deref(q->name);
+		return err;
+	}
+
+	req->nquery++;
+	return 0;
 }
 
 
-/* Decode %XX and '+' of a query component into a new string. */
-static char *urldecode(const char *p, size_t len)
+/*
+ * Read the URI arguments lws split at '&' and decoded. Each is taken
+ * whole, however long (lws's header budget bounds it): dropping one would
+ * serve the request as if the parameter had not been given.
+ */
+static int query_read(struct http_req *req, struct lws *wsi)
 {
-	char *s = mem_alloc(len + 1, NULL);
-	size_t i, o = 0;
+	enum lws_token_indexes tok = WSI_TOKEN_HTTP_URI_ARGS;
+	char *arg;
+	int i, n, err = 0;
 
-	if (!s)
-		return NULL;
+	for (i = 0; !err; i++) {
+		n = lws_hdr_fragment_length(wsi, tok, i);
+		if (n <= 0)
+			break;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] == '%' && i + 2 < len
-		    && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-			s[o++] = (char)(hexval(p[i + 1]) * 16 +
-					hexval(p[i + 2]));
-			i += 2;
+		if (req->nquery == ARRAY_SIZE(req->query)) {
+			req->bad_request = "Too many query parameters.";
+			break;
 		}
-		else {
-			s[o++] = p[i] == '+' ? ' ' : p[i];
-		}
+
+		arg = mem_alloc((size_t)n + 1, NULL);
+		if (!arg)
+			return ENOMEM;
+
+		n = lws_hdr_copy_fragment(wsi, arg, n + 1, tok, i);
+		err = n < 0 ? EPROTO : query_add(req, arg, (size_t)n);
+		mem_deref(arg);
 	}
-	s[o] = '\0';
 
-	return s;
-}
-
-
-/* Split "a=1&b=2" into name/value pairs (the first 16 are kept). */
-static void query_parse(struct http_req *req)
-{
-	const char *p = req->query_raw;
-
-	while (p && *p && req->nquery < ARRAY_SIZE(req->query)) {
-		const char *amp = strchr(p, '&');
-		size_t n = amp ? (size_t)(amp - p) : strlen(p);
-		const char *eq = memchr(p, '=', n);
-		size_t nl = eq ? (size_t)(eq - p) : n;
-		struct http_query *q = &req->query[req->nquery];
-
-		q->name = urldecode(p, nl);
-		q->value = eq ? urldecode(eq + 1, n - nl - 1)
-			      : urldecode("", 0);
-		if (q->name && q->value)
-			req->nquery++;
-		else {
-			q->name = mem_deref(q->name);
-			q->value = mem_deref(q->value);
-		}
-
-		p = amp ? amp + 1 : NULL;
-	}
+	return err;
 }
 
 
@@ -248,8 +212,10 @@ int http_req_alloc(struct http_req **reqp, struct http_server *hs,
 	req->authz = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	req->ctype = hdr_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 	req->idem_key = custom_hdr_dup(wsi, "idempotency-key:");
-	req->query_raw = query_dup(wsi);
-	query_parse(req);
+	err = query_read(req, wsi);
+	if (err)
+		goto out;
+
 	lws_get_peer_simple(wsi, req->remote, sizeof(req->remote));
 
 	if (lws_hdr_copy(wsi, clen, sizeof(clen),
@@ -258,6 +224,10 @@ int http_req_alloc(struct http_req **reqp, struct http_server *hs,
 		if (req->content_length >
 		    (int64_t)hs->app->cfg.max_body)
 			req->body_too_large = true;
+	}
+	else if (lws_hdr_total_length(wsi,
+				      WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+		req->length_required = true;  /* chunked bodies: not read */
 	}
 
  out:

@@ -340,6 +340,17 @@ void http_dispatch(struct http_req *req)
 				   "server accepts.");
 		return;
 	}
+	if (req->length_required) {
+		http_reply_problem(req, 411, "length_required",
+				   "Send the request body with a "
+				   "Content-Length header.");
+		return;
+	}
+	if (req->bad_request) {
+		http_reply_problem(req, 400, "validation_failed",
+				   req->bad_request);
+		return;
+	}
 
 	err = route_find(req);
 	if (err == EPERM) {

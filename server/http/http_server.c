@@ -79,8 +79,11 @@ static int on_http(struct lws *wsi, struct pss *pss)
 	if (err)
 		return -1;
 
-	/* without a body lws sends no BODY_COMPLETION: dispatch now */
-	if (!method_has_body(pss->req) || pss->req->content_length == 0)
+	/*
+	 * Without a body lws sends no BODY_COMPLETION: dispatch now. A body
+	 * with neither Content-Length nor Transfer-Encoding is empty.
+	 */
+	if (!method_has_body(pss->req) || pss->req->content_length <= 0)
 		http_dispatch(pss->req);
 	else if (pss->req->body_too_large &&
 		 pss->req->content_length >

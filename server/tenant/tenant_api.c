@@ -325,6 +325,7 @@ static void tenant_update(struct http_req *req)
 	json_t *quota = json_object_get(body, "seat_quota");
 	struct db_ctx ctx = api_ctx(req);
 	const char *id = path_tenant_id(req);
+	struct api_audit_what w = {id, "tenant.update", "tenant", id, NULL};
 	struct db_txn *tx = NULL;
 	char q[16], *detail = NULL;
 	const char *pv[4];
@@ -347,10 +348,9 @@ static void tenant_update(struct http_req *req)
 		free(s);  /* ccheck: foreign */
 	}
 
+	w.detail_sql = detail;
 	err = db_txn_alloc(&tx, &ctx);
-	err = err ? err : db_txn_add(tx, sql, 4, pv);
-	err = err ? err : api_audit(tx, req, id, "tenant.update", "tenant",
-				    id, detail);
+	err = err ? err : api_audit_change(tx, req, sql, 4, pv, &w);
 	mem_deref(detail);
 	if (err) {
 		mem_deref(tx);

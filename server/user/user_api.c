@@ -322,6 +322,7 @@ static void change_txn(struct http_req *req, const char *sql,
 {
 	struct db_ctx ctx = api_ctx(req);
 	const char *tenant_id = http_req_principal(req)->tenant_id;
+	struct api_audit_what w = {tenant_id, action, "user", pv[0], NULL};
 	struct db_txn *tx = NULL;
 	char *detail = NULL;
 	int err;
@@ -333,10 +334,9 @@ static void change_txn(struct http_req *req, const char *sql,
 		free(s);  /* ccheck: foreign */
 	}
 
+	w.detail_sql = detail;
 	err = db_txn_alloc(&tx, &ctx);
-	err = err ? err : db_txn_add(tx, sql, n, pv);
-	err = err ? err : api_audit(tx, req, tenant_id, action, "user",
-				    pv[0], detail);
+	err = err ? err : api_audit_change(tx, req, sql, n, pv, &w);
 	mem_deref(detail);
 	if (err) {
 		mem_deref(tx);
