@@ -4,7 +4,8 @@ MODE     ?= release
 BUILD    := build/$(MODE)
 CC       ?= gcc
 
-PKGS     := libre librem libwebsockets libuv libpq jansson libjwt libsodium
+PKGS     := libre librem libwebsockets libuv libpq jansson libjwt libsodium \
+	speexdsp libmpg123 sndfile opus
 # libre's headers need the defines its own build used (re.mk); without
 # HAVE_INET6 `struct sa` silently loses its IPv6 member.
 RE_DEFS  := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DUSE_OPENSSL \
@@ -19,8 +20,9 @@ WARN     += -Werror
 endif
 
 CFLAGS   := -std=gnu11 -g $(WARN) $(RE_DEFS) -D_GNU_SOURCE \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iserver -Imedia
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I. -Iserver
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmp3lame \
+	-lpthread -lm
 
 ifeq ($(MODE),asan)
 CFLAGS   += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \

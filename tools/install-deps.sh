@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libre-dev librem-dev libssl-dev zlib1g-dev
 libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
 libpq-dev libjansson-dev libjwt-dev libsodium-dev
-libmp3lame-dev libopus-dev libspeexdsp-dev libmpg123-dev
+libmp3lame-dev libopus-dev libspeexdsp-dev libmpg123-dev libsndfile1-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
 sip-tester wrk sox espeak-ng

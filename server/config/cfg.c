@@ -77,6 +77,19 @@ static const struct cfg_key keyv[] = {
 	KSTR(var_dir, "var"),
 	KSTR(migrations_dir, "migrations"),
 	KSTR(clock_offset, ""),
+	KSTR(sip_tls_cert, ""),
+	KU32(sip_session_expires, "1800", 0, 86400),
+	KU32(rtp_timeout, "30", 0, 3600),
+	KSTR(sip_codecs, "PCMA,PCMU"),
+	KSTR(sip_realm, "openseat"),
+	KU32(sip_auth_max_failures, "10", 1, 10000),
+	KU32(sip_auth_window, "60", 1, 86400),
+	KU32(sip_auth_ban, "600", 1, 604800),
+	KSTR(prompts_dir, "build/prompts"),
+	KU32(prompt_max_bytes, "20971520", 1024, 104857600),
+	KU32(prompt_max_seconds, "300", 1, 3600),
+	KU32(lookup_timeout_ms, "3000", 100, 30000),
+	KU32(voicemail_max_seconds, "120", 5, 3600),
 };
 
 

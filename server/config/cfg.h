@@ -36,7 +36,22 @@ struct cfg {
 	uint32_t ws_ping_interval;       /* 30 s, 1..3600 */
 	char     var_dir[512];           /* "var" */
 	char     migrations_dir[512];    /* "migrations" */
-	char     clock_offset[32];       /* "" (tests may shift time later) */
+	char     clock_offset[32];       /* "": real time; "+N"/"-N" s, or
+					    "@2026-11-23T10:00:00Z" start */
+	/* telephony */
+	char     sip_tls_cert[512];      /* "": no SIP over TLS (port+1) */
+	uint32_t sip_session_expires;    /* 1800 s RFC 4028; 0 = off */
+	uint32_t rtp_timeout;            /* 30 s without RTP ends a call */
+	char     sip_codecs[64];         /* "PCMA,PCMU" preference */
+	char     sip_realm[64];          /* "openseat" digest realm */
+	uint32_t sip_auth_max_failures;  /* 10 failed digests ... */
+	uint32_t sip_auth_window;        /* 60 s ... */
+	uint32_t sip_auth_ban;           /* 600 s: then 403 for the source */
+	char     prompts_dir[512];       /* "build/prompts": built-ins */
+	uint32_t prompt_max_bytes;       /* 20971520 upload size */
+	uint32_t prompt_max_seconds;     /* 300 */
+	uint32_t lookup_timeout_ms;      /* 3000 CRM lookup from IVR */
+	uint32_t voicemail_max_seconds;  /* 120 */
 };
 
 /** Minimum length of jwt_secret when it is given. */

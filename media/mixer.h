@@ -1,0 +1,42 @@
+/*
+ * The mixer: one per call, a matrix of who hears whom. Bridge, playback,
+ * conference, listen, whisper and barge are all rows of this matrix.
+ */
+#ifndef OPENSEAT_MIXER_H
+#define OPENSEAT_MIXER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mconf.h"
+
+struct mixer;
+struct mport;
+
+/**
+ * Produce one frame of MEDIA_FRAME samples for this tick.
+ *
+ * @return true if the frame holds audio, false for silence (not read)
+ */
+typedef bool (mport_read_h)(int16_t *frame, void *arg);
+
+/**
+ * Take the frame this port hears for this tick: the saturated sum of the
+ * frames of every port it hears (silence if none spoke).
+ */
+typedef void (mport_write_h)(const int16_t *frame, bool silent, void *arg);
+
+int  mixer_alloc(struct mixer **mxp);
+unsigned mixer_ports(const struct mixer *mx);
+
+/*
+ * A port belongs to one mixer; mem_deref(port) removes it (and every
+ * matrix cell naming it). The mixer holds no reference to its ports' args.
+ */
+int  mport_alloc(struct mport **mpp, struct mixer *mx, const char *name,
+		 mport_read_h *readh, mport_write_h *writeh, void *arg);
+void mport_hear(struct mport *listener, struct mport *talker, bool on);
+bool mport_hears(const struct mport *listener, const struct mport *talker);
+void mport_gain(struct mport *mp, int gain_db);
+
+#endif

@@ -1,0 +1,19 @@
+/* Audio kept in memory at the engine rate: prompts, greetings, tones. */
+#ifndef OPENSEAT_PCM_H
+#define OPENSEAT_PCM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Immutable once built; shared by reference (mem_ref/mem_deref). */
+struct pcm {
+	size_t n;             /**< samples at MEDIA_SRATE, mono */
+	int16_t *s;           /**< (own) */
+};
+
+int pcm_alloc(struct pcm **pcmp, const int16_t *s, size_t n);
+int pcm_load_wav(struct pcm **pcmp, const char *path);
+int pcm_silence(struct pcm **pcmp, unsigned ms);
+uint32_t pcm_duration_ms(const struct pcm *pcm);
+
+#endif
