@@ -105,6 +105,8 @@ function waitReady(proc, logs, timeoutMs) {
 /** Start openseat on a free port against db; resolves once it is ready. */
 export async function startServer(db, opts = {}) {
 	const port = await freePort();
+	const sipPort = await freePort();
+	const rtpBase = 20000 + 2 * Math.floor(Math.random() * 20000);
 	const tls = path.join(db.dir, 'tls');
 	execFileSync(path.join(ROOT, 'tools/gen-cert'), [tls]);
 	const env = {
@@ -120,6 +122,11 @@ export async function startServer(db, opts = {}) {
 		OPENSEAT_MIGRATIONS_DIR: path.join(ROOT, 'migrations'),
 		OPENSEAT_VAR_DIR: db.dir,
 		OPENSEAT_LOG_FORMAT: 'json',
+		OPENSEAT_SIP_ADDR: '127.0.0.1',
+		OPENSEAT_SIP_PORT: String(sipPort),
+		OPENSEAT_RTP_PORT_MIN: String(rtpBase),
+		OPENSEAT_RTP_PORT_MAX: String(rtpBase + 4000),
+		OPENSEAT_PROMPTS_DIR: path.join(ROOT, 'build/prompts'),
 		...opts.env,
 	};
 	const proc = spawn(bin(), ['serve'], { env,
@@ -132,7 +139,7 @@ export async function startServer(db, opts = {}) {
 	});
 	await waitReady(proc, logs, opts.readyTimeoutMs || 20000);
 	return {
-		proc, pid: proc.pid, port, logs, exited,
+		proc, pid: proc.pid, port, sipPort, logs, exited,
 		baseUrl: `http://127.0.0.1:${port}`,
 		httpsUrl: `https://127.0.0.1:${port}`,
 		wsUrl: `ws://127.0.0.1:${port}/ws`,
