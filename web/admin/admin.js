@@ -1,5 +1,6 @@
-// The admin console: tabs for tenant admins (users, API keys, audit) or
-// for the platform operator (tenants), kept live over /ws.
+// The admin console: tabs for tenant admins (users, API keys, telephony,
+// audit) or for the platform operator (tenants, trunks), kept live over
+// /ws.
 import { errorText, onLocaleChange } from '../common/i18n.js';
 import { isOperator } from '../common/api.js';
 import { bindLiveStatus, initShell } from '../common/shell.js';
@@ -8,6 +9,21 @@ import { initUsers } from './users.js';
 import { initApiKeys } from './apikeys.js';
 import { initAudit } from './audit.js';
 import { initTenants } from './tenants.js';
+import { initNumbers } from './numbers.js';
+import { initFlows } from './flows.js';
+import { initSchedules } from './schedules.js';
+import { initPrompts } from './prompts.js';
+import { initVoicemail } from './voicemail.js';
+import { initCalls } from './calls.js';
+import { initTrunks } from './trunks.js';
+
+const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
+	flows: initFlows, schedules: initSchedules, prompts: initPrompts,
+	voicemail: initVoicemail, calls: initCalls, audit: initAudit,
+	tenants: initTenants, trunks: initTrunks };
+const TENANT_TABS = ['users', 'apikeys', 'numbers', 'flows', 'schedules',
+	'prompts', 'voicemail', 'calls', 'audit'];
+const OPERATOR_TABS = ['tenants', 'trunks'];
 
 const tables = {};
 const loaded = new Set();
@@ -52,13 +68,12 @@ function reloadIfLoaded(name) {
 
 async function main() {
 	const me = await initShell();
-	const names = isOperator(me) ? ['tenants'] :
-		['users', 'apikeys', 'audit'];
-	const inits = { users: initUsers, apikeys: initApiKeys,
-		audit: initAudit, tenants: initTenants };
+	const names = isOperator(me) ? OPERATOR_TABS : TENANT_TABS;
+	const tabs = document.getElementById('tabs');
 	for (const n of names) {
-		tables[n] = inits[n](pageError);
-		const b = document.querySelector(`#tabs [data-tab="${n}"]`);
+		tables[n] = INITS[n](pageError);
+		const b = tabs.querySelector(`[data-tab="${n}"]`);
+		tabs.append(b);
 		b.hidden = false;
 		b.addEventListener('click', () => selectTab(n));
 	}

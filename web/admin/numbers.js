@@ -1,0 +1,177 @@
+// Numbers tab: the tenant's numbers, the flow each one answers with, its
+// schedule routes (the first open schedule wins, else the flow) and
+// whether it is enabled.
+import { errorText, formatTime, t } from '../common/i18n.js';
+import { api } from '../common/api.js';
+import { toast } from '../common/shell.js';
+import { PagedTable, badge, el, field, fillSelect, formActions, formError,
+	linkButton, listAll, showErrors, tabPage, tableBlock, td,
+	toggleForm, tx } from './ui.js';
+
+let table;
+let form;
+let flows = [];
+let schedules = [];
+let editing = null;
+
+const nameOf = (list, key, id) =>
+	list.find((x) => x[key] === id)?.name || id || '—';
+const flowName = (id) => (id ? nameOf(flows, 'flow_id', id) :
+	t('numbers.no_flow'));
+
+function routesText(routes) {
+	return (routes || []).map((r) => `${nameOf(schedules, 'schedule_id',
+		r.schedule_id)} → ${flowName(r.flow_id)}`).join('；') || '—';
+}
+
+async function setEnabled(n, enabled) {
+	try {
+		const nn = await api('PATCH', `/numbers/${encodeURIComponent(
+			n.number_id)}`, { enabled });
+		table.update('number_id', { ...n, ...nn });
+	} catch (err) {
+		toast(errorText(err));
+	}
+}
+
+function row(n) {
+	return el('tr', { dataset: { numberId: n.number_id, number: n.number } },
+		td(n.number, 'mono'), td(flowName(n.flow_id)),
+		td(routesText(n.routes)),
+		el('td', {}, n.enabled === false ?
+			badge(t('numbers.disabled'), 'off') :
+			badge(t('numbers.enabled'))),
+		td(formatTime(n.updated_at || n.created_at)),
+		el('td', { class: 'actions' },
+			linkButton(t('common.edit'), () => openEdit(n)),
+			linkButton(t(n.enabled === false ? 'numbers.enable' :
+				'numbers.disable'), () => setEnabled(n, n.enabled === false))));
+}
+
+function flowOptions(noneKey) {
+	return [['', noneKey, true],
+		...flows.map((f) => [f.flow_id, f.name])];
+}
+
+function routeRow(r = {}) {
+	const sch = el('select', { class: 'schedule', required: true });
+	fillSelect(sch, schedules.map((s) => [s.schedule_id, s.name]));
+	if (r.schedule_id)
+		sch.value = r.schedule_id;
+	const flow = el('select', { class: 'flow', required: true });
+	fillSelect(flow, flows.map((f) => [f.flow_id, f.name]));
+	if (r.flow_id)
+		flow.value = r.flow_id;
+	const li = el('li', { class: 'range-row' }, tx('span', 'numbers.when'),
+		sch, tx('span', 'numbers.use_flow'), flow);
+	const move = (d) => {
+		const sib = d < 0 ? li.previousElementSibling :
+			li.nextElementSibling;
+		if (sib)
+			(d < 0 ? sib.before(li) : sib.after(li));
+	};
+	li.append(
+		el('button', { type: 'button', class: 'link', onclick: () => move(-1),
+			'data-i18n-aria-label': 'numbers.up', 'aria-label':
+			t('numbers.up') }, '↑'),
+		el('button', { type: 'button', class: 'link', onclick: () => move(1),
+			'data-i18n-aria-label': 'numbers.down', 'aria-label':
+			t('numbers.down') }, '↓'),
+		tx('button', 'common.remove', { type: 'button', class: 'link danger',
+			onclick: () => li.remove() }));
+	return li;
+}
+
+async function openEdit(n) {
+	await loadNames();
+	editing = n;
+	toggleForm(form, true);
+	form.querySelector('[data-number]').textContent = n.number;
+	const sel = form.elements.namedItem('flow_id');
+	fillSelect(sel, flowOptions('numbers.no_flow'));
+	sel.value = n.flow_id || '';
+	form.elements.namedItem('enabled').checked = n.enabled !== false;
+	form.querySelector('.routes').replaceChildren(
+		...(n.routes || []).map(routeRow));
+	const none = !schedules.length || !flows.length;
+	form.querySelector('[data-add]').disabled = none;
+	form.querySelector('[data-routes-need]').hidden = !none;
+	form.scrollIntoView({ block: 'nearest' });
+}
+
+async function submit(ev) {
+	ev.preventDefault();
+	const routes = [...form.querySelectorAll('.routes li')].map((li) => ({
+		schedule_id: li.querySelector('.schedule').value,
+		flow_id: li.querySelector('.flow').value,
+	}));
+	const body = {
+		flow_id: form.elements.namedItem('flow_id').value || null,
+		routes,
+		enabled: form.elements.namedItem('enabled').checked,
+	};
+	const btn = form.querySelector('[type=submit]');
+	btn.disabled = true;
+	try {
+		const nn = await api('PATCH', `/numbers/${encodeURIComponent(
+			editing.number_id)}`, body);
+		table.update('number_id', { ...editing, ...body, ...nn });
+		toggleForm(form, false);
+		toast(t('numbers.saved', { number: editing.number }));
+	} catch (err) {
+		showErrors(form, err);
+	} finally {
+		btn.disabled = false;
+	}
+}
+
+function buildForm() {
+	const f = el('form', { id: 'number-form', class: 'panel-form',
+		novalidate: true, hidden: true },
+	el('h3', { 'data-number': true, class: 'mono' }), formError(),
+	el('div', { class: 'form-grid' },
+		field('numbers.default_flow', el('select', { id: 'nf-flow',
+			name: 'flow_id' }), 'numbers.default_flow_hint'),
+		el('div', { class: 'field' }, el('label', { class: 'check' },
+			el('input', { type: 'checkbox', name: 'enabled',
+				id: 'nf-enabled' }), tx('span', 'numbers.enabled')))),
+	tx('h3', 'numbers.routes'),
+	tx('p', 'numbers.routes_hint', { class: 'hint' }),
+	el('ol', { class: 'rows routes' }),
+	tx('p', 'numbers.routes_need', { class: 'hint', 'data-routes-need':
+		true, hidden: true }),
+	el('div', { class: 'error', 'data-error-for': 'routes' }),
+	tx('button', 'numbers.add_route', { type: 'button', 'data-add': true,
+		onclick: () => f.querySelector('.routes').append(routeRow()) }),
+	formActions('common.save'));
+	f.querySelector('[data-cancel]').addEventListener('click',
+		() => toggleForm(f, false));
+	f.addEventListener('submit', submit);
+	return f;
+}
+
+/* Flow and schedule names for the cells and selects; a tenant without
+ * them yet (or an API not answering) just shows ids. */
+async function loadNames() {
+	[flows, schedules] = await Promise.all([
+		listAll('/flows').catch(() => []),
+		listAll('/schedules').catch(() => []),
+	]);
+}
+
+/** Wire the numbers tab. @return the tab's table. */
+export function initNumbers(onError) {
+	form = buildForm();
+	const section = tabPage('numbers', { titleKey: 'tab.numbers',
+		body: [form, ...tableBlock('numbers-table', ['numbers.number',
+			'numbers.default_flow', 'numbers.routes', 'numbers.status',
+			'common.updated_at', ''])] });
+	table = new PagedTable(section, { path: () => '/numbers', row,
+		onError });
+	const reload = table.reload.bind(table);
+	table.reload = async () => {
+		await loadNames();
+		return reload();
+	};
+	return table;
+}
