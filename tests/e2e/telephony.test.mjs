@@ -202,7 +202,8 @@ test('uploading a WAV prompt, its duration, playback; junk refused',
 		const box = page.locator('#prompt-form [data-form-error]');
 		await box.waitFor({ state: 'visible' });
 		assert.match(await box.innerText(), /不是可识别的音频文件|已损坏/);
-		assert.equal(await page.locator('#prompts-table tbody tr').count(), 1);
+		assert.equal(await page.locator('#prompts-table tbody tr').count(),
+			1);
 		page.check();
 	});
 

@@ -119,7 +119,8 @@ function readBody() {
 			}
 			return e;
 		});
-	return { name: form.elements.namedItem('name').value.trim(), timezone: form.timezone.value,
+	const ctl = (n) => form.elements.namedItem(n);
+	return { name: ctl('name').value.trim(), timezone: ctl('timezone').value,
 		weekly, exceptions };
 }
 
