@@ -1,0 +1,214 @@
+/*
+ * The receive path of a leg: strict source checking (and the one NAT
+ * latch), sequence and jitter statistics, RFC 4733 and in-band DTMF, and
+ * decoding into the jitter buffer. Runs for every packet: no allocation.
+ */
+#include <string.h>
+#include <re.h>
+#include <rem_dtmf.h>
+#include "media/mconf.h"
+#include "media/leg.h"
+#include "media/codec_int.h"
+#include "media/mtick_int.h"
+#include "media/leg_int.h"
+
+enum {
+	SEQ_RESTART = 3000,     /* a bigger jump is a new stream, not loss */
+};
+
+
+static bool pt_known(const struct leg *leg, int pt)
+{
+	return pt == leg->pt_tx || pt == leg->pt_rx ||
+		(leg->pt_telev >= 0 && pt == leg->pt_telev);
+}
+
+
+static void latch(struct leg *leg, const struct sa *src)
+{
+	leg->raddr      = *src;
+	leg->raddr_rtcp = *src;
+	sa_set_port(&leg->raddr_rtcp, sa_port(src) + 1);
+	leg->latched = true;
+	rtcp_start(leg->rtp, "openseat", &leg->raddr_rtcp);
+}
+
+
+/*
+ * Media is accepted only from the address the SDP named. With nat_latch
+ * one other source may be adopted, only while nothing valid has arrived
+ * yet, and only after LEG_LATCH_N consecutive packets from it with one
+ * SSRC and consecutive sequence numbers. Once anything was accepted the
+ * source never changes again except through signalling (RTP bleed).
+ */
+static bool source_ok(struct leg *leg, const struct sa *src,
+		      const struct rtp_header *hdr)
+{
+	if (sa_cmp(src, &leg->raddr, SA_ALL)) {
+		leg->got_valid = true;
+		return true;
+	}
+
+	if (!leg->nat_latch || leg->got_valid || leg->latched ||
+	    !pt_known(leg, hdr->pt))
+		return false;
+
+	if (sa_cmp(src, &leg->cand.src, SA_ALL) &&
+	    hdr->ssrc == leg->cand.ssrc &&
+	    hdr->seq == (uint16_t)(leg->cand.seq + 1)) {
+		++leg->cand.n;
+	}
+	else {
+		leg->cand.src  = *src;
+		leg->cand.ssrc = hdr->ssrc;
+		leg->cand.n    = 1;
+	}
+
+	leg->cand.seq = hdr->seq;
+	if (leg->cand.n < LEG_LATCH_N)
+		return false;
+
+	latch(leg, src);
+	leg->got_valid = true;
+
+	return true;
+}
+
+
+static void telev_rx(struct leg *leg, struct mbuf *mb)
+{
+	const uint8_t *p = mbuf_buf(mb);
+	uint32_t dur;
+	bool end;
+	int event, digit;
+
+	if (mbuf_get_left(mb) < 4)
+		return;
+
+	dur = (uint32_t)p[2] << 8 | p[3];
+	if (telev_recv(leg->telev, mb, &event, &end) || !end)
+		return;
+
+	digit = telev_code2digit(event);
+	if (digit < 0)
+		return;
+
+	leg_pend(leg, (char)digit, dur * 1000 / 8000, 0);
+}
+
+
+/* Sequence and RFC 3550 jitter; false for a duplicate. */
+static bool seq_update(struct leg *leg, const struct rtp_header *hdr)
+{
+	uint32_t clock = leg->codec->clock;
+	int64_t arrival, transit, d;
+	int16_t delta;
+
+	arrival = (int64_t)(mtick_now_us() * clock / 1000000u);
+	transit = arrival - hdr->ts;
+
+	if (!leg->ssrc_set || hdr->ssrc != leg->ssrc) {
+		if (leg->ssrc_set)
+			jitter_reset(&leg->jb);
+
+		leg->ssrc_set = true;
+		leg->ssrc     = hdr->ssrc;
+		leg->max_seq  = hdr->seq;
+		leg->transit  = transit;
+		return true;
+	}
+
+	delta = (int16_t)(hdr->seq - leg->max_seq);
+	if (delta == 0)
+		return false;
+
+	if (delta > 0) {
+		if (delta > 1 && delta < SEQ_RESTART) {
+			leg->st.rx_lost += (uint64_t)(delta - 1);
+			leg_tot.rx_lost += (uint64_t)(delta - 1);
+		}
+		leg->max_seq = hdr->seq;
+	}
+
+	d = transit - leg->transit;
+	leg->transit = transit;
+	if (d < 0)
+		d = -d;
+	leg->jitter += ((double)d - leg->jitter) / 16.0;
+
+	return true;
+}
+
+
+static void audio_rx(struct leg *leg, const struct rtp_header *hdr,
+		     struct mbuf *mb)
+{
+	int16_t pcm[MCODEC_MAX_SAMPLES];
+	size_t n = ARRAY_SIZE(pcm);
+
+	if (!seq_update(leg, hdr))
+		return;
+
+	if (leg->codec->dec(leg->cst, pcm, &n, mbuf_buf(mb),
+			    mbuf_get_left(mb)) || !n)
+		return;
+
+	if (leg->pt_telev < 0)
+		dtmf_dec_probe(leg->dtmfdec, pcm, n);
+
+	if (jitter_put(&leg->jb, hdr->ts, leg->codec->clock, pcm, n) ==
+	    EALREADY) {
+		++leg->st.rx_late;
+		++leg_tot.rx_late;
+	}
+}
+
+
+void leg_rtp_handler(const struct sa *src, const struct rtp_header *hdr,
+		     struct mbuf *mb, void *arg)
+{
+	struct leg *leg = arg;
+
+	if (!leg->started || !leg->codec)
+		return;
+
+	if (!source_ok(leg, src, hdr)) {
+		++leg->st.rx_rejected;
+		++leg_tot.rx_rejected;
+		return;
+	}
+
+	++leg->st.rx_packets;
+	++leg_tot.rx_packets;
+	leg->last_rx_ms = tmr_jiffies();
+
+	if (leg->pt_telev >= 0 && hdr->pt == leg->pt_telev)
+		telev_rx(leg, mb);
+	else if (hdr->pt == leg->pt_tx || hdr->pt == leg->pt_rx)
+		audio_rx(leg, hdr, mb);
+}
+
+
+void leg_rtcp_handler(const struct sa *src, struct rtcp_msg *msg, void *arg)
+{
+	struct leg *leg = arg;
+	(void)msg;
+
+	if (!leg->started)
+		return;
+
+	if (!sa_cmp(src, &leg->raddr_rtcp, SA_ALL)) {
+		++leg->st.rx_rejected;
+		++leg_tot.rx_rejected;
+		return;
+	}
+
+	leg->last_rx_ms = tmr_jiffies();
+}
+
+
+/* In-band digits (librem reports each tone once). */
+void leg_inband_handler(char digit, void *arg)
+{
+	leg_pend(arg, digit, 0, 0);
+}
