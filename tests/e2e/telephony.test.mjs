@@ -286,6 +286,8 @@ test('the operator sees the trunks page', async (t) => {
 	const op = stack.operator;
 	const page = await signedIn(t, '', op.username, op.password);
 	assert.equal(await page.isVisible('[data-tab=trunks]'), true);
+	assert.equal(await page.isVisible('[data-tab=numbers]'), true);
+	page.check();
 	const opTok = await stack.token(op);
 	const r = await stack.api('GET', '/api/v1/trunks', null, opTok);
 	if (r.status === 404 && /No such endpoint/.test(r.text)) {

@@ -9,7 +9,7 @@ import { initUsers } from './users.js';
 import { initApiKeys } from './apikeys.js';
 import { initAudit } from './audit.js';
 import { initTenants } from './tenants.js';
-import { initNumbers } from './numbers.js';
+import { initNumbers, initOperatorNumbers } from './numbers.js';
 import { initFlows } from './flows.js';
 import { initSchedules } from './schedules.js';
 import { initPrompts } from './prompts.js';
@@ -20,10 +20,11 @@ import { initTrunks } from './trunks.js';
 const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	flows: initFlows, schedules: initSchedules, prompts: initPrompts,
 	voicemail: initVoicemail, calls: initCalls, audit: initAudit,
-	tenants: initTenants, trunks: initTrunks };
+	tenants: initTenants, trunks: initTrunks,
+	opnumbers: initOperatorNumbers };
 const TENANT_TABS = ['users', 'apikeys', 'numbers', 'flows', 'schedules',
 	'prompts', 'voicemail', 'calls', 'audit'];
-const OPERATOR_TABS = ['tenants', 'trunks'];
+const OPERATOR_TABS = ['tenants', 'trunks', 'numbers'];
 
 const tables = {};
 const loaded = new Set();
@@ -71,7 +72,8 @@ async function main() {
 	const names = isOperator(me) ? OPERATOR_TABS : TENANT_TABS;
 	const tabs = document.getElementById('tabs');
 	for (const n of names) {
-		tables[n] = INITS[n](pageError);
+		tables[n] = (isOperator(me) && n === 'numbers' ?
+			INITS.opnumbers : INITS[n])(pageError);
 		const b = tabs.querySelector(`[data-tab="${n}"]`);
 		tabs.append(b);
 		b.hidden = false;

@@ -1,12 +1,12 @@
 // Numbers tab: the tenant's numbers, the flow each one answers with, its
 // schedule routes (the first open schedule wins, else the flow) and
-// whether it is enabled.
+// whether it is enabled. The platform operator assigns numbers to tenants.
 import { errorText, formatTime, t } from '../common/i18n.js';
-import { api } from '../common/api.js';
+import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
-import { PagedTable, badge, el, field, fillSelect, formActions, formError,
-	linkButton, listAll, showErrors, tabPage, tableBlock, td,
-	toggleForm, tx } from './ui.js';
+import { PagedTable, apiKeep, badge, bindForm, checkRequired, el, field,
+	fillSelect, formActions, formError, linkButton, listAll, refusedText,
+	showErrors, tabPage, tableBlock, td, toggleForm, tx } from './ui.js';
 
 let table;
 let form;
@@ -171,6 +171,96 @@ export function initNumbers(onError) {
 	const reload = table.reload.bind(table);
 	table.reload = async () => {
 		await loadNames();
+		return reload();
+	};
+	return table;
+}
+
+/* --- the platform operator: assign numbers to tenants ------------------- */
+
+let tenants = [];
+let trunks = [];
+
+async function unassign(n) {
+	if (!window.confirm(t('numbers.confirm_unassign', { number: n.number })))
+		return;
+	try {
+		await apiKeep('DELETE', `/numbers/${encodeURIComponent(
+			n.number_id)}`);
+		table.reload();
+	} catch (err) {
+		toast(refusedText(err));
+	}
+}
+
+function opRow(n) {
+	return el('tr', { dataset: { numberId: n.number_id, number: n.number } },
+		td(n.number, 'mono'),
+		td(nameOf(tenants, 'tenant_id', n.tenant_id)),
+		td(n.trunk_id ? nameOf(trunks, 'trunk_id', n.trunk_id) :
+			t('numbers.any_trunk')),
+		el('td', {}, n.enabled === false ?
+			badge(t('numbers.disabled'), 'off') :
+			badge(t('numbers.enabled'))),
+		td(formatTime(n.created_at)),
+		el('td', { class: 'actions' }, linkButton(t('numbers.unassign'),
+			() => unassign(n), 'danger')));
+}
+
+async function assign(f) {
+	if (!checkRequired(f))
+		return;
+	const body = { number: f.elements.namedItem('number').value.trim(),
+		tenant_id: f.elements.namedItem('tenant_id').value };
+	const trunk = f.elements.namedItem('trunk_id').value;
+	if (trunk)
+		body.trunk_id = trunk;
+	await api('POST', '/numbers', body,
+		{ headers: { 'Idempotency-Key': newIdempotencyKey() } });
+	toggleForm(f, false);
+	toast(t('numbers.assigned', { number: body.number }));
+	await table.reload();
+}
+
+function buildAssignForm() {
+	const f = el('form', { id: 'assign-form', class: 'panel-form',
+		novalidate: true, hidden: true, 'data-conflict-field': 'number' },
+	formError(),
+	el('div', { class: 'form-grid' },
+		field('numbers.number', el('input', { id: 'af-number',
+			name: 'number', required: true, inputmode: 'tel',
+			autocomplete: 'off', maxlength: '40' }), 'numbers.number_hint'),
+		field('numbers.tenant', el('select', { id: 'af-tenant',
+			name: 'tenant_id', required: true })),
+		field('numbers.trunk', el('select', { id: 'af-trunk',
+			name: 'trunk_id' }))),
+	formActions('numbers.assign'));
+	return f;
+}
+
+/** Wire the operator's numbers tab. @return the tab's table. */
+export function initOperatorNumbers(onError) {
+	const f = buildAssignForm();
+	const newBtn = tx('button', 'numbers.assign_new', { type: 'button',
+		class: 'primary', id: 'numbers-assign' });
+	const section = tabPage('numbers', { titleKey: 'tab.numbers',
+		tools: [newBtn],
+		body: [f, ...tableBlock('numbers-table', ['numbers.number',
+			'numbers.tenant', 'numbers.trunk', 'numbers.status',
+			'common.created_at', ''])] });
+	table = new PagedTable(section, { path: () => '/numbers', row: opRow,
+		onError });
+	bindForm(f, newBtn, assign);
+	const reload = table.reload.bind(table);
+	table.reload = async () => {
+		[tenants, trunks] = await Promise.all([
+			listAll('/tenants').catch(() => []),
+			listAll('/trunks').catch(() => [])]);
+		fillSelect(f.elements.namedItem('tenant_id'), tenants.map((x) =>
+			[x.tenant_id, `${x.name} (${x.code})`]));
+		fillSelect(f.elements.namedItem('trunk_id'), [['',
+			'numbers.any_trunk', true], ...trunks.map((x) =>
+			[x.trunk_id, x.name])]);
 		return reload();
 	};
 	return table;
