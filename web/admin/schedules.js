@@ -68,7 +68,7 @@ function removeButton(li) {
 }
 
 function timeInput(cls, value) {
-	return el('input', { type: 'time', class: cls, value, required: true });
+	return el('input', { type: 'time', class: cls, value });
 }
 
 function rangeRow(r = { days: [1, 2, 3, 4, 5], from: '09:00',
@@ -96,7 +96,7 @@ function exceptionRow(e = { date: '', closed: true }) {
 	mode.addEventListener('change', sync);
 	sync();
 	const li = el('li', { class: 'range-row' }, el('input', { type: 'date',
-		class: 'date', value: e.date, required: true }), mode, from, to);
+		class: 'date', value: e.date }), mode, from, to);
 	li.append(removeButton(li));
 	return li;
 }
@@ -130,6 +130,9 @@ function localProblem(body) {
 		return t('schedules.err_no_days');
 	if (body.exceptions.some((e) => !e.date))
 		return t('schedules.err_no_date');
+	if ([...body.weekly, ...body.exceptions].some((r) => !r.closed &&
+		(!r.from || !r.to)))
+		return t('schedules.err_no_time');
 	return null;
 }
 

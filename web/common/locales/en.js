@@ -233,6 +233,7 @@ export default {
 	'schedules.deleted': 'Schedule {name} deleted',
 	'schedules.confirm_delete': 'Delete schedule "{name}"?',
 	'schedules.err_no_days': 'Pick at least one day for every range',
+	'schedules.err_no_time': 'Enter a start and an end time for every range',
 	'schedules.err_no_date': 'Enter a date for every exception',
 
 	'prompts.file': 'Audio file',

@@ -233,6 +233,7 @@ export default {
 	'schedules.deleted': '已删除时间表 {name}',
 	'schedules.confirm_delete': '确定删除时间表「{name}」吗？',
 	'schedules.err_no_days': '每个时间段至少选择一天',
+	'schedules.err_no_time': '请填写每个时间段的开始和结束时间',
 	'schedules.err_no_date': '请为每个例外填写日期',
 
 	'prompts.file': '音频文件',
