@@ -144,7 +144,8 @@ static void test_absolute_schedule(void **state)
 	dt = mtick_now_us() - t0;
 
 	/* 25 ticks of 20 ms, wherever the first one fell */
-	assert_in_range(dt / 1000, 24 * MEDIA_PTIME - 5, 25 * MEDIA_PTIME + 10);
+	assert_in_range(dt / 1000, 24 * MEDIA_PTIME - 5,
+			25 * MEDIA_PTIME + 10);
 
 	mtick_stats_get(&st, 0);
 	for (i = 0; i < 8; i++)
