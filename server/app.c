@@ -21,6 +21,8 @@
 #include "tenant/tenant.h"
 #include "apikey/apikey.h"
 #include "audit/audit.h"
+#include "telephony/telephony.h"
+#include "telephony/tel_api.h"
 
 #define LAG_INTERVAL_MS 100
 
@@ -163,6 +165,7 @@ static int routes_setup(struct app *app)
 	err |= tenant_api_init();
 	err |= apikey_api_init();
 	err |= audit_api_init();
+	err |= tel_api_init();
 
 	return err ? ENOMEM : 0;
 }
@@ -196,6 +199,7 @@ int app_start(struct app *app)
 					  c->login_window * 1000ULL,
 					  c->login_ban * 1000ULL, 100000);
 	err = err ? err : routes_setup(app);
+	err = err ? err : tel_init(app);
 	err = err ? err : ws_init(app);
 	err = err ? err : uvloop_init();
 	err = err ? err : http_server_alloc(&app->http, app);
@@ -247,6 +251,7 @@ void app_close(struct app *app)
 {
 	app->http = mem_deref(app->http);
 	uvloop_close();
+	tel_close();
 	app->db = mem_deref(app->db);
 	app->workers = mem_deref(app->workers);
 	app->rl_login = mem_deref(app->rl_login);
