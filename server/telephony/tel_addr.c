@@ -113,7 +113,7 @@ int tel_cidr_parse(struct tel_cidr *c, const char *s, const char **whyp)
 	if (sa_set_str(&sa, addr, 0) || src_bytes(&sa, c->addr, &c->v6))
 		return EINVAL;
 
-	if (sa_af(&sa) == AF_INET6 && !c->v6) {
+	if (strchr(addr, ':') && !c->v6) {
 		*whyp = "write an IPv4 address as a.b.c.d, not ::ffff:a.b.c.d";
 		return EINVAL;
 	}
