@@ -180,3 +180,17 @@ const struct mcodec *mcodec_find_pl(const char *p, size_t len)
 
 	return NULL;
 }
+
+
+/** Find a codec by its static payload type. */
+const struct mcodec *mcodec_find_pt(int pt)
+{
+	size_t i;
+
+	for (i = 0; pt >= 0 && i < ARRAY_SIZE(codecv); i++) {
+		if (codecv[i].pt == pt)
+			return &codecv[i];
+	}
+
+	return NULL;
+}

@@ -37,5 +37,6 @@ struct mcodec {
 
 const struct mcodec *mcodec_find(const char *name);
 const struct mcodec *mcodec_find_pl(const char *p, size_t len);
+const struct mcodec *mcodec_find_pt(int pt);
 
 #endif

@@ -150,25 +150,33 @@ static int decode_err(int err)
 }
 
 
-static bool pt_ok(const struct sdp_format *f)
+/*
+ * The codec of a remote format the SDP matched with ours; offers may
+ * leave out a=rtpmap for static payload types.
+ */
+static const struct mcodec *rf_codec(const struct sdp_format *rf)
 {
-	return f && f->pt >= 0 && f->pt <= 127;
+	if (!rf->sup || rf->pt < 0 || rf->pt > 127)
+		return NULL;
+
+	if (rf->name)
+		return mcodec_find(rf->name);
+
+	return mcodec_find_pt(rf->pt);
 }
 
 
 /* Our preference first (we answer), or the far end's (it answered). */
 static const struct sdp_format *pick(const struct leg *leg, bool answering)
 {
-	const struct sdp_format *rf;
+	const struct list *rl = sdp_media_format_lst(leg->sdpm, false);
 	struct pl rest, name;
 	struct le *le;
 
 	if (!answering) {
-		le = list_head(sdp_media_format_lst(leg->sdpm, false));
-		for (; le; le = le->next) {
-			rf = le->data;
-			if (rf->sup && pt_ok(rf) && mcodec_find(rf->name))
-				return rf;
+		for (le = list_head(rl); le; le = le->next) {
+			if (rf_codec(le->data))
+				return le->data;
 		}
 
 		return NULL;
@@ -179,9 +187,10 @@ static const struct sdp_format *pick(const struct leg *leg, bool answering)
 		const struct mcodec *mc = mcodec_find_pl(name.p, name.l);
 
 		pl_advance(&rest, name.p + name.l - rest.p);
-		rf = mc ? sdp_media_rformat(leg->sdpm, mc->name) : NULL;
-		if (pt_ok(rf))
-			return rf;
+		for (le = list_head(rl); mc && le; le = le->next) {
+			if (rf_codec(le->data) == mc)
+				return le->data;
+		}
 	}
 
 	return NULL;
@@ -264,12 +273,12 @@ static int negotiate(struct leg *leg, bool answering)
 		return ENOTSUP;
 
 	rf = pick(leg, answering);
-	mc = rf ? mcodec_find(rf->name) : NULL;
+	mc = rf ? rf_codec(rf) : NULL;
 	if (!mc)
 		return ENOTSUP;
 
 	te = sdp_media_rformat(leg->sdpm, telev_rtpfmt);
-	if (!pt_ok(te) || te->srate != 8000)
+	if (te && (te->pt < 0 || te->pt > 127 || te->srate != 8000))
 		te = NULL;
 
 	if (mc != leg->codec) {
