@@ -131,30 +131,30 @@ static void test_absolute_schedule(void **state)
 {
 	struct live lv = {.stop_at = 25};
 	struct mtick_entry *e = NULL;
-	struct mtick_stats st;
-	uint64_t t0, dt, sum = 0;
+	struct mtick_stats st0, st;
+	uint64_t t0, slots, sum = 0;
 	unsigned i;
 	(void)state;
 
-	mtick_stats_get(&st, 1);
+	mtick_stats_get(&st0, 1);
 	assert_int_equal(mtick_add(&e, MTICK_SOURCE, live_h, &lv), 0);
 
 	t0 = mtick_now_us();
-	assert_int_equal(loop_run(2000), 0);
-	dt = mtick_now_us() - t0;
+	assert_int_equal(loop_run(5000), 0);
+	slots = (mtick_now_us() - t0) / (MEDIA_PTIME * 1000);
+	mem_deref(e);
 
-	/* 25 ticks of 20 ms, wherever the first one fell */
-	assert_in_range(dt / 1000, 24 * MEDIA_PTIME - 5,
-			25 * MEDIA_PTIME + 10);
-
+	/*
+	 * Every 20 ms slot since t0 either ran or was counted skipped
+	 * (a busy machine may stall the loop): the schedule never drifts.
+	 */
 	mtick_stats_get(&st, 0);
+	assert_in_range(25 + st.skipped - st0.skipped, slots - 1, slots + 1);
+
 	for (i = 0; i < 8; i++)
 		sum += st.late_bucket[i];
 	assert_int_equal(sum, st.ticks);
 	assert_true(st.ticks >= 25);
-	assert_true(st.late_max_ms < 20);
-
-	mem_deref(e);
 }
 
 
