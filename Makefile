@@ -46,10 +46,18 @@ LIBMEDIA  := $(BUILD)/libopenseat-media.a
 BIN       := $(BUILD)/openseat
 
 .PHONY: all build deps run check check-style unit integration e2e bench \
-	clean distclean web fmt
+	clean distclean web fmt prompts
 
 all: build
-build: $(BIN)
+build: $(BIN) prompts
+
+# Built-in prompts, shared by every MODE; regenerated when the texts change.
+PROMPTS_STAMP := build/prompts/.stamp
+prompts: $(PROMPTS_STAMP)
+
+$(PROMPTS_STAMP): config/prompts.tsv tools/gen-prompts.sh
+	@./tools/gen-prompts.sh build/prompts
+	@touch $@
 
 deps:
 	@./tools/install-deps.sh
