@@ -36,6 +36,7 @@ static void sync_to(struct jitter *jb, uint32_t ts, uint32_t clock)
 	memset(jb->ok, 0, sizeof(jb->ok));
 	jb->synced   = true;
 	jb->underrun = false;
+	jb->last_ok  = false;
 	jb->ts_base  = ts;
 	jb->clock    = clock;
 	jb->roff     = 0;
