@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build and run a libFuzzer target (clang-14):
-#   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg]
+#   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -9,6 +9,7 @@ TARGET=${2:-fuzz_param}
 CC=${FUZZ_CC:-clang-14}
 OUT=build/fuzz
 CORPUS=$OUT/corpus/$TARGET
+PKGS="libre jansson"
 
 mkdir -p "$OUT" "$CORPUS"
 
@@ -29,6 +30,17 @@ fuzz_cfg)
 	printf 'http_port 70000\nlog_level loud\nweb_root a b\n' \
 		> "$CORPUS/seed2"
 	;;
+fuzz_sdp)
+	SRCS="media/leg.c media/leg_sdp.c media/leg_rx.c media/codec.c
+		media/jitter.c media/mtick.c media/mixer.c"
+	PKGS="libre librem opus"
+	printf '%s\r\n' 'v=0' 'o=- 1 1 IN IP4 127.0.0.1' 's=-' \
+		'c=IN IP4 127.0.0.1' 't=0 0' 'm=audio 4000 RTP/AVP 0 8 101' \
+		'a=rtpmap:101 telephone-event/8000' 'a=sendonly' \
+		> "$CORPUS/seed1"
+	printf 'v=0\r\nm=audio 99999999 RTP/SAVP 96\r\nc=IN IP4 x\r\n' \
+		> "$CORPUS/seed2"
+	;;
 *)
 	echo "unknown target $TARGET" >&2
 	exit 2
@@ -39,9 +51,9 @@ RE_DEFS="-DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DLINUX"
 
 $CC -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $RE_DEFS -D_GNU_SOURCE \
-	$(pkg-config --cflags libre jansson) -Iserver -Imedia \
+	$(pkg-config --cflags $PKGS) -I. -Iserver -Imedia \
 	-o "$OUT/$TARGET" "tests/fuzz/$TARGET.c" $SRCS \
-	$(pkg-config --libs libre jansson)
+	$(pkg-config --libs $PKGS) -lm
 
 exec "$OUT/$TARGET" -max_total_time="$SECS" -max_len=4096 \
 	-print_final_stats=1 "$CORPUS"
