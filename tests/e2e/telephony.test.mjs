@@ -306,3 +306,43 @@ test('the operator sees the trunks page', async (t) => {
 	assert.match(await row.innerText(), /并发 30/);
 	page.check();
 });
+
+test('the operator assigns a number; the admin disables it', async (t) => {
+	if (needs(t, '/numbers'))
+		return;
+	const op = stack.operator;
+	const opPage = await signedIn(t, '', op.username, op.password);
+	await openTab(opPage, 'numbers');
+	await opPage.click('#numbers-assign');
+	await opPage.fill('#af-number', '+86 400-100-0199');
+	await opPage.selectOption('#af-tenant', { label: '演示企业 (demo)' });
+	await opPage.click('#assign-form [type=submit]');
+	const opRow = opPage.locator('#numbers-table tr[data-number=' +
+		'"4001000199"]');
+	await opRow.waitFor();
+	assert.match(await opRow.innerText(), /演示企业/);
+	opPage.check();
+
+	const page = await admin(t);
+	await openTab(page, 'numbers');
+	const row = page.locator('#numbers-table tr[data-number="4001000199"]');
+	await row.waitFor();
+	assert.match(await row.innerText(), /正常/);
+	await row.getByText('停用', { exact: true }).click();
+	await page.locator('#numbers-table tr[data-number="4001000199"]')
+		.getByText('已停用').waitFor();
+	const list = await stack.api('GET', '/api/v1/numbers', null, token);
+	assert.equal(list.json.items.find((n) => n.number === '4001000199')
+		.enabled, false);
+
+	/* the edit form saves the default flow and routes (none here) */
+	await row.getByText('编辑').click();
+	await page.locator('#number-form').waitFor();
+	assert.equal(await page.isChecked('#nf-enabled'), false);
+	await page.locator('#nf-enabled').check();
+	await page.click('#number-form [type=submit]');
+	await page.locator('#number-form').waitFor({ state: 'hidden' });
+	await page.locator('#numbers-table tr[data-number="4001000199"]')
+		.getByText('正常').waitFor();
+	page.check();
+});

@@ -40,7 +40,7 @@ function row(n) {
 		td(routesText(n.routes)),
 		el('td', {}, n.enabled === false ?
 			badge(t('numbers.disabled'), 'off') :
-			badge(t('numbers.enabled'))),
+			badge(t('numbers.active'))),
 		td(formatTime(n.updated_at || n.created_at)),
 		el('td', { class: 'actions' },
 			linkButton(t('common.edit'), () => openEdit(n)),
@@ -201,7 +201,7 @@ function opRow(n) {
 			t('numbers.any_trunk')),
 		el('td', {}, n.enabled === false ?
 			badge(t('numbers.disabled'), 'off') :
-			badge(t('numbers.enabled'))),
+			badge(t('numbers.active'))),
 		td(formatTime(n.created_at)),
 		el('td', { class: 'actions' }, linkButton(t('numbers.unassign'),
 			() => unassign(n), 'danger')));

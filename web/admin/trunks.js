@@ -53,7 +53,7 @@ function row(tr) {
 		td((tr.allow_addrs || []).join(', '), 'mono'),
 		td(tr.auth_user || '—', 'mono'), td(tr.codecs, 'mono'),
 		td(limits(tr)),
-		el('td', {}, on ? badge(t('trunks.enabled')) :
+		el('td', {}, on ? badge(t('trunks.active')) :
 			badge(t('trunks.disabled'), 'off')),
 		el('td', { class: 'actions' },
 			linkButton(t('common.edit'), () => openEdit(tr)),
