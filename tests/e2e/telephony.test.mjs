@@ -346,3 +346,57 @@ test('the operator assigns a number; the admin disables it', async (t) => {
 		.getByText('正常').waitFor();
 	page.check();
 });
+
+test('voicemail inbox: unread first, play marks read, download, delete',
+	async (t) => {
+		if (needs(t, '/voicemail/messages'))
+			return;
+		const tid = stack.db.psql('SELECT tenant_id FROM tenants ' +
+			"WHERE code = 'demo'", true);
+		const ids = ['00000000-0000-4000-8000-0000000a0001',
+			'00000000-0000-4000-8000-0000000a0002'];
+		stack.db.psql(`INSERT INTO voicemail_boxes (tenant_id, name)
+			VALUES ('${tid}', 'e2e-box') ON CONFLICT DO NOTHING;
+			INSERT INTO voicemail_messages (message_id, tenant_id, box_id,
+			caller, number, duration_ms, size_bytes, status, created_at)
+			SELECT v.id::uuid, '${tid}', b.box_id, v.caller, '4001000100',
+			v.ms, 4, v.st, now() - v.age FROM voicemail_boxes b,
+			(VALUES ('${ids[0]}', '13800000001', 3000, 'read',
+			interval '1 minute'), ('${ids[1]}', '13800000002', 5000,
+			'unread', interval '1 hour')) v(id, caller, ms, st, age)
+			WHERE b.tenant_id = '${tid}' AND b.name = 'e2e-box'`, true);
+		const dir = path.join(stack.db.dir, 'voicemail', tid);
+		fs.mkdirSync(dir, { recursive: true });
+		for (const id of ids)
+			fs.writeFileSync(path.join(dir, `${id}.mp3`), 'ID3\x03');
+
+		const page = await admin(t);
+		await openTab(page, 'voicemail');
+		const rows = page.locator('#voicemail-table tbody tr');
+		await rows.nth(1).waitFor();
+		/* the older unread message comes before the newer read one */
+		assert.deepEqual(await rows.evaluateAll((r) => r.map((x) =>
+			x.dataset.status)), ['unread', 'read']);
+		const unread = page.locator(`tr[data-message-id="${ids[1]}"]`);
+		assert.match(await unread.innerText(), /13800000002/);
+
+		const dl = page.waitForEvent('download');
+		await unread.getByText('下载').click();
+		assert.match((await dl).suggestedFilename(), /\.mp3$/);
+
+		await unread.locator('button.play').click();
+		await page.waitForFunction(() => document.getElementById(
+			'voicemail-audio').src.startsWith('blob:'));
+		await page.locator(`tr[data-message-id="${ids[1]}"]` +
+			'[data-status="read"]').waitFor();
+
+		page.on('dialog', (d) => d.accept());
+		await page.locator(`tr[data-message-id="${ids[0]}"]`)
+			.getByText('删除').click();
+		await page.locator(`tr[data-message-id="${ids[0]}"]`)
+			.waitFor({ state: 'detached' });
+		const r = await stack.api('GET', `/api/v1/voicemail/messages/${ids[0]}`,
+			null, token);
+		assert.equal(r.status, 404);
+		page.check();
+	});
