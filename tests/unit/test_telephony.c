@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <re.h>
 #include "metrics/metrics.h"
@@ -313,6 +314,23 @@ static int limits_teardown(void **state)
 }
 
 
+static bool rendered(const char *line)
+{
+	struct mbuf *mb = mbuf_alloc(4096);
+	bool found;
+
+	assert_non_null(mb);
+	assert_int_equal(metrics_render(mb), 0);
+	assert_int_equal(mbuf_write_u8(mb, 0), 0);
+	found = strstr((const char *)mb->buf, line) != NULL;
+	if (!found)
+		fprintf(stderr, "%s", (const char *)mb->buf);
+	mem_deref(mb);
+
+	return found;
+}
+
+
 static void test_limit_concurrent(void **state)
 {
 	struct tel_admission *a[4] = {NULL}, *x = NULL;
@@ -332,6 +350,10 @@ static void test_limit_concurrent(void **state)
 	assert_null(x);
 	assert_int_equal(tel_active_trunk("t-1"), 2);
 	assert_int_equal(tel_active_tenant("ten-1"), 2);
+	assert_true(rendered("openseat_trunk_active_calls{trunk_id=\"t-1\"}"
+			     " 2"));
+	assert_true(rendered("openseat_call_admissions_refused_total"
+			     "{reason=\"trunk_calls\"} 1"));
 
 	/* the tenant's third call fits through another path, not a fourth */
 	assert_int_equal(tel_admit(&a[2], NULL, &n), 0);
@@ -356,6 +378,9 @@ static void test_limit_concurrent(void **state)
 		a[i] = mem_deref(a[i]);
 	assert_int_equal(tel_active_trunk("t-1"), 0);
 	assert_int_equal(tel_active_tenant("ten-1"), 0);
+	assert_true(rendered("openseat_trunk_active_calls{trunk_id=\"t-1\"}"
+			     " 0"));
+	assert_true(rendered("{reason=\"tenant_calls\"} 2"));
 	assert_int_equal(tel_admit(NULL, &t, &n), EINVAL);
 }
 
