@@ -27,7 +27,6 @@ static void destructor(void *arg)
 	mem_deref(leg->sdpm);
 	mem_deref(leg->sdp);
 	mem_deref(leg->txmb);
-	mem_deref(leg->telev);
 	mem_deref(leg->dtmfdec);
 	mem_deref(leg->cst);
 	mem_deref(leg->public_ip);
@@ -83,6 +82,7 @@ static void house_tick(uint64_t tick, void *arg)
 	(void)tick;
 
 	check_timeout(leg);
+	leg_telev_check(leg);
 
 	if (!leg->pend_n)
 		return;
@@ -168,8 +168,7 @@ int leg_alloc(struct leg **legp, const struct leg_cfg *cfg,
 		goto out;
 	}
 
-	err  = telev_alloc(&leg->telev, MEDIA_PTIME);
-	err |= dtmf_dec_alloc(&leg->dtmfdec, MEDIA_SRATE, 1,
+	err  = dtmf_dec_alloc(&leg->dtmfdec, MEDIA_SRATE, 1,
 			      leg_inband_handler, leg);
 	err |= mtick_add(&leg->house, MTICK_HOUSE, house_tick, leg);
 	if (err)

@@ -8,6 +8,7 @@ enum {
 	LEG_LATCH_N   = 5,    /* packets in a row before a NAT latch    */
 	LEG_PENDING   = 16,   /* queued digits/events for the owner     */
 	LEG_TELEV_PT  = 101,  /* our telephone-event payload type       */
+	LEG_TELEV_END = 300,  /* ms without packets ends an event       */
 };
 
 struct mcodec;
@@ -34,7 +35,6 @@ struct leg {
 	struct mtick_entry *house;  /**< (own)                          */
 	struct mport *mp;           /**< (own) while attached           */
 	struct mbuf *txmb;          /**< (own) reused for every packet  */
-	struct telev *telev;        /**< (own)                          */
 	struct dtmf_dec *dtmfdec;   /**< (own)                          */
 	struct mcodec_state *cst;   /**< (own)                          */
 	const struct mcodec *codec; /**< negotiated, NULL before        */
@@ -66,6 +66,16 @@ struct leg {
 	double jitter;              /**< RFC 3550, RTP clock units      */
 	uint64_t last_rx_ms;
 	bool timed_out;
+
+	/* RFC 4733 event in progress, keyed by its RTP timestamp */
+	struct {
+		bool active;
+		bool told;
+		char digit;
+		uint32_t ts;
+		uint32_t dur_ms;
+		uint64_t last_ms;
+	} tel;
 	struct jitter jb;
 
 	/* send state */
@@ -90,6 +100,7 @@ void leg_rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 void leg_rtcp_handler(const struct sa *src, struct rtcp_msg *msg,
 		      void *arg);
 void leg_inband_handler(char digit, void *arg);
+void leg_telev_check(struct leg *leg);
 int  leg_sdp_init(struct leg *leg);
 
 #endif

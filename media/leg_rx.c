@@ -75,25 +75,56 @@ static bool source_ok(struct leg *leg, const struct sa *src,
 }
 
 
-static void telev_rx(struct leg *leg, struct mbuf *mb)
+static void telev_tell(struct leg *leg)
+{
+	if (!leg->tel.active || leg->tel.told)
+		return;
+
+	leg->tel.told = true;
+	leg_pend(leg, leg->tel.digit, leg->tel.dur_ms, 0);
+}
+
+
+/*
+ * RFC 4733: an event is identified by its RTP timestamp and reported
+ * once, at its first end packet. If every end packet was lost, it is
+ * reported when the next event starts or LEG_TELEV_END ms pass.
+ */
+static void telev_rx(struct leg *leg, const struct rtp_header *hdr,
+		     const struct mbuf *mb)
 {
 	const uint8_t *p = mbuf_buf(mb);
-	uint32_t dur;
-	bool end;
-	int event, digit;
+	int digit;
 
 	if (mbuf_get_left(mb) < 4)
 		return;
 
-	dur = (uint32_t)p[2] << 8 | p[3];
-	if (telev_recv(leg->telev, mb, &event, &end) || !end)
-		return;
-
-	digit = telev_code2digit(event);
+	digit = telev_code2digit(p[0]);
 	if (digit < 0)
 		return;
 
-	leg_pend(leg, (char)digit, dur * 1000 / 8000, 0);
+	if (!leg->tel.active || hdr->ts != leg->tel.ts) {
+		telev_tell(leg);
+		leg->tel.active = true;
+		leg->tel.told   = false;
+		leg->tel.ts     = hdr->ts;
+		leg->tel.digit  = (char)digit;
+	}
+
+	leg->tel.dur_ms  = ((uint32_t)p[2] << 8 | p[3]) * 1000 / 8000;
+	leg->tel.last_ms = tmr_jiffies();
+
+	if (p[1] & 0x80)
+		telev_tell(leg);
+}
+
+
+/** From the house tick: end an event whose end packets were lost. */
+void leg_telev_check(struct leg *leg)
+{
+	if (leg->tel.active && !leg->tel.told &&
+	    tmr_jiffies() - leg->tel.last_ms >= LEG_TELEV_END)
+		telev_tell(leg);
 }
 
 
@@ -183,7 +214,7 @@ void leg_rtp_handler(const struct sa *src, const struct rtp_header *hdr,
 	leg->last_rx_ms = tmr_jiffies();
 
 	if (leg->pt_telev >= 0 && hdr->pt == leg->pt_telev)
-		telev_rx(leg, mb);
+		telev_rx(leg, hdr, mb);
 	else if (hdr->pt == leg->pt_tx || hdr->pt == leg->pt_rx)
 		audio_rx(leg, hdr, mb);
 }

@@ -425,6 +425,75 @@ static void test_rfc4733(void **state)
 }
 
 
+
+static void telev_raw(struct peer *p, char digit, uint32_t ts, bool end,
+		      uint16_t dur)
+{
+	uint8_t pl[4];
+
+	pl[0] = (uint8_t)telev_digit2code(digit);
+	pl[1] = end ? 0x8a : 0x0a;
+	pl[2] = (uint8_t)(dur >> 8);
+	pl[3] = (uint8_t)dur;
+	peer_raw(p, 101, !end && dur == 160, ts, pl, sizeof(pl));
+}
+
+
+static void test_rfc4733_lost_end(void **state)
+{
+	struct side a;
+	struct peer p;
+	uint64_t t0;
+	(void)state;
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(side_alloc(&a, 21600, "PCMU", false, 0), 0);
+	peer_init(&p, a.leg);
+	answer_peer(&a, &p, "0 101", te_attrs);
+	assert_int_equal(leg_start(a.leg), 0);
+
+	/* every end packet of '7' lost: told after a quiet while */
+	telev_raw(&p, '7', 1000, false, 160);
+	telev_raw(&p, '7', 1000, false, 320);
+	telev_raw(&p, '7', 1000, false, 480);
+	t0 = tmr_jiffies();
+	a.seen.want_digits = 1;
+	assert_int_equal(loop_run(2000), 0);
+	assert_string_equal(a.seen.digits, "7");
+	assert_int_equal(a.seen.last_dur, 60);
+	assert_true(tmr_jiffies() - t0 >= 250);
+
+	/* the same digit twice is two events (two timestamps) */
+	telev_raw(&p, '3', 2000, false, 160);
+	telev_raw(&p, '3', 2000, true, 800);
+	telev_raw(&p, '3', 2000, true, 800);
+	telev_raw(&p, '3', 2000, true, 800);
+	telev_raw(&p, '3', 3000, true, 400);
+	telev_raw(&p, '3', 3000, true, 400);
+	a.seen.want_digits = 3;
+	assert_int_equal(loop_run(2000), 0);
+	assert_string_equal(a.seen.digits, "733");
+	assert_int_equal(a.seen.last_dur, 50);
+
+	/* a start without its end, then a new event: both told, in order */
+	telev_raw(&p, '5', 4000, false, 160);
+	telev_raw(&p, '#', 5000, false, 160);
+	telev_raw(&p, '#', 5000, true, 640);
+	a.seen.want_digits = 5;
+	assert_int_equal(loop_run(2000), 0);
+	assert_string_equal(a.seen.digits, "7335#");
+
+	/* nothing more arrives from the repeats or the timer */
+	a.seen.want_digits = 0;
+	p.stop_ticks = 20;
+	assert_int_equal(loop_run(2000), 0);
+	assert_string_equal(a.seen.digits, "7335#");
+
+	peer_close(&p);
+	side_free(&a);
+}
+
+
 static void test_inband_dtmf(void **state)
 {
 	struct side a;
@@ -989,6 +1058,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audio_flows),
 		cmocka_unit_test(test_rfc4733),
+		cmocka_unit_test(test_rfc4733_lost_end),
 		cmocka_unit_test(test_inband_dtmf),
 		cmocka_unit_test(test_strict_source),
 		cmocka_unit_test(test_latch_rules),
