@@ -4,7 +4,7 @@
 import { errorText, formatTime, hasKey, t } from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
-import { PagedTable, apiKeep, el, field, formError, linkButton,
+import { PagedTable, apiKeep, el, field, formError, linkButton, listAll,
 	refusedText, tabPage, tableBlock, td, tx } from './ui.js';
 
 /* A new flow starts from this: a greeting, then hang up. */
@@ -131,8 +131,43 @@ async function loadVersions() {
 	}
 }
 
+/* Names the JSON refers to by id or by "builtin/<name>". */
+const BUILTIN = ['welcome', 'demo_menu', 'hold', 'goodbye', 'invalid',
+	'timeout', 'closed', 'voicemail_greeting', 'beep', 'transfer', 'error',
+	'queue_unavailable'];
+
+async function fillRefs() {
+	const sel = editor.querySelector('#flow-ref');
+	const [prompts, schedules] = await Promise.all([
+		listAll('/prompts').catch(() => []),
+		listAll('/schedules').catch(() => [])]);
+	const group = (key, items) => (items.length ? el('optgroup',
+		{ label: t(key) }, ...items.map(([v, label]) =>
+			el('option', { value: v }, label))) : null);
+	sel.replaceChildren(tx('option', 'flows.insert_ref', { value: '' }),
+		group('flows.ref_prompts', prompts.map((p) =>
+			[p.prompt_id, p.name])),
+		group('flows.ref_builtin', BUILTIN.map((b) =>
+			[`builtin/${b}`, `builtin/${b}`])),
+		group('flows.ref_schedules', schedules.map((x) =>
+			[x.schedule_id, x.name])));
+}
+
+/* Put the chosen reference into the text at the cursor, quoted. */
+function insertRef(ev) {
+	const v = ev.currentTarget.value;
+	ev.currentTarget.value = '';
+	if (!v)
+		return;
+	const ta = editor.querySelector('#flow-json');
+	ta.setRangeText(JSON.stringify(v), ta.selectionStart, ta.selectionEnd,
+		'end');
+	ta.focus();
+}
+
 async function open(f) {
 	current = f;
+	fillRefs();
 	editor.hidden = false;
 	editor.querySelector('[data-form-error]').hidden = true;
 	editor.querySelector('#ff-name').value = f?.name || '';
@@ -184,7 +219,10 @@ function buildEditor() {
 		field('flows.name', el('input', { id: 'ff-name', name: 'name',
 			maxlength: '100', autocomplete: 'off' })),
 		el('div', { class: 'flow-edit' },
-			el('div', {}, ta, tx('p', 'flows.json_hint', { class: 'hint' })),
+			el('div', {}, ta, el('div', { class: 'flow-tools' },
+				el('select', { id: 'flow-ref', onchange: insertRef,
+					'data-i18n-aria-label': 'flows.insert_ref' }),
+				tx('span', 'flows.json_hint', { class: 'hint' }))),
 			el('aside', { class: 'flow-side' },
 				el('h3', { id: 'flow-check' }, ''),
 				el('ul', { id: 'flow-errors', class: 'errors' }),
