@@ -13,6 +13,7 @@ struct http_server;
 struct param;
 struct principal;
 struct json_t;
+struct mbuf;
 
 typedef void (http_handler_h)(struct http_req *req);
 
@@ -34,10 +35,22 @@ struct http_route {
 	http_handler_h *h;
 };
 
+/**
+ * A route whose request body may be larger (or must be smaller) than
+ * cfg max_body, and what its 413 says.
+ */
+struct http_body_limit {
+	const struct http_route *route;  /**< (borrowed) static table entry */
+	uint64_t max;                    /**< bytes                          */
+	const char *code;                /**< 413 problem code               */
+	const char *detail;              /**< 413 problem detail             */
+};
+
 int  http_server_alloc(struct http_server **hsp, struct app *app);
 void http_server_shutdown(struct http_server *hs);
 int  http_routes_add(const struct http_route *routes, size_t n);
 void http_routes_flush(void);
+int  http_body_limit_add(const struct http_body_limit *lim);
 
 /* Request accessors */
 struct app *http_req_app(const struct http_req *req);
@@ -49,6 +62,7 @@ const char *http_req_header(const struct http_req *req, const char *name);
 const char *http_req_remote(const struct http_req *req);
 const char *http_req_id(const struct http_req *req);
 struct json_t *http_req_json(const struct http_req *req);
+struct mbuf *http_req_body_take(struct http_req *req);
 const struct principal *http_req_principal(const struct http_req *req);
 bool http_req_gone(const struct http_req *req);
 void http_req_set_principal(struct http_req *req, const struct principal *p);

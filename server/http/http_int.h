@@ -44,6 +44,8 @@ struct http_req {
 	char remote[64];
 	char req_id[HTTP_REQ_ID_LEN];
 	int64_t content_length;          /**< -1 if not given           */
+	uint64_t body_max;               /**< the route's body limit    */
+	const struct http_body_limit *body_limit;  /**< (borrowed) or NULL */
 	uint64_t body_seen;              /**< body bytes received       */
 	struct mbuf *body;               /**< (own) request body        */
 	bool body_too_large;
@@ -79,6 +81,8 @@ int  http_req_alloc(struct http_req **reqp, struct http_server *hs,
 		    struct lws *wsi);
 void http_req_detach(struct http_req *req);
 int  http_req_body_add(struct http_req *req, const void *p, size_t len);
+uint64_t http_req_drain_max(const struct http_req *req);
+const struct http_body_limit *http_body_limit_find(struct http_req *req);
 void http_dispatch(struct http_req *req);
 int  http_write(struct http_req *req);
 void http_finish_metrics(struct http_req *req);

@@ -218,11 +218,15 @@ int http_req_alloc(struct http_req **reqp, struct http_server *hs,
 
 	lws_get_peer_simple(wsi, req->remote, sizeof(req->remote));
 
+	/* the route may allow a larger body: known before the body comes */
+	req->body_limit = http_body_limit_find(req);
+	req->body_max = req->body_limit ? req->body_limit->max :
+		hs->app->cfg.max_body;
+
 	if (lws_hdr_copy(wsi, clen, sizeof(clen),
 			 WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
 		req->content_length = strtoll(clen, NULL, 10);
-		if (req->content_length >
-		    (int64_t)hs->app->cfg.max_body)
+		if (req->content_length > (int64_t)req->body_max)
 			req->body_too_large = true;
 	}
 	else if (lws_hdr_total_length(wsi,
@@ -255,21 +259,36 @@ void http_req_detach(struct http_req *req)
 
 
 /**
- * Append a chunk of the request body, bounded by max_body.
+ * How much of a body over the limit is read and dropped before the 413:
+ * the drain allowance of max_body on top of the route's own limit.
+ */
+uint64_t http_req_drain_max(const struct http_req *req)
+{
+	return req->body_max +
+		(uint64_t)req->hs->app->cfg.max_body * (HTTP_DRAIN_FACTOR - 1);
+}
+
+
+/**
+ * Append a chunk of the request body, bounded by the route's limit.
  *
  * @return 0 if success, EOVERFLOW past the limit, otherwise errorcode
  */
 int http_req_body_add(struct http_req *req, const void *p, size_t len)
 {
-	uint64_t max = req->hs->app->cfg.max_body;
-	uint64_t drain_max = max * HTTP_DRAIN_FACTOR;
+	uint64_t max = req->body_max;
 
 	req->body_seen += len;
 	if (req->body_too_large)
-		return req->body_seen > drain_max ? EOVERFLOW : 0;
+		return req->body_seen > http_req_drain_max(req) ?
+			EOVERFLOW : 0;
 
 	if (!req->body) {
-		req->body = mbuf_alloc(len < 512 ? 512 : len);
+		/* the announced length at once: no copies while growing */
+		size_t sz = req->content_length > 0 ?
+			(size_t)req->content_length : len;
+
+		req->body = mbuf_alloc(sz < 512 ? 512 : sz);
 		if (!req->body)
 			return ENOMEM;
 	}
@@ -328,6 +347,21 @@ const char *http_req_id(const struct http_req *req)
 struct json_t *http_req_json(const struct http_req *req)
 {
 	return req->json;
+}
+
+
+/**
+ * Take the raw request body (for routes without a JSON parameter table).
+ *
+ * @return the body, now the caller's reference, or NULL if there was none
+ */
+struct mbuf *http_req_body_take(struct http_req *req)
+{
+	struct mbuf *mb = req->body;
+
+	req->body = NULL;
+
+	return mb;
 }
 
 

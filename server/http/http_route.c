@@ -23,6 +23,11 @@ static struct {
 } tables[MAX_ROUTE_TABLES];
 static size_t ntables;
 
+#define MAX_BODY_LIMITS 8
+
+static const struct http_body_limit *limits[MAX_BODY_LIMITS];
+static size_t nlimits;
+
 
 /**
  * Register a static table of routes (kept by reference).
@@ -45,6 +50,25 @@ int http_routes_add(const struct http_route *routes, size_t n)
 void http_routes_flush(void)
 {
 	ntables = 0;
+	nlimits = 0;
+}
+
+
+/**
+ * Give a registered route its own body limit (lim kept by reference).
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int http_body_limit_add(const struct http_body_limit *lim)
+{
+	if (!lim || !lim->route)
+		return EINVAL;
+	if (nlimits >= MAX_BODY_LIMITS)
+		return ENOSPC;
+
+	limits[nlimits++] = lim;
+
+	return 0;
 }
 
 
@@ -148,6 +172,36 @@ static int route_find(struct http_req *req)
 	}
 
 	return path_seen ? EPERM : ENOENT;
+}
+
+
+/*
+ * The body limit of the route a request will reach, looked up when its
+ * headers arrive: the route that route_find() will pick (the first that
+ * matches method and path) must be the one the limit names.
+ */
+const struct http_body_limit *http_body_limit_find(struct http_req *req)
+{
+	if (!nlimits)
+		return NULL;
+
+	for (size_t t = 0; t < ntables; t++) {
+		for (size_t i = 0; i < tables[t].n; i++) {
+			const struct http_route *r = &tables[t].routes[i];
+
+			if (strcmp(r->method, req->method) ||
+			    !path_match(req, r->path))
+				continue;
+
+			for (size_t k = 0; k < nlimits; k++) {
+				if (limits[k]->route == r)
+					return limits[k];
+			}
+			return NULL;
+		}
+	}
+
+	return NULL;
 }
 
 
@@ -335,9 +389,12 @@ void http_dispatch(struct http_req *req)
 	int err;
 
 	if (req->body_too_large) {
-		http_reply_problem(req, 413, "body_too_large",
-				   "The request body is larger than the "
-				   "server accepts.");
+		const struct http_body_limit *lim = req->body_limit;
+
+		http_reply_problem(req, 413,
+				   lim ? lim->code : "body_too_large",
+				   lim ? lim->detail : "The request body is "
+				   "larger than the server accepts.");
 		return;
 	}
 	if (req->length_required) {

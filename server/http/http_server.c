@@ -86,8 +86,8 @@ static int on_http(struct lws *wsi, struct pss *pss)
 	if (!method_has_body(pss->req) || pss->req->content_length <= 0)
 		http_dispatch(pss->req);
 	else if (pss->req->body_too_large &&
-		 pss->req->content_length >
-		 (int64_t)pss->req->hs->app->cfg.max_body * HTTP_DRAIN_FACTOR)
+		 (uint64_t)pss->req->content_length >
+		 http_req_drain_max(pss->req))
 		http_dispatch(pss->req);  /* too big even to drain: 413 now */
 
 	return 0;
