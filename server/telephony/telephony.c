@@ -20,6 +20,7 @@
  */
 
 enum {
+	START_MS = 20,       /* waiting for the pool's first connection */
 	RETRY_MS = 1000,
 	REFRESH_MS = 60000,
 };
@@ -184,6 +185,12 @@ int tel_reload(void)
 
 	if (tel.loading) {
 		tel.again = true;
+		return 0;
+	}
+
+	/* the SIP edge refuses calls until the first load: do not idle */
+	if (!db_ready(tel.app->db)) {
+		timer_start(tel.loaded ? RETRY_MS : START_MS);
 		return 0;
 	}
 
