@@ -21,6 +21,7 @@
 #include "tenant/tenant.h"
 #include "apikey/apikey.h"
 #include "audit/audit.h"
+#include "voicemail/voicemail.h"
 #include "telephony/telephony.h"
 #include "telephony/tel_api.h"
 
@@ -165,6 +166,7 @@ static int routes_setup(struct app *app)
 	err |= tenant_api_init();
 	err |= apikey_api_init();
 	err |= audit_api_init();
+	err |= voicemail_api_init();
 	err |= tel_api_init();
 
 	return err ? ENOMEM : 0;

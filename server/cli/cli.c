@@ -296,6 +296,20 @@ static int cmd_operator(struct db *db, const struct opts *o)
 }
 
 
+/* The box the demo IVR's voicemail node names. */
+static int create_voicemail_box(struct db *db, const char *tid,
+				const char *name)
+{
+	static const char sql[] =
+		"INSERT INTO voicemail_boxes (tenant_id, name, description)"
+		" VALUES ($1, $2, '默认信箱') ON CONFLICT DO NOTHING";
+	const char *pv[2] = {tid, name};
+	struct answer a;
+
+	return exec(db, &a, sql, 2, pv);
+}
+
+
 /* The demo tenant README.md names: one admin, one supervisor, five
  * agents and an operator. Running it again changes nothing. */
 static int cmd_seed_demo(struct db *db)
@@ -321,6 +335,7 @@ static int cmd_seed_demo(struct db *db)
 		err = create_user(db, tid, user, h_agent, "agent", dname);
 	}
 
+	err = err ? err : create_voicemail_box(db, tid, "default");
 	if (!err)
 		log_info("demo tenant ready: code demo (%s)", tid);
 
