@@ -131,10 +131,14 @@ int leg_alloc(struct leg **legp, const struct leg_cfg *cfg,
 	      leg_dtmf_h *dtmfh, leg_event_h *evh, void *arg)
 {
 	struct leg *leg;
-	uint16_t pmax;
+	uint32_t pmin;
 	int err;
 
-	if (!legp || !cfg || !cfg->laddr || cfg->port_max < cfg->port_min + 2)
+	if (!legp || !cfg || !cfg->laddr)
+		return EINVAL;
+
+	pmin = (cfg->port_min + 1u) & ~1u;
+	if (!pmin || cfg->port_max < pmin + 2)
 		return EINVAL;
 
 	leg = mem_zalloc(sizeof(*leg), destructor);
@@ -153,10 +157,10 @@ int leg_alloc(struct leg **legp, const struct leg_cfg *cfg,
 	if (err)
 		goto out;
 
-	/* libre picks an even port p in [min, max - 1) and RTCP on p + 1 */
-	pmax = cfg->port_max - 1;
-	err = rtp_listen(&leg->rtp, IPPROTO_UDP, &leg->laddr, cfg->port_min,
-			 pmax, true, leg_rtp_handler, leg_rtcp_handler, leg);
+	/* libre picks an even port p in [pmin, max - 1), RTCP on p + 1 */
+	err = rtp_listen(&leg->rtp, IPPROTO_UDP, &leg->laddr, (uint16_t)pmin,
+			 cfg->port_max - 1, true, leg_rtp_handler,
+			 leg_rtcp_handler, leg);
 	if (err) {
 		err = EADDRINUSE;
 		goto out;

@@ -891,6 +891,15 @@ static void test_alloc_errors(void **state)
 	cfg.port_max = 21401;
 	assert_int_equal(leg_alloc(&leg, &cfg, NULL, NULL, NULL), EINVAL);
 
+	/* an odd minimum is rounded up: 21401..21403 holds one pair */
+	cfg.port_min = 21401;
+	cfg.port_max = 21404;
+	assert_int_equal(leg_alloc(&leg, &cfg, NULL, NULL, NULL), 0);
+	assert_int_equal(leg_rtp_port(leg), 21402);
+	leg = mem_deref(leg);
+	cfg.port_max = 21403;
+	assert_int_equal(leg_alloc(&leg, &cfg, NULL, NULL, NULL), EINVAL);
+
 	cfg.port_max = 21500;
 	cfg.codecs = "G729,iLBC";
 	assert_int_equal(leg_alloc(&leg, &cfg, NULL, NULL, NULL), EINVAL);
