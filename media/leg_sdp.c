@@ -289,8 +289,10 @@ static int negotiate(struct leg *leg, bool answering)
 			return err;
 
 		mem_deref(leg->cst);
-		leg->cst   = st;
-		leg->codec = mc;
+		leg->cst       = st;
+		leg->codec     = mc;
+		leg->tx_marker = true;
+		leg->ssrc_set  = false;
 		jitter_reset(&leg->jb);
 	}
 

@@ -26,6 +26,7 @@ struct seen {
 	unsigned nev;
 	char want_digits;        /**< stop the loop after this many    */
 	enum leg_event want_ev;  /**< stop the loop on this event      */
+	struct leg **free_leg;   /**< the owner frees the leg on events */
 };
 
 /* A side of a call: leg, mixer, a tone source and a meter. */
@@ -62,6 +63,8 @@ static void event_h(enum leg_event ev, void *arg)
 
 	if (s->nev < ARRAY_SIZE(s->evv))
 		s->evv[s->nev++] = ev;
+	if (s->free_leg)
+		*s->free_leg = mem_deref(*s->free_leg);
 	if (ev == s->want_ev)
 		re_cancel();
 }
@@ -828,6 +831,17 @@ static void test_hold_unhold(void **state)
 }
 
 
+static void offer_hold(struct side *sd, struct peer *p)
+{
+	struct mbuf *offer = offer_for(peer_port(p), "0", "a=inactive\r\n");
+	struct mbuf *answer = NULL;
+
+	assert_int_equal(leg_answer(sd->leg, offer, &answer), 0);
+	mem_deref(offer);
+	mem_deref(answer);
+}
+
+
 static void test_rtp_timeout(void **state)
 {
 	struct side a;
@@ -848,6 +862,16 @@ static void test_rtp_timeout(void **state)
 	p.stop_ticks = 20;
 	assert_int_equal(loop_run(2000), 0);
 	assert_int_equal(a.seen.nev, 1);
+
+	/* the owner frees the leg from its event handler, mid-call */
+	a.seen.free_leg = &a.leg;
+	offer_hold(&a, &p);
+	a.seen.want_ev = LEG_HOLD;
+	assert_int_equal(loop_run(2000), 0);
+	assert_null(a.leg);
+	assert_int_equal(mixer_ports(a.mx), 2);
+	p.stop_ticks += 5;
+	assert_int_equal(loop_run(2000), 0);
 
 	peer_close(&p);
 	side_free(&a);
