@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build and run a libFuzzer target (clang-14):
-#   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp]
+#   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -40,6 +40,13 @@ fuzz_sdp)
 		> "$CORPUS/seed1"
 	printf 'v=0\r\nm=audio 99999999 RTP/SAVP 96\r\nc=IN IP4 x\r\n' \
 		> "$CORPUS/seed2"
+	;;
+fuzz_telephony)
+	SRCS="server/telephony/tel_norm.c server/telephony/tel_addr.c"
+	PKGS="libre"
+	printf '+86 (10) 8888-0002' > "$CORPUS/seed1"
+	printf '2001:db8:0:80::/57' > "$CORPUS/seed2"
+	printf '198.51.100.0/24' > "$CORPUS/seed3"
 	;;
 *)
 	echo "unknown target $TARGET" >&2

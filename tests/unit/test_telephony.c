@@ -136,6 +136,7 @@ static void test_normalize(void **state)
 		{"+1 415 555 0100", "0014155550100"},
 		{"0014155550100", "0014155550100"},
 		{"+44 20 7946 0000", "00442079460000"},
+		{"+86 0086 10 8888 0002", "1088880002"},
 	};
 	static const char *const bad[] = {
 		"", "12", "+", "+86", "abc", "400*100", "400#", "4001000100;x",
@@ -149,6 +150,10 @@ static void test_normalize(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		memset(out, 'x', sizeof(out));
 		assert_int_equal(tel_normalize(out, sizeof(out), ok[i].in), 0);
+		assert_string_equal(out, ok[i].out);
+		/* a stored number finds itself */
+		assert_int_equal(tel_normalize(out, sizeof(out), ok[i].out),
+				 0);
 		assert_string_equal(out, ok[i].out);
 	}
 
