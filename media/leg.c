@@ -58,8 +58,8 @@ static void check_timeout(struct leg *leg)
 {
 	uint64_t now;
 
-	if (!leg->started || leg->hold || !leg->rtp_timeout_ms ||
-	    leg->timed_out)
+	if (!leg->started || leg->hold || !leg->rx_expected ||
+	    !leg->rtp_timeout_ms || leg->timed_out)
 		return;
 
 	now = tmr_jiffies();

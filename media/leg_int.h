@@ -44,6 +44,7 @@ struct leg {
 	bool negotiated;
 	bool started;
 	bool hold;
+	bool rx_expected;           /**< far end sends (not recvonly)   */
 
 	/* strict source */
 	struct sa sdp_raddr;        /**< RTP address the SDP named      */

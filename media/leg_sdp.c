@@ -251,6 +251,9 @@ static void update_hold(struct leg *leg)
 	hold = !sa_isset(&leg->sdp_raddr, SA_ADDR) ||
 		rdir == SDP_RECVONLY || rdir == SDP_INACTIVE;
 
+	/* rdir is ours: a far end that is recvonly sends us nothing */
+	leg->rx_expected = (rdir & SDP_RECVONLY) != 0;
+
 	if (hold == leg->hold)
 		return;
 

@@ -846,6 +846,7 @@ static void test_rtp_timeout(void **state)
 {
 	struct side a;
 	struct peer p;
+	struct mbuf *offer, *answer = NULL;
 	(void)state;
 
 	memset(&a, 0, sizeof(a));
@@ -860,6 +861,19 @@ static void test_rtp_timeout(void **state)
 
 	/* once only */
 	p.stop_ticks = 20;
+	assert_int_equal(loop_run(2000), 0);
+	assert_int_equal(a.seen.nev, 1);
+
+	/* a far end that only listens is not expected to send */
+	leg_stop(a.leg);
+	offer = offer_for(peer_port(&p), "0", "a=recvonly\r\n");
+	assert_int_equal(leg_answer(a.leg, offer, &answer), 0);
+	assert_true(mb_has(answer, "a=sendonly"));
+	assert_false(leg_on_hold(a.leg));
+	mem_deref(offer);
+	answer = mem_deref(answer);
+	assert_int_equal(leg_start(a.leg), 0);
+	p.stop_ticks += 20;
 	assert_int_equal(loop_run(2000), 0);
 	assert_int_equal(a.seen.nev, 1);
 
