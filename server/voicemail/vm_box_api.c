@@ -181,7 +181,7 @@ static void box_create(struct http_req *req)
 	static const char sql[] =
 		"INSERT INTO voicemail_boxes AS b (box_id, tenant_id, name,"
 		" description, greeting, max_seconds)"
-		" VALUES ($1, $2, $3, COALESCE($4, ''), $5, $6::int)"
+		" VALUES ($1, $2, $3, COALESCE($4, ''), lower($5), $6::int)"
 		" RETURNING " BOX_JSON;
 	const char *tenant_id = http_req_principal(req)->tenant_id;
 	struct db_ctx ctx = api_ctx(req);
@@ -233,7 +233,8 @@ static void box_update(struct http_req *req)
 	static const char sql[] =
 		"UPDATE voicemail_boxes b SET name = COALESCE($2, name),"
 		" description = COALESCE($3, description),"
-		" greeting = CASE WHEN $4::bool THEN $5 ELSE greeting END,"
+		" greeting = CASE WHEN $4::bool THEN lower($5)"
+		" ELSE greeting END,"
 		" max_seconds = CASE WHEN $6::bool THEN $7::int"
 		" ELSE max_seconds END, updated_at = now()"
 		" WHERE b.box_id = $1 RETURNING " BOX_JSON;

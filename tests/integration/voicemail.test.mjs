@@ -104,6 +104,11 @@ test('boxes: create, read, change, delete, with audit', async () => {
 	assert.equal(p.json.greeting, pid);
 	assert.equal(p.json.max_seconds, null);
 	assert.equal(p.json.description, '售前');
+	/* a prompt id in capitals is the same prompt */
+	const p1 = await s.api('PATCH', `${BOXES}/${b.box_id}`,
+		{ greeting: pid.toUpperCase() }, admin);
+	assert.equal(p1.status, 200, p1.text);
+	assert.equal(p1.json.greeting, pid);
 	const p2 = await s.api('PATCH', `${BOXES}/${b.box_id}`,
 		{ greeting: null }, admin);
 	assert.equal(p2.json.greeting, null);
@@ -125,7 +130,8 @@ test('boxes: create, read, change, delete, with audit', async () => {
 	const acts = a.json.items.filter((e) => e.target_id === b.box_id)
 		.map((e) => e.action).sort();
 	assert.deepEqual(acts, ['voicemail_box.create', 'voicemail_box.delete',
-		'voicemail_box.update', 'voicemail_box.update']);
+		'voicemail_box.update', 'voicemail_box.update',
+		'voicemail_box.update']);
 });
 
 test('boxes: bad input is refused with the field named', async () => {
