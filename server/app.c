@@ -24,6 +24,7 @@
 #include "voicemail/voicemail.h"
 #include "telephony/telephony.h"
 #include "telephony/tel_api.h"
+#include "prompt/prompt.h"
 
 #define LAG_INTERVAL_MS 100
 
@@ -201,6 +202,7 @@ int app_start(struct app *app)
 					  c->login_window * 1000ULL,
 					  c->login_ban * 1000ULL, 100000);
 	err = err ? err : routes_setup(app);
+	err = err ? err : prompt_init(app);
 	err = err ? err : tel_init(app);
 	err = err ? err : ws_init(app);
 	err = err ? err : uvloop_init();
@@ -256,6 +258,7 @@ void app_close(struct app *app)
 	tel_close();
 	app->db = mem_deref(app->db);
 	app->workers = mem_deref(app->workers);
+	prompt_close();
 	app->rl_login = mem_deref(app->rl_login);
 	app->rl_addr = mem_deref(app->rl_addr);
 	http_routes_flush();
