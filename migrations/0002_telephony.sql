@@ -134,10 +134,12 @@ CREATE POLICY tenant_isolation ON call_events
 
 -- The first reference of a number's flow_id and routes that the tenant
 -- does not have, as the API field name ('flow_id',
--- 'routes[0].schedule_id', ...), or NULL when all exist. PL/pgSQL
--- resolves tables when it runs, so this is valid before the IVR tables
--- exist; while they do not, no id can be found and any id is refused.
--- It runs as the caller: RLS limits it to the caller's tenant.
+-- 'routes[0].schedule_id', ...), or NULL when all exist. A flow counts
+-- only once it has a version (the IVR API stores only flows that
+-- validate). PL/pgSQL resolves tables when it runs, so this is valid
+-- before the IVR tables (0003) exist; while they do not, no id can be
+-- found and any id is refused. It runs as the caller: RLS limits it to
+-- the caller's tenant.
 CREATE FUNCTION telephony_number_refs_missing(p_flow uuid, p_routes jsonb)
 	RETURNS text LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -148,8 +150,8 @@ BEGIN
 		IF to_regclass('public.flows') IS NULL THEN
 			RETURN 'flow_id';
 		END IF;
-		IF NOT EXISTS (SELECT 1 FROM flows f
-			       WHERE f.flow_id = p_flow) THEN
+		IF NOT EXISTS (SELECT 1 FROM flows f WHERE
+			       f.flow_id = p_flow AND f.current_version > 0) THEN
 			RETURN 'flow_id';
 		END IF;
 	END IF;
@@ -165,8 +167,9 @@ BEGIN
 		IF to_regclass('public.flows') IS NULL THEN
 			RETURN format('routes[%s].flow_id', i);
 		END IF;
-		IF NOT EXISTS (SELECT 1 FROM flows f
-			       WHERE f.flow_id = (r->>'flow_id')::uuid) THEN
+		IF NOT EXISTS (SELECT 1 FROM flows f WHERE
+			       f.flow_id = (r->>'flow_id')::uuid AND
+			       f.current_version > 0) THEN
 			RETURN format('routes[%s].flow_id', i);
 		END IF;
 		i := i + 1;
