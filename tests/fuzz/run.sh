@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build and run a libFuzzer target (clang-14):
-#   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony]
+#   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
+#                                fuzz_prompt]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -47,6 +48,14 @@ fuzz_telephony)
 	printf '+86 (10) 8888-0002' > "$CORPUS/seed1"
 	printf '2001:db8:0:80::/57' > "$CORPUS/seed2"
 	printf '198.51.100.0/24' > "$CORPUS/seed3"
+	;;
+fuzz_prompt)
+	SRCS="server/prompt/prompt_sniff.c server/prompt/prompt_decode.c"
+	PKGS="libre sndfile libmpg123 speexdsp"
+	sox -D -n -r 16000 -c 2 -b 16 "$CORPUS/seed1.wav" synth 0.05 sine 440
+	sox -D -n -r 8000 -c 1 -b 8 "$CORPUS/seed2.aiff" synth 0.05 sine 440
+	sox -D -n -r 22050 -c 1 "$CORPUS/seed3.flac" synth 0.05 sine 440
+	printf 'ID3\003\000\000\000\000\000\020' > "$CORPUS/seed4"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
