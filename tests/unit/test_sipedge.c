@@ -6,10 +6,6 @@
 #include <cmocka.h>
 #include <string.h>
 #include <unistd.h>
-#include <errno.h>
-#include <time.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <re.h>
 #include "media/mconf.h"
 #include "media/mtick.h"
@@ -769,158 +765,6 @@ static void test_shutdown(void **state)
 }
 
 
-static const char *const garbage[] = {
-	"\r\n\r\n",
-	"INVITE",
-	"INVITE sip:100@127.0.0.1 SIP/2.0\r\n",
-	"INVITE sip:100@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP\r\n\r\n",
-	"INVITE sip:100@127.0.0.1 SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx\r\n"
-	"To: <sip:100@127.0.0.1>\r\nFrom: <sip:x@y>;tag=1\r\n"
-	"Call-ID: g1\r\nCSeq: 1 INVITE\r\n"
-	"Content-Type: application/sdp\r\nContent-Length: 900\r\n\r\nv=0\r\n",
-	"INVITE sip:100@127.0.0.1 SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKy\r\n"
-	"To: <sip:100@127.0.0.1>\r\nFrom: garbage\r\n"
-	"Call-ID: g2\r\nCSeq: x INVITE\r\nContent-Length: 0\r\n\r\n",
-	"BYE sip:100@127.0.0.1 SIP/2.0\r\nVia: \r\nCall-ID:\r\n\r\n",
-	"SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n\r\n",
-	"ACK sip:x SIP/2.0\r\n\r\n",
-	"CANCEL sip:100@127.0.0.1 SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKnone\r\n"
-	"To: <sip:100@127.0.0.1>\r\nFrom: <sip:x@y>;tag=1\r\n"
-	"Call-ID: g3\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
-	"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xff\xfe",
-};
-
-
-static int raw_send(int type, const void *buf, size_t len)
-{
-	struct sockaddr_in sin;
-	int fd, err = 0;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(edge->port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-	fd = socket(AF_INET, type, 0);
-	if (fd < 0)
-		return errno;
-
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    send(fd, buf, len, 0) < 0)
-		err = errno;
-
-	(void)loop_run(20);
-	close(fd);
-
-	return err;
-}
-
-
-static void test_garbage(void **state)
-{
-	uint8_t junk[600];
-	size_t i, cut;
-	(void)state;
-
-	own.mode = M_ACCEPT;
-	for (i = 0; i < ARRAY_SIZE(garbage); i++) {
-		assert_int_equal(raw_send(SOCK_DGRAM, garbage[i],
-					  strlen(garbage[i])), 0);
-		assert_int_equal(raw_send(SOCK_STREAM, garbage[i],
-					  strlen(garbage[i])), 0);
-	}
-
-	/* every prefix of a good INVITE, and random bytes */
-	for (cut = 1; cut < strlen(garbage[4]); cut += 7)
-		assert_int_equal(raw_send(SOCK_DGRAM, garbage[4], cut), 0);
-	rand_bytes(junk, sizeof(junk));
-	assert_int_equal(raw_send(SOCK_DGRAM, junk, sizeof(junk)), 0);
-	assert_int_equal(raw_send(SOCK_STREAM, junk, sizeof(junk)), 0);
-
-	(void)loop_run(100);
-	assert_int_equal(p_request("OPTIONS", NULL), 200);
-	assert_int_equal(p_request("OPTIONS", ";transport=tcp"), 200);
-	assert_int_equal(own.nestab, 0);
-}
-
-
-/* An INVITE carrying Authorization; resp computed for pass unless set. */
-static int auth_msg(struct sip_msg **msgp, const char *realm,
-		    const char *user, const char *pass, const char *nonce)
-{
-	static const char ruri[] = "sip:100@127.0.0.1";
-	uint8_t ha1[16], ha2[16], resp[16];
-	struct mbuf *mb = mbuf_alloc(1024);
-	int err;
-
-	md5_printf(ha1, "%s:%s:%s", user, realm, pass);
-	md5_printf(ha2, "INVITE:%s", ruri);
-	md5_printf(resp, "%w:%s:00000001:abc:auth:%w", ha1, sizeof(ha1),
-		   nonce, ha2, sizeof(ha2));
-
-	mbuf_printf(mb, "INVITE %s SIP/2.0\r\n"
-		    "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKa\r\n"
-		    "To: <%s>\r\nFrom: <sip:x@y>;tag=1\r\n"
-		    "Call-ID: a1\r\nCSeq: 2 INVITE\r\n"
-		    "Authorization: Digest username=\"%s\", realm=\"%s\","
-		    " nonce=\"%s\", uri=\"%s\", response=\"%w\","
-		    " qop=auth, nc=00000001, cnonce=\"abc\"\r\n"
-		    "Content-Length: 0\r\n\r\n",
-		    ruri, ruri, user, realm, nonce, ruri, resp, sizeof(resp));
-	mb->pos = 0;
-	err = sip_msg_decode(msgp, mb);
-	mem_deref(mb);
-
-	return err;
-}
-
-
-static int check(const struct sip_msg *msg, const char *realm,
-		 const char *user, const char *pass)
-{
-	return sipedge_digest_check(msg, realm, user, pass);
-}
-
-
-static void test_digest_check(void **state)
-{
-	struct sip_msg *msg;
-	char nonce[64], old[64];
-	uint64_t now = (uint64_t)time(NULL);
-	(void)state;
-
-	assert_int_equal(sip_digest_nonce(nonce, sizeof(nonce), "r", now), 0);
-	assert_int_equal(sip_digest_nonce(old, sizeof(old), "r", now - 400),
-			 0);
-
-	assert_int_equal(auth_msg(&msg, "r", "alice", "pw", nonce), 0);
-	assert_int_equal(sipedge_digest_check(msg, "r", "alice", "pw"), 0);
-	assert_int_equal(check(msg, "r", "alice", "x"), EACCES);
-	assert_int_equal(sipedge_digest_check(msg, "r", "bob", "pw"), EACCES);
-	assert_int_equal(sipedge_digest_check(msg, "other", "alice", "pw"),
-			 ENOENT);
-	mem_deref(msg);
-
-	assert_int_equal(auth_msg(&msg, "r", "alice", "pw", old), 0);
-	assert_int_equal(check(msg, "r", "alice", "pw"), EACCES);
-	mem_deref(msg);
-
-	/* a nonce of the right shape but not ours */
-	nonce[12] = nonce[12] == 'a' ? 'b' : 'a';
-	assert_int_equal(auth_msg(&msg, "r", "alice", "pw", nonce), 0);
-	assert_int_equal(check(msg, "r", "alice", "pw"), EACCES);
-	mem_deref(msg);
-
-	assert_int_equal(auth_msg(&msg, "r", "alice", "pw", "zz"), 0);
-	assert_int_equal(check(msg, "r", "alice", "pw"), EACCES);
-	assert_int_equal(sipedge_digest_check(NULL, "r", "a", "b"), EINVAL);
-	mem_deref(msg);
-}
-
-
 /* --- fixtures ------------------------------------------------------ */
 
 static int setup(void **state)
@@ -1024,8 +868,6 @@ int main(void)
 		T(test_pending_timeout),
 		T(test_outbound),
 		T(test_shutdown),
-		T(test_garbage),
-		cmocka_unit_test(test_digest_check),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
