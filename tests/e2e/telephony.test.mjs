@@ -204,6 +204,14 @@ test('uploading a WAV prompt, its duration, playback; junk refused',
 		assert.match(await box.innerText(), /不是可识别的音频文件|已损坏/);
 		assert.equal(await page.locator('#prompts-table tbody tr').count(),
 			1);
+
+		/* a built-in prompt plays in English */
+		await page.click('details.builtin-box summary');
+		const hold = page.locator('#builtin-prompts li[data-name="hold"]');
+		await hold.getByText('English').click();
+		await page.waitForFunction(() => document.getElementById(
+			'prompt-audio').dataset.src ===
+			'/prompts/builtin/en/hold/audio');
 		page.check();
 	});
 

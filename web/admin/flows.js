@@ -132,23 +132,21 @@ async function loadVersions() {
 }
 
 /* Names the JSON refers to by id or by "builtin/<name>". */
-const BUILTIN = ['welcome', 'demo_menu', 'hold', 'goodbye', 'invalid',
-	'timeout', 'closed', 'voicemail_greeting', 'beep', 'transfer', 'error',
-	'queue_unavailable'];
-
 async function fillRefs() {
 	const sel = editor.querySelector('#flow-ref');
-	const [prompts, schedules] = await Promise.all([
+	const [prompts, schedules, builtins] = await Promise.all([
 		listAll('/prompts').catch(() => []),
-		listAll('/schedules').catch(() => [])]);
+		listAll('/schedules').catch(() => []),
+		api('GET', '/prompts/builtin').then((r) => r.items || [])
+			.catch(() => [])]);
 	const group = (key, items) => (items.length ? el('optgroup',
 		{ label: t(key) }, ...items.map(([v, label]) =>
 			el('option', { value: v }, label))) : null);
 	sel.replaceChildren(tx('option', 'flows.insert_ref', { value: '' }),
 		group('flows.ref_prompts', prompts.map((p) =>
 			[p.prompt_id, p.name])),
-		group('flows.ref_builtin', BUILTIN.map((b) =>
-			[`builtin/${b}`, `builtin/${b}`])),
+		group('flows.ref_builtin', builtins.map((b) =>
+			[`builtin/${b.name}`, `builtin/${b.name}`])),
 		group('flows.ref_schedules', schedules.map((x) =>
 			[x.schedule_id, x.name])));
 }

@@ -69,7 +69,7 @@ function setProgress(form, frac, key) {
 }
 
 function baseName(file) {
-	return file.name.replace(/\.[^.]+$/, '').slice(0, 100);
+	return file.name.replace(/\.[^.]+$/, '').slice(0, 64);
 }
 
 /* The server answers after decoding; "processing" covers that wait. */
@@ -110,7 +110,7 @@ function buildForm() {
 	const file = el('input', { id: 'pf-file', name: 'file', type: 'file',
 		accept: 'audio/*,.wav,.mp3' });
 	const name = el('input', { id: 'pf-name', name: 'name',
-		maxlength: '100', autocomplete: 'off' });
+		maxlength: '64', autocomplete: 'off' });
 	file.addEventListener('change', () => {
 		if (file.files[0] && !name.value.trim())
 			name.value = baseName(file.files[0]);
@@ -129,6 +129,39 @@ function buildForm() {
 	return form;
 }
 
+/* The built-in prompts, each playable in the languages it has. */
+async function loadBuiltins(list) {
+	try {
+		const r = await api('GET', '/prompts/builtin');
+		list.replaceChildren(...(r.items || []).map((b) => el('li', {
+			dataset: { name: b.name } }, el('span', { class: 'mono' },
+			`${b.ref_prefix || 'builtin/'}${b.name}`),
+		...(b.languages || []).map((lang) => linkButton(
+			t(`prompts.play_${lang}`), async () => {
+				try {
+					await player.play(`/prompts/builtin/${encodeURIComponent(
+						lang)}/${encodeURIComponent(b.name)}/audio`);
+				} catch (err) {
+					toast(errorText(err));
+				}
+			}, 'play')))));
+	} catch (err) {
+		list.replaceChildren(el('li', { class: 'hint' }, errorText(err)));
+	}
+}
+
+function builtinBlock() {
+	const list = el('ul', { class: 'builtins', id: 'builtin-prompts' });
+	const box = el('details', { class: 'builtin-box' },
+		tx('summary', 'prompts.builtin'),
+		tx('p', 'prompts.builtin_hint', { class: 'hint' }), list);
+	box.addEventListener('toggle', () => {
+		if (box.open && !list.children.length)
+			loadBuiltins(list);
+	});
+	return box;
+}
+
 /** Wire the prompts tab. @return the tab's table. */
 export function initPrompts(onError) {
 	const audio = el('audio', { id: 'prompt-audio', controls: true,
@@ -137,7 +170,7 @@ export function initPrompts(onError) {
 	const section = tabPage('prompts', { titleKey: 'tab.prompts',
 		body: [buildForm(), audio, ...tableBlock('prompts-table', [
 			'prompts.name', 'prompts.duration', 'prompts.size',
-			'prompts.format', 'common.created_at', ''])] });
+			'prompts.format', 'common.created_at', '']), builtinBlock()] });
 	table = new PagedTable(section, { path: () => '/prompts', row,
 		onError });
 	return table;

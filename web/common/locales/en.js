@@ -252,6 +252,10 @@ export default {
 	'prompts.play': 'Play',
 	'prompts.rename': 'Rename',
 	'prompts.rename_prompt': 'New name',
+	'prompts.builtin': 'Built-in prompts',
+	'prompts.builtin_hint': 'Flows refer to them as builtin/<name>; calls hear the caller\'s language, Chinese when it has none.',
+	'prompts.play_zh-CN': '中文',
+	'prompts.play_en': 'English',
 	'prompts.confirm_delete': 'Delete prompt "{name}"?',
 	'prompts.deleted': 'Prompt {name} deleted',
 

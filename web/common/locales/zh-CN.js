@@ -252,6 +252,10 @@ export default {
 	'prompts.play': '试听',
 	'prompts.rename': '重命名',
 	'prompts.rename_prompt': '新的名称',
+	'prompts.builtin': '内置语音',
+	'prompts.builtin_hint': '流程中以 builtin/名称 引用；通话按来电语言播放，缺少时用中文。',
+	'prompts.play_zh-CN': '中文',
+	'prompts.play_en': 'English',
 	'prompts.confirm_delete': '确定删除语音文件「{name}」吗？',
 	'prompts.deleted': '已删除语音文件 {name}',
 
