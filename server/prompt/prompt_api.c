@@ -19,7 +19,7 @@
 
 /*
  * Changes whose outcome touches files (delete) or needs its own answer
- * (rename: name_taken) run their transaction through a `pchange` that
+ * (rename: its own 409) run their transaction through a `pchange` that
  * holds the request but completes even when the client has left, so a
  * committed delete always removes its file and cache entry.
  */
@@ -201,7 +201,7 @@ static void renamed(struct pchange *pc, int err, const struct db_res *res)
 	const char *j;
 
 	if (err == EEXIST) {
-		http_reply_problem(pc->req, 409, "name_taken",
+		http_reply_problem(pc->req, 409, "conflict",
 				   "Another prompt already has this name.");
 		return;
 	}

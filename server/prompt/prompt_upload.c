@@ -133,7 +133,7 @@ static void insert_done(int err, const struct db_res *res, void *arg)
 	struct upload *u = arg;
 
 	if (err == EEXIST)
-		http_reply_problem(u->req, 409, "name_taken",
+		http_reply_problem(u->req, 409, "conflict",
 				   "Another prompt already has this name.");
 	else if (err)
 		http_reply_error(u->req, err);

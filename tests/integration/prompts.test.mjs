@@ -53,8 +53,9 @@ function sox(name, fmt, secs = 1.5, effect = ['vol', '0.5']) {
 	return fs.readFileSync(file);
 }
 
-async function upload(name, body, ctype = 'audio/wav', token = admin) {
-	const headers = { authorization: `Bearer ${token}` };
+async function upload(name, body, ctype = 'audio/wav', token = admin,
+	extra = {}) {
+	const headers = { authorization: `Bearer ${token}`, ...extra };
 	if (ctype)
 		headers['content-type'] = ctype;
 	const q = name === null ? '' : `?name=${encodeURIComponent(name)}`;
@@ -157,8 +158,16 @@ test('preview as WAV and MP3; an MP3 upload', async () => {
 		'an MPEG frame');
 	assert.ok(mp3.buf.length < wav.buf.length);
 
-	const r = await upload('from mp3', mp3.buf, 'audio/mpeg');
+	/* as the admin console sends it: with an Idempotency-Key */
+	const key = { 'idempotency-key': 'prompt-upload-0001' };
+	const r = await upload('from mp3', mp3.buf, 'audio/mpeg', admin, key);
 	assert.equal(r.status, 201, r.text);
+	const again = await upload('from mp3', mp3.buf, 'audio/mpeg', admin,
+		key);
+	assert.equal(again.status, 201, again.text);
+	assert.equal(again.json.prompt_id, r.json.prompt_id);
+	assert.equal(s.db.psql("SELECT count(*) FROM prompts WHERE name = " +
+		"'from mp3'", true), '1');
 	assert.equal(r.json.original_format, 'mp3');
 	assert.equal(r.json.sample_rate_in, 8000);
 	assert.ok(Math.abs(r.json.duration_ms - 1500) < 200);
@@ -187,7 +196,7 @@ test('list, get and rename; names stay unique', async () => {
 	const dup = await s.api('PATCH', `/api/v1/prompts/${p.prompt_id}`,
 		{ name: '8-bit' }, admin);
 	assert.equal(dup.status, 409);
-	assert.equal(dup.json.code, 'name_taken');
+	assert.equal(dup.json.code, 'conflict');
 	const blank = await s.api('PATCH', `/api/v1/prompts/${p.prompt_id}`,
 		{ name: ' padded ' }, admin);
 	assert.equal(blank.status, 400);
@@ -228,7 +237,7 @@ test('refused uploads leave no row, no file and no audit entry',
 			['silent', silent, 'audio/wav', 400, 'empty_audio'],
 			['long', long, 'audio/wav', 400, 'too_long'],
 			['huge', huge, 'audio/wav', 413, 'too_large'],
-			['16k mono', good, 'audio/wav', 409, 'name_taken'],
+			['16k mono', good, 'audio/wav', 409, 'conflict'],
 		];
 		for (const [name, buf, ctype, status, code] of cases) {
 			const r = await upload(name, buf, ctype);
