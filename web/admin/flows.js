@@ -1,7 +1,8 @@
 // Flows tab: IVR flows edited as JSON, checked by the server's validator
 // (errors listed beside the text, each naming its node); every save is a
 // new version; older versions can be loaded and saved again.
-import { errorText, formatTime, hasKey, t } from '../common/i18n.js';
+import { errorText, formatTime, getLocale, hasKey, t }
+	from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
 import { PagedTable, apiKeep, el, field, formError, linkButton, listAll,
@@ -25,8 +26,14 @@ const flowPath = (id) => `/flows/${encodeURIComponent(id)}`;
 
 /** One validator error as a sentence naming its node. */
 function errorLine(e) {
-	const msg = e.code && hasKey(`flowerr.${e.code}`) ?
-		t(`flowerr.${e.code}`) : (e.message || e.code || '');
+	let msg = e.message || e.code || '';
+	/* The server's English message is precise (it names the field and
+	 * the target); in Chinese it follows the translated problem. */
+	if (e.code && hasKey(`flowerr.${e.code}`) && (getLocale() !== 'en' ||
+		!e.message)) {
+		msg = e.message && getLocale() !== 'en' ?
+			`${t(`flowerr.${e.code}`)}（${e.message}）` : t(`flowerr.${e.code}`);
+	}
 	return e.node ? t('flows.error_at', { node: e.node, msg }) : msg;
 }
 
