@@ -1,6 +1,6 @@
 // Schedules tab: weekly opening hours in a time zone, plus dated
 // exceptions (holidays closed all day, or special hours).
-import { formatTime, t } from '../common/i18n.js';
+import { fieldErrorText, formatTime, t } from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
 import { PagedTable, apiKeep, bindForm, checkRequired, clearErrors, el,
@@ -79,7 +79,7 @@ function rangeRow(r = { days: [1, 2, 3, 4, 5], from: '09:00',
 	const li = el('li', { class: 'range-row' }, el('span', { class: 'days' },
 		days), timeInput('from', r.from), tx('span', 'schedules.to'),
 	timeInput('to', r.to));
-	li.append(removeButton(li));
+	li.append(removeButton(li), el('span', { class: 'row-error' }));
 	return li;
 }
 
@@ -97,7 +97,7 @@ function exceptionRow(e = { date: '', closed: true }) {
 	sync();
 	const li = el('li', { class: 'range-row' }, el('input', { type: 'date',
 		class: 'date', value: e.date }), mode, from, to);
-	li.append(removeButton(li));
+	li.append(removeButton(li), el('span', { class: 'row-error' }));
 	return li;
 }
 
@@ -155,7 +155,35 @@ function openEdit(s) {
 	form.scrollIntoView({ block: 'nearest' });
 }
 
+/*
+ * Errors the server names "weekly[2].to" or "exceptions[0].date" are
+ * shown on that row; the rest go to the form as usual.
+ */
+function rowErrors(err) {
+	const rest = [];
+	for (const fe of err.errors || []) {
+		const m = /^(weekly|exceptions)\[(\d+)\]/.exec(fe.field || '');
+		const li = m && form.querySelectorAll(`.${m[1]} li`)[Number(m[2])];
+		if (!li) {
+			rest.push(fe);
+			continue;
+		}
+		li.querySelector('.row-error').textContent = fieldErrorText(fe);
+		li.classList.add('invalid');
+	}
+	err.errors = rest;
+	return err;
+}
+
+function clearRowErrors() {
+	for (const li of form.querySelectorAll('li.invalid')) {
+		li.classList.remove('invalid');
+		li.querySelector('.row-error').textContent = '';
+	}
+}
+
 async function submit() {
+	clearRowErrors();
 	if (!checkRequired(form))
 		return;
 	const body = readBody();
@@ -167,10 +195,14 @@ async function submit() {
 		return;
 	}
 	const id = form.dataset.id;
-	const s = id ?
-		await api('PUT', `/schedules/${encodeURIComponent(id)}`, body) :
-		await api('POST', '/schedules', body,
+	let s;
+	try {
+		s = id ? await api('PUT', `/schedules/${encodeURIComponent(id)}`,
+			body) : await api('POST', '/schedules', body,
 			{ headers: { 'Idempotency-Key': newIdempotencyKey() } });
+	} catch (err) {
+		throw rowErrors(err);
+	}
 	toggleForm(form, false);
 	toast(t(id ? 'schedules.saved' : 'schedules.created',
 		{ name: s?.name || body.name }));
@@ -185,7 +217,7 @@ function buildForm() {
 	formError(),
 	el('div', { class: 'form-grid' },
 		field('schedules.name', el('input', { id: 'sf-name', name: 'name',
-			required: true, maxlength: '100', autocomplete: 'off' })),
+			required: true, maxlength: '64', autocomplete: 'off' })),
 		field('schedules.timezone', tz)),
 	tx('h3', 'schedules.weekly'),
 	el('ul', { class: 'rows weekly' }),
