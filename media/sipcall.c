@@ -177,11 +177,33 @@ static void pending_timeout(void *arg)
 }
 
 
+static bool require_handler(const struct sip_hdr *hdr,
+			    const struct sip_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+
+	return pl_strcasecmp(&hdr->val, "timer") != 0;
+}
+
+
 /** A new INVITE (not a re-INVITE) from the sipsess socket. */
 void sipcall_new_invite(struct sipedge *se, const struct sip_msg *msg)
 {
+	const struct sip_hdr *ext;
 	struct sipcall *sc;
 	int err;
+
+	/* an extension we must use but do not know (100rel, ...) */
+	ext = sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE, require_handler,
+				NULL);
+	if (ext) {
+		(void)sip_treplyf(NULL, NULL, se->sip, msg, false, 420,
+				  "Bad Extension",
+				  "Unsupported: %r\r\n"
+				  "Content-Length: 0\r\n\r\n", &ext->val);
+		return;
+	}
 
 	err = sipcall_alloc(&sc, se, msg);
 	if (err)

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <re.h>
@@ -44,6 +45,7 @@ struct peer {
 	struct sa laddr;
 	const char *user, *pass;
 	bool estab, answered, closed, se_hdr;
+	char contact[128];           /**< in the 200 of our INVITE      */
 	int close_err;
 	uint16_t close_scode, progress;
 	char rx[512];                /**< "INVITE 183 BYE 200 ..."       */
@@ -260,6 +262,9 @@ static void p_estab(const struct sip_msg *msg, void *arg)
 
 	p->estab = true;
 	p->se_hdr = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES) != NULL;
+	if (sip_msg_hdr(msg, SIP_HDR_CONTACT))
+		re_snprintf(p->contact, sizeof(p->contact), "%r",
+			    &sip_msg_hdr(msg, SIP_HDR_CONTACT)->val);
 	poke();
 }
 
@@ -312,7 +317,8 @@ static int p_call(const char *transp, struct mbuf *body, const char *hdrs)
 	assert_int_equal(sip_transp_laddr(edge->sip, &ea, SIP_TRANSP_UDP,
 					  NULL), 0);
 	re_snprintf(uri, sizeof(uri), "sip:100@127.0.0.1:%u%s",
-		    sa_port(&ea), transp ? transp : "");
+		    sa_port(&ea) + (transp && strstr(transp, "tls") ? 1 : 0),
+		    transp ? transp : "");
 
 	return sipsess_connect(&peer.sess, peer.sock, uri, "Peer",
 			       "sip:peer@127.0.0.1", "peer", NULL, 0,
@@ -376,6 +382,12 @@ static bool c_progress(void) { return peer.progress == 183; }
 static bool c_answered(void) { return peer.answered; }
 static bool c_both_closed(void) { return peer.closed && own.nclosed; }
 static bool c_out_estab(void) { return own.nestab && peer.estab; }
+static bool c_cancelled_pending(void)
+{
+	return strstr(peer.rx, "487") != NULL;
+}
+
+
 static bool c_cancelled(void)
 {
 	return own.nclosed && strstr(peer.rx, "487");
@@ -419,7 +431,8 @@ static uint16_t p_request(const char *met, const char *transp)
 	uint16_t code = 0;
 	char uri[128];
 
-	re_snprintf(uri, sizeof(uri), "sip:127.0.0.1:%u%s", edge->port,
+	re_snprintf(uri, sizeof(uri), "sip:127.0.0.1:%u%s",
+		    edge->port + (transp && strstr(transp, "tls") ? 1 : 0),
 		    transp ? transp : "");
 	assert_int_equal(sip_requestf(NULL, peer.sip, true, met, uri, NULL,
 				      NULL, NULL, resp_h, &code,
@@ -454,10 +467,14 @@ static void test_options(void **state)
 
 static void test_accept_remote_bye(void **state)
 {
+	char contact[64];
 	(void)state;
 
 	call_up(NULL);
 	assert_string_equal(leg_codec(own.leg), "PCMU");
+	re_snprintf(contact, sizeof(contact), "<sip:openseat@127.0.0.1:%u>",
+		    edge->port);
+	assert_string_equal(peer.contact, contact);
 
 	peer.sess = mem_deref(peer.sess);      /* BYE */
 	assert_int_equal(wait_for(c_oclosed, 3000), 0);
@@ -614,6 +631,15 @@ static void test_reinvite_hold(void **state)
 	mem_deref(sdp);
 	assert_int_equal(wait_for(c_answered, 3000), 0);
 	assert_false(leg_on_hold(own.leg));
+
+	/* codec change: the new offer has only A-law */
+	peer.answered = false;
+	assert_int_equal(sdp_make(&sdp, 4, "8", "a=rtpmap:8 PCMA/8000\r\n"),
+			 0);
+	assert_int_equal(sipsess_modify(peer.sess, sdp), 0);
+	mem_deref(sdp);
+	assert_int_equal(wait_for(c_answered, 3000), 0);
+	assert_string_equal(leg_codec(own.leg), "PCMA");
 	assert_int_equal(own.nclosed, 0);
 }
 
@@ -765,6 +791,133 @@ static void test_shutdown(void **state)
 }
 
 
+static bool c_trying(void) { return strstr(peer.rx, "100") != NULL; }
+
+
+static void test_cancel_pending(void **state)
+{
+	struct sipcall_handlers h = { o_estab, NULL, o_closed, NULL };
+	struct leg *leg;
+	(void)state;
+
+	own.mode = M_NONE;
+	assert_int_equal(p_call_pcmu(NULL, NULL), 0);
+	assert_int_equal(wait_for(c_trying, 3000), 0);
+	assert_int_equal(sipedge_calls(edge), 1);
+
+	peer.sess = mem_deref(peer.sess);      /* CANCEL */
+	assert_int_equal(wait_for(c_cancelled_pending, 3000), 0);
+	assert_int_equal(sipedge_calls(edge), 0);
+
+	/* the owner's late answer finds the caller gone */
+	assert_int_equal(leg_new(&leg), 0);
+	assert_int_equal(sipcall_accept(own.sc, leg, false, &h), ECANCELED);
+	assert_int_equal(sipcall_reject(own.sc, 404, NULL), ECANCELED);
+	mem_deref(leg);
+	assert_int_equal(own.nclosed, 0);
+}
+
+
+static void test_bad_extension(void **state)
+{
+	(void)state;
+
+	own.mode = M_ACCEPT;
+	assert_int_equal(p_call_pcmu(NULL, "Require: 100rel\r\n"), 0);
+	assert_int_equal(wait_for(c_pclosed, 3000), 0);
+	assert_int_equal(peer.close_scode, 420);
+	assert_int_equal(own.ninvite, 0);
+}
+
+
+static void test_contact(void **state)
+{
+	char *uri = NULL;
+	char exp[96];
+	(void)state;
+
+	assert_int_equal(str_dup(&edge->public_addr, "203.0.113.5"), 0);
+	assert_int_equal(sipedge_contact(&uri, edge, SIP_TRANSP_UDP), 0);
+	re_snprintf(exp, sizeof(exp), "sip:openseat@203.0.113.5:%u",
+		    edge->port);
+	assert_string_equal(uri, exp);
+	uri = mem_deref(uri);
+
+	assert_int_equal(sipedge_contact(&uri, edge, SIP_TRANSP_TLS), 0);
+	re_snprintf(exp, sizeof(exp),
+		    "sip:openseat@203.0.113.5:%u;transport=tls",
+		    edge->port + 1);
+	assert_string_equal(uri, exp);
+	uri = mem_deref(uri);
+
+	edge->public_addr = mem_deref(edge->public_addr);
+	assert_int_equal(str_dup(&edge->public_addr, "2001:db8::1"), 0);
+	assert_int_equal(sipedge_contact(&uri, edge, SIP_TRANSP_TCP), 0);
+	re_snprintf(exp, sizeof(exp),
+		    "sip:openseat@[2001:db8::1]:%u;transport=tcp",
+		    edge->port);
+	assert_string_equal(uri, exp);
+	mem_deref(uri);
+}
+
+
+static const char tls_pem[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBhzCCAS2gAwIBAgIUYY53ARFltupqm3cYgAU2qkUL7rEwCgYIKoZIzj0EAwIw\n"
+	"GDEWMBQGA1UEAwwNb3BlbnNlYXQtdGVzdDAgFw0yNjExMjUxMDMxMTRaGA8yMTI2\n"
+	"MTEwMTEwMzExNFowGDEWMBQGA1UEAwwNb3BlbnNlYXQtdGVzdDBZMBMGByqGSM49\n"
+	"AgEGCCqGSM49AwEHA0IABH2JeNGJWwbdgH1gExg2t8++76tdpV+AA4WOR0CAs+Wx\n"
+	"Eje0nW2+ifYWBxArXd6w1SThQ60m61zDiOV0kGSqpFujUzBRMB0GA1UdDgQWBBQp\n"
+	"r6jr3vsp8/F3t0dkH8fw5BMN+jAfBgNVHSMEGDAWgBQpr6jr3vsp8/F3t0dkH8fw\n"
+	"5BMN+jAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQDEEgwIS+Vu\n"
+	"1zIV7l0f0w8WC5/JVxb58ktrxr43yf9+6AIgPs+HZpzKyM3uqYbBfr953i82G7fV\n"
+	"QT3Ln/q4gfSQX70=\n"
+	"-----END CERTIFICATE-----\n"
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgJNr+qvuEw/M1fhNA\n"
+	"pUUGY0cW36mtfaCKrQXHF8EUQ4ihRANCAAR9iXjRiVsG3YB9YBMYNrfPvu+rXaVf\n"
+	"gAOFjkdAgLPlsRI3tJ1tvon2FgcQK13esNUk4UOtJutcw4jldJBkqqRb\n"
+	"-----END PRIVATE KEY-----\n";
+
+
+/* TLS on port + 1 with a certificate; the peer does not verify it. */
+static void test_tls(void **state)
+{
+	char path[] = "/tmp/sipedge-tls-XXXXXX";
+	struct sipedge_cfg cfg;
+	struct tls *tls = NULL;
+	struct sa la;
+	int fd;
+	(void)state;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, tls_pem, sizeof(tls_pem) - 1),
+			 (ssize_t)sizeof(tls_pem) - 1);
+	close(fd);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.laddr = "127.0.0.1";
+	cfg.tls_cert = path;
+	edge = mem_deref(edge);
+	assert_int_equal(sipedge_alloc(&edge, &cfg, o_invite, o_count, NULL),
+			 0);
+
+	/* the peer serves TLS too: our BYE goes to its Contact */
+	assert_int_equal(tls_alloc(&tls, TLS_METHOD_SSLV23, path, NULL), 0);
+	unlink(path);
+	sa_set_str(&la, "127.0.0.1", 0);
+	assert_int_equal(sip_transp_add(peer.sip, SIP_TRANSP_TLS, &la, tls),
+			 0);
+	mem_deref(tls);
+
+	assert_int_equal(p_request("OPTIONS", ";transport=tls"), 200);
+	call_up(";transport=tls");
+	sipcall_hangup(own.sc, 0, NULL);
+	assert_int_equal(wait_for(c_pclosed, 3000), 0);
+}
+
+
 /* --- fixtures ------------------------------------------------------ */
 
 static int setup(void **state)
@@ -868,6 +1021,10 @@ int main(void)
 		T(test_pending_timeout),
 		T(test_outbound),
 		T(test_shutdown),
+		T(test_cancel_pending),
+		T(test_bad_extension),
+		T(test_contact),
+		T(test_tls),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
