@@ -9,6 +9,11 @@
 #include "media/sipedge.h"
 #include "media/sipedge_int.h"
 
+enum {
+	MIN_SE = 90,       /**< RFC 4028 floor, seconds       */
+	MAX_SE = 86400,    /**< a caller's Min-SE is capped   */
+};
+
 
 static uint32_t hdr_delta(const struct sip_msg *msg, enum sip_hdrid id,
 			  struct pl *params)
@@ -52,12 +57,14 @@ uint32_t sip_timer_interval(const struct sip_msg *msg, uint32_t ours)
 	    !pl_strcasecmp(&refr, "uas"))
 		return 0;
 
+	/* a shorter interval is honoured, but not below RFC 4028's
+	   minimum of 90 s (or ours when that is shorter) */
 	if (theirs && theirs < ival)
-		ival = theirs;
+		ival = MAX(theirs, MIN(ours, MIN_SE));
 
 	min_se = hdr_delta(msg, SIP_HDR_MIN_SE, NULL);
 	if (min_se > ival)
-		ival = min_se;
+		ival = MIN(min_se, MAX_SE);
 
 	return ival;
 }
@@ -89,7 +96,8 @@ static void expired(void *arg)
 void sip_timer_start(struct sipcall *sc)
 {
 	if (sc->se_secs)
-		tmr_start(&sc->tmr_se, sc->se_secs * 1000, expired, sc);
+		tmr_start(&sc->tmr_se, (uint64_t)sc->se_secs * 1000, expired,
+			  sc);
 }
 
 

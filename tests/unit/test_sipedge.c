@@ -29,6 +29,7 @@ struct owner {
 	int digest_err;
 	int accept_err;
 	unsigned ninvite, nestab, nclosed;
+	uint16_t progress;
 	struct sipcall_end end;
 	char reason[32];
 	struct sipcall *sc;          /**< (ref) the last call            */
@@ -346,6 +347,7 @@ static void p_connh(const struct sip_msg *msg, void *arg)
 {
 	struct peer *p = arg;
 	struct mbuf *sdp;
+	int err;
 
 	if (p->challenge && !sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION)) {
 		(void)sip_treplyf(NULL, NULL, p->sip, msg, false, 401,
@@ -357,6 +359,15 @@ static void p_connh(const struct sip_msg *msg, void *arg)
 	}
 
 	p->got_auth = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION) != NULL;
+
+	if (p->callee_scode == 180) {
+		err = sipsess_accept(&p->in, p->sock, msg, 180, "Ringing",
+				     "peer", "application/sdp", NULL, NULL,
+				     NULL, false, p_offer, p_answer, p_estab,
+				     NULL, NULL, p_close, p, NULL);
+		assert_int_equal(err, 0);
+		return;
+	}
 
 	if (p->callee_scode >= 300) {
 		(void)sip_treply(NULL, p->sip, msg, p->callee_scode, "No");
@@ -773,6 +784,49 @@ static void test_outbound(void **state)
 }
 
 
+static void o_progress(uint16_t scode, void *arg)
+{
+	(void)arg;
+	own.progress = scode;
+	poke();
+}
+
+
+static bool c_ringing(void) { return own.progress == 180; }
+static bool c_out_cancelled(void) { return peer.closed; }
+
+
+/* We hang up an outbound call while it rings: CANCEL. */
+static void test_outbound_cancel(void **state)
+{
+	struct sipcall_handlers h = { o_estab, o_progress, o_closed, NULL };
+	struct sipcall_dial d;
+	struct sipcall *sc;
+	char uri[64];
+	(void)state;
+
+	peer.callee_scode = 180;
+	re_snprintf(uri, sizeof(uri), "sip:200@127.0.0.1:%u;transport=tcp",
+		    sa_port(&peer.laddr));
+	memset(&d, 0, sizeof(d));
+	d.uri = uri;
+	d.from_uri = "sip:4001000100@openseat";
+	d.from_name = "OpenSeat";
+
+	assert_int_equal(leg_new(&own.leg), 0);
+	assert_int_equal(sipedge_connect(&sc, edge, &d, own.leg, &h), 0);
+	assert_int_equal(wait_for(c_ringing, 3000), 0);
+	assert_non_null(sipcall_call_id(sc));
+
+	sipcall_hangup(sc, 0, "caller_gone");
+	assert_int_equal(own.nclosed, 1);
+	assert_int_equal(own.end.side, SIPCALL_LOCAL);
+	assert_int_equal(wait_for(c_out_cancelled, 3000), 0);
+	assert_non_null(strstr(peer.rx, "CANCEL"));
+	assert_int_equal(sipedge_calls(edge), 0);
+}
+
+
 static void test_shutdown(void **state)
 {
 	(void)state;
@@ -1020,6 +1074,7 @@ int main(void)
 		T(test_session_refresh),
 		T(test_pending_timeout),
 		T(test_outbound),
+		T(test_outbound_cancel),
 		T(test_shutdown),
 		T(test_cancel_pending),
 		T(test_bad_extension),

@@ -386,6 +386,60 @@ static void test_flood(void **state)
 }
 
 
+static uint32_t interval(const char *hdrs, uint32_t ours)
+{
+	struct sip_msg *msg;
+	struct mbuf *mb = mbuf_alloc(512);
+	uint32_t ival;
+
+	mbuf_printf(mb, "INVITE sip:100@127.0.0.1 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKs\r\n"
+		    "To: <sip:100@127.0.0.1>\r\nFrom: <sip:x@y>;tag=1\r\n"
+		    "Call-ID: s1\r\nCSeq: 1 INVITE\r\n%s"
+		    "Content-Length: 0\r\n\r\n", hdrs);
+	mb->pos = 0;
+	assert_int_equal(sip_msg_decode(&msg, mb), 0);
+	ival = sip_timer_interval(msg, ours);
+	mem_deref(msg);
+	mem_deref(mb);
+
+	return ival;
+}
+
+
+/* Session-Expires and Min-SE as callers send them, and worse. */
+static void test_timer_headers(void **state)
+{
+	(void)state;
+
+	assert_int_equal(interval("Supported: timer\r\n", 1800), 1800);
+	assert_int_equal(interval("Supported: timer\r\n", 0), 0);
+	assert_int_equal(interval("", 1800), 0);
+	assert_int_equal(interval("Supported: timer\r\n"
+				  "Session-Expires: 600\r\n", 1800), 600);
+	assert_int_equal(interval("Supported: timer\r\n"
+				  "Session-Expires: 600;refresher=uac\r\n",
+				  1800), 600);
+	assert_int_equal(interval("Supported: timer\r\n"
+				  "Session-Expires: 600;refresher=uas\r\n",
+				  1800), 0);
+	assert_int_equal(interval("Require: timer\r\n"
+				  "Session-Expires: 5\r\n", 1800), 90);
+	assert_int_equal(interval("Supported: timer\r\n"
+				  "Session-Expires: 600\r\nMin-SE: 3600\r\n",
+				  1800), 3600);
+	assert_int_equal(interval("Supported: timer\r\n"
+				  "Session-Expires: abc;;;=\r\n"
+				  "Min-SE: -1\r\n", 1800), 1800);
+	assert_int_equal(interval("Supported: timer\r\n"
+				  "Session-Expires: 99999999999999999999\r\n",
+				  1800), 1800);
+	assert_int_equal(interval("Supported: timer\r\n"
+				  "Min-SE: 4000000000\r\n", 1800), 86400);
+	assert_int_equal(sip_timer_interval(NULL, 1800), 0);
+}
+
+
 static int setup(void **state)
 {
 	struct sipedge_cfg cfg;
@@ -444,6 +498,7 @@ int main(void)
 		T(test_garbage),
 		T(test_flood),
 		cmocka_unit_test(test_digest_check),
+		cmocka_unit_test(test_timer_headers),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
