@@ -440,6 +440,47 @@ static void test_timer_headers(void **state)
 }
 
 
+/* Misuse of the API: clear errors, nothing happens. */
+static void test_api_misuse(void **state)
+{
+	struct sipedge_cfg cfg;
+	struct sipedge *se2 = NULL;
+	struct sipcall *sc = NULL;
+	struct sipcall_dial d;
+	struct sipcall_handlers h;
+	(void)state;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&d, 0, sizeof(d));
+	memset(&h, 0, sizeof(h));
+
+	assert_int_equal(sipedge_alloc(NULL, &cfg, o_invite, NULL, NULL),
+			 EINVAL);
+	assert_int_equal(sipedge_alloc(&se2, &cfg, o_invite, NULL, NULL),
+			 EINVAL);
+	cfg.laddr = "not an address";
+	assert_int_equal(sipedge_alloc(&se2, &cfg, o_invite, NULL, NULL),
+			 EINVAL);
+
+	/* the port is taken by the edge of this test */
+	cfg.laddr = "127.0.0.1";
+	cfg.port = edge->port;
+	assert_int_equal(sipedge_alloc(&se2, &cfg, o_invite, NULL, NULL),
+			 EADDRINUSE);
+	assert_null(se2);
+
+	assert_int_equal(sipcall_reject(NULL, 404, NULL), EINVAL);
+	assert_int_equal(sipcall_challenge(NULL, "r"), EINVAL);
+	assert_int_equal(sipcall_accept(NULL, NULL, false, &h), EINVAL);
+	assert_int_equal(sipcall_answer(NULL), EINVAL);
+	assert_int_equal(sipedge_connect(&sc, edge, &d, NULL, &h), EINVAL);
+	sipcall_hangup(NULL, 0, NULL);
+	assert_null(sipcall_call_id(NULL));
+	assert_int_equal(sipedge_calls(NULL), 0);
+	sipedge_shutdown(NULL);
+}
+
+
 static int setup(void **state)
 {
 	struct sipedge_cfg cfg;
@@ -497,6 +538,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_garbage),
 		T(test_flood),
+		T(test_api_misuse),
 		cmocka_unit_test(test_digest_check),
 		cmocka_unit_test(test_timer_headers),
 	};
