@@ -47,6 +47,7 @@ struct peer {
 	const char *user, *pass;
 	bool estab, answered, closed, se_hdr;
 	char contact[128];           /**< in the 200 of our INVITE      */
+	unsigned offers;             /**< offers we were asked to answer */
 	int close_err;
 	uint16_t close_scode, progress;
 	char rx[512];                /**< "INVITE 183 BYE 200 ..."       */
@@ -229,10 +230,13 @@ static int sdp_make(struct mbuf **mbp, unsigned ver, const char *pt,
 static int p_offer(struct mbuf **descp, const struct sip_msg *msg,
 		   void *arg)
 {
+	struct peer *p = arg;
 	(void)msg;
-	(void)arg;
 
-	return sdp_make(descp, 1, "0", PCMU);
+	++p->offers;
+	poke();
+
+	return sdp_make(descp, 5 + p->offers, "0", PCMU);
 }
 
 
@@ -359,6 +363,18 @@ static void p_connh(const struct sip_msg *msg, void *arg)
 	}
 
 	p->got_auth = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION) != NULL;
+
+	if (p->callee_scode == 183) {
+		assert_int_equal(sdp_make(&sdp, 1, "0", PCMU), 0);
+		err = sipsess_accept(&p->in, p->sock, msg, 183,
+				     "Session Progress", "peer",
+				     "application/sdp", sdp, NULL, NULL, false,
+				     p_offer, p_answer, p_estab, NULL, NULL,
+				     p_close, p, NULL);
+		mem_deref(sdp);
+		assert_int_equal(err, 0);
+		return;
+	}
 
 	if (p->callee_scode == 180) {
 		err = sipsess_accept(&p->in, p->sock, msg, 180, "Ringing",
@@ -827,6 +843,58 @@ static void test_outbound_cancel(void **state)
 }
 
 
+static bool c_early(void) { return own.progress == 183; }
+
+
+/* The callee's 183 carries its answer: media starts before the 200. */
+static void test_outbound_early_media(void **state)
+{
+	struct sipcall_handlers h = { o_estab, o_progress, o_closed, NULL };
+	struct sipcall_dial d;
+	struct sipcall *sc;
+	struct mbuf *sdp;
+	char uri[64];
+	(void)state;
+
+	peer.callee_scode = 183;
+	re_snprintf(uri, sizeof(uri), "sip:200@127.0.0.1:%u",
+		    sa_port(&peer.laddr));
+	memset(&d, 0, sizeof(d));
+	d.uri = uri;
+	d.from_uri = "sip:4001000100@openseat";
+
+	assert_int_equal(leg_new(&own.leg), 0);
+	assert_int_equal(sipedge_connect(&sc, edge, &d, own.leg, &h), 0);
+	assert_int_equal(wait_for(c_early, 3000), 0);
+	assert_string_equal(leg_codec(own.leg), "PCMU");
+	assert_int_equal(own.nestab, 0);
+
+	assert_int_equal(sdp_make(&sdp, 1, "0", PCMU), 0);
+	assert_int_equal(sipsess_answer(peer.in, 200, "OK", sdp, NULL), 0);
+	mem_deref(sdp);
+	assert_int_equal(wait_for(c_out_estab, 3000), 0);
+	assert_int_equal(own.nclosed, 0);
+}
+
+
+static bool c_offered(void) { return peer.offers > 0; }
+
+
+/* A re-INVITE without SDP: our offer in the 200, the answer in ACK. */
+static void test_reinvite_no_sdp(void **state)
+{
+	(void)state;
+
+	call_up(NULL);
+	assert_int_equal(sipsess_modify(peer.sess, NULL), 0);
+	assert_int_equal(wait_for(c_offered, 3000), 0);
+	(void)loop_run(100);
+	assert_int_equal(own.nclosed, 0);
+	assert_string_equal(leg_codec(own.leg), "PCMU");
+	assert_false(leg_on_hold(own.leg));
+}
+
+
 static void test_shutdown(void **state)
 {
 	(void)state;
@@ -1075,6 +1143,8 @@ int main(void)
 		T(test_pending_timeout),
 		T(test_outbound),
 		T(test_outbound_cancel),
+		T(test_outbound_early_media),
+		T(test_reinvite_no_sdp),
 		T(test_shutdown),
 		T(test_cancel_pending),
 		T(test_bad_extension),
