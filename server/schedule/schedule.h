@@ -46,8 +46,12 @@ int  schedule_init(struct app *app);
 void schedule_close(void);
 int  schedule_get(const char *tenant_id, const char *schedule_id,
 		  schedule_h *h, void *arg);
-void schedule_cancel(void *arg);
+int  schedule_cache_put(const char *tenant_id, const char *schedule_id,
+			struct schedule *s);
 void schedule_forget(const char *schedule_id);
+
+/** NOTIFY channel: payload is the changed schedule's id. */
+#define SCHEDULE_CHANNEL "openseat_schedule"
 int  schedule_api_init(void);
 
 #endif
