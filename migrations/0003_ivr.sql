@@ -137,8 +137,8 @@ CREATE POLICY tenant_isolation ON flow_schedules
 	       NULLIF(current_setting('openseat.tenant_id', true), '')::uuid);
 CREATE POLICY read_all ON number_regions FOR SELECT USING (true);
 
--- The prompt references of refs (a jsonb array of {node, kind, ref},
--- kind 'prompt' or 'schedule') that the caller's tenant does not have,
+-- The references of refs (a jsonb array of {node, kind, ref}, kind
+-- 'prompt' or 'schedule') that the caller's tenant does not have,
 -- as the same objects. Built-in prompts are checked by the server. The
 -- prompts table may not exist yet (another migration): then no tenant
 -- prompt exists. Runs as the caller, so RLS limits it to the tenant.
@@ -151,7 +151,9 @@ DECLARE
 BEGIN
 	FOR r IN SELECT value FROM jsonb_array_elements(refs) LOOP
 		found := false;
-		IF r->>'kind' = 'schedule' THEN
+		IF r->>'kind' = 'prompt' AND r->>'ref' LIKE 'builtin/%' THEN
+			found := true;   -- checked by the server
+		ELSIF r->>'kind' = 'schedule' THEN
 			found := EXISTS (SELECT 1 FROM schedules s
 				 WHERE s.schedule_id::text = r->>'ref');
 		ELSIF r->>'kind' = 'prompt' AND
