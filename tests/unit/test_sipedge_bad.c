@@ -340,15 +340,36 @@ static void test_digest_check(void **state)
 
 
 
+static void flood_send(unsigned i)
+{
+	char buf[700];
+	int n;
+
+	n = re_snprintf(buf, sizeof(buf),
+			"INVITE sip:100@127.0.0.1 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 127.0.0.1:%u"
+			";branch=z9hG4bKf%u-%u;rport\r\n"
+			"Max-Forwards: 70\r\n"
+			"To: <sip:100@127.0.0.1>\r\n"
+			"From: <sip:flood@127.0.0.1>;tag=%u\r\n"
+			"Call-ID: flood-%u-%u\r\n"
+			"CSeq: 1 INVITE\r\n"
+			"Contact: <sip:flood@127.0.0.1:%u>\r\n"
+			"Content-Length: 0\r\n\r\n",
+			probe.port, probe.run, i, i, probe.run, i,
+			probe.port);
+	assert_int_equal(probe_send(buf, (size_t)n), 0);
+}
+
+
 /*
  * A flood of INVITEs from one source: every one gets its answer and
- * the edge still answers OPTIONS at once afterwards.
+ * the edge still answers OPTIONS at once afterwards. Like any UAC the
+ * probe retransmits what went unanswered (UDP may drop on a busy host).
  */
 static void test_flood(void **state)
 {
-	char buf[700];
-	unsigned i;
-	int n;
+	unsigned i, round;
 	(void)state;
 
 	++probe.run;
@@ -356,28 +377,23 @@ static void test_flood(void **state)
 	probe.nrejected = 0;
 
 	for (i = 0; i < FLOOD; i++) {
-		n = re_snprintf(buf, sizeof(buf),
-				"INVITE sip:100@127.0.0.1 SIP/2.0\r\n"
-				"Via: SIP/2.0/UDP 127.0.0.1:%u"
-				";branch=z9hG4bKf%u-%u;rport\r\n"
-				"Max-Forwards: 70\r\n"
-				"To: <sip:100@127.0.0.1>\r\n"
-				"From: <sip:flood@127.0.0.1>;tag=%u\r\n"
-				"Call-ID: flood-%u-%u\r\n"
-				"CSeq: 1 INVITE\r\n"
-				"Contact: <sip:flood@127.0.0.1:%u>\r\n"
-				"Content-Length: 0\r\n\r\n",
-				probe.port, probe.run, i, i, probe.run, i,
-				probe.port);
-		assert_int_equal(probe_send(buf, (size_t)n), 0);
+		flood_send(i);
 
 		/* a burst at a time, as the socket buffer allows */
 		if (i % 50 == 49)
 			(void)loop_run(5);
 	}
 
+	for (round = 0; round < 6 && probe.nrejected < FLOOD; round++) {
+		(void)loop_run(500);
+		for (i = 0; i < FLOOD; i++) {
+			if (!probe.rejected[i])
+				flood_send(i);
+		}
+	}
+
 	if (probe.nrejected < FLOOD)
-		(void)loop_run(5000);
+		(void)loop_run(1000);
 	assert_int_equal(probe.nrejected, FLOOD);
 	assert_true(ninvite >= FLOOD);
 	assert_int_equal(probe_options(), 200);
