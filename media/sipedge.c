@@ -65,17 +65,28 @@ void sipedge_count(struct sipedge *se, bool request, const char *method,
 }
 
 
-/* Copy the token at p (up to a space or CR) into buf. */
-static void token_copy(char *buf, size_t sz, const uint8_t *p, size_t len)
+/*
+ * The method token at p as one of a fixed set: metrics labels must not
+ * take whatever a sender invents.
+ */
+static const char *method_name(const uint8_t *p, size_t len)
 {
-	size_t i;
+	static const char *known[] = {
+		"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE",
+		"INFO", "REGISTER", "SUBSCRIBE", "NOTIFY", "MESSAGE",
+		"PUBLISH", "PRACK", "REFER",
+	};
+	size_t i, n = 0;
 
-	for (i = 0; i < len && i + 1 < sz; i++) {
-		if (p[i] == ' ' || p[i] == '\r' || p[i] == '\n')
-			break;
-		buf[i] = (char)p[i];
+	while (n < len && p[n] != ' ' && p[n] != '\r' && p[n] != '\n')
+		++n;
+
+	for (i = 0; i < ARRAY_SIZE(known); i++) {
+		if (n == strlen(known[i]) && !memcmp(p, known[i], n))
+			return known[i];
 	}
-	buf[i] = '\0';
+
+	return "OTHER";
 }
 
 
@@ -92,29 +103,27 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 	static const char cseq[] = "\nCSeq: ";
 	struct sipedge *se = arg;
 	bool resp = len > 12 && !memcmp(pkt, "SIP/2.0 ", 8);
+	const char *method = "OTHER";
 	const uint8_t *c, *sp;
-	char method[16];
 	(void)tp;
 	(void)src;
 	(void)dst;
 
 	if (!tx && !resp) {
-		token_copy(method, sizeof(method), pkt, len);
-		sipedge_count(se, true, method, 0);
+		sipedge_count(se, true, method_name(pkt, len), 0);
 		return;
 	}
 
 	if (!tx || !resp)
 		return;
 
-	method[0] = '\0';
 	c = memmem(pkt, len, cseq, sizeof(cseq) - 1);
 	if (c) {
 		c += sizeof(cseq) - 1;
 		sp = memchr(c, ' ', len - (size_t)(c - pkt));
 		if (sp)
-			token_copy(method, sizeof(method), sp + 1,
-				   len - (size_t)(sp + 1 - pkt));
+			method = method_name(sp + 1,
+					     len - (size_t)(sp + 1 - pkt));
 	}
 
 	sipedge_count(se, false, method,

@@ -22,6 +22,7 @@ static void test_options(void **state)
 	assert_int_equal(p_request("OPTIONS", ";transport=tcp"), 200);
 	assert_int_equal(p_request("REGISTER", NULL), 405);
 	assert_int_equal(p_request("FOOBAR", NULL), 501);
+	assert_string_equal(own.last_counted, "resp OTHER 501");
 	assert_int_equal(sipedge_calls(edge), 0);
 }
 
