@@ -214,6 +214,27 @@ static void connect_handler(const struct sip_msg *msg, void *arg)
 }
 
 
+/*
+ * A resolver for trunks named by host name (reads resolv.conf once, at
+ * start). Without one, only numeric addresses can be dialled.
+ */
+static struct dnsc *resolver(void)
+{
+	struct sa nsv[4];
+	uint32_t nsn = ARRAY_SIZE(nsv);
+	struct dnsc *dnsc = NULL;
+	char domain[64];
+
+	if (dns_srv_get(domain, sizeof(domain), nsv, &nsn) || !nsn)
+		return NULL;
+
+	if (dnsc_alloc(&dnsc, NULL, nsv, nsn))
+		return NULL;
+
+	return dnsc;
+}
+
+
 static int transports_add(struct sipedge *se, const char *tls_cert)
 {
 	struct sa sa;
@@ -269,6 +290,7 @@ int sipedge_alloc(struct sipedge **sep, const struct sipedge_cfg *cfg,
 		  void *arg)
 {
 	struct sipedge *se;
+	struct dnsc *dnsc;
 	int err;
 
 	if (!sep || !cfg || !cfg->laddr || !inviteh)
@@ -299,10 +321,12 @@ int sipedge_alloc(struct sipedge **sep, const struct sipedge_cfg *cfg,
 	if (err)
 		goto out;
 
-	err = sip_alloc(&se->sip, NULL, SIPEDGE_HASH, SIPEDGE_HASH,
+	dnsc = resolver();
+	err = sip_alloc(&se->sip, dnsc, SIPEDGE_HASH, SIPEDGE_HASH,
 			SIPEDGE_CONN_HASH,
 			cfg->user_agent ? cfg->user_agent : "OpenSeat",
 			NULL, se);
+	mem_deref(dnsc);        /* the sip stack holds its own reference */
 	if (err)
 		goto out;
 
