@@ -273,6 +273,35 @@ static int transports_add(struct sipedge *se, const char *tls_cert)
 }
 
 
+/* The sip stack, its transports, the sipsess socket, our listener. */
+static int stack_start(struct sipedge *se, const struct sipedge_cfg *cfg)
+{
+	struct dnsc *dnsc = resolver();
+	int err;
+
+	err = sip_alloc(&se->sip, dnsc, SIPEDGE_HASH, SIPEDGE_HASH,
+			SIPEDGE_CONN_HASH,
+			cfg->user_agent ? cfg->user_agent : "OpenSeat",
+			NULL, se);
+	mem_deref(dnsc);        /* the sip stack holds its own reference */
+	if (err)
+		return err;
+
+	sip_set_trace_handler(se->sip, trace_handler);
+
+	err = transports_add(se, cfg->tls_cert);
+	if (err)
+		return err;
+
+	err = sipsess_listen(&se->sock, se->sip, SIPEDGE_HASH,
+			     connect_handler, se);
+	if (err)
+		return err;
+
+	return sip_listen(&se->lsnr, se->sip, true, request_handler, se);
+}
+
+
 /**
  * Start the SIP edge: listen on cfg->laddr, UDP and TCP on cfg->port,
  * TLS on cfg->port + 1 when a certificate is configured.
@@ -290,7 +319,6 @@ int sipedge_alloc(struct sipedge **sep, const struct sipedge_cfg *cfg,
 		  void *arg)
 {
 	struct sipedge *se;
-	struct dnsc *dnsc;
 	int err;
 
 	if (!sep || !cfg || !cfg->laddr || !inviteh)
@@ -321,27 +349,7 @@ int sipedge_alloc(struct sipedge **sep, const struct sipedge_cfg *cfg,
 	if (err)
 		goto out;
 
-	dnsc = resolver();
-	err = sip_alloc(&se->sip, dnsc, SIPEDGE_HASH, SIPEDGE_HASH,
-			SIPEDGE_CONN_HASH,
-			cfg->user_agent ? cfg->user_agent : "OpenSeat",
-			NULL, se);
-	mem_deref(dnsc);        /* the sip stack holds its own reference */
-	if (err)
-		goto out;
-
-	sip_set_trace_handler(se->sip, trace_handler);
-
-	err = transports_add(se, cfg->tls_cert);
-	if (err)
-		goto out;
-
-	err = sipsess_listen(&se->sock, se->sip, SIPEDGE_HASH,
-			     connect_handler, se);
-	if (err)
-		goto out;
-
-	err = sip_listen(&se->lsnr, se->sip, true, request_handler, se);
+	err = stack_start(se, cfg);
 
  out:
 	if (err)
