@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build and run a libFuzzer target (clang-14):
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
-#                                fuzz_prompt]
+#                                fuzz_prompt|fuzz_sip]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -56,6 +56,24 @@ fuzz_prompt)
 	sox -D -n -r 8000 -c 1 -b 8 "$CORPUS/seed2.aiff" synth 0.05 sine 440
 	sox -D -n -r 22050 -c 1 "$CORPUS/seed3.flac" synth 0.05 sine 440
 	printf 'ID3\003\000\000\000\000\000\020' > "$CORPUS/seed4"
+	;;
+fuzz_sip)
+	SRCS="media/sipedge.c media/sipcall.c media/sipcall_out.c
+		media/sip_timer.c media/sip_digest.c media/leg.c
+		media/leg_sdp.c media/leg_rx.c media/codec.c media/jitter.c
+		media/mtick.c media/mixer.c"
+	PKGS="libre librem opus"
+	AUTH='Authorization: Digest username="alice", realm="openseat",'
+	AUTH="$AUTH"' nonce="6740b2a100000000000000000000000000000000",'
+	AUTH="$AUTH"' uri="sip:100@127.0.0.1", qop=auth, nc=00000001,'
+	AUTH="$AUTH"' cnonce="abc", response="00000000000000000000000000000000"'
+	printf '%s\r\n' 'INVITE sip:100@127.0.0.1 SIP/2.0' \
+		'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKa' \
+		'To: <sip:100@127.0.0.1>' 'From: <sip:x@y>;tag=1' \
+		'Call-ID: a1' 'CSeq: 2 INVITE' 'Supported: timer' \
+		'Session-Expires: 600;refresher=uac' 'Min-SE: 90' \
+		"$AUTH" \
+		'Content-Length: 0' '' > "$CORPUS/seed1"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
