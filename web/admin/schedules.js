@@ -217,7 +217,7 @@ function buildForm() {
 	formError(),
 	el('div', { class: 'form-grid' },
 		field('schedules.name', el('input', { id: 'sf-name', name: 'name',
-			required: true, maxlength: '64', autocomplete: 'off' })),
+			required: true, maxlength: '100', autocomplete: 'off' })),
 		field('schedules.timezone', tz)),
 	tx('h3', 'schedules.weekly'),
 	el('ul', { class: 'rows weekly' }),

@@ -523,6 +523,10 @@ export function usedBy(err) {
 /** errorText, plus the names of what still uses the object. */
 export function refusedText(err) {
 	const names = usedBy(err);
-	return names.length ? `${errorText(err)}：${names.join('、')}` :
-		errorText(err);
+	if (names.length)
+		return `${errorText(err)}：${names.join('、')}`;
+	/* no list: the detail names them (in English) */
+	if (/in_use$/.test(err?.code || '') && err.detail)
+		return `${errorText(err)}（${err.detail}）`;
+	return errorText(err);
 }
