@@ -25,6 +25,8 @@
 #include "telephony/telephony.h"
 #include "telephony/tel_api.h"
 #include "prompt/prompt.h"
+#include "ivr/ivr.h"
+#include "core/clock.h"
 
 #define LAG_INTERVAL_MS 100
 
@@ -169,6 +171,7 @@ static int routes_setup(struct app *app)
 	err |= audit_api_init();
 	err |= voicemail_api_init();
 	err |= tel_api_init();
+	err |= ivr_api_init();
 
 	return err ? ENOMEM : 0;
 }
@@ -190,6 +193,14 @@ int app_start(struct app *app)
 	if (err)
 		return err;
 
+	err = clock_setup(c->clock_offset);
+	if (err) {
+		log_error("clock_offset: \"%s\" is not \"\", \"+N\" or \"-N\" "
+			  "seconds, or \"@YYYY-MM-DDTHH:MM:SSZ\"",
+			  c->clock_offset);
+		return err;
+	}
+
 	err = worker_pool_alloc(&app->workers, c->workers, 1024);
 	err = err ? err : db_alloc(&app->db, c->database_url,
 				   c->db_pool_size, c->db_max_queue);
@@ -204,6 +215,7 @@ int app_start(struct app *app)
 	err = err ? err : routes_setup(app);
 	err = err ? err : prompt_init(app);
 	err = err ? err : tel_init(app);
+	err = err ? err : ivr_init(app);
 	err = err ? err : ws_init(app);
 	err = err ? err : uvloop_init();
 	err = err ? err : http_server_alloc(&app->http, app);
@@ -256,6 +268,7 @@ void app_close(struct app *app)
 	app->http = mem_deref(app->http);
 	uvloop_close();
 	tel_close();
+	ivr_close();
 	app->db = mem_deref(app->db);
 	app->workers = mem_deref(app->workers);
 	prompt_close();
