@@ -165,7 +165,8 @@ static void store(struct http_req *req, const struct ivr_check *c)
 {
 	static const char sql_create[] =
 		"INSERT INTO flows AS f (flow_id, tenant_id, name,"
-		" description, current_version) VALUES ($1, $2, $3, COALESCE($4, ''), 1)"
+		" description, current_version)"
+		" VALUES ($1, $2, $3, COALESCE($4, ''), 1)"
 		" RETURNING " FLOW_JSON("$5::jsonb");
 	static const char sql_update[] =
 		"UPDATE flows f SET current_version = f.current_version + 1,"
