@@ -95,7 +95,8 @@ static void flow_get(struct http_req *req)
 	static const char sql[] =
 		"SELECT json_build_object('flow_id', f.flow_id,"
 		" 'name', f.name, 'description', f.description,"
-		" 'current_version', f.current_version, 'version', v.version, 'graph', v.graph,"
+		" 'current_version', f.current_version, 'version', v.version,"
+		" 'graph', v.graph,"
 		" 'created_by', v.created_by, 'version_created_at',"
 		" v.created_at, 'created_at', f.created_at, 'updated_at',"
 		" f.updated_at) FROM flows f LEFT JOIN flow_versions v"
