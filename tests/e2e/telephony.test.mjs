@@ -401,3 +401,77 @@ test('voicemail inbox: unread first, play marks read, download, delete',
 		assert.equal(r.status, 404);
 		page.check();
 	});
+
+test('a flow saved twice, its versions, its prompt kept, its number routed',
+	async (t) => {
+		if (needs(t, '/flows') || needs(t, '/schedules') ||
+			needs(t, '/prompts') || needs(t, '/numbers'))
+			return;
+		const sched = await stack.api('POST', '/api/v1/schedules', {
+			name: '全天', timezone: 'Asia/Shanghai',
+			weekly: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '00:00',
+				to: '24:00' }] }, token, { 'idempotency-key': 'e2e-s1' });
+		assert.equal(sched.status, 201, sched.text);
+		const up = await fetch(`${stack.baseUrl}/api/v1/prompts?name=` +
+			encodeURIComponent('开场白'), { method: 'POST',
+			headers: { authorization: `Bearer ${token}`,
+				'content-type': 'audio/wav', 'idempotency-key': 'e2e-p1' },
+			body: toneWav(1) });
+		assert.equal(up.status, 201);
+		const promptId = (await up.json()).prompt_id;
+		const opTok = await stack.token(stack.operator);
+		const tid = stack.db.psql('SELECT tenant_id FROM tenants ' +
+			"WHERE code = 'demo'", true);
+		const num = await stack.api('POST', '/api/v1/numbers', {
+			number: '4001000177', tenant_id: tid }, opTok,
+		{ 'idempotency-key': 'e2e-n1' });
+		assert.equal(num.status, 201, num.text);
+
+		const page = await admin(t);
+		await openTab(page, 'flows');
+		await page.click('#flows-new');
+		const graph = JSON.parse(await page.inputValue('#flow-json'));
+		graph.nodes[graph.start].prompts = [promptId];
+		await page.fill('#ff-name', '工作日流程');
+		await page.fill('#flow-json', JSON.stringify(graph, null, 2));
+		await page.click('#flow-save');
+		const row = page.locator('#flows-table tr[data-name="工作日流程"]');
+		await row.waitFor();
+		assert.equal(await page.locator('#flow-check').getAttribute(
+			'data-state'), 'ok');
+		graph.nodes[graph.start].prompts.push('builtin/beep');
+		await page.fill('#flow-json', JSON.stringify(graph, null, 2));
+		await page.click('#flow-save');
+		await page.locator('#flow-versions li').nth(1).waitFor();
+		assert.match(await row.innerText(), /工作日流程\s+2/);
+		await page.locator('#flow-versions li[data-version="1"] button')
+			.click();
+		await page.waitForFunction(() => !document.getElementById(
+			'flow-json').value.includes('builtin/beep'));
+
+		/* the prompt the flow plays cannot be deleted; the flow is named */
+		await openTab(page, 'prompts');
+		page.on('dialog', (d) => d.accept());
+		await page.locator('#prompts-table tr[data-name="开场白"]')
+			.getByText('删除').click();
+		await page.locator('#toast').getByText(/工作日流程/).waitFor();
+
+		/* the number answers with the flow, by schedule first */
+		await openTab(page, 'numbers');
+		const nrow = page.locator('#numbers-table tr[data-number=' +
+			'"4001000177"]');
+		await nrow.getByText('编辑').click();
+		await page.selectOption('#nf-flow', { label: '工作日流程' });
+		await page.click('#number-form [data-add]');
+		await page.selectOption('#number-form .routes .schedule',
+			{ label: '全天' });
+		await page.selectOption('#number-form .routes .flow',
+			{ label: '工作日流程' });
+		await page.click('#number-form [type=submit]');
+		await nrow.getByText('全天 → 工作日流程').waitFor();
+		const n = await stack.api('GET', '/api/v1/numbers/' +
+			num.json.number_id, null, token);
+		assert.equal(n.json.routes.length, 1);
+		assert.equal(n.json.routes[0].schedule_id, sched.json.schedule_id);
+		page.check();
+	});
