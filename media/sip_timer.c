@@ -93,6 +93,20 @@ static void expired(void *arg)
 }
 
 
+/*
+ * A re-INVITE arrived. sipsess answers it with a 200 we cannot add
+ * Session-Expires to, and a caller reading that 200 takes the session
+ * timer as off (RFC 4028 7.4): so must we, or we would end a healthy
+ * call whose refreshes stopped for that reason. RTP inactivity still
+ * ends a call whose far end vanished.
+ */
+void sip_timer_reinvite(struct sipcall *sc)
+{
+	sc->se_secs = 0;
+	tmr_cancel(&sc->tmr_se);
+}
+
+
 void sip_timer_start(struct sipcall *sc)
 {
 	if (sc->se_secs)
@@ -101,7 +115,7 @@ void sip_timer_start(struct sipcall *sc)
 }
 
 
-/** A refresh (re-INVITE or UPDATE) arrived: a new interval begins. */
+/** An UPDATE refreshed the session: a new interval begins. */
 void sip_timer_refresh(struct sipcall *sc, const struct sip_msg *msg)
 {
 	uint32_t ival;

@@ -452,7 +452,7 @@ int sipcall_offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 		err = leg_offer(sc->leg, descp);
 
 	if (!err)
-		sip_timer_refresh(sc, msg);
+		sip_timer_reinvite(sc);
 
 	return err;
 }

@@ -83,6 +83,7 @@ void sipcall_close_handler(int err, const struct sip_msg *msg, void *arg);
 uint32_t sip_timer_interval(const struct sip_msg *msg, uint32_t ours);
 void sip_timer_start(struct sipcall *sc);
 void sip_timer_refresh(struct sipcall *sc, const struct sip_msg *msg);
+void sip_timer_reinvite(struct sipcall *sc);
 int  sip_timer_hdrs(struct re_printf *pf, const struct sipcall *sc);
 void sip_update_handler(struct sipedge *se, const struct sip_msg *msg);
 

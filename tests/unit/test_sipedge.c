@@ -278,6 +278,29 @@ static void test_session_refresh(void **state)
 }
 
 
+/* A refresh by re-INVITE gets a 200 without Session-Expires: off. */
+static void test_session_reinvite(void **state)
+{
+	struct mbuf *sdp;
+	(void)state;
+
+	edge->session_expires = 1;
+	own.mode = M_ACCEPT;
+	assert_int_equal(p_call_pcmu(NULL, "Supported: timer\r\n"), 0);
+	assert_int_equal(wait_for(c_estab, 3000), 0);
+	assert_true(peer.se_hdr);
+
+	peer.answered = false;
+	assert_int_equal(sdp_make(&sdp, 2, "0", PCMU), 0);
+	assert_int_equal(sipsess_modify(peer.sess, sdp), 0);
+	mem_deref(sdp);
+	assert_int_equal(wait_for(c_answered, 3000), 0);
+
+	assert_int_equal(wait_for(c_oclosed, 2500), ETIMEDOUT);
+	assert_int_equal(own.nclosed, 0);
+}
+
+
 static void test_pending_timeout(void **state)
 {
 	struct sipcall_handlers h = { o_estab, NULL, o_closed, NULL };
@@ -371,6 +394,7 @@ int main(void)
 		T(test_bad_extension),
 		T(test_session_timer),
 		T(test_session_refresh),
+		T(test_session_reinvite),
 		T(test_pending_timeout),
 	};
 
