@@ -137,6 +137,18 @@ test('every telephony page with an API opens without errors',
 			'时间表');
 		assert.equal(await page.locator('[data-tab=calls]').innerText(),
 			'通话记录');
+		/* no key shown untranslated, in either language */
+		const rawKeys = () => page.evaluate(() => [...document.querySelectorAll(
+			'[data-i18n]')].filter((e) => e.textContent === e.dataset.i18n)
+			.map((e) => e.dataset.i18n));
+		assert.deepEqual(await rawKeys(), []);
+		await page.click('#lang-switch');
+		await page.waitForFunction(() => document.documentElement.lang ===
+			'en');
+		assert.equal(await page.locator('[data-tab=calls]').innerText(),
+			'Call log');
+		assert.deepEqual(await rawKeys(), []);
+		await page.click('#lang-switch');
 		page.check();
 	});
 
