@@ -184,6 +184,15 @@ test('creating a schedule with hours and a holiday', async (t) => {
 		{ days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' },
 		{ days: [6], from: '10:00', to: '12:00' }]);
 	assert.deepEqual(s.exceptions, [{ date: '2026-10-01', closed: true }]);
+
+	/* edit: the form comes back filled; a rename is saved in place */
+	await row.getByText('编辑').click();
+	assert.equal(await page.inputValue('#sf-name'), '工作时间');
+	assert.equal(await page.locator('#schedule-form .weekly li').count(), 2);
+	await page.fill('#sf-name', '客服时间');
+	await page.click('#schedule-form [type=submit]');
+	await page.locator('#schedules-table tr[data-name="客服时间"]').waitFor();
+	assert.equal(await page.locator('#schedules-table tbody tr').count(), 1);
 	page.check();
 });
 
@@ -485,5 +494,11 @@ test('a flow saved twice, its versions, its prompt kept, its number routed',
 			num.json.number_id, null, token);
 		assert.equal(n.json.routes.length, 1);
 		assert.equal(n.json.routes[0].schedule_id, sched.json.schedule_id);
+
+		/* the schedule a number routes by cannot be deleted */
+		await openTab(page, 'schedules');
+		await page.locator('#schedules-table tr[data-name="全天"]')
+			.getByText('删除').click();
+		await page.locator('#toast').getByText(/4001000177/).waitFor();
 		page.check();
 	});
