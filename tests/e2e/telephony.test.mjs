@@ -271,11 +271,12 @@ test('the call log lists a call and shows its timeline', async (t) => {
 		"'demo'", true);
 	stack.db.psql(`INSERT INTO calls (call_id, tenant_id, direction, number,
 		caller, callee, started_at, answered_at, ended_at, disposition,
-		hangup_side, duration_ms) VALUES
+		hangup_side, duration_ms, ivr_path) VALUES
 		('00000000-0000-4000-8000-00000000c001', '${tid}', 'inbound',
 		'4001000100', '13800138000', '4001000100',
 		now() - interval '5 minutes', now() - interval '4 minutes',
-		now() - interval '3 minutes', 'completed', 'caller', 120000);
+		now() - interval '3 minutes', 'completed', 'caller', 120000,
+		'["welcome", "menu", "voicemail"]');
 		INSERT INTO call_events (tenant_id, call_id, seq, type, data)
 		VALUES ('${tid}', '00000000-0000-4000-8000-00000000c001', 1,
 		'call.created', '{}'), ('${tid}',
@@ -301,6 +302,8 @@ test('the call log lists a call and shows its timeline', async (t) => {
 	await tl.nth(1).waitFor();
 	assert.deepEqual(await tl.evaluateAll((li) => li.map((x) =>
 		x.dataset.type)), ['call.created', 'ivr.entered']);
+	assert.match(await page.locator('#call-detail').innerText(),
+		/welcome → menu → voicemail/);
 	page.check();
 });
 

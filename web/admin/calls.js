@@ -57,6 +57,12 @@ function eventData(d) {
 	return typeof d === 'string' ? d : JSON.stringify(d);
 }
 
+/* ivr_path: the nodes the call went through, as ids or {node, ...} */
+function ivrPath(p) {
+	return (Array.isArray(p) ? p : []).map((x) => (typeof x === 'string' ?
+		x : x?.node || '')).filter(Boolean).join(' → ');
+}
+
 function renderDetail(c) {
 	const events = c.events || c.timeline || [];
 	const facts = [
@@ -70,6 +76,7 @@ function renderDetail(c) {
 			t(`side.${c.hangup_side}`) : c.hangup_side), c.hangup_cause]
 			.filter(Boolean).join(' · ')],
 		['calls.duration', formatDuration(c.duration_ms)],
+		['calls.ivr_path', ivrPath(c.ivr_path)],
 		['calls.call_id', c.call_id],
 	];
 	detail.replaceChildren(

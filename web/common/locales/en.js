@@ -334,6 +334,7 @@ export default {
 	'calls.ended': 'Ended',
 	'calls.duration': 'Duration',
 	'calls.hangup': 'Hang-up',
+	'calls.ivr_path': 'IVR path',
 	'calls.call_id': 'Call ID',
 	'calls.details': 'Details',
 	'calls.detail': 'Call details',

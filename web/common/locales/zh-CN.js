@@ -334,6 +334,7 @@ export default {
 	'calls.ended': '结束时间',
 	'calls.duration': '时长',
 	'calls.hangup': '挂断',
+	'calls.ivr_path': '导航路径',
 	'calls.call_id': '通话编号',
 	'calls.details': '详情',
 	'calls.detail': '通话详情',
