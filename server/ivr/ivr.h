@@ -5,13 +5,17 @@
  *
  * How the call engine uses it:
  *
- *  1. ivr_flow_get(tenant, flow_id, h, arg) -> a reference to the
- *     immutable parsed current version. The call keeps that reference,
- *     so a tenant editing the flow does not change a running call.
+ *  1. ivr_flow_for_number(tenant, the number's flow_id, its routes JSON,
+ *     clock_wall_ms(), h, arg), or ivr_flow_get(tenant, flow_id, h, arg),
+ *     gives a reference to the immutable parsed current version. The
+ *     call keeps that reference, so a tenant editing the flow does not
+ *     change a running call.
  *  2. ivr_run_alloc(&run, flow, &ops, host, vars) with ops implemented by
  *     the engine (below) and vars such as {"caller": "13800138000"};
- *     then ivr_run_start(run). The run emits ivr.entered, then ivr.node
- *     for every node it enters, through ops->emit.
+ *     ivr_run_set_app() (area switches read number_regions) and
+ *     ivr_run_set_lookup_timeout(cfg.lookup_timeout_ms); then
+ *     ivr_run_start(run). The run emits ivr.entered, then ivr.node for
+ *     every node it enters, through ops->emit.
  *  3. The engine reports back: ivr_run_digit() for every DTMF digit,
  *     ivr_run_played() when a play asked by ops->play finished (not for
  *     a play it was told to stop), ivr_run_resume() when voicemail,
@@ -81,6 +85,17 @@ int  ivr_flow_get(const char *tenant_id, const char *flow_id,
 		  ivr_flow_h *h, void *arg);
 void ivr_flow_forget(const char *flow_id);
 int  ivr_api_init(void);
+
+/* Which flow answers a number now (its routes by schedule, else its
+ * own flow_id); the time is passed in (clock_wall_ms() in the server). */
+typedef void (ivr_route_h)(int err, const char *flow_id, void *arg);
+
+int  ivr_route_pick(const char *tenant_id, const char *flow_id,
+		    const char *routes_json, int64_t now_ms, ivr_route_h *h,
+		    void *arg);
+int  ivr_flow_for_number(const char *tenant_id, const char *flow_id,
+			 const char *routes_json, int64_t now_ms,
+			 ivr_flow_h *h, void *arg);
 
 /** What the call engine does for a run; host is passed back as is. */
 struct ivr_host_ops {

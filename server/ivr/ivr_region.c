@@ -38,7 +38,8 @@ static void done(int err, const struct db_res *res, void *arg)
 
 
 /* "+86 10-1234" / "0086..." / "010..." -> "101234...": the national
- * number without trunk or country prefix. */
+ * number without trunk or country prefix. No national number of 12
+ * digits or more starts with 86 (area codes start 0, mobiles 1). */
 static size_t normalize(char *out, size_t sz, const char *in)
 {
 	size_t n = 0;
@@ -53,7 +54,7 @@ static size_t normalize(char *out, size_t sz, const char *in)
 	d = out;
 	if (!strncmp(d, "0086", 4))
 		d += 4;
-	else if (!strncmp(d, "86", 2) && n >= 13)
+	else if (!strncmp(d, "86", 2) && n >= 12)
 		d += 2;
 	if (*d == '0')
 		d++;

@@ -214,8 +214,10 @@ int fake_run(struct fake *f, struct ivr_flow *flow, const char *caller)
 
 	err = ivr_run_alloc(&f->run, flow, &fake_ops, f, vars);
 	json_decref(vars);
-	if (!err)
+	if (!err) {
 		ivr_run_set_lookup_timeout(f->run, 400);
+		ivr_run_set_app(f->run, f->app);
+	}
 	err = err ? err : ivr_run_start(f->run);
 
 	return err;

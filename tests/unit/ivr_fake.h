@@ -19,6 +19,7 @@ struct fake {
 	bool auto_resume;
 	const char *free_in;    /* "play", "end", ... : free the run there  */
 	bool freed;
+	struct app *app;        /* for area switches, or NULL            */
 	unsigned ops_after_free;
 };
 
