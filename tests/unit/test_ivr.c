@@ -264,6 +264,46 @@ static void test_many_errors(void **state)
 }
 
 
+/* Every flow example in docs/IVR.md validates (ids are not looked up). */
+static void test_doc_examples(void **state)
+{
+	static const char *const paths[] = {"docs/IVR.md", "../docs/IVR.md",
+		"../../docs/IVR.md", "../../../docs/IVR.md"};
+	char buf[65536], *p;
+	unsigned n = 0;
+	size_t len = 0;
+	FILE *f = NULL;
+
+	(void)state;
+	for (size_t i = 0; !f && i < ARRAY_SIZE(paths); i++)
+		f = fopen(paths[i], "r");
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+
+	for (p = strstr(buf, "```json\n"); p; p = strstr(p, "```json\n")) {
+		char *end = strstr(p + 8, "```");
+		struct ivr_check *c;
+
+		assert_non_null(end);
+		*end = '\0';
+		if (strstr(p + 8, "\"nodes\"")) {
+			c = check(p + 8);
+			if (ivr_check_nerrors(c)) {
+				dump(c);
+				fail_msg("example %u does not validate", n);
+			}
+			mem_deref(c);
+			n++;
+		}
+		p = end + 3;
+	}
+
+	assert_true(n >= 4);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_structural_errors),
 		cmocka_unit_test(test_loops_through_input_are_fine),
 		cmocka_unit_test(test_many_errors),
+		cmocka_unit_test(test_doc_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
