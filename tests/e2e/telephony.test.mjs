@@ -502,6 +502,14 @@ test('a flow saved twice, its versions, its prompt kept, its number routed',
 		await openTab(page, 'schedules');
 		await page.locator('#schedules-table tr[data-name="全天"]')
 			.getByText('删除').click();
-		await page.locator('#toast').getByText(/4001000177/).waitFor();
+		await page.locator('#toast').getByText('号码 4001000177 的路由使用了' +
+			'该时间表，请先在「号码」中移除这些路由').waitFor();
+
+		/* so can the flow it answers with */
+		await openTab(page, 'flows');
+		await page.locator('#flows-table tr[data-name="工作日流程"]')
+			.getByText('删除').click();
+		await page.locator('#toast').getByText('号码 4001000177 正在使用' +
+			'该流程，请先在「号码」中改用其他流程').waitFor();
 		page.check();
 	});

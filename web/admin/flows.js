@@ -5,8 +5,8 @@ import { errorText, formatTime, getLocale, hasKey, t }
 	from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
-import { PagedTable, apiKeep, el, field, formError, linkButton, listAll,
-	refusedText, tabPage, tableBlock, td, tx } from './ui.js';
+import { PagedTable, apiKeep, el, field, formError, inUseByNumbers,
+	linkButton, listAll, tabPage, tableBlock, td, tx } from './ui.js';
 
 /* A new flow starts from this: a greeting, then hang up. */
 const TEMPLATE = {
@@ -31,8 +31,9 @@ function errorLine(e) {
 	 * the target); in Chinese it follows the translated problem. */
 	if (e.code && hasKey(`flowerr.${e.code}`) && (getLocale() !== 'en' ||
 		!e.message)) {
+		const what = t(`flowerr.${e.code}`);
 		msg = e.message && getLocale() !== 'en' ?
-			`${t(`flowerr.${e.code}`)}（${e.message}）` : t(`flowerr.${e.code}`);
+			`${what}（${e.message}）` : what;
 	}
 	return e.node ? t('flows.error_at', { node: e.node, msg }) : msg;
 }
@@ -202,7 +203,9 @@ async function remove(f) {
 			editor.hidden = true;
 		table.reload();
 	} catch (err) {
-		toast(refusedText(err));
+		toast(await inUseByNumbers(err, (n) => n.flow_id === f.flow_id ||
+			(n.routes || []).some((r) => r.flow_id === f.flow_id),
+		'flows.in_use_numbers'));
 	}
 }
 

@@ -4,8 +4,8 @@ import { fieldErrorText, formatTime, t } from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
 import { PagedTable, apiKeep, bindForm, checkRequired, clearErrors, el,
-	field, formActions, formError, linkButton, refusedText, tabPage,
-	tableBlock, td, toggleForm, tx } from './ui.js';
+	field, formActions, formError, inUseByNumbers, linkButton, refusedText,
+	tabPage, tableBlock, td, toggleForm, tx } from './ui.js';
 
 const DEFAULT_TZ = 'Asia/Shanghai';
 const COMMON_TZ = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Taipei',
@@ -48,7 +48,10 @@ async function remove(s) {
 		toast(t('schedules.deleted', { name: s.name }));
 		table.reload();
 	} catch (err) {
-		toast(refusedText(err));
+		/* flows that use it are only named in the server's detail */
+		toast(/flow/i.test(err.detail || '') ? refusedText(err) :
+			await inUseByNumbers(err, (n) => (n.routes || []).some((r) =>
+				r.schedule_id === s.schedule_id), 'schedules.in_use_numbers'));
 	}
 }
 

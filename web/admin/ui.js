@@ -530,3 +530,19 @@ export function refusedText(err) {
 		return `${errorText(err)}（${err.detail}）`;
 	return errorText(err);
 }
+
+/**
+ * A refused delete ("in_use") of a flow or schedule, said with the
+ * numbers that use it, looked up here so that the sentence is in the
+ * user's language. Falls back to refusedText when none is found.
+ * @param uses   predicate on a number
+ * @param key    message with {names}
+ */
+export async function inUseByNumbers(err, uses, key) {
+	if (err?.code !== 'in_use')
+		return refusedText(err);
+	const nums = (await listAll('/numbers').catch(() => [])).filter(uses);
+	if (!nums.length)
+		return refusedText(err);
+	return t(key, { names: nums.map((n) => n.number).join('、') });
+}

@@ -231,6 +231,7 @@ export default {
 	'schedules.never_open': '(never open)',
 	'schedules.created': 'Schedule {name} created',
 	'schedules.saved': 'Schedule {name} saved',
+	'schedules.in_use_numbers': 'The routes of numbers {names} use this schedule; remove those routes under Numbers first',
 	'schedules.deleted': 'Schedule {name} deleted',
 	'schedules.confirm_delete': 'Delete schedule "{name}"?',
 	'schedules.err_no_days': 'Pick at least one day for every range',
@@ -281,6 +282,7 @@ export default {
 	'flows.json_hint': 'A flow is JSON: "start" names the first node, "nodes" holds the nodes. See docs/IVR.md for the format.',
 	'flows.name_required': 'Enter a name for the flow',
 	'flows.confirm_delete': 'Delete flow "{name}"?',
+	'flows.in_use_numbers': 'Numbers {names} answer with this flow; change them under Numbers first',
 	'flows.deleted': 'Flow {name} deleted',
 
 	'flowerr.flow_shape': 'A flow must be a JSON object with start and nodes',

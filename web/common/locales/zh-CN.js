@@ -231,6 +231,7 @@ export default {
 	'schedules.never_open': '（无开放时间）',
 	'schedules.created': '已创建时间表 {name}',
 	'schedules.saved': '已保存时间表 {name}',
+	'schedules.in_use_numbers': '号码 {names} 的路由使用了该时间表，请先在「号码」中移除这些路由',
 	'schedules.deleted': '已删除时间表 {name}',
 	'schedules.confirm_delete': '确定删除时间表「{name}」吗？',
 	'schedules.err_no_days': '每个时间段至少选择一天',
@@ -281,6 +282,7 @@ export default {
 	'flows.json_hint': '流程为 JSON：start 为起始节点，nodes 为各节点。格式说明见 docs/IVR.md。',
 	'flows.name_required': '请填写流程名称',
 	'flows.confirm_delete': '确定删除流程「{name}」吗？',
+	'flows.in_use_numbers': '号码 {names} 正在使用该流程，请先在「号码」中改用其他流程',
 	'flows.deleted': '已删除流程 {name}',
 
 	'flowerr.flow_shape': '流程必须是含 start 和 nodes 的 JSON 对象',
