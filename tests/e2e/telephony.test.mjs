@@ -226,6 +226,11 @@ test('uploading a WAV prompt, its duration, playback; junk refused',
 		assert.equal(await page.locator('#prompts-table tbody tr').count(),
 			1);
 
+		/* rename */
+		page.once('dialog', (d) => d.accept('问候语'));
+		await row.getByText('重命名').click();
+		await page.locator('#prompts-table tr[data-name="问候语"]').waitFor();
+
 		/* a built-in prompt plays in English */
 		await page.click('details.builtin-box summary');
 		const hold = page.locator('#builtin-prompts li[data-name="hold"]');
@@ -329,6 +334,15 @@ test('the operator sees the trunks page', async (t) => {
 	await row.waitFor();
 	assert.match(await row.innerText(), /198\.51\.100\.0\/24/);
 	assert.match(await row.innerText(), /并发 30/);
+
+	/* edit: the secret is never shown; limits change */
+	await row.getByText('编辑').click();
+	assert.equal(await page.inputValue('#trf-auth_secret'), '');
+	assert.equal(await page.inputValue('#trf-max_calls'), '30');
+	await page.fill('#trf-max_cps', '5');
+	await page.click('#trunk-form [type=submit]');
+	await page.locator('#trunks-table tr[data-name="测试中继"]')
+		.getByText('并发 30，每秒 5').waitFor();
 	page.check();
 });
 
