@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build and run a libFuzzer target (clang-14):
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
-#                                fuzz_prompt|fuzz_sip]
+#                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -74,6 +74,25 @@ fuzz_sip)
 		'Session-Expires: 600;refresher=uac' 'Min-SE: 90' \
 		"$AUTH" \
 		'Content-Length: 0' '' > "$CORPUS/seed1"
+	;;
+fuzz_flow)
+	SRCS="server/ivr/ivr_check.c server/ivr/ivr_flow.c
+		server/ivr/ivr_kind.c server/ivr/ivr_kind_input.c
+		server/ivr/ivr_kind_switch.c server/ivr/ivr_kind_lookup.c
+		server/ivr/ivr_run.c server/http/param.c"
+	cp config/demo-flow.json "$CORPUS/seed1"
+	printf '%s' '{"start":"a","nodes":{"a":{"kind":"collect","var":"v",' \
+		'"next":"b"},"b":{"kind":"caller_switch","cases":[{"match":' \
+		'"1*","next":"a"}],"default":"c"},"c":{"kind":"lookup","url":' \
+		'"http://x/${v}","next":"a","fail":"a"}}}' > "$CORPUS/seed2"
+	;;
+fuzz_schedule)
+	SRCS="server/schedule/schedule.c server/schedule/tz.c
+		server/schedule/tz_rule.c"
+	printf '%s' '{"timezone":"America/New_York","weekly":[{"days":' \
+		'[1,5],"from":"22:00","to":"06:00"}],"exceptions":[{"date":' \
+		'"2026-10-01","closed":true}]}' > "$CORPUS/seed1"
+	cp /usr/share/zoneinfo/Europe/London "$CORPUS/seed2"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
