@@ -27,6 +27,7 @@
 #include "prompt/prompt.h"
 #include "ivr/ivr.h"
 #include "core/clock.h"
+#include "call/call.h"
 
 #define LAG_INTERVAL_MS 100
 
@@ -216,6 +217,7 @@ int app_start(struct app *app)
 	err = err ? err : prompt_init(app);
 	err = err ? err : tel_init(app);
 	err = err ? err : ivr_init(app);
+	err = err ? err : call_init(app);
 	err = err ? err : ws_init(app);
 	err = err ? err : uvloop_init();
 	err = err ? err : http_server_alloc(&app->http, app);
@@ -239,6 +241,18 @@ static void drained(void *arg)
 }
 
 
+/* Calls are hung up and their records queued: let the database finish. */
+static void calls_drained(void *arg)
+{
+	struct app *app = arg;
+
+	if (app->db)
+		db_drain(app->db, drained, NULL);
+	else
+		re_cancel();
+}
+
+
 /**
  * Stop accepting, drop clients, let queued database writes finish, then
  * end re_main.
@@ -254,11 +268,7 @@ void app_stop(struct app *app)
 	tmr_cancel(&st.ready_tmr);
 	ws_close();
 	http_server_shutdown(app->http);
-
-	if (app->db)
-		db_drain(app->db, drained, NULL);
-	else
-		re_cancel();
+	call_drain(calls_drained, app);
 }
 
 
@@ -267,6 +277,7 @@ void app_close(struct app *app)
 {
 	app->http = mem_deref(app->http);
 	uvloop_close();
+	call_close();
 	tel_close();
 	ivr_close();
 	app->db = mem_deref(app->db);

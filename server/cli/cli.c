@@ -310,10 +310,84 @@ static int create_voicemail_box(struct db *db, const char *tid,
 }
 
 
+/*
+ * The demo IVR answers 4001000100, delivered by a trunk that trusts this
+ * machine (127.0.0.1 and ::1) without credentials: a SIP phone or sipp
+ * pointed at 127.0.0.1:5060 reaches it. The flow comes from
+ * config/demo-flow.json (next to the migrations).
+ */
+static int create_demo_ivr(struct db *db, const char *tid,
+			   const char *graph)
+{
+	static const char flow_sql[] =
+		"WITH f AS (INSERT INTO flows (tenant_id, name, description,"
+		" current_version) VALUES ($1, '演示导航', $2::jsonb->>"
+		"'description', 1) ON CONFLICT (tenant_id, name) DO NOTHING"
+		" RETURNING tenant_id, flow_id),"
+		" v AS (INSERT INTO flow_versions (tenant_id, flow_id,"
+		" version, graph) SELECT tenant_id, flow_id, 1, $2::jsonb"
+		" FROM f)"
+		" INSERT INTO flow_prompts (tenant_id, flow_id, prompt_ref)"
+		" SELECT DISTINCT f.tenant_id, f.flow_id, r.ref FROM f,"
+		" jsonb_each($2::jsonb->'nodes') AS n(id, node),"
+		" LATERAL (SELECT jsonb_array_elements_text(COALESCE("
+		"n.node->'prompts', '[]')) UNION SELECT n.node->>"
+		"'invalid_prompt' UNION SELECT n.node->>'timeout_prompt')"
+		" AS r(ref) WHERE r.ref IS NOT NULL";
+	static const char line_sql[] =
+		"WITH t AS (INSERT INTO trunks (tenant_id, name, allow_addrs)"
+		" VALUES ($1, '本机演示中继', ARRAY['127.0.0.1', '::1'])"
+		" ON CONFLICT (name) DO NOTHING RETURNING trunk_id)"
+		" INSERT INTO numbers (tenant_id, number, flow_id)"
+		" SELECT $1, '4001000100', flow_id FROM flows"
+		" WHERE tenant_id = $1 AND name = '演示导航'"
+		" ON CONFLICT (number) DO NOTHING";
+	const char *pv[2] = {tid, graph};
+	struct answer a;
+	int err;
+
+	err = exec(db, &a, flow_sql, 2, pv);
+
+	return err ? err : exec(db, &a, line_sql, 1, pv);
+}
+
+
+static int read_text(char **textp, const char *path)
+{
+	struct mbuf *mb = mbuf_alloc(4096);
+	char buf[4096];
+	FILE *f;
+	size_t n;
+	int err = 0;
+
+	if (!mb)
+		return ENOMEM;
+
+	f = fopen(path, "r");
+	if (!f) {
+		err = errno;
+		fprintf(stderr, "openseat: %s: %s\n", path, strerror(err));
+		mem_deref(mb);
+		return err;
+	}
+
+	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		err = mbuf_write_mem(mb, (uint8_t *)buf, n);
+	fclose(f);
+
+	mb->pos = 0;
+	err = err ? err : mbuf_strdup(mb, textp, mb->end);
+	mem_deref(mb);
+
+	return err;
+}
+
+
 /* The demo tenant README.md names: one admin, one supervisor, five
  * agents and an operator. Running it again changes nothing. */
-static int cmd_seed_demo(struct db *db)
+static int cmd_seed_demo(struct db *db, const char *flow_path)
 {
+	char *graph = NULL;
 	char tid[UUID_STRLEN], h_admin[PASSWORD_HASH_LEN];
 	char h_sup[PASSWORD_HASH_LEN], h_agent[PASSWORD_HASH_LEN];
 	char h_op[PASSWORD_HASH_LEN], user[16], dname[32];
@@ -336,6 +410,9 @@ static int cmd_seed_demo(struct db *db)
 	}
 
 	err = err ? err : create_voicemail_box(db, tid, "default");
+	err = err ? err : read_text(&graph, flow_path);
+	err = err ? err : create_demo_ivr(db, tid, graph);
+	mem_deref(graph);
 	if (!err)
 		log_info("demo tenant ready: code demo (%s)", tid);
 
@@ -365,8 +442,14 @@ static int with_db(struct app *app, const char *cmd, int argc,
 		err = cmd_user(app->db, &o);
 	else if (!strcmp(cmd, "operator"))
 		err = cmd_operator(app->db, &o);
-	else
-		err = cmd_seed_demo(app->db);
+	else {
+		char flow[600];
+
+		(void)re_snprintf(flow, sizeof(flow),
+				  "%s/../config/demo-flow.json",
+				  app->cfg.migrations_dir);
+		err = cmd_seed_demo(app->db, flow);
+	}
 
 	app->db = mem_deref(app->db);
 	return err;

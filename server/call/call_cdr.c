@@ -1,0 +1,144 @@
+/* The CDR row and the timeline of a call, written through in order. */
+#include <string.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_list.h>
+#define LOG_MODULE "call"
+#include "log/log.h"
+#include "call/call_store.h"
+#include "call/call_int.h"
+
+/*
+ * Times are the engine's wall clock (which tests may shift), passed as
+ * milliseconds since the epoch, so the record agrees with the schedule
+ * that picked the flow.
+ */
+#define TS(n) "to_timestamp($" #n "::bigint / 1000.0)"
+
+
+static void ms_text(char *buf, size_t sz, uint64_t ms)
+{
+	(void)re_snprintf(buf, sz, "%llu", (unsigned long long)ms);
+}
+
+
+static void add(struct call *call, const char *sql, unsigned n,
+		const char *const *pv)
+{
+	int err = call_store_add(call->store, sql, n, pv);
+
+	if (err)
+		log_error("%H: record not queued: %m", call_debug, call, err);
+}
+
+
+/** Insert the CDR row as the call starts. */
+void call_cdr_start(struct call *call)
+{
+	static const char sql[] =
+		"INSERT INTO calls (call_id, tenant_id, direction, number,"
+		" trunk_id, caller, callee, started_at)"
+		" VALUES ($1, $2, 'inbound', $3, NULLIF($4, '')::uuid, $5,"
+		" $3, " TS(6) ")";
+	char t[24];
+	const char *pv[6];
+
+	ms_text(t, sizeof(t), call->t_start);
+	pv[0] = call->call_id;
+	pv[1] = call->tenant_id;
+	pv[2] = call->number;
+	pv[3] = call->trunk_id;
+	pv[4] = call->caller;
+	pv[5] = t;
+
+	add(call, sql, 6, pv);
+}
+
+
+/** The call was answered (by the IVR). */
+void call_cdr_answered(struct call *call)
+{
+	static const char sql[] =
+		"UPDATE calls SET answered_at = " TS(2)
+		" WHERE call_id = $1";
+	char t[24];
+	const char *pv[2] = {call->call_id, t};
+
+	ms_text(t, sizeof(t), call->t_answer);
+	add(call, sql, 2, pv);
+}
+
+
+/** The IVR flow (and its version) the call runs. */
+void call_cdr_flow(struct call *call, const char *flow_id, int version)
+{
+	static const char sql[] =
+		"UPDATE calls SET flow_id = $2::uuid, flow_version = $3::int,"
+		" ivr_at = COALESCE(ivr_at, " TS(4) ") WHERE call_id = $1";
+	char v[16], t[24];
+	const char *pv[4] = {call->call_id, flow_id, v, t};
+
+	(void)re_snprintf(v, sizeof(v), "%d", version);
+	ms_text(t, sizeof(t), call_now_ms());
+	add(call, sql, 4, pv);
+}
+
+
+/** Append a node to the call's IVR path. */
+void call_cdr_ivr_node(struct call *call, const char *node_id)
+{
+	static const char sql[] =
+		"UPDATE calls SET ivr_path = ivr_path || to_jsonb($2::text)"
+		" WHERE call_id = $1 AND jsonb_array_length(ivr_path) < 200";
+	const char *pv[2] = {call->call_id, node_id};
+
+	add(call, sql, 2, pv);
+}
+
+
+/** Complete the CDR row. */
+void call_cdr_end(struct call *call, const char *side, const char *cause)
+{
+	static const char sql[] =
+		"UPDATE calls SET ended_at = " TS(2) ", disposition = $3,"
+		" hangup_side = $4, hangup_cause = $5,"
+		" duration_ms = $6::int WHERE call_id = $1";
+	char t[24], d[24];
+	const char *pv[6];
+
+	ms_text(t, sizeof(t), call->t_end);
+	ms_text(d, sizeof(d), call->t_end - call->t_start);
+	pv[0] = call->call_id;
+	pv[1] = t;
+	pv[2] = call->disposition;
+	pv[3] = side;
+	pv[4] = cause;
+	pv[5] = d;
+
+	add(call, sql, 6, pv);
+}
+
+
+/** One row of the call's timeline. */
+void call_cdr_event(struct call *call, unsigned seq, const char *type,
+		    const char *json)
+{
+	static const char sql[] =
+		"INSERT INTO call_events (tenant_id, call_id, seq, type, data,"
+		" created_at) VALUES ($1, $2, $3::int, $4, $5::jsonb, "
+		TS(6) ")";
+	char s[16], t[24];
+	const char *pv[6];
+
+	(void)re_snprintf(s, sizeof(s), "%u", seq);
+	ms_text(t, sizeof(t), call_now_ms());
+	pv[0] = call->tenant_id;
+	pv[1] = call->call_id;
+	pv[2] = s;
+	pv[3] = type;
+	pv[4] = json;
+	pv[5] = t;
+
+	add(call, sql, 6, pv);
+}

@@ -1,0 +1,106 @@
+/* The call object, shared by the files of server/call only (include
+ * re_list.h first: struct call embeds a struct le). */
+#ifndef OPENSEAT_CALL_INT_H
+#define OPENSEAT_CALL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct sipcall;
+struct leg;
+struct mixer;
+struct player;
+struct call_store;
+struct tel_admission;
+struct tel_number;
+struct tel_trunk;
+struct json_t;
+struct sip_msg;
+struct re_printf;
+
+enum call_state {
+	CALL_SETUP = 0,    /**< admitted, flow loading, INVITE unanswered */
+	CALL_LIVE,         /**< answered, in the IVR                      */
+	CALL_ENDED,
+};
+
+struct call {
+	struct le le;                    /**< in the registry (owning)  */
+	struct app *app;                 /**< (borrowed)                */
+	char call_id[37];
+	char tenant_id[37];
+	char number_id[37];
+	char number[33];                 /**< the DID dialed            */
+	char caller[65];
+	char trunk_id[37];
+	char flow_id[37];
+	char lang[8];                    /**< prompts: "zh-CN" or "en"  */
+	enum call_state state;
+	struct sipcall *sc;              /**< (ref)                     */
+	struct leg *leg;                 /**< (ref) the customer leg    */
+	struct mixer *mixer;             /**< (ref)                     */
+	struct player *player;           /**< (ref)                     */
+	struct tel_admission *adm;       /**< (ref) released at the end */
+	struct call_store *store;        /**< (ref)                     */
+	struct call_ivr *ivr;            /**< (ref)                     */
+	struct tel_trunk *trunk;         /**< (ref)                     */
+	uint64_t t_start, t_answer, t_end;  /**< wall ms               */
+	unsigned seq;                    /**< last timeline seq         */
+	char disposition[16];            /**< set before call_end       */
+};
+
+/* call.c */
+int  call_alloc(struct call **callp, struct app *app,
+		const struct tel_number *num, const struct tel_trunk *trunk,
+		const char *caller);
+void call_end(struct call *call, const char *side, const char *cause);
+void call_set_disposition(struct call *call, const char *disposition);
+void call_emit(struct call *call, const char *type, struct json_t *data);
+struct call *call_find(const char *call_id);
+int  call_debug(struct re_printf *pf, const struct call *call);
+uint64_t call_now_ms(void);
+
+/* call_cdr.c */
+void call_cdr_start(struct call *call);
+void call_cdr_answered(struct call *call);
+void call_cdr_flow(struct call *call, const char *flow_id, int version);
+void call_cdr_ivr_node(struct call *call, const char *node_id);
+void call_cdr_end(struct call *call, const char *side, const char *cause);
+void call_cdr_event(struct call *call, unsigned seq, const char *type,
+		    const char *json);
+
+/* call_inbound.c */
+int  call_sip_init(struct app *app);
+void call_sip_close(void);
+
+/* call_inbound.c */
+void call_answer(struct call *call);
+
+/* call_ivr.c */
+struct call_ivr;
+typedef void (call_play_h)(int err, void *arg);
+void call_ivr_prepare(struct call *call, const struct tel_number *num);
+int  call_ivr_start(struct call *call);
+void call_ivr_dtmf(struct call *call, char digit);
+void call_ivr_vm_done(struct call *call, int err);
+int  call_play(struct call *call, const char *const *refv, size_t refc,
+	       const char *lang, call_play_h *doneh, void *arg);
+void call_play_stop(struct call *call);
+
+/* call_vm.c */
+struct call_vm;
+int  call_vm_start(struct call_vm **vmp, struct call *call,
+		   const char *box);
+bool call_vm_digit(struct call_vm *vm, char digit);
+void call_vm_detach(struct call_vm *vm);
+
+/* call_metrics.c */
+void call_count_rejected(const char *reason);
+void call_count_ended(const char *disposition);
+void call_count_sip(bool request, const char *method, uint16_t scode,
+		    void *arg);
+void call_metrics_init(void);
+
+#endif
