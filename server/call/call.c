@@ -54,6 +54,7 @@ static void destructor(void *arg)
 	struct call *call = arg;
 
 	mem_deref(call->ivr);
+	mem_deref(call->xfer);
 	mem_deref(call->player);
 	mem_deref(call->leg);
 	mem_deref(call->mixer);
@@ -79,7 +80,7 @@ uint64_t call_now_ms(void)
  */
 int call_alloc(struct call **callp, struct app *app,
 	       const struct tel_number *num, const struct tel_trunk *trunk,
-	       const char *caller)
+	       const char *caller, const char *sip_call_id)
 {
 	struct call *call;
 	int err;
@@ -97,6 +98,8 @@ int call_alloc(struct call **callp, struct app *app,
 	str_ncpy(call->number_id, num->number_id, sizeof(call->number_id));
 	str_ncpy(call->number, num->number, sizeof(call->number));
 	str_ncpy(call->caller, caller ? caller : "", sizeof(call->caller));
+	str_ncpy(call->sip_call_id, sip_call_id ? sip_call_id : "",
+		 sizeof(call->sip_call_id));
 	str_ncpy(call->lang, "zh-CN", sizeof(call->lang));
 	if (trunk) {
 		str_ncpy(call->trunk_id, trunk->trunk_id,
@@ -203,6 +206,7 @@ void call_end(struct call *call, const char *side, const char *cause)
 			     "abandoned");
 
 	call->ivr = mem_deref(call->ivr);
+	call->xfer = mem_deref(call->xfer);
 	call->player = mem_deref(call->player);
 	if (call->sc) {
 		sipcall_hangup(call->sc, 480, NULL);

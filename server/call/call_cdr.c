@@ -38,11 +38,11 @@ void call_cdr_start(struct call *call)
 {
 	static const char sql[] =
 		"INSERT INTO calls (call_id, tenant_id, direction, number,"
-		" trunk_id, caller, callee, started_at)"
+		" trunk_id, caller, callee, started_at, sip_call_id)"
 		" VALUES ($1, $2, 'inbound', $3, NULLIF($4, '')::uuid, $5,"
-		" $3, " TS(6) ")";
+		" $3, " TS(6) ", NULLIF($7, ''))";
 	char t[24];
-	const char *pv[6];
+	const char *pv[7];
 
 	ms_text(t, sizeof(t), call->t_start);
 	pv[0] = call->call_id;
@@ -51,8 +51,9 @@ void call_cdr_start(struct call *call)
 	pv[3] = call->trunk_id;
 	pv[4] = call->caller;
 	pv[5] = t;
+	pv[6] = call->sip_call_id;
 
-	add(call, sql, 6, pv);
+	add(call, sql, 7, pv);
 }
 
 

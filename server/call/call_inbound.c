@@ -146,7 +146,7 @@ static void on_invite(struct sipcall *sc, const struct sip_msg *msg,
 	struct tel_trunk *trunk;
 	struct tel_number *num;
 	struct call *call = NULL;
-	char caller[65];
+	char caller[65], sip_call_id[128];
 	int err;
 
 	(void)arg;
@@ -174,7 +174,9 @@ static void on_invite(struct sipcall *sc, const struct sip_msg *msg,
 	}
 
 	caller_of(msg, caller, sizeof(caller));
-	err = call_alloc(&call, si.app, num, trunk, caller);
+	if (pl_strcpy(&msg->callid, sip_call_id, sizeof(sip_call_id)))
+		sip_call_id[0] = '\0';
+	err = call_alloc(&call, si.app, num, trunk, caller, sip_call_id);
 	if (err) {
 		mem_deref(adm);
 		refuse(sc, 500, "Server Internal Error", "error");
@@ -234,7 +236,13 @@ static void on_closed(const struct sipcall_end *end, void *arg)
 }
 
 
-static int leg_new(struct call *call)
+/**
+ * A new RTP leg for the call, with the trunk's codec preference.
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int call_leg_alloc(struct call *call, struct leg **legp, leg_dtmf_h *dtmfh,
+		   leg_event_h *evh)
 {
 	const struct cfg *c = &call->app->cfg;
 	struct leg_cfg lc;
@@ -248,7 +256,20 @@ static int leg_new(struct call *call)
 		call->trunk->codecs : c->sip_codecs;
 	lc.rtp_timeout_ms = c->rtp_timeout * 1000;
 
-	return leg_alloc(&call->leg, &lc, on_dtmf, on_leg_event, call);
+	return leg_alloc(legp, &lc, dtmfh, evh, call);
+}
+
+
+/** The SIP edge (for outbound legs) and the IP our SDP announces. */
+struct sipedge *call_sip_edge(void)
+{
+	return si.edge;
+}
+
+
+const char *call_media_ip(void)
+{
+	return si.media_ip;
 }
 
 
@@ -261,7 +282,7 @@ void call_answer(struct call *call)
 	struct sipcall_handlers h = {on_estab, NULL, on_closed, call};
 	int err;
 
-	err = leg_new(call);
+	err = call_leg_alloc(call, &call->leg, on_dtmf, on_leg_event);
 	err = err ? err : sipcall_accept(call->sc, call->leg, false, &h);
 	if (err) {
 		log_info("%H: not answered: %m", call_debug, call, err);

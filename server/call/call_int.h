@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "media/leg.h"
 
 struct app;
 struct sipcall;
@@ -18,6 +19,7 @@ struct tel_number;
 struct tel_trunk;
 struct json_t;
 struct sip_msg;
+struct sipedge;
 struct re_printf;
 
 enum call_state {
@@ -34,6 +36,7 @@ struct call {
 	char number_id[37];
 	char number[33];                 /**< the DID dialed            */
 	char caller[65];
+	char sip_call_id[128];
 	char trunk_id[37];
 	char flow_id[37];
 	char lang[8];                    /**< prompts: "zh-CN" or "en"  */
@@ -45,6 +48,7 @@ struct call {
 	struct tel_admission *adm;       /**< (ref) released at the end */
 	struct call_store *store;        /**< (ref)                     */
 	struct call_ivr *ivr;            /**< (ref)                     */
+	struct call_xfer *xfer;          /**< (ref) transfer leg        */
 	struct tel_trunk *trunk;         /**< (ref)                     */
 	uint64_t t_start, t_answer, t_end;  /**< wall ms               */
 	unsigned seq;                    /**< last timeline seq         */
@@ -54,7 +58,7 @@ struct call {
 /* call.c */
 int  call_alloc(struct call **callp, struct app *app,
 		const struct tel_number *num, const struct tel_trunk *trunk,
-		const char *caller);
+		const char *caller, const char *sip_call_id);
 void call_end(struct call *call, const char *side, const char *cause);
 void call_set_disposition(struct call *call, const char *disposition);
 void call_emit(struct call *call, const char *type, struct json_t *data);
@@ -77,6 +81,14 @@ void call_sip_close(void);
 
 /* call_inbound.c */
 void call_answer(struct call *call);
+int  call_leg_alloc(struct call *call, struct leg **legp,
+		    leg_dtmf_h *dtmfh, leg_event_h *evh);
+struct sipedge *call_sip_edge(void);
+const char *call_media_ip(void);
+
+/* call_transfer.c */
+struct call_xfer;
+int  call_transfer(struct call *call, const char *number);
 
 /* call_ivr.c */
 struct call_ivr;
@@ -85,6 +97,7 @@ void call_ivr_prepare(struct call *call, const struct tel_number *num);
 int  call_ivr_start(struct call *call);
 void call_ivr_dtmf(struct call *call, char digit);
 void call_ivr_vm_done(struct call *call, int err);
+void call_ivr_resume(struct call *call, int err);
 int  call_play(struct call *call, const char *const *refv, size_t refc,
 	       const char *lang, call_play_h *doneh, void *arg);
 void call_play_stop(struct call *call);

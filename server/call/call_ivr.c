@@ -81,13 +81,15 @@ static void ci_destructor(void *arg)
 }
 
 
-/* Flow choice: the call waits, unanswered, for its flow. */
+/* Flow choice: the call waits, unanswered, for its flow (h is given a
+ * reference to the flow, which the call keeps). */
 static void flow_ready(int err, struct ivr_flow *flow, void *arg)
 {
 	struct call *call = arg;
 	struct call_ivr *ci;
 
 	if (call->state != CALL_SETUP || !call->sc) {
+		mem_deref(flow);
 		mem_deref(call);
 		return;
 	}
@@ -108,7 +110,7 @@ static void flow_ready(int err, struct ivr_flow *flow, void *arg)
 	if (ci) {
 		tmr_init(&ci->tmr);
 		ci->call = call;
-		ci->flow = mem_ref(flow);
+		ci->flow = flow;     /* the reference h was given */
 		call->ivr = ci;
 		str_ncpy(call->flow_id, ivr_flow_id(flow),
 			 sizeof(call->flow_id));
@@ -117,6 +119,7 @@ static void flow_ready(int err, struct ivr_flow *flow, void *arg)
 		call_answer(call);
 	}
 	else {
+		mem_deref(flow);
 		call_end(call, "system", "error");
 	}
 
@@ -301,10 +304,9 @@ static int op_voicemail(void *host, const char *box)
 
 static int op_transfer(void *host, const char *number)
 {
-	(void)host;
-	(void)number;
+	struct call_ivr *ci = host;
 
-	return ENOSYS;
+	return call_transfer(ci->call, number);
 }
 
 
@@ -317,12 +319,17 @@ static int op_queue(void *host, const char *queue)
 }
 
 
+/* The IVR is over: a hangup node ends the call; after a transfer the
+ * call goes on, bridged, until either side hangs up. */
 static void op_end(void *host, const char *how)
 {
 	struct call_ivr *ci = host;
 
+	if (how && !strcmp(how, "transferred") && ci->call->xfer)
+		return;
+
 	call_end(ci->call, "system", how && !strcmp(how, "hangup") ?
-		 "ivr_hangup" : how);
+		 "ivr_hangup" : how ? how : "ivr_end");
 }
 
 
@@ -416,6 +423,16 @@ void call_ivr_dtmf(struct call *call, char digit)
 		return;
 
 	ivr_run_digit(ci->run, digit);
+}
+
+
+/** A transfer finished: 0 bridged, otherwise why it failed. */
+void call_ivr_resume(struct call *call, int err)
+{
+	struct call_ivr *ci = call ? call->ivr : NULL;
+
+	if (ci)
+		ivr_run_resume(ci->run, err);
 }
 
 

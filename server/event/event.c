@@ -47,11 +47,13 @@ static struct {
 /* Topics each role may receive; an event's topic is its type's prefix. */
 static const struct {
 	enum role role;
-	const char *topics[4];
+	const char *topics[10];
 } topic_table[] = {
 	{ROLE_AGENT,      {NULL}},
-	{ROLE_SUPERVISOR, {"user", NULL}},
-	{ROLE_ADMIN,      {"user", "tenant", "api_key", NULL}},
+	{ROLE_SUPERVISOR, {"user", "call", "ivr", "dtmf", "voicemail",
+			   NULL}},
+	{ROLE_ADMIN,      {"user", "tenant", "api_key", "call", "ivr",
+			   "dtmf", "voicemail", NULL}},
 	{ROLE_OPERATOR,   {"tenant", NULL}},
 };
 

@@ -359,6 +359,10 @@ static void test_topic_allowed(void **state)
 	assert_false(event_topic_allowed(ROLE_AGENT, "*"));
 
 	assert_true(event_topic_allowed(ROLE_SUPERVISOR, "user"));
+	assert_true(event_topic_allowed(ROLE_SUPERVISOR, "call.ended"));
+	assert_true(event_topic_allowed(ROLE_SUPERVISOR, "voicemail"));
+	assert_false(event_topic_allowed(ROLE_SUPERVISOR, "api_key"));
+	assert_false(event_topic_allowed(ROLE_AGENT, "call"));
 	assert_true(event_topic_allowed(ROLE_SUPERVISOR, "user.created"));
 	assert_true(event_topic_allowed(ROLE_SUPERVISOR, "*"));
 	assert_false(event_topic_allowed(ROLE_SUPERVISOR, "tenant"));
