@@ -224,3 +224,28 @@ test('a flow a number uses cannot be deleted; then it can', async () => {
 	r = await s.api('GET', `/api/v1/flows/${flow.flow_id}`, null, admin);
 	assert.equal(r.status, 404);
 });
+
+
+test('tenant prompts: its own are found, others\' are not; in use they stay',
+	async () => {
+		const pid = '55555555-5555-4555-8555-555555555555';
+		s.db.psql('INSERT INTO prompts (prompt_id, tenant_id, name,' +
+			' duration_ms, size_bytes, original_format, sample_rate_in,' +
+			` channels_in) VALUES ('${pid}', '${demo}', '欢迎词', 1000,` +
+			" 16044, 'wav', 8000, 1)", true);
+		const g = { start: 'p', nodes: { p: { kind: 'play',
+			prompts: [pid, 'builtin/beep'], next: 'h' },
+		h: { kind: 'hangup' } } };
+		let r = await s.api('POST', '/api/v1/flows/validate', g, acmeAdmin);
+		assert.deepEqual(r.json.errors.map((e) => [e.node, e.code]),
+			[['p', 'missing_prompt']]);
+		r = await s.api('POST', '/api/v1/flows', { name: '欢迎', graph: g },
+			admin);
+		assert.equal(r.status, 201, r.text);
+		assert.equal(s.db.psql('SELECT count(*) FROM flow_prompts WHERE ' +
+			`flow_id = '${r.json.flow_id}'`, true), '2');
+		const del = await s.api('DELETE', `/api/v1/prompts/${pid}`, null,
+			admin);
+		assert.equal(del.status, 409, del.text);
+		assert.match(del.text, /欢迎/);
+	});
