@@ -106,7 +106,9 @@ struct ivr_host_ops {
 	void (*stop_play)(void *host);
 	/** Record a voicemail in box; report with ivr_run_resume(). */
 	int  (*voicemail)(void *host, const char *box);
-	/** Transfer out through the trunk; ivr_run_resume(0) = bridged. */
+	/** Transfer out through the trunk under the tenant's outbound
+	 *  limits; ivr_run_resume(0) = bridged, an error = refused or not
+	 *  answered (the flow's fail branch). */
 	int  (*transfer)(void *host, const char *number);
 	/** Put the call in a queue; ENOSYS until queues exist. */
 	int  (*queue)(void *host, const char *queue);

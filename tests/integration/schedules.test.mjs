@@ -3,7 +3,7 @@
 // uses the schedule.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from '../lib/stack.mjs';
+import { startServer, startStack } from '../lib/stack.mjs';
 
 let s;
 let admin;
@@ -159,4 +159,18 @@ test('delete is refused while a flow or a number uses it', async () => {
 	assert.equal((await s.api('DELETE', p, null, admin)).status, 404);
 	assert.equal((await s.api('DELETE', '/api/v1/schedules/x', null,
 		admin)).status, 404);
+});
+
+test('the clock offset is checked at start, naming the key', async () => {
+	for (const bad of ['tomorrow', '@2026-13-01T00:00:00Z', '+1h']) {
+		await assert.rejects(startServer(s.db, { env:
+			{ OPENSEAT_CLOCK_OFFSET: bad }, readyTimeoutMs: 10000 }),
+		/clock_offset/);
+	}
+	const srv = await startServer(s.db, { env:
+		{ OPENSEAT_CLOCK_OFFSET: '@2026-11-23T02:00:00Z' } });
+	const r = await fetch(`${srv.baseUrl}/healthz`);
+	assert.equal(r.status, 200);
+	const { code } = await srv.stop();
+	assert.equal(code, 0);
 });
