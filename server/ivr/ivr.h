@@ -127,6 +127,7 @@ void ivr_run_played(struct ivr_run *run, int err);
 void ivr_run_resume(struct ivr_run *run, int result);
 const char *ivr_run_var(const struct ivr_run *run, const char *name);
 const char *ivr_run_node(const struct ivr_run *run);
+int  ivr_lookup_add_ca(const char *path);
 void ivr_run_set_lookup_timeout(struct ivr_run *run, uint32_t ms);
 void ivr_run_set_app(struct ivr_run *run, struct app *app);
 

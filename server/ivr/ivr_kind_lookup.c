@@ -110,8 +110,8 @@ static void lookup_done(int err, const json_t *result, void *arg)
 	ivr_emit(x, "ivr.lookup", json_pack("{s:s,s:b,s:s?}", "node",
 			x->node->id, "ok", !err,
 			"error", err == ETIMEDOUT ? "timeout" :
-			err == EPROTO ? "bad_answer" : err ? "unreachable" :
-			NULL));
+			err == EPROTO ? "bad_answer" : err == EAUTH ?
+			"untrusted" : err ? "unreachable" : NULL));
 	ivr_goto(x, err ? "fail" : "next");
 	mem_deref(x);
 }

@@ -11,6 +11,8 @@
 #include <re_tmr.h>
 #include <re_dns.h>
 #include <re_msg.h>
+#include <re_srtp.h>
+#include <re_tls.h>
 #include <re_http.h>
 #include "ivr/ivr.h"
 #include "ivr/ivr_int.h"
@@ -20,6 +22,14 @@
  * A lookup ends exactly once: answer, error or our own deadline; freeing
  * it first cancels the request and nothing is reported. The handler may
  * free the lookup.
+ *
+ * libre 1.1's client completes TLS handshakes whatever the server's
+ * certificate, so an https answer counts only if the connection's
+ * verification result (system CAs plus ivr_lookup_add_ca(); the host
+ * name when the URL names one) is good: checked in the connection
+ * handler, which libre calls right before the response handler. A
+ * forged answer never steers a flow; the request itself has left by
+ * then, which is why a CRM should be reached over a trusted network.
  */
 
 enum { LOOKUP_BODY_MAX = 65536 };
@@ -29,6 +39,8 @@ struct ivr_lookup {
 	struct tmr tmr;
 	ivr_lookup_h *h;
 	void *arg;
+	bool secure;
+	bool trusted;                /**< https: the peer verified       */
 };
 
 static struct {
@@ -64,6 +76,15 @@ static void timeout_h(void *arg)
 }
 
 
+static void conn_h(struct tcp_conn *tc, struct tls_conn *sc, void *arg)
+{
+	struct ivr_lookup *l = arg;
+
+	(void)tc;
+	l->trusted = sc && tls_peer_verify(sc) == 0;
+}
+
+
 static void resp_h(int err, const struct http_msg *msg, void *arg)
 {
 	struct ivr_lookup *l = arg;
@@ -71,6 +92,8 @@ static void resp_h(int err, const struct http_msg *msg, void *arg)
 	json_t *j = NULL;
 
 	l->req = NULL;     /* libre frees the request after this call */
+	if (!err && l->secure && !l->trusted)
+		err = EAUTH;
 
 	if (!err && (msg->scode < 200 || msg->scode > 299))
 		err = EPROTO;
@@ -118,7 +141,7 @@ static int client_get(void)
 /**
  * Start an HTTP GET or POST (body: JSON text) to url; h gets the JSON
  * object answered, or ETIMEDOUT, EPROTO (not 2xx, not a JSON object,
- * too big) or a connection error.
+ * too big), EAUTH (https peer not trusted) or a connection error.
  *
  * @return 0 if started (h will be called unless *lkp is freed first)
  */
@@ -145,6 +168,7 @@ int ivr_lookup_start(struct ivr_lookup **lkp, const char *method,
 	tmr_init(&l->tmr);
 	l->h = h;
 	l->arg = arg;
+	l->secure = !strncmp(url, "https://", 8);
 
 	if (body)
 		err = http_request(&l->req, lk.cli, "POST", url, resp_h, NULL,
@@ -161,10 +185,26 @@ int ivr_lookup_start(struct ivr_lookup **lkp, const char *method,
 		return err;
 	}
 
+	if (l->secure)
+		http_req_set_conn_handler(l->req, conn_h);
 	tmr_start(&l->tmr, timeout_ms, timeout_h, l);
 	*lkp = l;
 
 	return 0;
+}
+
+
+/**
+ * Trust the CA certificates in path (PEM) for https lookups, besides the
+ * system's: a CRM inside a tenant's network may use its own CA.
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int ivr_lookup_add_ca(const char *path)
+{
+	int err = client_get();
+
+	return err ? err : http_client_add_ca(lk.cli, path);
 }
 
 

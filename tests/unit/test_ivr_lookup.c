@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <re.h>
 #include "ivr/ivr.h"
 #include "ivr_fake.h"
@@ -19,12 +21,17 @@
 
 struct conn {
 	struct le le;
+	struct tls_conn *sc;
 	struct tcp_conn *tc;
 	struct mbuf *mb;
 };
 
 static struct {
 	struct tcp_sock *ts;
+	struct tcp_sock *tls_ts;     /* the same answers over TLS */
+	struct tls *tls;
+	char ca[128];
+	uint16_t tls_port;
 	struct list connl;
 	uint16_t port;
 	char last_req[2048];
@@ -39,6 +46,7 @@ static void conn_destructor(void *arg)
 	struct conn *c = arg;
 
 	list_unlink(&c->le);
+	mem_deref(c->sc);
 	mem_deref(c->tc);
 	mem_deref(c->mb);
 }
@@ -103,15 +111,51 @@ static void close_h(int err, void *arg)
 static void conn_h(const struct sa *peer, void *arg)
 {
 	struct conn *c = mem_zalloc(sizeof(*c), conn_destructor);
+	bool secure = arg != NULL;
 
 	(void)peer;
-	(void)arg;
 	c->mb = mbuf_alloc(1024);
-	if (tcp_accept(&c->tc, srv.ts, NULL, recv_h, close_h, c)) {
+	if (tcp_accept(&c->tc, secure ? srv.tls_ts : srv.ts, NULL, recv_h,
+		       close_h, c) ||
+	    (secure && tls_start_tcp(&c->sc, srv.tls, c->tc, 0))) {
 		mem_deref(c);
 		return;
 	}
 	list_append(&srv.connl, &c->le, c);
+}
+
+
+/* A self-signed certificate for 127.0.0.1 (tools/gen-cert), cert and key
+ * in one file as libre's TLS wants it. */
+static int tls_setup(void)
+{
+	static const char *const tools[] = {"tools/gen-cert",
+		"../tools/gen-cert", "../../tools/gen-cert",
+		"../../../tools/gen-cert"};
+	char dir[64], cmd[400], pem[128];
+	struct sa laddr;
+	int err = ENOENT;
+
+	(void)re_snprintf(dir, sizeof(dir), "/tmp/test_ivr_lookup.%u",
+			  (unsigned)getpid());
+	(void)re_snprintf(pem, sizeof(pem), "%s/both.pem", dir);
+	(void)re_snprintf(srv.ca, sizeof(srv.ca), "%s/cert.pem", dir);
+	for (size_t i = 0; i < ARRAY_SIZE(tools) && err; i++) {
+		if (access(tools[i], X_OK))
+			continue;
+		(void)re_snprintf(cmd, sizeof(cmd), "%s %s && cat %s/cert.pem"
+				  " %s/key.pem > %s", tools[i], dir, dir, dir,
+				  pem);
+		err = system(cmd) ? EIO : 0;
+	}
+
+	err = err ? err : tls_alloc(&srv.tls, TLS_METHOD_SSLV23, pem, NULL);
+	(void)sa_set_str(&laddr, "127.0.0.1", 0);
+	err = err ? err : tcp_listen(&srv.tls_ts, &laddr, conn_h, &srv);
+	err = err ? err : tcp_sock_local_get(srv.tls_ts, &laddr);
+	srv.tls_port = sa_port(&laddr);
+
+	return err;
 }
 
 
@@ -127,7 +171,7 @@ static int group_setup(void **state)
 	(void)tcp_sock_local_get(srv.ts, &laddr);
 	srv.port = sa_port(&laddr);
 
-	return 0;
+	return tls_setup() ? -1 : 0;
 }
 
 
@@ -136,6 +180,8 @@ static int group_teardown(void **state)
 	(void)state;
 	list_flush(&srv.connl);
 	srv.ts = mem_deref(srv.ts);
+	srv.tls_ts = mem_deref(srv.tls_ts);
+	srv.tls = mem_deref(srv.tls);
 	ivr_close();
 	libre_close();
 
@@ -164,11 +210,12 @@ static int teardown(void **state)
 static struct ivr_flow *lookup_flow(const char *path, const char *method)
 {
 	char json[1200];
+	bool secure = !strncmp(path, "s:", 2);
 
 	(void)re_snprintf(json, sizeof(json),
 		"{\"start\": \"crm\", \"nodes\": {"
 		"\"crm\": {\"kind\": \"lookup\", \"method\": \"%s\","
-		" \"url\": \"http://127.0.0.1:%u%s?caller=${caller}\","
+		" \"url\": \"http%s://127.0.0.1:%u%s?caller=${caller}\","
 		" \"fields\": {\"name\": \"name\", \"level\": \"level\","
 		" \"vip\": \"vip\", \"nested\": \"nested\","
 		" \"gone\": \"gone\"},"
@@ -177,7 +224,8 @@ static struct ivr_flow *lookup_flow(const char *path, const char *method)
 		" \"next\": \"end\"},"
 		"\"bad\": {\"kind\": \"set\", \"vars\": {\"r\": \"fail\"},"
 		" \"next\": \"end\"},"
-		"\"end\": {\"kind\": \"hangup\"}}}", method, srv.port, path);
+		"\"end\": {\"kind\": \"hangup\"}}}", method, secure ? "s" : "",
+		secure ? srv.tls_port : srv.port, secure ? path + 2 : path);
 
 	return fake_flow(json);
 }
@@ -243,6 +291,23 @@ static void test_lookup_failures(void **state)
 }
 
 
+/* https: refused while the server's certificate is not trusted, then
+ * answered once its CA is. */
+static void test_lookup_https(void **state)
+{
+	(void)state;
+	assert_string_equal(run_lookup("s:/ok", "GET"), "fail");
+	assert_null(ivr_run_var(f.run, "name"));
+
+	assert_int_equal(ivr_lookup_add_ca(srv.ca), 0);
+	fake_close(&f);
+	fake_init(&f);
+	assert_string_equal(run_lookup("s:/ok", "GET"), "ok");
+	assert_string_equal(ivr_run_var(f.run, "name"), "张三");
+	assert_non_null(strstr(srv.last_req, "GET /ok?caller="));
+}
+
+
 /* Nobody listens there: the connection is refused. */
 static void test_lookup_unreachable(void **state)
 {
@@ -291,6 +356,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_post, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_failures, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_https, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_unreachable, setup,
 						teardown),
