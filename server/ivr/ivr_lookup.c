@@ -25,8 +25,8 @@
  *
  * libre 1.1's client completes TLS handshakes whatever the server's
  * certificate, so an https answer counts only if the connection's
- * verification result (system CAs plus ivr_lookup_add_ca(); the host
- * name when the URL names one) is good: checked in the connection
+ * verification result (the chain, against the system CAs and those of
+ * ivr_lookup_add_ca()) is good: checked in the connection
  * handler, which libre calls right before the response handler. A
  * forged answer never steers a flow; the request itself has left by
  * then, which is why a CRM should be reached over a trusted network.
