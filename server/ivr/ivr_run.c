@@ -336,6 +336,7 @@ static bool digit_ok(char d)
  */
 void ivr_run_digit(struct ivr_run *run, char digit)
 {
+	char key[2] = {digit, '\0'};
 	struct ivr_exec *x;
 	size_t n;
 
@@ -344,9 +345,8 @@ void ivr_run_digit(struct ivr_run *run, char digit)
 
 	x = mem_ref(run->x);
 	x->steps = 0;
-	ivr_emit(x, "dtmf.received", json_pack("{s:s#,s:s?}", "digit",
-			&digit, (size_t)1, "node",
-			x->node ? x->node->id : NULL));
+	ivr_emit(x, "dtmf.received", json_pack("{s:s,s:s?}", "digit", key,
+			"node", x->node ? x->node->id : NULL));
 	if (ivr_gone(x))
 		goto out;
 
