@@ -30,6 +30,7 @@ static struct {
 	struct tcp_sock *ts;
 	struct tcp_sock *tls_ts;     /* the same answers over TLS */
 	struct tls *tls;
+	char dir[64];
 	char ca[128];
 	uint16_t tls_port;
 	struct list connl;
@@ -132,11 +133,11 @@ static int tls_setup(void)
 	static const char *const tools[] = {"tools/gen-cert",
 		"../tools/gen-cert", "../../tools/gen-cert",
 		"../../../tools/gen-cert"};
-	char dir[64], cmd[400], pem[128];
+	char *dir = srv.dir, cmd[400], pem[128];
 	struct sa laddr;
 	int err = ENOENT;
 
-	(void)re_snprintf(dir, sizeof(dir), "/tmp/test_ivr_lookup.%u",
+	(void)re_snprintf(dir, sizeof(srv.dir), "/tmp/test_ivr_lookup.%u",
 			  (unsigned)getpid());
 	(void)re_snprintf(pem, sizeof(pem), "%s/both.pem", dir);
 	(void)re_snprintf(srv.ca, sizeof(srv.ca), "%s/cert.pem", dir);
@@ -182,6 +183,12 @@ static int group_teardown(void **state)
 	srv.ts = mem_deref(srv.ts);
 	srv.tls_ts = mem_deref(srv.tls_ts);
 	srv.tls = mem_deref(srv.tls);
+	if (srv.dir[0]) {
+		char cmd[128];
+
+		(void)re_snprintf(cmd, sizeof(cmd), "rm -rf %s", srv.dir);
+		(void)system(cmd);
+	}
 	ivr_close();
 	libre_close();
 
