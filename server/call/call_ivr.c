@@ -133,15 +133,14 @@ static void flow_ready(int err, struct ivr_flow *flow, void *arg)
  */
 void call_ivr_prepare(struct call *call, const struct tel_number *num)
 {
+	struct call *ref = mem_ref(call);   /* for flow_ready */
 	int err;
 
 	err = ivr_flow_for_number(call->tenant_id, num->flow_id,
 				  num->routes_json, clock_wall_ms(),
-				  flow_ready, mem_ref(call));
-	if (err) {
-		mem_deref(call);
-		flow_ready(err, NULL, mem_ref(call));
-	}
+				  flow_ready, ref);
+	if (err)
+		flow_ready(err, NULL, ref);
 }
 
 

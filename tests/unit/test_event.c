@@ -371,7 +371,8 @@ static void test_topic_allowed(void **state)
 	assert_true(event_topic_allowed(ROLE_ADMIN, "user"));
 	assert_true(event_topic_allowed(ROLE_ADMIN, "tenant.updated"));
 	assert_true(event_topic_allowed(ROLE_ADMIN, "api_key"));
-	assert_false(event_topic_allowed(ROLE_ADMIN, "call"));
+	assert_true(event_topic_allowed(ROLE_ADMIN, "call"));
+	assert_false(event_topic_allowed(ROLE_ADMIN, "unknown"));
 
 	assert_true(event_topic_allowed(ROLE_OPERATOR, "tenant"));
 	assert_false(event_topic_allowed(ROLE_OPERATOR, "user"));

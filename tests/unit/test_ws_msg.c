@@ -553,7 +553,7 @@ static void test_wants(void **state)
 	assert_true(ws_wants(op, fk.ev));
 
 	/* a topic outside every table: nobody */
-	assert_false(ws_wants(adm, publish(T1, "call.created")));
+	assert_false(ws_wants(adm, publish(T1, "unknown.created")));
 
 	/* a closing client gets nothing more */
 	adm->closing = true;
