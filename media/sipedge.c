@@ -235,8 +235,68 @@ static struct dnsc *resolver(void)
 }
 
 
+/* UDP and TCP (and TLS on port + 1) on one concrete address. */
+static int transports_on(struct sipedge *se, struct sa *sa)
+{
+	int err;
+
+	err = sip_transp_add(se->sip, SIP_TRANSP_UDP, sa);
+	if (err)
+		return err;
+
+	/* port 0 (tests): TCP and TLS follow the port UDP was given */
+	if (!se->port) {
+		err = sip_transp_laddr(se->sip, sa, SIP_TRANSP_UDP, NULL);
+		if (err)
+			return err;
+		se->port = sa_port(sa);
+	}
+
+	sa_set_port(sa, se->port);
+	err = sip_transp_add(se->sip, SIP_TRANSP_TCP, sa);
+	if (err || !se->tls)
+		return err;
+
+	sa_set_port(sa, se->port + 1);
+
+	return sip_transp_add(se->sip, SIP_TRANSP_TLS, sa, se->tls);
+}
+
+
+struct if_walk {
+	struct sipedge *se;
+	int af;
+	unsigned n;
+	int err;
+};
+
+
+static bool if_handler(const char *ifname, const struct sa *sa, void *arg)
+{
+	struct if_walk *w = arg;
+	struct sa a = *sa;
+
+	(void)ifname;
+	if (sa_af(sa) != w->af || sa_is_linklocal(sa))
+		return false;
+
+	sa_set_port(&a, w->se->port);
+	w->err = transports_on(w->se, &a);
+	if (!w->err)
+		++w->n;
+
+	return w->err != 0;
+}
+
+
+/*
+ * libre's SIP transports need a concrete address: a wildcard listen
+ * address ("0.0.0.0", "::") becomes one set of transports per local
+ * address of that family, loopback included.
+ */
 static int transports_add(struct sipedge *se, const char *tls_cert)
 {
+	struct if_walk w;
 	struct sa sa;
 	int err;
 
@@ -244,32 +304,21 @@ static int transports_add(struct sipedge *se, const char *tls_cert)
 	if (err)
 		return err;
 
-	err = sip_transp_add(se->sip, SIP_TRANSP_UDP, &sa);
-	if (err)
-		return err;
-
-	/* port 0 (tests): TCP and TLS follow the port UDP was given */
-	if (!se->port) {
-		err = sip_transp_laddr(se->sip, &sa, SIP_TRANSP_UDP, NULL);
+	if (tls_cert) {
+		err = tls_alloc(&se->tls, TLS_METHOD_SSLV23, tls_cert, NULL);
 		if (err)
 			return err;
-		se->port = sa_port(&sa);
 	}
 
-	err = sip_transp_add(se->sip, SIP_TRANSP_TCP, &sa);
-	if (err)
-		return err;
+	if (!sa_is_any(&sa))
+		return transports_on(se, &sa);
 
-	if (!tls_cert)
-		return 0;
+	memset(&w, 0, sizeof(w));
+	w.se = se;
+	w.af = sa_af(&sa);
+	err = net_if_list(if_handler, &w);
 
-	err = tls_alloc(&se->tls, TLS_METHOD_SSLV23, tls_cert, NULL);
-	if (err)
-		return err;
-
-	sa_set_port(&sa, se->port + 1);
-
-	return sip_transp_add(se->sip, SIP_TRANSP_TLS, &sa, se->tls);
+	return err ? err : w.err ? w.err : w.n ? 0 : EADDRNOTAVAIL;
 }
 
 
