@@ -268,7 +268,7 @@ void app_stop(struct app *app)
 	tmr_cancel(&st.ready_tmr);
 	ws_close();
 	http_server_shutdown(app->http);
-	call_drain(calls_drained, app);
+	call_drain(app, calls_drained, app);
 }
 
 

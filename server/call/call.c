@@ -329,18 +329,26 @@ int call_init(struct app *app)
 }
 
 
+/* Work of ended calls still on its way: records, voicemail encoding. */
+static bool draining_work(struct app *app)
+{
+	return call_store_busy() || worker_pending(app->workers);
+}
+
+
 static void drain_poll(void *arg)
 {
-	(void)arg;
+	struct app *app = arg;
 
-	if (call_store_busy() && tmr_jiffies() < reg.drain_until) {
-		tmr_start(&reg.drain_tmr, 20, drain_poll, NULL);
+	if (draining_work(app) && tmr_jiffies() < reg.drain_until) {
+		tmr_start(&reg.drain_tmr, 20, drain_poll, app);
 		return;
 	}
 
-	if (call_store_busy())
-		log_warn("stopping with %u call records unwritten",
-			 call_store_busy());
+	if (draining_work(app))
+		log_warn("stopping with %u call records unwritten and %u "
+			 "jobs (voicemail) unfinished", call_store_busy(),
+			 worker_pending(app->workers));
 	reg.drainedh(reg.drain_arg);
 }
 
@@ -349,14 +357,14 @@ static void drain_poll(void *arg)
  * The process stops: hang up every call, stop SIP, and call drainedh
  * once the calls' records are in the database (or after a bound).
  */
-void call_drain(void (*drainedh)(void *arg), void *arg)
+void call_drain(struct app *app, void (*drainedh)(void *arg), void *arg)
 {
 	call_shutdown();
-	call_sip_close();
+	call_sip_shutdown();
 	reg.drainedh = drainedh;
 	reg.drain_arg = arg;
 	reg.drain_until = tmr_jiffies() + DRAIN_MAX_MS;
-	drain_poll(NULL);
+	drain_poll(app);
 }
 
 

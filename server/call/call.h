@@ -18,7 +18,7 @@ struct call_totals {
 
 int  call_init(struct app *app);
 void call_shutdown(void);
-void call_drain(void (*drainedh)(void *arg), void *arg);
+void call_drain(struct app *app, void (*drainedh)(void *arg), void *arg);
 void call_close(void);
 void call_totals_get(struct call_totals *t);
 

@@ -363,9 +363,17 @@ int call_sip_init(struct app *app)
 }
 
 
-void call_sip_close(void)
+/** Hang up every SIP call and refuse new ones (503); keep the stack
+ * running so the BYEs get out. */
+void call_sip_shutdown(void)
 {
 	if (si.edge)
 		sipedge_shutdown(si.edge);
+}
+
+
+void call_sip_close(void)
+{
+	call_sip_shutdown();
 	si.edge = mem_deref(si.edge);
 }

@@ -77,6 +77,7 @@ void call_cdr_event(struct call *call, unsigned seq, const char *type,
 
 /* call_inbound.c */
 int  call_sip_init(struct app *app);
+void call_sip_shutdown(void);
 void call_sip_close(void);
 
 /* call_inbound.c */
