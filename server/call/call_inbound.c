@@ -13,7 +13,10 @@
  * Every INVITE passes the same gate, cheapest check first, and is
  * refused with one status that says why without telling an unknown
  * source anything it could use:
- *   banned source or unknown source      403
+ *   banned source                        403
+ *   unknown source, no credentials       401 challenge (a digest
+ *                                        trunk's carrier asks so)
+ *   credentials naming no trunk, or a
  *   bad digest (counted toward a ban)    403, none yet: 401 challenge
  *   number not ours / not on this trunk  404
  *   tenant suspended                     480
@@ -66,10 +69,17 @@ static struct tel_trunk *trunk_identify(struct sipcall *sc,
 	char user[65];
 	int err;
 
-	if (!trunk && cred_user(msg, user, sizeof(user)))
+	if (!trunk && !cred_user(msg, user, sizeof(user))) {
+		call_count_rejected("challenged");
+		(void)sipcall_challenge(sc, realm);
+		return NULL;
+	}
+
+	if (!trunk)
 		trunk = tel_trunk_by_user(user);
 
 	if (!trunk) {
+		tel_auth_failed(&msg->src);
 		refuse(sc, 403, "Forbidden", "unknown_source");
 		return NULL;
 	}
