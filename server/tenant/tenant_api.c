@@ -11,6 +11,7 @@
 #include "core/uuid.h"
 #include "http/api.h"
 #include "http/param.h"
+#include "telephony/telephony.h"
 #include "tenant/tenant.h"
 
 #define TENANT_JSON \
@@ -309,6 +310,8 @@ static void updated(struct http_req *req, const struct db_res *res)
 	}
 
 	ident_forget_tenant(id);
+	/* SIP answers a suspended tenant's numbers 480 from now on */
+	(void)tel_reload();
 	api_reply_row(req, 200, res, 0);
 	api_publish(id, "tenant.updated", db_val(res, 0, 0, 0));
 }
