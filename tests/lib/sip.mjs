@@ -243,14 +243,39 @@ export class RtpPeer {
 	}
 }
 
+/* A UDP port is free to bind now. */
+function udpFree(port) {
+	return new Promise((resolve) => {
+		const u = dgram.createSocket('udp4');
+		u.once('error', () => resolve(false));
+		u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+	});
+}
+
+/*
+ * sipp binds four media ports from -mp up (audio, RTCP, video, RTCP):
+ * take four free ones below the ephemeral range and OpenSeat's RTP
+ * ranges (20000 up), where the next test's ephemeral ports cannot land.
+ */
+async function mediaPorts() {
+	for (;;) {
+		const base = 10000 + 4 * Math.floor(Math.random() * 2500);
+		let ok = true;
+		for (let i = 0; i < 4 && ok; i++)
+			ok = await udpFree(base + i);
+		if (ok)
+			return base;
+	}
+}
+
 /**
  * Place one call with sipp against the stack. Resolves when sipp exits:
  * {code, stdout, stderr, callId}. opts: scenario (file in tests/sipp),
  * service (dialed number), caller, rtp (an RtpPeer), expect (final
  * status for uac_refused.xml), transport ('u1' or 't1'), localIp
  * (sipp's own address, e.g. 127.0.0.2 for a source no trunk trusts),
- * args (more sipp arguments, e.g. ['-au', user, '-ap', secret]),
- * pcap (the RTP pcap uac_pcap.xml plays).
+ * args (more sipp arguments), auth ([user, secret] for the digest
+ * scenarios), pcap (the RTP pcap uac_pcap.xml plays).
  */
 export async function sipCall(stack, opts) {
 	const localPort = await freePort();
@@ -266,15 +291,22 @@ export async function sipCall(stack, opts) {
 	}
 	const args = [`127.0.0.1:${stack.sipPort}`, '-sf', sf, '-m', '1',
 		'-s', opts.service, '-i', opts.localIp || '127.0.0.1',
-		'-p', String(localPort), '-mp', String(await freePort()),
+		'-p', String(localPort), '-mp', String(await mediaPorts()),
 		'-t', opts.transport || 'u1',
 		'-set', 'caller', opts.caller || '13800138000',
-		/* the pcap scenario's media is sipp's own */
-		...(opts.pcap ? [] : ['-set', 'rtpip', '127.0.0.1',
-			'-set', 'rtpport', String(opts.rtp ? opts.rtp.port : 9)]),
+		/* only scenarios that name the test's media take it */
+		...(!fs.readFileSync(sf, 'utf8').includes('[$rtpip]') ? [] :
+			['-set', 'rtpip', '127.0.0.1', '-set', 'rtpport',
+				String(opts.rtp ? opts.rtp.port : 9)]),
 		'-cid_str', '%u-%p@openseat-test',
 		'-timeout', `${opts.timeoutS || 60}s`, '-timeout_error',
 		'-nostdin', '-nr', ...(opts.args || [])];
+	/* digest: sipp's own default uri is remote_ip:port, but OpenSeat
+	 * wants the Request-URI there, as phones and carriers send it */
+	if (opts.auth) {
+		args.push('-au', opts.auth[0], '-ap', opts.auth[1], '-auth_uri',
+			`${opts.service}@127.0.0.1:${stack.sipPort}`);
+	}
 	const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	let stdout = '';
 	let stderr = '';
@@ -436,9 +468,12 @@ export class SipUdp {
 
 	constructor(stack) {
 		this.stack = stack;
-		this.sock = dgram.createSocket('udp4');
+		/* a flood's answers arrive at once: room for them all */
+		this.sock = dgram.createSocket({ type: 'udp4',
+			recvBufferSize: 4 << 20 });
 		this.waiters = new Map();
 		this.received = [];
+		this.answered = new Set();
 		this.n = 0;
 		this.sock.on('message', (m) => this.onMessage(m.toString()));
 	}
@@ -466,6 +501,7 @@ export class SipUdp {
 			this.reply(msg);
 			return;
 		}
+		this.answered.add(msg.h['call-id']);
 		const w = this.waiters.get(`${msg.h['call-id']} ${msg.h.cseq}`);
 		if (w && msg.status >= (w.min || 200)) {
 			this.waiters.delete(`${msg.h['call-id']} ${msg.h.cseq}`);
@@ -532,15 +568,26 @@ export class SipUdp {
 	 * the transaction. opts: caller, sdp (null: none), callId.
 	 */
 	async invite(number, opts = {}) {
-		const callId = opts.callId ||
-			`raw-${this.port}-${++this.n}@openseat-test`;
-		const tag = `t${this.n}`;
-		const branch = `z9hG4bK${this.n}i${Date.now()}`;
+		const k = ++this.n;
+		const callId = opts.callId || `raw-${this.port}-${k}@openseat-test`;
+		const tag = `t${k}`;
+		const branch = `z9hG4bK${k}i${Date.now()}`;
 		const sdp = opts.sdp === undefined ? SipUdp.sdp(9) : opts.sdp;
 		const got = this.response(callId, '1 INVITE', opts.timeoutMs);
-		await this.raw(this.request('INVITE', number, { callId, tag,
-			branch, caller: opts.caller, body: sdp }));
-		const r = await got;
+		const req = this.request('INVITE', number, { callId, tag, branch,
+			caller: opts.caller, body: sdp });
+		/* Timer A: resend until anything comes back, as a UAC must */
+		let wait = 500;
+		let timer;
+		const resend = () => {
+			if (this.answered.has(callId))
+				return;
+			void this.raw(req);
+			timer = setTimeout(resend, wait);
+			wait = Math.min(wait * 2, 4000);
+		};
+		resend();
+		const r = await got.finally(() => clearTimeout(timer));
 		const toTag = /tag=([^;>\s]+)/.exec(r.h.to)?.[1];
 		const dlg = { number, callId, tag, toTag, caller: opts.caller,
 			status: r.status, res: r };
@@ -561,6 +608,29 @@ export class SipUdp {
 			dlg.callId, cseq: 2, tag: dlg.tag, toTag: dlg.toTag,
 			caller: dlg.caller }));
 		return got;
+	}
+
+	/**
+	 * ACK and hang up every INVITE OpenSeat answered 200 that no
+	 * invite() holds (e.g. a mangled one it still took); returns how
+	 * many.
+	 */
+	async hangupStray(number) {
+		const seen = new Set();
+		for (const m of this.received) {
+			const id = m.h['call-id'];
+			if (m.status !== 200 || !/INVITE$/.test(m.h.cseq || '') ||
+				seen.has(id))
+				continue;
+			seen.add(id);
+			const dlg = { number, callId: id,
+				tag: /tag=([^;>\s]+)/.exec(m.h.from)?.[1],
+				toTag: /tag=([^;>\s]+)/.exec(m.h.to)?.[1],
+				caller: /sip:([^@]+)@/.exec(m.h.from)?.[1] };
+			await this.raw(this.request('ACK', number, dlg));
+			await this.bye(dlg);
+		}
+		return seen.size;
 	}
 
 	/** OPTIONS to OpenSeat; resolves with the response. */
