@@ -1,10 +1,19 @@
 #!/bin/sh
-# Benchmarks of the foundation: HTTP API throughput/latency and WebSocket
-# broadcast. Usage: bench/run.sh [path/to/openseat]  (default: release build)
+# Benchmarks: the foundation (HTTP API throughput/latency, WebSocket
+# broadcast) and telephony (call setup rate, concurrent calls with media).
+# Usage: bench/run.sh [path/to/openseat]  (default: release build)
+# BENCH=foundation or BENCH=telephony runs one of them.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/openseat}
 [ -x "$BIN" ] || make -j2 build
 [ -d tests/node_modules ] || (cd tests && npm ci --no-audit --no-fund)
-command -v wrk >/dev/null || ./tools/install-deps.sh
-exec node bench/foundation.mjs "$BIN"
+for t in wrk sipp sox; do
+	command -v $t >/dev/null || ./tools/install-deps.sh
+done
+case ${BENCH:-all} in
+all|foundation) node bench/foundation.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|telephony) node bench/telephony.mjs "$BIN" ;;
+esac
