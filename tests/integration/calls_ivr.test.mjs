@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, startStack } from '../lib/stack.mjs';
 import { RtpPeer, compareAudio, demoCalls, ended, hoursFixture, playFlow,
-	readWav, sipCall, waitCall } from '../lib/sip.mjs';
+	readWav, sipCall, sipOk, waitCall } from '../lib/sip.mjs';
 
 let s;
 let d;
@@ -73,8 +73,7 @@ test('the caller hears the prompt as recorded, then OpenSeat hangs up',
 		try {
 			const c = await sipCall(s, { service: '4001000300',
 				caller: '13800000301', rtp });
-			const r = await c.done;
-			assert.equal(r.code, 0, r.stderr + r.stdout);
+			await sipOk(c);
 			const prompt = readWav(path.join(ROOT,
 				'build/prompts/zh-CN/welcome.wav'));
 			const cmp = compareAudio(rtp.samples, prompt);
@@ -100,8 +99,7 @@ test('each number answers with the flow its schedule opens now',
 			const rtp = await RtpPeer.open();
 			try {
 				const c = await sipCall(s, { service: number, caller, rtp });
-				const r = await c.done;
-				assert.equal(r.code, 0, r.stderr + r.stdout);
+				await sipOk(c);
 				const call = await waitCall(s, d.sup, caller, ended);
 				checkRecord(call, { caller, side: 'system',
 					cause: 'ivr_hangup', disposition: 'completed', flowId });
@@ -126,8 +124,7 @@ test('menu by RFC 4733 from the caller: 0 repeats, 2 leaves a voicemail',
 			await rtp.dtmf('2');
 			await waitCall(s, d.sup, caller, reached('voicemail'));
 			await c.hangup();
-			const r = await c.done;
-			assert.equal(r.code, 0, r.stderr + r.stdout);
+			await sipOk(c);
 			const call = await waitCall(s, d.sup, caller, ended);
 			checkRecord(call, { caller, side: 'caller', cause: 'bye',
 				disposition: 'completed', flowId: d.demoFlowId });
@@ -148,8 +145,7 @@ test('a digit from sipp\'s RFC 2833 pcap, sent from its own media port',
 		const live = await waitCall(s, d.sup, caller, reached('voicemail'));
 		assert.deepEqual(digits(live), ['2']);
 		await c.hangup();
-		const r = await c.done;
-		assert.equal(r.code, 0, r.stderr + r.stdout);
+		await sipOk(c);
 		const call = await waitCall(s, d.sup, caller, ended);
 		checkRecord(call, { caller, side: 'caller', cause: 'bye',
 			disposition: 'completed' });
@@ -165,8 +161,7 @@ test('the caller hangs up mid-prompt: the record says where and who',
 				rtp });
 			await rtp.heard();
 			await c.hangup();
-			const r = await c.done;
-			assert.equal(r.code, 0, r.stderr + r.stdout);
+			await sipOk(c);
 			const call = await waitCall(s, d.sup, caller, ended);
 			checkRecord(call, { caller, side: 'caller', cause: 'bye',
 				disposition: 'completed' });
@@ -193,8 +188,7 @@ test('a DTMF storm: the menu gives up, the server goes on', async () => {
 			}
 		}
 		rtp.ts += 400 * 160;
-		const r = await c.done;     /* the menu fails: goodbye, hang up */
-		assert.equal(r.code, 0, r.stderr + r.stdout);
+		await sipOk(c);     /* the menu fails: goodbye, hang up */
 		const call = await waitCall(s, d.sup, caller, ended);
 		checkRecord(call, { caller, side: 'system', cause: 'ivr_hangup',
 			disposition: 'completed' });
@@ -206,7 +200,7 @@ test('a DTMF storm: the menu gives up, the server goes on', async () => {
 			caller: '13800000406', rtp: rtp2 });
 		await rtp2.heard();
 		await c2.hangup();
-		assert.equal((await c2.done).code, 0);
+		await sipOk(c2);
 		rtp2.close();
 	} finally {
 		rtp.close();

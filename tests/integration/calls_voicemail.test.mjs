@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../lib/stack.mjs';
 import { RtpPeer, audible, demoCalls, ended, hoursFixture, sipCall,
-	toneHz, waitCall } from '../lib/sip.mjs';
+	sipOk, toneHz, waitCall } from '../lib/sip.mjs';
 
 let s;
 let d;
@@ -69,8 +69,7 @@ test('a message spoken after the beep is kept and sounds as spoken',
 			await rtp.quiet(600);        /* greeting and beep are over */
 			await rtp.speak(1000, 2000);
 			await rtp.dtmf('#');         /* ends the message */
-			const r = await c.done;      /* goodbye, then OpenSeat's BYE */
-			assert.equal(r.code, 0, r.stderr + r.stdout);
+			await sipOk(c);      /* goodbye, then OpenSeat's BYE */
 		} finally {
 			rtp.close();
 		}
@@ -114,7 +113,7 @@ test('hanging up while recording keeps the message', async () => {
 		await rtp.quiet(600);
 		await rtp.speak(800, 1500);
 		await c.hangup();
-		assert.equal((await c.done).code, 0);
+		await sipOk(c);
 	} finally {
 		rtp.close();
 	}
@@ -139,7 +138,7 @@ test('hanging up during the greeting leaves no message', async () => {
 	try {
 		await rtp.heard();             /* the greeting plays */
 		await c.hangup();
-		assert.equal((await c.done).code, 0);
+		await sipOk(c);
 	} finally {
 		rtp.close();
 	}
@@ -158,7 +157,7 @@ test('hanging up during the menu ends the call there', async () => {
 		await rtp.heard();
 		await waitCall(s, d.sup, caller, reached('menu'));
 		await c.hangup();
-		assert.equal((await c.done).code, 0);
+		await sipOk(c);
 	} finally {
 		rtp.close();
 	}
@@ -176,7 +175,7 @@ test('at 22:00 the number routed by working hours gets its night flow',
 		try {
 			const c = await sipCall(s, { service: '4001000201', caller,
 				rtp });
-			assert.equal((await c.done).code, 0);
+			await sipOk(c);
 		} finally {
 			rtp.close();
 		}

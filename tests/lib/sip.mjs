@@ -278,7 +278,10 @@ async function mediaPorts() {
  * scenarios), pcap (the RTP pcap uac_pcap.xml plays).
  */
 export async function sipCall(stack, opts) {
-	const localPort = await freePort();
+	/* free for TCP and UDP: OpenSeat's RTP ports share the range */
+	let localPort = await freePort();
+	while (!await udpFree(localPort))
+		localPort = await freePort();
 	let sf = path.join(SIPP_DIR, opts.scenario || 'uac.xml');
 	let tmp = null;
 	if (opts.expect || opts.pcap) {
@@ -752,4 +755,14 @@ export async function hoursFixture(d) {
 	await d.number('4001000202', { flow_id: f.night, routes: [
 		{ schedule_id: weekend, flow_id: f.weekend }] });
 	return f;
+}
+
+/** Wait for sipp to end its scenario successfully (else throw why). */
+export async function sipOk(call) {
+	const r = await call.done;
+	if (r.code !== 0) {
+		throw new Error(`sipp exit ${r.code}: ${r.stderr.slice(-2000)}` +
+			r.stdout.slice(-1000));
+	}
+	return r;
 }
