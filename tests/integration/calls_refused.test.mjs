@@ -2,10 +2,11 @@
 // number and source, a suspended tenant, trunk limits set through the
 // API, digest trunks (challenge, credentials, a ban after bad ones),
 // garbage and truncated SIP, INVITEs with no, malformed or unsupported
-// SDP, RTP from a wrong address, and a flood of INVITEs from one source
-// while another carrier's caller is still answered.
+// SDP, RTP from a wrong address, a flood of INVITEs from one source
+// while another carrier's caller is still answered, and garbage on TCP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startStack } from '../lib/stack.mjs';
 import { RtpPeer, SipUdp, demoCalls, ended, playFlow, rerouted, sipCall,
 	sipOk, waitCall } from '../lib/sip.mjs';
@@ -247,6 +248,12 @@ test('INVITE with no, malformed or unsupported SDP: 488, nothing left',
 		await answered('4001000100', '13600000706');
 	});
 
+async function rtpRejected() {
+	const r = await fetch(`${s.baseUrl}/metrics`);
+	const m = /^openseat_rtp_rejected_packets (\d+)/m.exec(await r.text());
+	return Number(m[1]);
+}
+
 test('RTP from a wrong address is not heard (no DTMF from it)',
 	async () => {
 		const caller = '13600000801';
@@ -263,6 +270,7 @@ test('RTP from a wrong address is not heard (no DTMF from it)',
 			/* the intruder presses 2 at OpenSeat's RTP port */
 			intruder.remote = rtp.remote;
 			intruder.pt = rtp.pt;
+			const before = await rtpRejected();
 			await intruder.dtmf('2');
 			await rtp.dtmf('0');
 			await waitCall(s, d.sup, caller, (x) =>
@@ -271,6 +279,7 @@ test('RTP from a wrong address is not heard (no DTMF from it)',
 			await sipOk(c);
 			const call = await waitCall(s, d.sup, caller, ended);
 			assert.deepEqual(call.ivr_path, ['welcome', 'menu', 'menu']);
+			assert.ok(await rtpRejected() >= before + 4, 'counted');
 			assert.deepEqual(call.events.filter((e) =>
 				e.type === 'dtmf.received').map((e) => e.data.digit), ['0']);
 		} finally {
@@ -300,4 +309,44 @@ test('a flood of INVITEs from one source: the limit holds, another ' +
 	}
 	await trunkPatch(d.trunkId, { max_calls: 0 });
 	await answered('4001000400', '13600000902');
+});
+
+/* Write chunks to OpenSeat's SIP port over one TCP connection; resolves
+ * when OpenSeat closes it or after it read everything (a reply, or
+ * nothing, then the test closes). */
+function tcpJunk(chunks) {
+	return new Promise((resolve, reject) => {
+		const c = net.connect(s.sipPort, '127.0.0.1');
+		let got = '';
+		c.on('data', (b) => { got += b; });
+		c.on('error', (e) => (e.code === 'ECONNRESET' ? resolve(got) :
+			reject(e)));
+		c.on('close', () => resolve(got));
+		c.on('connect', async () => {
+			for (const ch of chunks)
+				await new Promise((r) => c.write(ch, r));
+			c.end();
+		});
+	});
+}
+
+test('over TCP: calls are answered; garbage and truncated streams are ' +
+	'survived', async () => {
+	await answered('4001000400', '13600001001', { transport: 't1' });
+	const u = await SipUdp.open(s);
+	const inv = u.request('INVITE', '4001000100', { callId:
+		'tcp-trunc@openseat-test', caller: '13600001002',
+		body: SipUdp.sdp(9) }).replace('SIP/2.0/UDP', 'SIP/2.0/TCP');
+	await tcpJunk([Buffer.from([0, 0xff, 0x13, 0x37]), '\r\n\r\n']);
+	await tcpJunk([inv.slice(0, 120)]);                /* cut in headers */
+	await tcpJunk([inv.replace(/Content-Length: \d+/,
+		'Content-Length: 5000')]);                      /* body never comes */
+	await tcpJunk(['INVITE sip:x SIP/2.0\r\n', 'X: '.padEnd(200000, 'z')]);
+	await tcpJunk([inv.slice(0, 300), inv.slice(300)]); /* split: fine */
+	try {
+		assert.equal((await u.options()).status, 200);
+	} finally {
+		u.close();
+	}
+	await answered('4001000400', '13600001003', { transport: 't1' });
 });
