@@ -4,6 +4,7 @@
 // during the menu, the greeting or the recording. The server's clock is
 // Monday 2026-11-23 22:00 in Shanghai, so the night flow answers a
 // number routed by working hours (calls_ivr runs it in the morning).
+// rtp_timeout is 3 s here: a caller whose media stops is hung up.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../lib/stack.mjs';
@@ -16,7 +17,8 @@ let hours;
 
 before(async () => {
 	s = await startStack({ env: {
-		OPENSEAT_CLOCK_OFFSET: '@2026-11-23T14:00:00Z' } });
+		OPENSEAT_CLOCK_OFFSET: '@2026-11-23T14:00:00Z',
+		OPENSEAT_RTP_TIMEOUT: '3' } });
 	d = await demoCalls(s);
 	hours = await hoursFixture(d);
 });
@@ -183,3 +185,20 @@ test('at 22:00 the number routed by working hours gets its night flow',
 		assert.equal(call.flow_id, hours.night);
 		assert.match(call.started_at, /^2026-11-23T14:/);
 	});
+
+test('a caller whose media stops is hung up after rtp_timeout', async () => {
+	const caller = '13900000506';
+	const rtp = await RtpPeer.open();
+	try {
+		const c = await sipCall(s, { service: '4001000100', caller, rtp });
+		await rtp.heard();
+		clearInterval(rtp.timer);      /* the caller's phone goes silent */
+		await sipOk(c);                /* OpenSeat's BYE ends sipp */
+	} finally {
+		rtp.close();
+	}
+	const call = await waitCall(s, d.sup, caller, ended);
+	assert.equal(call.hangup_side, 'caller');
+	assert.equal(call.hangup_cause, 'rtp_timeout');
+	assert.ok(call.duration_ms >= 3000, `${call.duration_ms} ms`);
+});
