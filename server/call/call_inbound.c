@@ -14,8 +14,9 @@
  * refused with one status that says why without telling an unknown
  * source anything it could use:
  *   banned source                        403
- *   unknown source, no credentials       401 challenge (a digest
- *                                        trunk's carrier asks so)
+ *   unknown source, no credentials       403, or 401 challenge when
+ *                                        a trunk is known by digest
+ *                                        credentials alone
  *   credentials naming no trunk, or a
  *   bad digest (counted toward a ban)    403, none yet: 401 challenge
  *   number not ours / not on this trunk  404
@@ -70,6 +71,11 @@ static struct tel_trunk *trunk_identify(struct sipcall *sc,
 	int err;
 
 	if (!trunk && !cred_user(msg, user, sizeof(user))) {
+		/* only a trunk known by credentials alone can answer it */
+		if (!tel_digest_only_trunks()) {
+			refuse(sc, 403, "Forbidden", "unknown_source");
+			return NULL;
+		}
 		call_count_rejected("challenged");
 		(void)sipcall_challenge(sc, realm);
 		return NULL;

@@ -23,6 +23,7 @@ struct tel_snap {
 	struct hash *numh;      /**< struct num_ent, owning    */
 	unsigned ntrunks;
 	unsigned nnumbers;
+	unsigned ndigest_only;  /**< trunks known by credentials only */
 };
 
 /* pub first: &ent->pub is the mem object the caller derefs */
@@ -158,6 +159,8 @@ int tel_snap_add_trunk(struct tel_snap *snap, const struct tel_trunk *t,
 	if (e->pub.auth_user[0])
 		hash_append(snap->userh, hash_joaat_str(e->pub.auth_user),
 			    &e->he, e);
+	if (e->pub.auth_user[0] && !e->allowc)
+		++snap->ndigest_only;
 	++snap->ntrunks;
 
 	return 0;
@@ -259,6 +262,17 @@ static bool user_cmp(struct le *le, void *arg)
 
 
 /** The trunk with this digest user; a reference, or NULL. */
+/**
+ * Whether some trunk is known by digest credentials alone (no address
+ * list): only then is an INVITE from an unknown address worth a
+ * challenge rather than a plain 403.
+ */
+bool tel_digest_only_trunks(void)
+{
+	return cur && cur->ndigest_only > 0;
+}
+
+
 struct tel_trunk *tel_trunk_by_user(const char *auth_user)
 {
 	struct trunk_ent *e;

@@ -54,6 +54,7 @@ int  tel_reload(void);
  */
 struct tel_trunk *tel_trunk_by_addr(const struct sa *src);
 struct tel_trunk *tel_trunk_by_user(const char *auth_user);
+bool tel_digest_only_trunks(void);
 struct tel_number *tel_number_find(const char *number);
 
 /**

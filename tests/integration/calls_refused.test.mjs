@@ -73,7 +73,19 @@ test('unknown number 404; unknown source challenged, then 403; no call ' +
 	await refused('4001000100', 403, { caller: '13600000003',
 		localIp: '127.0.0.4', scenario: 'uac_auth_refused.xml',
 		auth: ['nobody', 'guess'] });
-	for (const caller of ['13600000001', '13600000002', '13600000003'])
+	/* with no trunk known by credentials alone there is nothing to
+	 * challenge for: an unknown source is refused outright */
+	const trunk = (on) => rerouted(s, async () => {
+		const r = await s.api('PATCH', `/api/v1/trunks/${digest.trunk_id}`,
+			{ enabled: on }, d.op);
+		assert.equal(r.status, 200, r.text);
+	});
+	await trunk(false);
+	await refused('4001000100', 403, { caller: '13600000004',
+		localIp: '127.0.0.4' });
+	await trunk(true);
+	for (const caller of ['13600000001', '13600000002', '13600000003',
+		'13600000004'])
 		assert.equal(calls(caller), 0);
 });
 
