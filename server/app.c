@@ -73,8 +73,7 @@ static void collect(void *arg)
 	metric_set(st.m_db, "state=\"configured\"", ds.conns);
 	metric_set(st.m_db, "state=\"queued\"", ds.queued);
 	for (unsigned i = 0; i < ARRAY_SIZE(ds.lat_bucket); i++) {
-		(void)re_snprintf(lb, sizeof(lb), "le=\"%g\"",
-				  db_lat_bounds[i]);
+		metric_le(lb, sizeof(lb), db_lat_bounds[i]);
 		metric_set(st.m_db_lat, lb, (double)ds.lat_bucket[i]);
 	}
 	metric_set(st.m_ws, NULL, ws_client_count());

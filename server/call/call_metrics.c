@@ -90,8 +90,7 @@ static void collect(void *arg)
 
 	mtick_stats_get(&ts, 1);
 	for (unsigned i = 0; i < ARRAY_SIZE(ts.late_bucket); i++) {
-		(void)re_snprintf(lb, sizeof(lb), "le=\"%g\"",
-				  mtick_late_bounds[i] / 1000.0);
+		metric_le(lb, sizeof(lb), mtick_late_bounds[i] / 1000.0);
 		metric_set(m.tick_late, lb, (double)ts.late_bucket[i]);
 	}
 	metric_set(m.tick_late_max, NULL, ts.late_max_ms / 1000.0);

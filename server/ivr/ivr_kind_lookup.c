@@ -1,4 +1,5 @@
 /* The lookup node: ask the tenant's CRM over HTTP, answer into vars. */
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <jansson.h>
@@ -78,7 +79,7 @@ static void value_text(char *buf, size_t sz, const json_t *v)
 		(void)re_snprintf(buf, sz, "%lld",
 				  (long long)json_integer_value(v));
 	else if (json_is_real(v))
-		(void)re_snprintf(buf, sz, "%g", json_real_value(v));
+		(void)snprintf(buf, sz, "%g", json_real_value(v));
 	else if (json_is_boolean(v))
 		str_ncpy(buf, json_is_true(v) ? "true" : "false", sz);
 }

@@ -618,3 +618,16 @@ int metric_label_escape(char *out, size_t sz, const char *val)
 
 	return 0;
 }
+
+
+/**
+ * Format a histogram bucket label, le="<bound>" or le="+Inf" (libre's
+ * printf has no %g, so this uses the C library's).
+ */
+void metric_le(char *out, size_t sz, double bound)
+{
+	if (isinf(bound))
+		(void)snprintf(out, sz, "le=\"+Inf\"");
+	else
+		(void)snprintf(out, sz, "le=\"%g\"", bound);
+}

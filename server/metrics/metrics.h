@@ -24,5 +24,6 @@ int  metrics_on_collect(metrics_collect_h *h, void *arg);
 int  metrics_render(struct mbuf *mb);   /* text exposition format 0.0.4 */
 void metrics_reset(void);               /* frees everything (tests, exit) */
 int  metric_label_escape(char *out, size_t sz, const char *val);
+void metric_le(char *out, size_t sz, double bound);   /* le="0.005" */
 
 #endif

@@ -54,6 +54,17 @@ test('metrics expose HTTP, DB pool, WS and loop figures', async () => {
 		'openseat_loop_lag_seconds'])
 		assert.match(r.text, new RegExp(`^${name}`, 'm'), name);
 	assert.match(r.text, /route="\/healthz"/);
+	for (const name of ['openseat_calls_active',
+		'openseat_media_tick_lateness_bucket', 'openseat_rtp_packets'])
+		assert.match(r.text, new RegExp(`^${name}`, 'm'), name);
+	/* every bucket bound is a number, so series do not collapse */
+	const bounds = [...r.text.matchAll(/le="([^"]*)"/g)].map((m) => m[1]);
+	assert.ok(bounds.length > 8);
+	for (const b of bounds)
+		assert.match(b, /^(\d+(\.\d+)?(e-?\d+)?|\+Inf)$/, `le="${b}"`);
+	const tick = r.text.split('\n').filter((l) =>
+		l.startsWith('openseat_media_tick_lateness_bucket'));
+	assert.equal(new Set(tick.map((l) => l.split(' ')[0])).size, 8);
 });
 
 test('the consoles are served with cache headers', async () => {
