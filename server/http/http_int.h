@@ -50,6 +50,7 @@ struct http_req {
 	struct mbuf *body;               /**< (own) request body        */
 	bool body_too_large;
 	bool length_required;            /**< body without Content-Length */
+	char chunk_tail[8];              /**< last bytes of a chunked body */
 	const char *bad_request;         /**< 400 found in the headers  */
 	struct json_t *json;             /**< (own) parsed body         */
 	const struct http_route *route;  /**< (borrowed) static table   */

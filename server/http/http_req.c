@@ -274,9 +274,51 @@ uint64_t http_req_drain_max(const struct http_req *req)
  *
  * @return 0 if success, EOVERFLOW past the limit, otherwise errorcode
  */
+/*
+ * A chunked body is not read (411), but it is drained: lws hands it over
+ * still chunked, and closing with unread bytes makes the kernel reset
+ * the connection, so the client would lose the answer. It ends with the
+ * last chunk, "0" CRLF CRLF (no trailers expected).
+ */
+static int chunked_drain(struct http_req *req, const uint8_t *p,
+			 size_t len)
+{
+	static const char last[] = "\r\n0\r\n\r\n";
+	char *t = req->chunk_tail;
+	size_t keep = sizeof(req->chunk_tail) - 1;
+	size_t n = strlen(t);
+	char win[64];
+
+	req->body_seen += len;
+	if (req->body_seen > http_req_drain_max(req))
+		return EOVERFLOW;
+
+	/* the tail of what came before, then the end of this piece */
+	if (len > sizeof(win) - keep - 1) {
+		p += len - (sizeof(win) - keep - 1);
+		len = sizeof(win) - keep - 1;
+		n = 0;   /* the piece alone is long enough */
+	}
+	memcpy(win, t, n);
+	memcpy(win + n, p, len);
+	win[n + len] = '\0';
+
+	n += len;
+	str_ncpy(t, win + (n > keep ? n - keep : 0), keep + 1);
+
+	if (strstr(win, last) || !strcmp(win, "0\r\n\r\n"))
+		return EOVERFLOW;   /* whole body seen: answer now */
+
+	return 0;
+}
+
+
 int http_req_body_add(struct http_req *req, const void *p, size_t len)
 {
 	uint64_t max = req->body_max;
+
+	if (req->length_required)
+		return chunked_drain(req, p, len);
 
 	req->body_seen += len;
 	if (req->body_too_large)

@@ -83,7 +83,8 @@ static int on_http(struct lws *wsi, struct pss *pss)
 	 * Without a body lws sends no BODY_COMPLETION: dispatch now. A body
 	 * with neither Content-Length nor Transfer-Encoding is empty.
 	 */
-	if (!method_has_body(pss->req) || pss->req->content_length <= 0)
+	if (!pss->req->length_required &&       /* drained, then 411 */
+	    (!method_has_body(pss->req) || pss->req->content_length <= 0))
 		http_dispatch(pss->req);
 	else if (pss->req->body_too_large &&
 		 (uint64_t)pss->req->content_length >
@@ -102,7 +103,7 @@ static int on_body(struct pss *pss, const void *in, size_t len)
 		return 0;
 
 	if (http_req_body_add(req, in, len) == EOVERFLOW)
-		http_dispatch(req);     /* past the drain limit: 413, close */
+		http_dispatch(req);     /* drained or past the limit: answer */
 
 	return 0;
 }
