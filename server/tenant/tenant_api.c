@@ -354,6 +354,9 @@ static void tenant_update(struct http_req *req)
 	w.detail_sql = detail;
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 4, pv, &w);
+	/* other nodes reload their SIP routing (tenant status) too */
+	err = err ? err : db_txn_add(tx, "SELECT pg_notify("
+				     "'openseat_telephony', '')", 0, NULL);
 	mem_deref(detail);
 	if (err) {
 		mem_deref(tx);
