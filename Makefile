@@ -1,7 +1,7 @@
 # OpenSeat build: `make run` serves the demo, `make check` runs every suite.
 
 MODE     ?= release
-BUILD    := build/$(MODE)
+BUILD    ?= build/$(MODE)
 CC       ?= gcc
 
 PKGS     := libre librem libwebsockets libuv libpq jansson libjwt libsodium \
