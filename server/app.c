@@ -26,6 +26,7 @@
 #include "telephony/tel_api.h"
 #include "prompt/prompt.h"
 #include "ivr/ivr.h"
+#include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
 
@@ -172,6 +173,7 @@ static int routes_setup(struct app *app)
 	err |= voicemail_api_init();
 	err |= tel_api_init();
 	err |= ivr_api_init();
+	err |= acdcfg_api_init();
 
 	return err ? ENOMEM : 0;
 }
@@ -216,6 +218,7 @@ int app_start(struct app *app)
 	err = err ? err : prompt_init(app);
 	err = err ? err : tel_init(app);
 	err = err ? err : ivr_init(app);
+	err = err ? err : region_init(app);
 	err = err ? err : call_init(app);
 	err = err ? err : ws_init(app);
 	err = err ? err : uvloop_init();
@@ -279,6 +282,7 @@ void app_close(struct app *app)
 	call_close();
 	tel_close();
 	ivr_close();
+	region_close();
 	app->db = mem_deref(app->db);
 	app->workers = mem_deref(app->workers);
 	prompt_close();

@@ -26,6 +26,8 @@ static void usage(void)
 	      "  operator create --username U --password P\n"
 	      "  seed-demo               create the demo tenant "
 	      "(idempotent)\n"
+	      "  import-regions [DIR] [--if-empty]\n"
+	      "                          load number attribution data\n"
 	      "\n"
 	      "Settings come from FILE (see config/openseat.conf.example)\n"
 	      "and from environment variables OPENSEAT_<KEY>.\n", stderr);

@@ -9,7 +9,9 @@
 #include "db/db.h"
 #include "auth/password.h"
 #include "core/uuid.h"
+#include "region/region.h"
 #include "cli/cli.h"
+#include "acdcfg/acdcfg.h"
 
 /*
  * Commands run one statement at a time through the same asynchronous db
@@ -413,6 +415,12 @@ static int cmd_seed_demo(struct db *db, const char *flow_path)
 	err = err ? err : read_text(&graph, flow_path);
 	err = err ? err : create_demo_ivr(db, tid, graph);
 	mem_deref(graph);
+	for (int i = 0; !err && acdcfg_demo_sqlv[i]; i++) {
+		struct answer a;
+		const char *pv[1] = {tid};
+
+		err = exec(db, &a, acdcfg_demo_sqlv[i], 1, pv);
+	}
 	if (!err)
 		log_info("demo tenant ready: code demo (%s)", tid);
 
@@ -472,6 +480,9 @@ int cli_run(struct app *app, int argc, char *argv[])
 
 	if (!strcmp(cmd, "seed-demo"))
 		return with_db(app, cmd, argc, argv);
+
+	if (!strcmp(cmd, "import-regions"))
+		return region_import_cli(app, argc, argv);
 
 	if ((!strcmp(cmd, "tenant") || !strcmp(cmd, "user") ||
 	     !strcmp(cmd, "operator")) && argc > 1 &&

@@ -146,7 +146,7 @@ void ivr_lookup_close(void);
 
 /* The area switch's region query (ivr_region.c) */
 typedef void (ivr_region_h)(int err, const char *region, void *arg);
-int  ivr_region_lookup(struct app *app, const char *caller,
-		       ivr_region_h *h, void *arg);
+int  ivr_region_lookup(struct app *app, const char *tenant_id,
+		       const char *caller, ivr_region_h *h, void *arg);
 
 #endif

@@ -249,7 +249,8 @@ static void area_enter(struct ivr_exec *x)
 
 	x->wait = IVR_ASYNC;
 	if (!x->app || !caller || !caller[0] ||
-	    ivr_region_lookup(x->app, caller, area_done, mem_ref(x))) {
+	    ivr_region_lookup(x->app, x->flow->tenant_id, caller,
+			      area_done, mem_ref(x))) {
 		if (x->app && caller && caller[0])
 			mem_deref(x);    /* the failed lookup's reference */
 		area_done(ENOENT, NULL, mem_ref(x));

@@ -55,10 +55,11 @@ int ivr_lookup_start(struct ivr_lookup **lkp, const char *method,
 	return ECONNREFUSED;
 }
 
-int ivr_region_lookup(struct app *app, const char *caller,
-		      ivr_region_h *h, void *arg)
+int ivr_region_lookup(struct app *app, const char *tenant_id,
+		      const char *caller, ivr_region_h *h, void *arg)
 {
 	(void)app;
+	(void)tenant_id;
 	(void)caller;
 	(void)h;
 	(void)arg;
