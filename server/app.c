@@ -173,7 +173,6 @@ static int routes_setup(struct app *app)
 	err |= voicemail_api_init();
 	err |= tel_api_init();
 	err |= ivr_api_init();
-	err |= acdcfg_api_init();
 
 	return err ? ENOMEM : 0;
 }
