@@ -26,6 +26,7 @@
 #include "telephony/tel_api.h"
 #include "prompt/prompt.h"
 #include "ivr/ivr.h"
+#include "acdcfg/acdcfg.h"
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
@@ -173,6 +174,7 @@ static int routes_setup(struct app *app)
 	err |= voicemail_api_init();
 	err |= tel_api_init();
 	err |= ivr_api_init();
+	err |= acdcfg_api_init();
 
 	return err ? ENOMEM : 0;
 }

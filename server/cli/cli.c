@@ -11,6 +11,7 @@
 #include "core/uuid.h"
 #include "region/region.h"
 #include "cli/cli.h"
+#include "acdcfg/acdcfg.h"
 
 /*
  * Commands run one statement at a time through the same asynchronous db
@@ -414,6 +415,12 @@ static int cmd_seed_demo(struct db *db, const char *flow_path)
 	err = err ? err : read_text(&graph, flow_path);
 	err = err ? err : create_demo_ivr(db, tid, graph);
 	mem_deref(graph);
+	for (int i = 0; !err && acdcfg_demo_sqlv[i]; i++) {
+		struct answer a;
+		const char *pv[1] = {tid};
+
+		err = exec(db, &a, acdcfg_demo_sqlv[i], 1, pv);
+	}
 	if (!err)
 		log_info("demo tenant ready: code demo (%s)", tid);
 

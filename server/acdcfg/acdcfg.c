@@ -1,0 +1,404 @@
+/* What the ACD configuration handlers share: changes, errors, pages. */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include "app.h"
+#include "auth/principal.h"
+#include "http/api.h"
+#include "http/param.h"
+#include "acdcfg/acdcfg.h"
+#include "acdcfg/acdcfg_int.h"
+
+/*
+ * A change is one transaction: the audited statement, what goes with it
+ * (skills, checks in SQL), the NOTIFY that makes the runtime reload the
+ * tenant, and a last SELECT of the resource as the reply. A check in SQL
+ * (migrations/0007) fails with SQLSTATE OS400 "field|code|message"; a
+ * unique or foreign key violation names its constraint. Either way the
+ * transaction rolls back and the reply names the field.
+ */
+
+#define NOTIFY_SQL "SELECT pg_notify('" ACD_CHANNEL "', $1::text)"
+
+/* Violations of named constraints, as the field they are about. */
+static const struct conflict {
+	const char *constraint;
+	unsigned status;
+	const char *problem;
+	const char *field;
+	const char *code;
+	const char *message;
+} conflicts[] = {
+	{"skills_tenant_name", 409, "name_taken", "name", "taken",
+	 "another skill of this tenant has this name"},
+	{"agents_pkey", 409, "already_agent", "user_id", "taken",
+	 "this user is an agent already"},
+	{"agents_tenant_work_no", 409, "work_no_taken", "work_no", "taken",
+	 "another agent of this tenant has this work number"},
+	{"agents_sip_user", 409, "sip_user_taken", "sip_user", "taken",
+	 "this SIP user name is taken (SIP user names are unique across "
+	 "the platform)"},
+	{"agents_check", 400, "validation_failed", "device", "required",
+	 "a sip device needs sip_user and a sip_secret of at least 8 "
+	 "characters"},
+	{"agents_check1", 400, "validation_failed", "phone", "required",
+	 "a pstn device needs a phone number"},
+	{"agent_skills_pkey", 400, "validation_failed", "skills",
+	 "duplicate", "names a skill twice"},
+	{"agent_skills_tenant_id_skill_id_fkey", 400, "validation_failed",
+	 "skills", "not_found", "no skill with this id in your tenant"},
+	{"notready_reasons_tenant_name", 409, "name_taken", "name", "taken",
+	 "another reason of this tenant has this name"},
+	{"queues_tenant_name", 409, "name_taken", "name", "taken",
+	 "another queue of this tenant has this name"},
+	{"queue_skills_pkey", 400, "validation_failed", "skills",
+	 "duplicate", "names a skill twice"},
+	{"queue_skills_tenant_id_skill_id_fkey", 400, "validation_failed",
+	 "skills", "not_found", "no skill with this id in your tenant"},
+	{"vip_callers_pkey", 409, "number_taken", "number", "taken",
+	 "this number is a VIP caller already"},
+};
+
+struct change {
+	struct http_req *req;     /**< (ref) */
+	api_rows_h *h;
+};
+
+
+static void change_destructor(void *arg)
+{
+	struct change *c = arg;
+
+	mem_deref(c->req);
+}
+
+
+/**
+ * Reply with a problem whose errors[] names one field.
+ *
+ * @param problem  Problem code, e.g. "work_no_taken"
+ */
+void acdcfg_reply_field(struct http_req *req, unsigned status,
+			const char *problem, const char *field,
+			const char *code, const char *message)
+{
+	char type[80];
+	json_t *pb;
+	char *s;
+
+	if (status == 400) {
+		api_reply_invalid(req, field, code, message);
+		return;
+	}
+
+	(void)re_snprintf(type, sizeof(type), "/problems/%s", problem);
+	pb = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s,s:s}]}",
+		       "type", type, "title", "Conflict", "status",
+		       (int)status, "code", problem, "detail", message,
+		       "errors", "field", field, "code", code,
+		       "message", message);
+	s = pb ? json_dumps(pb, JSON_COMPACT) : NULL;
+	json_decref(pb);
+	if (!s) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	http_reply_raw(req, status, "application/problem+json", s, strlen(s));
+	free(s);  /* ccheck: foreign */
+}
+
+
+/* An OS400 message: "field|code|message". */
+static void reply_check(struct http_req *req, const char *msg)
+{
+	char field[64], code[24];
+	const char *a = strchr(msg, '|');
+	const char *b = a ? strchr(a + 1, '|') : NULL;
+
+	if (!b || (size_t)(a - msg) >= sizeof(field) ||
+	    (size_t)(b - a - 1) >= sizeof(code)) {
+		http_reply_error(req, EINVAL);
+		return;
+	}
+
+	(void)re_snprintf(field, sizeof(field), "%b", msg, (size_t)(a - msg));
+	(void)re_snprintf(code, sizeof(code), "%b", a + 1,
+			  (size_t)(b - a - 1));
+	api_reply_invalid(req, field, code, b + 1);
+}
+
+
+static bool reply_conflict(struct http_req *req, const char *msg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(conflicts); i++) {
+		const struct conflict *c = &conflicts[i];
+		char quoted[80];
+
+		(void)re_snprintf(quoted, sizeof(quoted), "\"%s\"",
+				  c->constraint);
+		if (!strstr(msg, quoted))
+			continue;
+
+		acdcfg_reply_field(req, c->status, c->problem, c->field,
+				   c->code, c->message);
+		return true;
+	}
+
+	return false;
+}
+
+
+static void change_done(int err, const struct db_res *res, void *arg)
+{
+	struct change *c = arg;
+	const char *state = db_sqlstate(res);
+	const char *msg = db_errmsg(res);
+
+	if (http_req_gone(c->req))
+		goto out;
+
+	if (!err)
+		c->h(c->req, res);
+	else if (state && msg && !strcmp(state, "OS400"))
+		reply_check(c->req, msg);
+	else if (state && !strcmp(state, "OS409"))
+		http_reply_error(c->req, EDQUOT);
+	else if (!msg || !reply_conflict(c->req, msg))
+		http_reply_error(c->req, err);
+
+ out:
+	mem_deref(c);
+}
+
+
+/* The body as audit detail, a secret replaced by whether it changed. */
+static char *audit_detail(struct http_req *req, const char *secret)
+{
+	json_t *d = http_req_json(req) ? json_deep_copy(http_req_json(req)) :
+		json_object();
+	char *s, *out = NULL;
+
+	if (!d)
+		return NULL;
+
+	if (secret && json_object_get(d, secret)) {
+		char changed[64];
+
+		(void)re_snprintf(changed, sizeof(changed), "%s_changed",
+				  secret);
+		(void)json_object_del(d, secret);
+		(void)json_object_set_new(d, changed, json_true());
+	}
+
+	s = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	(void)str_dup(&out, s ? s : "{}");
+	free(s);  /* ccheck: foreign */
+
+	return out;
+}
+
+
+/**
+ * Start a change: a transaction holding the audited statement (its
+ * audit row is written only if it matched a row).
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int acdcfg_begin(struct db_txn **txp, struct http_req *req,
+		 const char *sql, unsigned n, const char *const *pv,
+		 const struct acdcfg_what *w)
+{
+	struct api_audit_what aw = {http_req_principal(req)->tenant_id,
+				    w->action, w->target_type, w->target_id,
+				    NULL};
+	struct db_ctx ctx = api_ctx(req);
+	char *detail = NULL;
+	int err;
+
+	*txp = NULL;
+	if (strcmp(http_req_method(req), "DELETE")) {
+		detail = audit_detail(req, w->secret);
+		if (!detail)
+			return ENOMEM;
+	}
+
+	aw.detail_sql = detail;
+	err = db_txn_alloc(txp, &ctx);
+	err = err ? err : api_audit_change(*txp, req, sql, n, pv, &aw);
+	mem_deref(detail);
+	if (err)
+		*txp = mem_deref(*txp);
+
+	return err;
+}
+
+
+/**
+ * Finish a change: NOTIFY the runtime and run it. h gets the rows; every
+ * error is replied to here. Takes tx; err is the caller's error so far.
+ */
+void acdcfg_run(struct http_req *req, struct db_txn *tx, int err,
+		api_rows_h *h)
+{
+	const char *tenant_id = http_req_principal(req)->tenant_id;
+	struct change *c = NULL;
+
+	err = err ? err : db_txn_add(tx, NOTIFY_SQL, 1, &tenant_id);
+	if (!err) {
+		c = mem_zalloc(sizeof(*c), change_destructor);
+		err = c ? 0 : ENOMEM;
+	}
+	if (err) {
+		mem_deref(tx);
+		mem_deref(c);
+		http_reply_error(req, err);
+		return;
+	}
+
+	c->req = mem_ref(req);
+	c->h = h;
+	err = db_txn_exec(http_req_app(req)->db, tx, change_done, c);
+	if (err) {
+		mem_deref(c);
+		http_reply_error(req, err);
+	}
+}
+
+
+/**
+ * Reply with the resource the change's last statement before the NOTIFY
+ * selected; no row means the first statement matched nothing (404).
+ */
+void acdcfg_reply_last(struct http_req *req, const struct db_res *res,
+		       unsigned status)
+{
+	unsigned n = db_res_stmts(res);
+
+	if (n < 2 || db_nrows(res, 0) < 1) {
+		http_reply_error(req, ENOENT);
+		return;
+	}
+
+	if (status == 204)
+		http_reply_empty(req, 204);
+	else
+		api_reply_row(req, status, res, n - 2);
+}
+
+
+/** The {name} of the path as a UUID, or a 404 reply and NULL. */
+const char *acdcfg_path_id(struct http_req *req, const char *name)
+{
+	const char *id = http_req_param(req, name);
+
+	if (!api_uuid_ok(id)) {
+		http_reply_error(req, ENOENT);
+		return NULL;
+	}
+
+	return id;
+}
+
+
+/** Reply with a page of (json, created_at, id) rows. */
+void acdcfg_list_done(struct http_req *req, const struct db_res *res)
+{
+	unsigned limit;
+	char ts[64], id[64];
+
+	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
+	api_reply_page(req, res, 0, limit);
+}
+
+
+/** Page arguments as text; false if a 400 was replied. */
+bool acdcfg_page(struct http_req *req, unsigned *limitp, char ts[64],
+		 char id[64], char lim[16])
+{
+	if (api_page_args(req, limitp, ts, 64, id, 64))
+		return false;
+
+	(void)re_snprintf(lim, 16, "%u", *limitp);
+	return true;
+}
+
+
+/**
+ * Check each object of the array field against a parameter table; a
+ * 400 names the item and its field.
+ */
+bool acdcfg_array_ok(struct http_req *req, const char *field,
+		     const struct param *params, size_t n)
+{
+	json_t *a = json_object_get(http_req_json(req), field);
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		struct param_error e;
+		size_t errc = 0;
+		char name[96];
+
+		if (json_is_object(v) &&
+		    !param_validate(v, params, n, false, &e, 1, &errc))
+			continue;
+
+		if (json_is_object(v) && errc && e.field[0])
+			(void)re_snprintf(name, sizeof(name), "%s[%zu].%s",
+					  field, i, e.field);
+		else
+			(void)re_snprintf(name, sizeof(name), "%s[%zu]",
+					  field, i);
+
+		api_reply_invalid(req, name,
+				  json_is_object(v) && errc ? e.code : "type",
+				  json_is_object(v) && errc ? e.message :
+				  "must be an object");
+		return false;
+	}
+
+	return true;
+}
+
+
+/** A boolean body field as "true"/"false", or NULL when absent. */
+const char *acdcfg_bool(struct http_req *req, const char *field)
+{
+	json_t *v = json_object_get(http_req_json(req), field);
+
+	return v ? (json_is_true(v) ? "true" : "false") : NULL;
+}
+
+
+/** An integer body field as text in buf, or NULL when absent. */
+const char *acdcfg_int(struct http_req *req, const char *field, char *buf,
+		       size_t sz)
+{
+	json_t *v = json_object_get(http_req_json(req), field);
+
+	if (!json_is_integer(v))
+		return NULL;
+
+	(void)re_snprintf(buf, sz, "%lld", (long long)json_integer_value(v));
+	return buf;
+}
+
+
+/** Register the ACD configuration API. */
+int acdcfg_api_init(void)
+{
+	int err = 0;
+
+	err |= skill_api_init();
+	err |= agent_api_init();
+	err |= reason_api_init();
+	err |= queue_api_init();
+	err |= vip_api_init();
+
+	return err ? ENOMEM : 0;
+}

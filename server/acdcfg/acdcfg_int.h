@@ -1,0 +1,46 @@
+/* What the ACD configuration handlers share. */
+#ifndef OPENSEAT_ACDCFG_INT_H
+#define OPENSEAT_ACDCFG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "http/api.h"
+
+struct http_route;
+struct param;
+
+/** One audited change: what and to whom (see api_audit_what). */
+struct acdcfg_what {
+	const char *action;        /**< e.g. "agent.update"           */
+	const char *target_type;   /**< "agent"                        */
+	const char *target_id;
+	const char *secret;        /**< body field kept out of audit   */
+};
+
+const char *acdcfg_path_id(struct http_req *req, const char *name);
+void acdcfg_list_done(struct http_req *req, const struct db_res *res);
+bool acdcfg_page(struct http_req *req, unsigned *limitp, char ts[64],
+		 char id[64], char lim[16]);
+int  acdcfg_begin(struct db_txn **txp, struct http_req *req,
+		  const char *sql, unsigned n, const char *const *pv,
+		  const struct acdcfg_what *w);
+void acdcfg_run(struct http_req *req, struct db_txn *tx, int err,
+		api_rows_h *h);
+void acdcfg_reply_field(struct http_req *req, unsigned status,
+			const char *problem, const char *field,
+			const char *code, const char *message);
+void acdcfg_reply_last(struct http_req *req, const struct db_res *res,
+		       unsigned status);
+bool acdcfg_array_ok(struct http_req *req, const char *field,
+		     const struct param *params, size_t n);
+const char *acdcfg_bool(struct http_req *req, const char *field);
+const char *acdcfg_int(struct http_req *req, const char *field, char *buf,
+		       size_t sz);
+
+int skill_api_init(void);
+int agent_api_init(void);
+int reason_api_init(void);
+int queue_api_init(void);
+int vip_api_init(void);
+
+#endif

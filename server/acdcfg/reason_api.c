@@ -1,0 +1,199 @@
+/* /api/v1/notready-reasons: why an agent is not ready (休息, 会议 ...). */
+#include <string.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include "app.h"
+#include "auth/principal.h"
+#include "core/uuid.h"
+#include "http/api.h"
+#include "http/param.h"
+#include "acdcfg/acdcfg_int.h"
+
+#define REASON_JSON \
+	"json_build_object('reason_id', r.reason_id, 'name', r.name," \
+	" 'position', r.position, 'enabled', r.enabled," \
+	" 'created_at', r.created_at, 'updated_at', r.updated_at)"
+
+#define SELECT_SQL \
+	"SELECT " REASON_JSON " FROM notready_reasons r WHERE r.reason_id = $1"
+
+static const struct param create_params[] = {
+	{"name", PARAM_STRING, true, 1, 32, NULL, false},
+	{"position", PARAM_INT, false, 0, 1000, NULL, false},
+	{"enabled", PARAM_BOOL, false, 0, 0, NULL, false},
+};
+
+static const struct param update_params[] = {
+	{"name", PARAM_STRING, false, 1, 32, NULL, false},
+	{"position", PARAM_INT, false, 0, 1000, NULL, false},
+	{"enabled", PARAM_BOOL, false, 0, 0, NULL, false},
+};
+
+
+static bool name_ok(struct http_req *req)
+{
+	const char *s = api_str(req, "name");
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s || (n && s[0] != ' ' && s[n - 1] != ' '))
+		return true;
+
+	api_reply_invalid(req, "name", "format",
+			  "must not begin or end with a space");
+	return false;
+}
+
+
+/* Pages in creation order; a client sorts by position to show them. */
+static void reason_list(struct http_req *req)
+{
+	static const char sql[] =
+		"SELECT " REASON_JSON ", r.created_at::text,"
+		" r.reason_id::text FROM notready_reasons r"
+		" WHERE ($1::timestamptz IS NULL OR (r.created_at,"
+		" r.reason_id) > ($1::timestamptz, $2::uuid))"
+		" ORDER BY r.created_at, r.reason_id LIMIT $3::int + 1";
+	struct db_ctx ctx = api_ctx(req);
+	char ts[64], id[64], lim[16];
+	const char *pv[3];
+	unsigned limit;
+
+	if (!acdcfg_page(req, &limit, ts, id, lim))
+		return;
+
+	pv[0] = ts[0] ? ts : NULL;
+	pv[1] = id[0] ? id : NULL;
+	pv[2] = lim;
+	api_query(req, &ctx, sql, 3, pv, acdcfg_list_done);
+}
+
+
+static void row_200(struct http_req *req, const struct db_res *res)
+{
+	api_reply_row(req, 200, res, 0);
+}
+
+
+static void reason_get(struct http_req *req)
+{
+	struct db_ctx ctx = api_ctx(req);
+	const char *id = acdcfg_path_id(req, "reason_id");
+
+	if (id)
+		api_query(req, &ctx, SELECT_SQL, 1, &id, row_200);
+}
+
+
+static void created(struct http_req *req, const struct db_res *res)
+{
+	acdcfg_reply_last(req, res, 201);
+}
+
+
+static void updated(struct http_req *req, const struct db_res *res)
+{
+	acdcfg_reply_last(req, res, 200);
+}
+
+
+static void deleted(struct http_req *req, const struct db_res *res)
+{
+	acdcfg_reply_last(req, res, 204);
+}
+
+
+static void change(struct http_req *req, const char *sql, unsigned n,
+		   const char *const *pv, const char *action, api_rows_h *h)
+{
+	struct acdcfg_what w = {action, "notready_reason", pv[0], NULL};
+	struct db_txn *tx;
+	int err;
+
+	err = acdcfg_begin(&tx, req, sql, n, pv, &w);
+	if (!err && strcmp(action, "notready_reason.delete"))
+		err = db_txn_add(tx, SELECT_SQL, 1, pv);
+
+	acdcfg_run(req, tx, err, h);
+}
+
+
+static void reason_create(struct http_req *req)
+{
+	static const char sql[] =
+		"INSERT INTO notready_reasons (reason_id, tenant_id, name,"
+		" position, enabled) VALUES ($1, $2, $3, COALESCE($4::int, 0),"
+		" COALESCE($5::bool, true)) RETURNING reason_id";
+	char reason_id[UUID_STRLEN], pos[16];
+	const char *pv[5];
+
+	if (!name_ok(req))
+		return;
+
+	uuid_v4(reason_id);
+	pv[0] = reason_id;
+	pv[1] = http_req_principal(req)->tenant_id;
+	pv[2] = api_str(req, "name");
+	pv[3] = acdcfg_int(req, "position", pos, sizeof(pos));
+	pv[4] = acdcfg_bool(req, "enabled");
+	change(req, sql, 5, pv, "notready_reason.create", created);
+}
+
+
+static void reason_update(struct http_req *req)
+{
+	static const char sql[] =
+		"UPDATE notready_reasons SET name = COALESCE($2, name),"
+		" position = COALESCE($3::int, position),"
+		" enabled = COALESCE($4::bool, enabled), updated_at = now()"
+		" WHERE reason_id = $1 RETURNING reason_id";
+	const char *id = acdcfg_path_id(req, "reason_id");
+	const char *pv[4];
+	char pos[16];
+
+	if (!id || !name_ok(req))
+		return;
+
+	pv[0] = id;
+	pv[1] = api_str(req, "name");
+	pv[2] = acdcfg_int(req, "position", pos, sizeof(pos));
+	pv[3] = acdcfg_bool(req, "enabled");
+	change(req, sql, 4, pv, "notready_reason.update", updated);
+}
+
+
+/* The state log keeps the reason's name as text, so history stays. */
+static void reason_delete(struct http_req *req)
+{
+	static const char sql[] =
+		"DELETE FROM notready_reasons WHERE reason_id = $1"
+		" RETURNING reason_id";
+	const char *id = acdcfg_path_id(req, "reason_id");
+
+	if (id)
+		change(req, sql, 1, &id, "notready_reason.delete", deleted);
+}
+
+
+#define P(t) t, ARRAY_SIZE(t)
+
+/* Agents read the list to pick a reason when they go not ready. */
+static const struct http_route routes[] = {
+	{"GET", "/api/v1/notready-reasons", HTTP_TENANT, ROLE_AGENT, NULL, 0,
+	 reason_list},
+	{"POST", "/api/v1/notready-reasons", HTTP_TENANT, ROLE_ADMIN,
+	 P(create_params), reason_create},
+	{"GET", "/api/v1/notready-reasons/{reason_id}", HTTP_TENANT,
+	 ROLE_AGENT, NULL, 0, reason_get},
+	{"PATCH", "/api/v1/notready-reasons/{reason_id}", HTTP_TENANT,
+	 ROLE_ADMIN, P(update_params), reason_update},
+	{"DELETE", "/api/v1/notready-reasons/{reason_id}", HTTP_TENANT,
+	 ROLE_ADMIN, NULL, 0, reason_delete},
+};
+
+
+/** Register the not-ready reasons API. */
+int reason_api_init(void)
+{
+	return http_routes_add(routes, ARRAY_SIZE(routes));
+}
