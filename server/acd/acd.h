@@ -168,11 +168,24 @@ struct acd_queue *acd_queue_find(const struct acd *acd,
 				 const char *queue_id);
 const char *acd_queue_id(const struct acd_queue *q);
 
+/** What happened in a queue, or to an agent's offers, since it was
+ *  created. */
+struct acd_counters {
+	uint64_t offered;        /**< offers made (ring-all: per agent)   */
+	uint64_t answered;
+	uint64_t abandoned;      /**< caller hung up before an answer     */
+	uint64_t timeouts;       /**< max wait reached (host overflows)   */
+	uint64_t refused;        /**< join refused: max length, join_empty */
+	uint64_t emptied;        /**< left: no member logged in any more  */
+	uint64_t misses[ACD_MISS_UNREACHABLE + 1];  /**< by cause         */
+};
+
 struct acd_queue_stats {
-	unsigned waiting;
+	unsigned waiting;          /**< calls in the queue, ringing too */
 	uint64_t oldest_since;     /**< ms the longest waiting call
 					joined; 0 = none waiting        */
 	unsigned by_state[ACD_OUTBOUND + 1];  /**< members per state    */
+	struct acd_counters cnt;
 };
 void acd_queue_stats(const struct acd_queue *q,
 		     struct acd_queue_stats *st);
@@ -206,6 +219,8 @@ const char *acd_agent_id(const struct acd_agent *agent);
 void *acd_agent_arg(const struct acd_agent *agent);
 struct acd_call *acd_agent_call(const struct acd_agent *agent);
 const char *acd_state_name(enum acd_agent_state state);
+void acd_agent_stats(const struct acd_agent *agent,
+		     struct acd_counters *cnt);
 
 /*
  * Calls. acd_call_join() returns ENOENT (no such queue), ENOSPC (the
