@@ -221,7 +221,11 @@ int acdcfg_begin(struct db_txn **txp, struct http_req *req,
 	int err;
 
 	*txp = NULL;
-	if (strcmp(http_req_method(req), "DELETE")) {
+	if (w->detail) {
+		if (str_dup(&detail, w->detail))
+			return ENOMEM;
+	}
+	else if (strcmp(http_req_method(req), "DELETE")) {
 		detail = audit_detail(req, w->secret);
 		if (!detail)
 			return ENOMEM;

@@ -15,6 +15,7 @@ struct acdcfg_what {
 	const char *target_type;   /**< "agent"                        */
 	const char *target_id;
 	const char *secret;        /**< body field kept out of audit   */
+	const char *detail;        /**< audit detail JSON, NULL: body  */
 };
 
 const char *acdcfg_path_id(struct http_req *req, const char *name);

@@ -281,7 +281,8 @@ static int skills_add(struct db_txn *tx, struct http_req *req,
 static void change(struct http_req *req, const char *sql, unsigned n,
 		   const char *const *pv, const char *action, api_rows_h *h)
 {
-	struct acdcfg_what w = {action, "agent", pv[0], "sip_secret"};
+	struct acdcfg_what w = {action, "agent", pv[0], "sip_secret",
+				 NULL};
 	struct db_txn *tx;
 	char *skills = NULL;
 	int err;

@@ -349,7 +349,7 @@ static int skills_add(struct db_txn *tx, const char *id, const char *skills)
 static void change(struct http_req *req, const char *sql, unsigned n,
 		   const char *const *pv, const char *action, api_rows_h *h)
 {
-	struct acdcfg_what w = {action, "queue", pv[0], NULL};
+	struct acdcfg_what w = {action, "queue", pv[0], NULL, NULL};
 	struct db_txn *tx;
 	char *body = NULL, *skills = NULL;
 	const char *spv[2] = {pv[0], NULL};
@@ -448,7 +448,7 @@ static void queue_delete(struct http_req *req)
 		"'queue_id', $1::text)))) RETURNING q.queue_id";
 	static const char why_sql[] =
 		"SELECT EXISTS (SELECT 1 FROM queues WHERE queue_id = $1)";
-	struct acdcfg_what w = {"queue.delete", "queue", NULL, NULL};
+	struct acdcfg_what w = {"queue.delete", "queue", NULL, NULL, NULL};
 	const char *id = acdcfg_path_id(req, "queue_id");
 	struct db_txn *tx;
 	int err;

@@ -104,7 +104,7 @@ static void deleted(struct http_req *req, const struct db_res *res)
 static void change(struct http_req *req, const char *sql, unsigned n,
 		   const char *const *pv, const char *action, api_rows_h *h)
 {
-	struct acdcfg_what w = {action, "skill", pv[0], NULL};
+	struct acdcfg_what w = {action, "skill", pv[0], NULL, NULL};
 	struct db_txn *tx;
 	int err;
 
