@@ -46,7 +46,7 @@ LIBMEDIA  := $(BUILD)/libopenseat-media.a
 BIN       := $(BUILD)/openseat
 
 .PHONY: all build deps run check check-style unit integration e2e bench \
-	clean distclean web fmt prompts
+	clean distclean web fmt prompts regions-data
 
 all: build
 build: $(BIN) prompts
@@ -95,15 +95,24 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HOBJS) $(LIBSERVER) $(LIBMEDIA)
 web:
 	@./tools/web-vendor.sh
 
+# Number attribution data (data/regions): npm installs the pinned package
+# when it is missing or the lock file changed.
+REGIONS_STAMP := data/regions/node_modules/.package-lock.json
+regions-data: $(REGIONS_STAMP)
+
+$(REGIONS_STAMP): data/regions/package-lock.json
+	cd data/regions && npm ci --omit=peer --no-audit --no-fund \
+		--loglevel=error
+
 # --- the two commands -------------------------------------------------------
 
 run: deps
-	@$(MAKE) --no-print-directory -j2 build web
+	@$(MAKE) --no-print-directory -j2 build web regions-data
 	@./tools/run.sh $(BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory check-style
-	@$(MAKE) --no-print-directory -j2 MODE=asan build web
+	@$(MAKE) --no-print-directory -j2 MODE=asan build web regions-data
 	@$(MAKE) --no-print-directory -j2 MODE=asan unit-bins
 	@./tools/check.sh build/asan
 
@@ -120,6 +129,6 @@ clean:
 
 distclean: clean
 	@./tools/pg-local stop var/pg 2>/dev/null || true
-	rm -rf var web/vendor web/node_modules
+	rm -rf var web/vendor web/node_modules data/regions/node_modules
 
 -include $(shell find build -name '*.d' 2>/dev/null)

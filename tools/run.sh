@@ -44,6 +44,7 @@ CONF
 fi
 
 "$BIN" -c "$CONF" migrate
+"$BIN" -c "$CONF" import-regions --if-empty
 "$BIN" -c "$CONF" seed-demo
 
 cat <<MSG

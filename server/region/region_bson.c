@@ -111,8 +111,8 @@ int region_bson_read(const uint8_t *buf, size_t len, region_bson_h *h,
 		uint8_t type = buf[pos++];
 
 		if (type != BSON_STRING)
-			return bad(e, pos - 1, type ? "element is not a "
-				   "string (type 0x02)" :
+			return bad(e, pos - 1, type ? "element is not of "
+				   "type string (0x02)" :
 				   "document ends before its length");
 
 		err = element(buf, &pos, end, h, arg, e);

@@ -179,9 +179,17 @@ static bool blank(const char *p, const char *end)
 }
 
 
-/* One physical line; *seenp counts the non-blank ones so far. */
+/* Lines read so far: non-blank ones, and whether the first was a
+ * header. */
+struct count {
+	unsigned seen;
+	bool header;
+};
+
+
+/* One physical line. */
 static int line_do(struct rec *r, const char *p, const char *end,
-		   unsigned line, unsigned *seenp, region_csv_row_h *rowh,
+		   unsigned line, struct count *cnt, region_csv_row_h *rowh,
 		   region_csv_bad_h *badh, void *arg)
 {
 	const char *why;
@@ -189,8 +197,9 @@ static int line_do(struct rec *r, const char *p, const char *end,
 	if (blank(p, end))
 		return 0;
 
-	if (++*seenp > REGION_CSV_ROWS_MAX + 1)
+	if (cnt->seen - cnt->header >= REGION_CSV_ROWS_MAX)
 		return E2BIG;
+	++cnt->seen;
 
 	if ((size_t)(end - p) > REGION_CSV_LINE_MAX)
 		return badh(line, "line_too_long", "the line is longer than "
@@ -204,8 +213,10 @@ static int line_do(struct rec *r, const char *p, const char *end,
 	if (why)
 		return badh(line, "syntax", why, arg);
 
-	if (*seenp == 1 && is_header(r))
+	if (cnt->seen == 1 && is_header(r)) {
+		cnt->header = true;
 		return 0;
+	}
 
 	return row(r, line, rowh, badh, arg);
 }
@@ -224,7 +235,8 @@ int region_csv_read(const char *buf, size_t len, region_csv_row_h *rowh,
 		    region_csv_bad_h *badh, void *arg)
 {
 	const char *p = buf, *end = buf + len;
-	unsigned line = 0, seen = 0;
+	struct count cnt = {0, false};
+	unsigned line = 0;
 	struct rec *r;
 	int err = 0;
 
@@ -244,7 +256,7 @@ int region_csv_read(const char *buf, size_t len, region_csv_row_h *rowh,
 		while (eol < end && *eol != '\n' && *eol != '\r')
 			eol++;
 
-		err = line_do(r, p, eol, ++line, &seen, rowh, badh, arg);
+		err = line_do(r, p, eol, ++line, &cnt, rowh, badh, arg);
 
 		p = eol;
 		if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n')

@@ -29,6 +29,9 @@ int  region_find(struct app *app, const char *tenant_id, const char *num,
 		 region_hit_h *h, void *arg);
 int  region_api_init(void);
 
+struct http_req;
+void region_api_import(struct http_req *req);
+
 /* BSON: one document of string elements (region_bson.c) */
 typedef int (region_bson_h)(const char *key, const char *val, void *arg);
 
@@ -44,6 +47,7 @@ int region_bson_read(const uint8_t *buf, size_t len, region_bson_h *h,
 enum {
 	REGION_CSV_LINE_MAX = 1024,   /* bytes of one line         */
 	REGION_CSV_ROWS_MAX = 50000,  /* data rows of one import   */
+	REGION_CSV_BODY_MAX = 4 * 1024 * 1024,
 };
 
 typedef int (region_csv_row_h)(unsigned line, const char *prefix,

@@ -17,7 +17,7 @@ static const char *const ip_prefixes[] = {
 };
 
 
-/* The digits of in, with "+" first if one came before any digit. */
+/* The digits of in; a "+" before any digit is dialed as "00". */
 static int digits_of(char *d, size_t sz, const char *in)
 {
 	size_t n = 0;
@@ -28,8 +28,10 @@ static int digits_of(char *d, size_t sz, const char *in)
 			plus = true;
 		if (*in < '0' || *in > '9')
 			continue;
-		if (!n && plus)
-			d[n++] = '+';
+		if (!n && plus) {
+			d[n++] = '0';
+			d[n++] = '0';
+		}
 		if (n + 1 >= sz)
 			return EINVAL;
 		d[n++] = *in;
@@ -71,10 +73,16 @@ static bool norm_round(char *s, size_t sz)
 		return true;
 	}
 
+	/* "0086" before a number too short for tel_normalize ("+86 10") */
+	n = strlen(s);
+	if (n > 4 && !strncmp(s, "0086", 4)) {
+		memmove(s, s + 4, n - 3);
+		return true;
+	}
+
 	/* "86" before a fixed line without its 0: no national number of
 	 * 12 digits or more starts with 86 (area codes 10, 2x, 3xx-9xx
 	 * have no 86x, mobiles start with 1) */
-	n = strlen(s);
 	if (n >= 12 && !strncmp(s, "86", 2)) {
 		memmove(s, s + 2, n - 1);
 		return true;
@@ -117,9 +125,6 @@ int region_normalize(char *out, size_t sz, const char *in)
 
 	for (int i = 0; i < 8 && norm_round(s, sizeof(s)); i++)
 		;
-
-	if (s[0] == '+')        /* "+1" or "+12": too short to say */
-		return EINVAL;
 
 	if (s[0] == '0' && s[1] >= '1' && s[1] <= '9')
 		memmove(s, s + 1, strlen(s));
