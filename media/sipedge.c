@@ -186,6 +186,13 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		(void)sip_reply(se->sip, msg, 481,
 				"Call/Transaction Does Not Exist");
 	}
+	else if (!pl_strcmp(&msg->met, "REGISTER") && se->regh) {
+		if (se->closing)
+			(void)sip_reply(se->sip, msg, 503,
+					"Service Unavailable");
+		else
+			se->regh(msg, se->regarg);
+	}
 	else if (method_known(&msg->met)) {
 		(void)sip_replyf(se->sip, msg, 405, "Method Not Allowed",
 				 "Allow: " ALLOW "\r\n"
@@ -461,6 +468,21 @@ int sipedge_contact(char **urip, const struct sipedge *se,
 	return re_sdprintf(urip, "sip:openseat@%s%s%s:%u%s",
 			   v6 ? "[" : "", host, v6 ? "]" : "", port,
 			   sip_transp_param(tp));
+}
+
+
+/**
+ * Hand REGISTER requests to h (the registrar); NULL answers them 405
+ * again.
+ */
+void sipedge_set_register_handler(struct sipedge *se, sipedge_register_h *h,
+				  void *arg)
+{
+	if (!se)
+		return;
+
+	se->regh = h;
+	se->regarg = h ? arg : NULL;
 }
 
 

@@ -49,6 +49,10 @@ struct sipcall_end {
  */
 typedef void (sipedge_invite_h)(struct sipcall *sc, const struct sip_msg *msg,
 				void *arg);
+/**
+ * A REGISTER. The owner (media/registrar.c) answers it before returning.
+ */
+typedef void (sipedge_register_h)(const struct sip_msg *msg, void *arg);
 /** Every SIP request received and every response sent, for metrics. */
 typedef void (sipedge_count_h)(bool request, const char *method,
 			       uint16_t scode, void *arg);
@@ -78,6 +82,8 @@ int  sipedge_alloc(struct sipedge **sep, const struct sipedge_cfg *cfg,
 		   sipedge_invite_h *inviteh, sipedge_count_h *counth,
 		   void *arg);
 void sipedge_shutdown(struct sipedge *se);
+void sipedge_set_register_handler(struct sipedge *se, sipedge_register_h *h,
+				  void *arg);
 
 /* Answering an INVITE. */
 int  sipcall_reject(struct sipcall *sc, uint16_t scode, const char *reason);

@@ -23,6 +23,8 @@ struct sipedge {
 	sipedge_invite_h *inviteh;
 	sipedge_count_h *counth;
 	void *arg;
+	sipedge_register_h *regh;     /**< NULL: REGISTER gets 405      */
+	void *regarg;
 	unsigned ncalls;
 	bool closing;                 /**< shutdown: new INVITEs 503    */
 };

@@ -30,6 +30,7 @@
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
+#include "agent/agent_reg.h"
 
 #define LAG_INTERVAL_MS 100
 
@@ -221,6 +222,7 @@ int app_start(struct app *app)
 	err = err ? err : ivr_init(app);
 	err = err ? err : region_init(app);
 	err = err ? err : call_init(app);
+	err = err ? err : agent_reg_init(app);
 	err = err ? err : ws_init(app);
 	err = err ? err : uvloop_init();
 	err = err ? err : http_server_alloc(&app->http, app);
@@ -280,6 +282,7 @@ void app_close(struct app *app)
 {
 	app->http = mem_deref(app->http);
 	uvloop_close();
+	agent_reg_close();
 	call_close();
 	tel_close();
 	ivr_close();

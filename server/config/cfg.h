@@ -47,6 +47,9 @@ struct cfg {
 	uint32_t sip_auth_max_failures;  /* 10 failed digests ... */
 	uint32_t sip_auth_window;        /* 60 s ... */
 	uint32_t sip_auth_ban;           /* 600 s: then 403 for the source */
+	uint32_t sip_reg_min_expires;    /* 60 s: shorter REGISTER -> 423 */
+	uint32_t sip_reg_max_expires;    /* 3600 s: longer ones cut */
+	uint32_t sip_qualify_interval;   /* 30 s OPTIONS to phones; 0 = off */
 	char     prompts_dir[512];       /* "build/prompts": built-ins */
 	uint32_t prompt_max_bytes;       /* 20971520 upload size */
 	uint32_t prompt_max_seconds;     /* 300 */

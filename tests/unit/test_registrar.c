@@ -1,0 +1,716 @@
+/*
+ * The registrar (media/registrar*.c): REGISTER parsing and expiry
+ * bounds, bad input, and the bindings' life against a phone on a second
+ * libre stack: digest, refresh, unregister, expiry, OPTIONS qualify
+ * (unreachable and back), NAT, restore.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <re.h>
+#include "media/sipedge.h"
+#include "media/sipedge_int.h"
+#include "media/registrar.h"
+#include "media/registrar_int.h"
+#include "loop.h"
+
+#define SECRET "s3cret-phone"
+
+/* ---- parsing ----------------------------------------------------------- */
+
+static struct sip_msg *decode(const char *hdrs)
+{
+	struct sip_msg *msg = NULL;
+	struct mbuf *mb = mbuf_alloc(1024);
+
+	assert_non_null(mb);
+	assert_int_equal(mbuf_printf(mb,
+		"REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n"
+		"Call-ID: c1@test\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Max-Forwards: 70\r\n"
+		"%s"
+		"Content-Length: 0\r\n\r\n", hdrs), 0);
+	mb->pos = 0;
+	assert_int_equal(sip_msg_decode(&msg, mb), 0);
+	mem_deref(mb);
+
+	return msg;
+}
+
+#define AOR "To: <sip:1001@openseat>\r\nFrom: <sip:1001@openseat>;tag=1\r\n"
+
+static int parse(const char *hdrs, struct registrar_req *req)
+{
+	struct sip_msg *msg = decode(hdrs);
+	const char *why = NULL;
+	int err;
+
+	err = registrar_parse(msg, req, &why);
+	if (err)
+		assert_non_null(why);
+
+	/* req points into msg: keep what the tests read */
+	mem_deref(msg);
+
+	return err;
+}
+
+
+static void test_parse_good(void **state)
+{
+	struct registrar_req req;
+	struct sip_msg *msg;
+	const char *why;
+	(void)state;
+
+	msg = decode(AOR "Contact: <sip:1001@10.0.0.5:5062;transport=udp>"
+		     ";expires=120\r\nExpires: 600\r\n");
+	assert_int_equal(registrar_parse(msg, &req, &why), 0);
+	assert_int_equal(pl_strcmp(&req.user, "1001"), 0);
+	assert_int_equal(pl_strcmp(&req.contact,
+				   "sip:1001@10.0.0.5:5062;transport=udp"), 0);
+	assert_true(req.expires_set);
+	assert_int_equal(req.expires, 120);     /* the param wins */
+	assert_false(req.star);
+	mem_deref(msg);
+
+	assert_int_equal(parse(AOR "Contact: sip:1001@1.2.3.4\r\n"
+			       "Expires: 300\r\n", &req), 0);
+	assert_int_equal(req.expires, 300);
+
+	/* no Contact: a query, changes nothing */
+	assert_int_equal(parse(AOR, &req), 0);
+	assert_false(pl_isset(&req.contact));
+	assert_false(req.star);
+
+	assert_int_equal(parse(AOR "Contact: *\r\nExpires: 0\r\n", &req), 0);
+	assert_true(req.star);
+	assert_int_equal(req.expires, 0);
+
+	/* a second contact is ignored: one binding per user */
+	assert_int_equal(parse(AOR "Contact: <sip:a@1.2.3.4>, "
+			       "<sip:b@1.2.3.5>\r\n", &req), 0);
+	assert_false(req.expires_set);
+}
+
+
+static void test_parse_bad(void **state)
+{
+	static const char *bad[] = {
+		AOR "Contact: <sip:1001@1.2.3.4>\r\nExpires: soon\r\n",
+		AOR "Contact: <sip:1001@1.2.3.4>\r\nExpires: -1\r\n",
+		AOR "Contact: <sip:1001@1.2.3.4>;expires=1e3\r\n",
+		AOR "Contact: <mailto:1001@example.com>\r\n",
+		AOR "Contact: <sip:1001@1.2.3.4\r\n",
+		AOR "Contact: <sip:>\r\n",
+		AOR "Contact: \"x\" <sip:1001@1.2.3.4\x01>\r\n",
+		AOR "Contact: *\r\n",
+		AOR "Contact: *\r\nExpires: 60\r\n",
+		AOR "Contact: *, <sip:1001@1.2.3.4>\r\nExpires: 0\r\n",
+		"To: <sip:openseat>\r\nFrom: <sip:openseat>;tag=1\r\n"
+		"Contact: <sip:1001@1.2.3.4>\r\n",
+	};
+	struct registrar_req req;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		print_message("bad %zu\n", i);
+		assert_int_equal(parse(bad[i], &req), EBADMSG);
+	}
+
+	/* third-party registration: refused, not malformed */
+	assert_int_equal(parse("To: <sip:1001@openseat>\r\n"
+			       "From: <sip:1002@openseat>;tag=1\r\n"
+			       "Contact: <sip:1001@1.2.3.4>\r\n", &req),
+			 EPERM);
+	assert_int_equal(registrar_parse(NULL, &req, NULL), EINVAL);
+}
+
+
+static void test_expires(void **state)
+{
+	struct registrar_cfg cfg = {"openseat", 60, 3600, 0, 0};
+	struct registrar_req req;
+	uint32_t e = 1;
+	(void)state;
+
+	assert_int_equal(parse(AOR "Contact: <sip:a@1.2.3.4>\r\n", &req), 0);
+	assert_int_equal(registrar_expires(&req, &cfg, &e), 0);
+	assert_int_equal(e, 3600);
+
+	assert_int_equal(parse(AOR "Contact: <sip:a@1.2.3.4>\r\n"
+			       "Expires: 99999999999999999999\r\n", &req), 0);
+	assert_int_equal(req.expires, UINT32_MAX);
+	assert_int_equal(registrar_expires(&req, &cfg, &e), 0);
+	assert_int_equal(e, 3600);
+
+	assert_int_equal(parse(AOR "Contact: <sip:a@1.2.3.4>;expires=59\r\n",
+			       &req), 0);
+	assert_int_equal(registrar_expires(&req, &cfg, &e), ERANGE);
+
+	assert_int_equal(parse(AOR "Contact: <sip:a@1.2.3.4>;expires=60\r\n",
+			       &req), 0);
+	assert_int_equal(registrar_expires(&req, &cfg, &e), 0);
+	assert_int_equal(e, 60);
+
+	assert_int_equal(parse(AOR "Contact: <sip:a@1.2.3.4>;expires=0\r\n",
+			       &req), 0);
+	assert_int_equal(registrar_expires(&req, &cfg, &e), 0);
+	assert_int_equal(e, 0);
+}
+
+
+static void test_nat_source(void **state)
+{
+	struct sa src;
+	struct pl c;
+	char buf[REGISTRAR_SOURCE_MAX + 1];
+	(void)state;
+
+	assert_int_equal(sa_set_str(&src, "127.0.0.1", 5070), 0);
+	pl_set_str(&c, "sip:1001@127.0.0.1:5062");
+	assert_false(registrar_behind_nat(&c, &src));
+	pl_set_str(&c, "sip:1001@10.0.0.5:5062;transport=udp");
+	assert_true(registrar_behind_nat(&c, &src));
+	pl_set_str(&c, "sip:1001@phone.example.com");
+	assert_true(registrar_behind_nat(&c, &src));
+	pl_set_str(&c, "garbage");
+	assert_true(registrar_behind_nat(&c, &src));
+
+	assert_int_equal(registrar_source(buf, sizeof(buf), &src,
+					  SIP_TRANSP_UDP), 0);
+	assert_string_equal(buf, "sip:127.0.0.1:5070;transport=udp");
+	assert_int_equal(sa_set_str(&src, "::1", 5061), 0);
+	assert_int_equal(registrar_source(buf, sizeof(buf), &src,
+					  SIP_TRANSP_TCP), 0);
+	assert_string_equal(buf, "sip:[::1]:5061;transport=tcp");
+	assert_int_equal(registrar_source(buf, 8, &src, SIP_TRANSP_TCP),
+			 EOVERFLOW);
+}
+
+
+/* ---- bindings against a phone ------------------------------------------ */
+
+static struct {
+	struct sipedge *edge;
+	struct registrar *reg;
+	struct sip *sip;              /**< the phone's stack          */
+	struct sip_lsnr *lsnr;
+	struct sip_auth *auth;
+	struct sip_request *req;
+	struct sa laddr;              /**< the phone's address        */
+	const char *user;
+	const char *pass;
+	char hdrs[512];               /**< of the REGISTER being sent */
+	uint32_t cseq;
+	unsigned tries;
+	uint16_t scode;
+	char resp_hdrs[256];          /**< Contact / Min-Expires seen */
+	bool answer_options;
+	unsigned options;
+	bool banned;
+	unsigned seen[REGISTRAR_RESTORED + 1];
+	int want;
+	unsigned want_n;
+	char why[32];
+	unsigned answers;
+} t;
+
+
+static void o_invite(struct sipcall *sc, const struct sip_msg *msg,
+		     void *arg)
+{
+	(void)msg;
+	(void)arg;
+	(void)sipcall_reject(sc, 603, NULL);
+}
+
+
+static int o_secret(const char *user, const struct sa *src, char *secret,
+		    size_t sz, void *arg)
+{
+	(void)src;
+	(void)arg;
+
+	if (t.banned)
+		return EPERM;
+	if (strcmp(user, "1001"))
+		return ENOENT;
+
+	str_ncpy(secret, SECRET, sz);
+
+	return 0;
+}
+
+
+static void o_event(enum registrar_ev ev, const struct registrar_info *info,
+		    void *arg)
+{
+	(void)arg;
+
+	assert_string_equal(info->user, "1001");
+	++t.seen[ev];
+	if ((int)ev == t.want && t.seen[ev] >= t.want_n)
+		re_cancel();
+}
+
+
+static void o_answer(uint16_t scode, const char *why, const char *user,
+		     const struct sa *src, void *arg)
+{
+	(void)scode;
+	(void)user;
+	(void)src;
+	(void)arg;
+
+	++t.answers;
+	str_ncpy(t.why, why, sizeof(t.why));
+}
+
+
+/* Run the loop until ev was reported once more (or ms passed). */
+static bool wait_ev(enum registrar_ev ev, unsigned ms)
+{
+	t.want = (int)ev;
+	t.want_n = t.seen[ev] + 1;
+	(void)loop_run(ms);
+	t.want = -1;
+
+	return t.seen[ev] >= t.want_n;
+}
+
+
+static bool p_request(const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+
+	if (pl_strcmp(&msg->met, "OPTIONS"))
+		return false;
+
+	++t.options;
+	if (t.answer_options)
+		(void)sip_reply(t.sip, msg, 200, "OK");
+
+	return true;
+}
+
+
+static int p_auth(char **user, char **pass, const char *realm, void *arg)
+{
+	int err;
+	(void)realm;
+	(void)arg;
+
+	err  = str_dup(user, t.user);
+	err |= str_dup(pass, t.pass);
+
+	return err;
+}
+
+
+static int p_send(void);
+
+
+static bool hdr_keep(const struct sip_hdr *hdr, const struct sip_msg *msg,
+		     void *arg)
+{
+	(void)msg;
+	(void)arg;
+
+	(void)re_snprintf(t.resp_hdrs + strlen(t.resp_hdrs),
+			  sizeof(t.resp_hdrs) - strlen(t.resp_hdrs),
+			  "%r: %r\n", &hdr->name, &hdr->val);
+
+	return false;
+}
+
+
+static void p_resp(int err, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+
+	if (msg && msg->scode < 200)
+		return;
+
+	if (msg && msg->scode == 401 && !t.tries++ &&
+	    !sip_auth_authenticate(t.auth, msg) && !p_send())
+		return;
+
+	t.scode = err ? 0 : msg->scode;
+	t.resp_hdrs[0] = '\0';
+	if (msg) {
+		(void)sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, hdr_keep,
+					NULL);
+		(void)sip_msg_xhdr_apply(msg, true, "Min-Expires", hdr_keep,
+					 NULL);
+	}
+	re_cancel();
+}
+
+
+static int p_send(void)
+{
+	char uri[64];
+
+	(void)re_snprintf(uri, sizeof(uri), "sip:127.0.0.1:%u",
+			  t.edge->port);
+
+	return sip_requestf(&t.req, t.sip, true, "REGISTER", uri, NULL,
+			    t.auth, NULL, p_resp, NULL,
+			    "To: <sip:%s@openseat>\r\n"
+			    "From: <sip:%s@openseat>;tag=phone\r\n"
+			    "Call-ID: reg@phone\r\n"
+			    "CSeq: %u REGISTER\r\n"
+			    "User-Agent: Phone\x01 1.0\r\n"
+			    "Max-Forwards: 70\r\n"
+			    "%s"
+			    "Content-Length: 0\r\n\r\n",
+			    t.user, t.user, ++t.cseq, t.hdrs);
+}
+
+
+/*
+ * REGISTER from the phone as user with password pass; hdrs carries the
+ * Contact and Expires. A 401 is answered once with credentials.
+ */
+static uint16_t p_register(const char *user, const char *pass,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)re_vsnprintf(t.hdrs, sizeof(t.hdrs), fmt, ap);
+	va_end(ap);
+
+	t.user = user;
+	t.pass = pass;
+	t.tries = 0;
+	t.scode = 0;
+	sip_auth_reset(t.auth);
+	assert_int_equal(p_send(), 0);
+	assert_int_equal(loop_run(3000), 0);
+
+	return t.scode;
+}
+
+
+static void reg_start(uint32_t min_expires, uint32_t qualify_ms,
+		      uint32_t timeout_ms)
+{
+	struct registrar_cfg cfg = {"openseat", min_expires, 3600,
+				    qualify_ms, timeout_ms};
+	struct registrar_handlers h = {o_secret, o_event, o_answer, NULL};
+
+	t.reg = mem_deref(t.reg);
+	assert_int_equal(registrar_alloc(&t.reg, t.edge, &cfg, &h), 0);
+}
+
+
+static int setup(void **state)
+{
+	struct sipedge_cfg cfg;
+	int err;
+	(void)state;
+
+	memset(&t, 0, sizeof(t));
+	t.want = -1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.laddr = "127.0.0.1";
+
+	err = sipedge_alloc(&t.edge, &cfg, o_invite, NULL, NULL);
+	err = err ? err : sip_alloc(&t.sip, NULL, 32, 32, 32, "phone", NULL,
+				    NULL);
+	if (err)
+		return err;
+
+	(void)sa_set_str(&t.laddr, "127.0.0.1", 0);
+	err  = sip_transp_add(t.sip, SIP_TRANSP_UDP, &t.laddr);
+	err |= sip_transp_laddr(t.sip, &t.laddr, SIP_TRANSP_UDP, NULL);
+	err |= sip_listen(&t.lsnr, t.sip, true, p_request, NULL);
+	err |= sip_auth_alloc(&t.auth, p_auth, NULL, false);
+
+	return err;
+}
+
+
+static int teardown(void **state)
+{
+	(void)state;
+
+	t.reg = mem_deref(t.reg);
+	t.req = mem_deref(t.req);
+	t.auth = mem_deref(t.auth);
+	t.lsnr = mem_deref(t.lsnr);
+	if (t.sip)
+		sip_close(t.sip, true);
+	t.sip = mem_deref(t.sip);
+	t.edge = mem_deref(t.edge);
+	(void)loop_run(50);
+
+	return 0;
+}
+
+
+static void test_register_cycle(void **state)
+{
+	struct registrar_info info;
+	unsigned reachable = 9;
+	char contact[64];
+	(void)state;
+
+	reg_start(60, 0, 0);
+	(void)re_snprintf(contact, sizeof(contact), "sip:1001@%J",
+			  &t.laddr);
+
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n"
+				    "Expires: 120\r\n", contact), 200);
+	assert_int_equal(t.seen[REGISTRAR_REGISTERED], 1);
+	assert_string_equal(t.why, "registered");
+	assert_non_null(strstr(t.resp_hdrs, contact));
+	assert_non_null(strstr(t.resp_hdrs, "expires=120"));
+
+	assert_int_equal(registrar_find(t.reg, "1001", &info), 0);
+	assert_string_equal(info.contact, contact);
+	assert_false(info.nat);
+	assert_true(info.reachable);
+	assert_string_equal(info.user_agent, "Phone  1.0");
+	assert_true(info.expires >= (uint64_t)time(NULL) + 119);
+	assert_int_equal(registrar_count(t.reg, &reachable), 1);
+	assert_int_equal(reachable, 1);
+
+	/* the same again: a refresh, still one binding */
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>"
+				    ";expires=600\r\n", contact), 200);
+	assert_int_equal(t.seen[REGISTRAR_REFRESHED], 1);
+	assert_int_equal(registrar_count(t.reg, NULL), 1);
+
+	/* a query lists it and changes nothing */
+	assert_int_equal(p_register("1001", SECRET, ""), 200);
+	assert_non_null(strstr(t.resp_hdrs, contact));
+	assert_string_equal(t.why, "query");
+
+	/* another contact's Expires: 0 does not remove ours */
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.9>\r\n"
+				    "Expires: 0\r\n"), 200);
+	assert_int_equal(registrar_count(t.reg, NULL), 1);
+
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n"
+				    "Expires: 0\r\n", contact), 200);
+	assert_int_equal(t.seen[REGISTRAR_UNREGISTERED], 1);
+	assert_int_equal(registrar_count(t.reg, &reachable), 0);
+	assert_int_equal(reachable, 0);
+	assert_int_equal(registrar_find(t.reg, "1001", &info), ENOENT);
+	assert_null(strstr(t.resp_hdrs, "Contact"));
+
+	/* Contact: * removes whatever there is */
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
+				    contact), 200);
+	assert_int_equal(p_register("1001", SECRET, "Contact: *\r\n"
+				    "Expires: 0\r\n"), 200);
+	assert_int_equal(t.seen[REGISTRAR_UNREGISTERED], 2);
+	assert_int_equal(registrar_count(t.reg, NULL), 0);
+}
+
+
+static void test_register_refused(void **state)
+{
+	struct registrar_info info;
+	(void)state;
+
+	reg_start(60, 0, 0);
+
+	assert_int_equal(p_register("1001", "wrong", "Contact: "
+				    "<sip:1001@127.0.0.1:5999>\r\n"), 403);
+	assert_string_equal(t.why, "bad_credentials");
+	assert_int_equal(p_register("1999", SECRET, "Contact: "
+				    "<sip:1999@127.0.0.1:5999>\r\n"), 403);
+	assert_string_equal(t.why, "unknown_user");
+
+	/* a banned source is refused before any challenge */
+	t.banned = true;
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.1:5999>\r\n"), 403);
+	assert_string_equal(t.why, "banned");
+	assert_int_equal(t.tries, 0);
+	t.banned = false;
+
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.1:5999>\r\n"
+				    "Expires: 30\r\n"), 423);
+	assert_non_null(strstr(t.resp_hdrs, "Min-Expires: 60"));
+
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.1:5999>\r\n"
+				    "Expires: never\r\n"), 400);
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<ftp://x>\r\n"), 400);
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.1:5999>;expires=x\r\n"),
+			 400);
+	assert_string_equal(t.why, "bad_request");
+
+	/* a huge expiry is cut to the maximum */
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.1:5999>\r\n"
+				    "Expires: 4294967296000\r\n"), 200);
+	assert_non_null(strstr(t.resp_hdrs, "expires=3600"));
+	assert_int_equal(registrar_find(t.reg, "1001", &info), 0);
+	assert_int_equal(t.seen[REGISTRAR_REGISTERED], 1);
+}
+
+
+static void test_expiry(void **state)
+{
+	(void)state;
+
+	reg_start(1, 0, 0);
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.1:5999>\r\n"
+				    "Expires: 1\r\n"), 200);
+	assert_int_equal(registrar_count(t.reg, NULL), 1);
+	assert_true(wait_ev(REGISTRAR_EXPIRED, 3000));
+	assert_int_equal(registrar_count(t.reg, NULL), 0);
+}
+
+
+static void test_qualify(void **state)
+{
+	struct registrar_info info;
+	unsigned reachable = 9;
+	char contact[64];
+	(void)state;
+
+	reg_start(60, 200, 100);
+	(void)re_snprintf(contact, sizeof(contact), "sip:1001@%J",
+			  &t.laddr);
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
+				    contact), 200);
+
+	/* a silent phone becomes unreachable, and back when it answers */
+	assert_true(wait_ev(REGISTRAR_UNREACHABLE, 2000));
+	assert_true(t.options > 0);
+	assert_int_equal(registrar_find(t.reg, "1001", &info), 0);
+	assert_false(info.reachable);
+	assert_int_equal(registrar_count(t.reg, &reachable), 1);
+	assert_int_equal(reachable, 0);
+
+	t.answer_options = true;
+	assert_true(wait_ev(REGISTRAR_REACHABLE, 2000));
+	assert_int_equal(registrar_count(t.reg, &reachable), 1);
+	assert_int_equal(reachable, 1);
+
+	/* silent again, then a REGISTER makes it reachable at once */
+	t.answer_options = false;
+	assert_true(wait_ev(REGISTRAR_UNREACHABLE, 2000));
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
+				    contact), 200);
+	assert_int_equal(t.seen[REGISTRAR_REACHABLE], 2);
+	assert_int_equal(registrar_count(t.reg, &reachable), 1);
+	assert_int_equal(reachable, 1);
+}
+
+
+static void test_nat(void **state)
+{
+	struct registrar_info info;
+	char source[64];
+	unsigned before;
+	(void)state;
+
+	reg_start(60, 200, 150);
+	t.answer_options = true;
+
+	/* the Contact names a private address the packet did not come
+	   from: OPTIONS go to where the REGISTER came from */
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@10.0.0.5:5062>\r\n"), 200);
+	assert_int_equal(registrar_find(t.reg, "1001", &info), 0);
+	assert_true(info.nat);
+	(void)re_snprintf(source, sizeof(source),
+			  "sip:%J;transport=udp", &t.laddr);
+	assert_string_equal(info.source, source);
+
+	before = t.options;
+	(void)loop_run(700);
+	assert_true(t.options >= before + 2);
+	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
+}
+
+
+static void test_restore(void **state)
+{
+	char contact[64], source[64];
+	uint64_t now = (uint64_t)time(NULL);
+	(void)state;
+
+	reg_start(60, 60000, 200);
+	t.answer_options = true;
+	(void)re_snprintf(contact, sizeof(contact), "sip:1001@%J",
+			  &t.laddr);
+	(void)re_snprintf(source, sizeof(source), "sip:%J;transport=udp",
+			  &t.laddr);
+
+	assert_int_equal(registrar_restore(t.reg, "1001", contact, source,
+					   "Phone", now - 1), ETIMEDOUT);
+	assert_int_equal(registrar_restore(t.reg, "1001", contact, "junk",
+					   "Phone", now + 60), EINVAL);
+	assert_int_equal(registrar_restore(t.reg, "1001", contact, source,
+					   "Phone", now + 60), 0);
+	assert_int_equal(t.seen[REGISTRAR_RESTORED], 1);
+	assert_int_equal(registrar_restore(t.reg, "1001", contact, source,
+					   "Phone", now + 60), EEXIST);
+
+	/* the first OPTIONS goes out soon after a restart, not after the
+	   whole interval */
+	(void)loop_run(1000);
+	assert_int_equal(t.options, 1);
+	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
+
+	assert_int_equal(registrar_remove(t.reg, "1001"), 0);
+	assert_int_equal(registrar_remove(t.reg, "1001"), ENOENT);
+	assert_int_equal(registrar_count(t.reg, NULL), 0);
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_expires),
+		cmocka_unit_test(test_nat_source),
+		cmocka_unit_test_setup_teardown(test_register_cycle, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_register_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_expiry, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_qualify, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore, setup,
+						teardown),
+	};
+	int err;
+
+	err = libre_init();
+	if (err)
+		return err;
+
+	err = cmocka_run_group_tests(tests, NULL, NULL);
+
+	libre_close();
+	tmr_debug();
+	mem_debug();
+
+	return err;
+}
