@@ -1,4 +1,4 @@
-/* Unit tests for the ACD routing core: strategies, order, offers, timers. */
+/* Unit tests for the ACD routing core: strategies, order, offers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,194 +9,7 @@
 #include <string.h>
 #include <re.h>
 #include "acd/acd.h"
-#include "acd_rec.h"
-
-#define T0 1000000
-
-static struct fx {
-	struct acd *acd;
-	struct rec rec;
-	uint64_t now;
-} fx;
-
-
-static void check(void)
-{
-	char why[256];
-
-	if (acd_check(fx.acd, why, sizeof(why)))
-		fail_msg("acd_check: %s", why);
-}
-
-
-static int setup(void **state)
-{
-	(void)state;
-	memset(&fx, 0, sizeof(fx));
-	fx.now = T0;
-	assert_int_equal(acd_alloc(&fx.acd, &rec_ops, &fx.rec), 0);
-
-	return 0;
-}
-
-
-static int teardown(void **state)
-{
-	(void)state;
-	fx.acd = mem_deref(fx.acd);
-	assert_int_equal(fx.rec.dropped, 0);
-
-	return 0;
-}
-
-
-static struct acd_queue_cfg qcfg(const char *strategy)
-{
-	struct acd_queue_cfg cfg = {
-		.strategy = acd_strategy_find(strategy),
-		.ring_timeout_ms = 15000,
-	};
-
-	assert_non_null(cfg.strategy);
-
-	return cfg;
-}
-
-
-static void queue_set(const char *qid, const struct acd_queue_cfg *cfg)
-{
-	assert_int_equal(acd_queue_set(fx.acd, "t1", qid, cfg, fx.now), 0);
-	check();
-}
-
-
-static void queue(const char *qid, const char *strategy)
-{
-	struct acd_queue_cfg cfg = qcfg(strategy);
-
-	queue_set(qid, &cfg);
-}
-
-
-static struct acd_agent *agent_t(const char *tenant, const char *id,
-				 uint32_t order)
-{
-	struct acd_agent *a = NULL;
-
-	assert_int_equal(acd_agent_add(fx.acd, &a, tenant, id, order, NULL),
-			 0);
-	assert_non_null(a);
-
-	return a;
-}
-
-
-static struct acd_agent *agent(const char *id, uint32_t order)
-{
-	return agent_t("t1", id, order);
-}
-
-
-static void login(struct acd_agent *a, bool ready)
-{
-	assert_int_equal(acd_agent_login(a, ready, ready ? "" : "break",
-					 fx.now), 0);
-	check();
-}
-
-
-static void skills(struct acd_agent *a, const char *skill, unsigned level)
-{
-	struct acd_skill s = {skill, level};
-
-	assert_int_equal(acd_agent_set_skills(a, &s, skill ? 1 : 0, fx.now),
-			 0);
-	check();
-}
-
-
-static struct acd_call *join_p(const char *qid, int id, int prio,
-			       const char *sticky)
-{
-	struct acd_join j = {prio, sticky, (void *)(intptr_t)id};
-	struct acd_call *c = NULL;
-
-	assert_int_equal(acd_call_join(fx.acd, &c, qid, &j, fx.now), 0);
-	assert_non_null(c);
-	check();
-
-	return c;
-}
-
-
-static struct acd_call *join(const char *qid, int id)
-{
-	return join_p(qid, id, 0, NULL);
-}
-
-
-static void advance(uint64_t ms)
-{
-	fx.now += ms;
-	acd_tick(fx.acd, fx.now);
-	check();
-}
-
-
-/* Run the clock to the next deadline. */
-static void next_deadline(void)
-{
-	uint64_t at = acd_next_deadline(fx.acd);
-
-	assert_true(at > 0);
-	fx.now = at;
-	acd_tick(fx.acd, fx.now);
-	check();
-}
-
-
-static void answer(struct acd_agent *a, struct acd_call *c)
-{
-	assert_int_equal(acd_offer_answered(a, c, fx.now), 0);
-	check();
-}
-
-
-static void end_call(struct acd_agent *a)
-{
-	assert_int_equal(acd_agent_call_ended(a, fx.now), 0);
-	check();
-}
-
-
-static void assert_offered(int call, const char *agent)
-{
-	assert_string_equal(rec_offered_to(&fx.rec, call), agent);
-}
-
-
-static void assert_state(struct acd_agent *a, enum acd_agent_state st)
-{
-	if (acd_agent_state(a) != st)
-		fail_msg("%s is %s, expected %s", acd_agent_id(a),
-			 acd_state_name(acd_agent_state(a)),
-			 acd_state_name(st));
-}
-
-
-static int last_left(int call)
-{
-	int i = -1, j;
-
-	while ((j = rec_find(&fx.rec, i + 1, 'L', NULL, call)) >= 0)
-		i = j;
-
-	assert_true(i >= 0);
-	assert_int_equal(rec_count(&fx.rec, 'L', NULL, call), 1);
-
-	return fx.rec.ev[i].why;
-}
-
+#include "acd_fx.h"
 
 static void test_longest_idle_and_answer(void **state)
 {
@@ -554,27 +367,235 @@ static void test_ring_all_answer_in_callback(void **state)
 }
 
 
+
+static void test_round_robin(void **state)
+{
+	struct acd_agent *a[4];
+	struct acd_call *c;
+	const char *want[] = {"a1", "a2", "a3", "a1", "a2", "a3", "a2"};
+	int i;
+
+	(void)state;
+	queue("q1", "round_robin");
+	a[1] = agent("a1", 1);
+	a[2] = agent("a2", 2);
+	a[3] = agent("a3", 3);
+	login(a[3], true);
+	login(a[1], true);
+	login(a[2], true);
+
+	for (i = 0; i < 6; i++) {
+		c = join("q1", 10 + i);
+		serve(a[want[i][1] - '0'], c);
+	}
+
+	/* memory: a3 had the last call; it goes on break, the turn moves
+	 * past it, and when back it is not served first */
+	assert_int_equal(acd_agent_not_ready(a[1], "lunch", NULL, fx.now), 0);
+	c = join("q1", 20);
+	serve(a[2], c);
+	c = join("q1", 21);
+	serve(a[3], c);
+	assert_int_equal(acd_agent_ready(a[1], NULL, fx.now), 0);
+	c = join("q1", 22);
+	serve(a[1], c);
+	c = join("q1", 23);
+	serve(a[2], c);
+}
+
+
+static void test_fewest_calls(void **state)
+{
+	struct acd_agent *a1, *a2, *a3;
+	struct acd_call *c;
+
+	(void)state;
+	queue("q1", "fewest_calls");
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	a3 = agent("a3", 3);
+	login(a1, true);
+	advance(1);
+	login(a2, true);
+	advance(1);
+	login(a3, true);
+
+	c = join("q1", 1);
+	serve(a1, c);
+	c = join("q1", 2);
+	serve(a2, c);
+	c = join("q1", 3);
+	serve(a3, c);
+	c = join("q1", 4);
+	serve(a1, c);
+
+	/* a2 and a3 have one call, a1 two: a2 idle longer than a3 */
+	c = join("q1", 5);
+	serve(a2, c);
+	c = join("q1", 6);
+	serve(a3, c);
+
+	/* a login starts the count again */
+	assert_int_equal(acd_agent_logout(a1, NULL, fx.now), 0);
+	login(a1, true);
+	c = join("q1", 7);
+	serve(a1, c);
+}
+
+
+static void test_top_down_skips_breaks(void **state)
+{
+	struct acd_agent *a1, *a2, *a3;
+	struct acd_call *c;
+
+	(void)state;
+	queue("q1", "top_down");
+	a3 = agent("a3", 30);
+	a1 = agent("a1", 10);
+	a2 = agent("a2", 20);
+	login(a3, true);
+	login(a2, true);
+	login(a1, false);
+
+	/* the first by order is on a break: the next takes the call */
+	c = join("q1", 1);
+	serve(a2, c);
+	c = join("q1", 2);
+	serve(a2, c);
+	assert_int_equal(acd_agent_ready(a1, NULL, fx.now), 0);
+	c = join("q1", 3);
+	serve(a1, c);
+	assert_int_equal(acd_agent_not_ready(a2, "meeting", NULL, fx.now), 0);
+	assert_int_equal(acd_agent_not_ready(a1, "meeting", NULL, fx.now), 0);
+	c = join("q1", 4);
+	serve(a3, c);
+}
+
+
+static void test_arbitration(void **state)
+{
+	struct acd_queue_cfg lo = qcfg(NULL), hi = qcfg(NULL);
+	struct acd_agent *a1;
+	struct acd_call *c1, *c2, *c3, *c4;
+
+	(void)state;
+	lo.priority = 1;
+	hi.priority = 5;
+	queue_set("lo", &lo);
+	queue_set("hi", &hi);
+	queue_set("lo2", &lo);
+	a1 = agent("a1", 1);
+
+	c1 = join("lo", 1);
+	advance(100);
+	c2 = join("lo2", 2);
+	advance(100);
+	c3 = join("hi", 3);
+	advance(100);
+	c4 = join("hi", 4);
+
+	/* queue priority first, even over callers who waited longer */
+	login(a1, true);
+	serve(a1, c3);
+	serve(a1, c4);
+	/* equal priority: the caller who waited longest */
+	serve(a1, c1);
+	serve(a1, c2);
+}
+
+
+static void test_500_calls_3_agents(void **state)
+{
+	struct acd_call *c[500];
+	struct acd_agent *a[3];
+	unsigned served[3] = {0, 0, 0};
+	int i, k, left = 500;
+
+	(void)state;
+	queue("q1", NULL);
+	for (k = 0; k < 3; k++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "a%d", k);
+		a[k] = agent(id, k);
+		login(a[k], true);
+	}
+
+	for (i = 0; i < 500; i++)
+		c[i] = join("q1", i + 1);
+
+	assert_int_equal(acd_call_position(c[499]), 500);
+
+	/* served strictly in arrival order, never two calls per agent */
+	for (i = 0; left; i++) {
+		for (k = 0; k < 3 && left; k++) {
+			struct acd_call *cur = acd_agent_call(a[k]);
+
+			assert_non_null(cur);
+			assert_int_equal(acd_agent_state(a[k]), ACD_RINGING);
+			answer(a[k], cur);
+			++served[k];
+			--left;
+		}
+		for (k = 0; k < 3; k++) {
+			if (acd_agent_state(a[k]) == ACD_ON_CALL)
+				end_call(a[k]);
+		}
+	}
+
+	for (i = 0; i < 500; i++)
+		assert_int_equal(last_left(i + 1), ACD_LEFT_ANSWERED);
+	for (i = 1; i < 500; i++)
+		assert_true(rec_find(&fx.rec, 0, 'O', NULL, i) <
+			    rec_find(&fx.rec, 0, 'O', NULL, i + 1));
+	assert_true(served[0] >= 166 && served[1] >= 166 && served[2] >= 166);
+}
+
+
+static void test_tenants_apart(void **state)
+{
+	struct acd_agent *a1, *b1;
+	struct acd_queue_cfg cfg = qcfg(NULL);
+
+	(void)state;
+	assert_int_equal(acd_queue_set(fx.acd, "t2", "q2", &cfg, fx.now), 0);
+	queue("q1", NULL);
+	b1 = agent_t("t2", "b1", 1);
+	login(b1, true);
+	(void)join("q1", 1);
+	assert_offered(1, "");
+	a1 = agent("a1", 1);
+	login(a1, true);
+	assert_offered(1, "a1");
+	(void)join("q2", 2);
+	assert_offered(2, "b1");
+	assert_int_equal(acd_agent_add(fx.acd, NULL, "t1", "a1", 1, NULL),
+			 EEXIST);
+	acd_agent_remove(a1, fx.now);
+	check();
+	assert_null(acd_agent_find(fx.acd, "a1"));
+	assert_int_equal(acd_call_position(NULL), 0);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_longest_idle_and_answer,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_level_before_idle,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_priority_then_arrival,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ring_timeout_keeps_place,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_reoffer_goes_to_next_agent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_miss_limit,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_offer_error_is_unreachable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ring_all_race,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_ring_all_answer_in_callback, setup, teardown),
+		ACD_TEST(test_longest_idle_and_answer),
+		ACD_TEST(test_level_before_idle),
+		ACD_TEST(test_priority_then_arrival),
+		ACD_TEST(test_ring_timeout_keeps_place),
+		ACD_TEST(test_reoffer_goes_to_next_agent),
+		ACD_TEST(test_miss_limit),
+		ACD_TEST(test_offer_error_is_unreachable),
+		ACD_TEST(test_ring_all_race),
+		ACD_TEST(test_ring_all_answer_in_callback),
+		ACD_TEST(test_round_robin),
+		ACD_TEST(test_fewest_calls),
+		ACD_TEST(test_top_down_skips_breaks),
+		ACD_TEST(test_arbitration),
+		ACD_TEST(test_500_calls_3_agents),
+		ACD_TEST(test_tenants_apart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
