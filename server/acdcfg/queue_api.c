@@ -442,7 +442,8 @@ static void queue_delete(struct http_req *req)
 {
 	static const char sql[] =
 		"DELETE FROM queues q WHERE q.queue_id = $1::uuid AND NOT"
-		" EXISTS (SELECT 1 FROM queues o WHERE o.queue_id <> q.queue_id"
+		" EXISTS (SELECT 1 FROM queues o"
+		" WHERE o.queue_id <> q.queue_id"
 		" AND ((o.overflow_action = 'queue'"
 		" AND lower(o.overflow_target) = $1::text)"
 		" OR o.routes @> jsonb_build_array(jsonb_build_object("
