@@ -30,6 +30,7 @@
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
+#include "queue/queue.h"
 #include "agent/agent_reg.h"
 
 #define LAG_INTERVAL_MS 100
@@ -109,7 +110,9 @@ static void ready_check(void *arg)
 {
 	struct app *app = arg;
 
-	if (db_ready(app->db)) {
+	/* the ACD's first load: agents logged in before a restart are
+	 * there again before the first call or request is served */
+	if (db_ready(app->db) && queue_loaded()) {
 		const struct cfg *c = &app->cfg;
 
 		log_info("ready: serving http%s://%s:%u",
@@ -175,6 +178,7 @@ static int routes_setup(struct app *app)
 	err |= voicemail_api_init();
 	err |= tel_api_init();
 	err |= ivr_api_init();
+	err |= queue_live_api_init();
 	err |= acdcfg_api_init();
 
 	return err ? ENOMEM : 0;
@@ -221,8 +225,11 @@ int app_start(struct app *app)
 	err = err ? err : tel_init(app);
 	err = err ? err : ivr_init(app);
 	err = err ? err : region_init(app);
+	err = err ? err : queue_init(app);
 	err = err ? err : call_init(app);
 	err = err ? err : agent_reg_init(app);
+	if (!err)
+		agent_reg_set_handler(queue_device_changed, NULL);
 	err = err ? err : ws_init(app);
 	err = err ? err : uvloop_init();
 	err = err ? err : http_server_alloc(&app->http, app);
@@ -284,6 +291,7 @@ void app_close(struct app *app)
 	uvloop_close();
 	agent_reg_close();
 	call_close();
+	queue_close();
 	tel_close();
 	ivr_close();
 	region_close();

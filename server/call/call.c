@@ -53,6 +53,7 @@ static void destructor(void *arg)
 {
 	struct call *call = arg;
 
+	mem_deref(call->cq);
 	mem_deref(call->ivr);
 	mem_deref(call->xfer);
 	mem_deref(call->player);
@@ -204,6 +205,7 @@ void call_end(struct call *call, const char *side, const char *cause)
 	call->t_end = call_now_ms();
 	call_set_disposition(call, call->t_answer ? "completed" :
 			     "abandoned");
+	call_queue_end(call);
 
 	call->ivr = mem_deref(call->ivr);
 	call->xfer = mem_deref(call->xfer);
@@ -324,6 +326,8 @@ int call_init(struct app *app)
 	}
 
 	call_metrics_init();
+	call_queue_host_init();
+	call_cdr_close_stale(app);
 
 	return call_sip_init(app);
 }

@@ -4,10 +4,14 @@
 #include <re_fmt.h>
 #include <re_mem.h>
 #include <re_list.h>
+#include <re_tmr.h>
 #define LOG_MODULE "call"
 #include "log/log.h"
+#include "app.h"
+#include "db/db.h"
 #include "call/call_store.h"
 #include "call/call_int.h"
+#include "call/call_queue_int.h"
 
 /*
  * Times are the engine's wall clock (which tests may shift), passed as
@@ -121,6 +125,62 @@ void call_cdr_end(struct call *call, const char *side, const char *cause)
 }
 
 
+/** The call joined a queue (again, after an overflow to another). */
+void call_cdr_queued(struct call *call, const struct call_queue *cq)
+{
+	static const char sql[] =
+		"UPDATE calls SET queue_id = $2::uuid,"
+		" queued_at = COALESCE(queued_at, " TS(3) "),"
+		" queue_result = NULL WHERE call_id = $1";
+	char t[24];
+	const char *pv[3] = {call->call_id, cq->qi.queue_id, t};
+
+	ms_text(t, sizeof(t), cq->queued_wall);
+	add(call, sql, 3, pv);
+}
+
+
+/** How the call left its queue: answered (by whom, when), abandoned,
+ * overflow, timeout or deleted; and how many agents it was offered to. */
+void call_cdr_queue_result(struct call *call, const char *result,
+			   const struct call_queue *cq)
+{
+	static const char sql[] =
+		"UPDATE calls SET queue_result = $2,"
+		" agent_id = NULLIF($3, '')::uuid,"
+		" connected_at = CASE WHEN $4::bigint > 0 THEN " TS(4)
+		" END, offers = $5::int WHERE call_id = $1";
+	char t[24], o[12];
+	const char *pv[5];
+
+	if (!call)
+		return;
+
+	ms_text(t, sizeof(t), cq->connected_wall);
+	(void)re_snprintf(o, sizeof(o), "%u", cq->offers);
+	pv[0] = call->call_id;
+	pv[1] = result;
+	pv[2] = cq->agent_id;
+	pv[3] = t;
+	pv[4] = o;
+
+	add(call, sql, 5, pv);
+}
+
+
+/** The caller's satisfaction score (1-5). */
+void call_cdr_survey(struct call *call, int score)
+{
+	static const char sql[] =
+		"UPDATE calls SET survey_score = $2::int WHERE call_id = $1";
+	char v[4];
+	const char *pv[2] = {call->call_id, v};
+
+	(void)re_snprintf(v, sizeof(v), "%d", score);
+	add(call, sql, 2, pv);
+}
+
+
 /** One row of the call's timeline. */
 void call_cdr_event(struct call *call, unsigned seq, const char *type,
 		    const char *json)
@@ -142,4 +202,50 @@ void call_cdr_event(struct call *call, unsigned seq, const char *type,
 	pv[5] = t;
 
 	add(call, sql, 6, pv);
+}
+
+
+static void stale_closed(int err, const struct db_res *res, void *arg)
+{
+	(void)arg;
+
+	if (err) {
+		if (err != ECANCELED)
+			log_warn("calls left open by a stop not closed: %m",
+				 err);
+		return;
+	}
+
+	if (db_affected(res, 0))
+		log_warn("%llu calls were in progress when the server stopped;"
+			 " recorded as ended by server_restart",
+			 (unsigned long long)db_affected(res, 0));
+}
+
+
+/*
+ * Calls this node had in progress when it was killed have no end. At
+ * start, before any new call, close them: ended now, by the system,
+ * cause server_restart; a caller still queued counts as abandoned.
+ * (One node owns all calls by default; with several nodes this must
+ * become per node.)
+ */
+void call_cdr_close_stale(struct app *app)
+{
+	static const struct db_ctx ctx = {DB_OPERATOR, NULL};
+	static const char sql[] =
+		"UPDATE calls SET ended_at = now(),"
+		" disposition = CASE WHEN answered_at IS NULL THEN 'failed'"
+		"  ELSE 'completed' END,"
+		" hangup_side = 'system', hangup_cause = 'server_restart',"
+		" queue_result = CASE WHEN queued_at IS NOT NULL"
+		"  AND queue_result IS NULL THEN 'abandoned'"
+		"  ELSE queue_result END,"
+		" duration_ms = LEAST(2147483647, GREATEST(0, (extract(epoch"
+		"  FROM now() - started_at) * 1000)::bigint))::int"
+		" WHERE ended_at IS NULL";
+
+	if (app && app->db)
+		(void)db_query(app->db, &ctx, stale_closed, NULL, sql, 0,
+			       NULL);
 }

@@ -260,6 +260,14 @@ static void on_closed(const struct sipcall_end *end, void *arg)
 int call_leg_alloc(struct call *call, struct leg **legp, leg_dtmf_h *dtmfh,
 		   leg_event_h *evh)
 {
+	return call_leg_alloc_for(call, legp, dtmfh, evh, call);
+}
+
+
+/** A leg of the call whose handlers get arg (an agent's leg, say). */
+int call_leg_alloc_for(struct call *call, struct leg **legp,
+		       leg_dtmf_h *dtmfh, leg_event_h *evh, void *arg)
+{
 	const struct cfg *c = &call->app->cfg;
 	struct leg_cfg lc;
 
@@ -272,7 +280,7 @@ int call_leg_alloc(struct call *call, struct leg **legp, leg_dtmf_h *dtmfh,
 		call->trunk->codecs : c->sip_codecs;
 	lc.rtp_timeout_ms = c->rtp_timeout * 1000;
 
-	return leg_alloc(legp, &lc, dtmfh, evh, call);
+	return leg_alloc(legp, &lc, dtmfh, evh, arg);
 }
 
 

@@ -49,6 +49,7 @@ struct call {
 	struct call_store *store;        /**< (ref)                     */
 	struct call_ivr *ivr;            /**< (ref)                     */
 	struct call_xfer *xfer;          /**< (ref) transfer leg        */
+	struct call_queue *cq;           /**< (ref) queue side          */
 	struct tel_trunk *trunk;         /**< (ref)                     */
 	uint64_t t_start, t_answer, t_end;  /**< wall ms               */
 	unsigned seq;                    /**< last timeline seq         */
@@ -74,6 +75,12 @@ void call_cdr_ivr_node(struct call *call, const char *node_id);
 void call_cdr_end(struct call *call, const char *side, const char *cause);
 void call_cdr_event(struct call *call, unsigned seq, const char *type,
 		    const char *json);
+struct call_queue;
+void call_cdr_queued(struct call *call, const struct call_queue *cq);
+void call_cdr_queue_result(struct call *call, const char *result,
+			   const struct call_queue *cq);
+void call_cdr_survey(struct call *call, int score);
+void call_cdr_close_stale(struct app *app);
 
 /* call_inbound.c */
 int  call_sip_init(struct app *app);
@@ -84,6 +91,8 @@ void call_sip_close(void);
 void call_answer(struct call *call);
 int  call_leg_alloc(struct call *call, struct leg **legp,
 		    leg_dtmf_h *dtmfh, leg_event_h *evh);
+int  call_leg_alloc_for(struct call *call, struct leg **legp,
+			leg_dtmf_h *dtmfh, leg_event_h *evh, void *arg);
 struct sipedge *call_sip_edge(void);
 const char *call_media_ip(void);
 
@@ -102,6 +111,15 @@ void call_ivr_resume(struct call *call, int err);
 int  call_play(struct call *call, const char *const *refv, size_t refc,
 	       const char *lang, call_play_h *doneh, void *arg);
 void call_play_stop(struct call *call);
+int  call_ivr_voicemail(struct call *call, const char *box);
+int  call_ivr_jump(struct call *call, const char *node_id);
+
+/* call_queue.c */
+int  call_queue_join(struct call *call, const char *name);
+bool call_queue_digit(struct call *call, char digit);
+void call_queue_end(struct call *call);
+bool call_queue_keeps(struct call *call);
+void call_queue_host_init(void);
 
 /* call_vm.c */
 struct call_vm;

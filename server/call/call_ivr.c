@@ -311,10 +311,9 @@ static int op_transfer(void *host, const char *number)
 
 static int op_queue(void *host, const char *queue)
 {
-	(void)host;
-	(void)queue;
+	struct call_ivr *ci = host;
 
-	return ENOSYS;
+	return call_queue_join(ci->call, queue);
 }
 
 
@@ -325,6 +324,8 @@ static void op_end(void *host, const char *how)
 	struct call_ivr *ci = host;
 
 	if (how && !strcmp(how, "transferred") && ci->call->xfer)
+		return;
+	if (how && !strcmp(how, "queued") && call_queue_keeps(ci->call))
 		return;
 
 	call_end(ci->call, "system", how && !strcmp(how, "hangup") ?
@@ -420,6 +421,8 @@ void call_ivr_dtmf(struct call *call, char digit)
 
 	if (ci->vm && call_vm_digit(ci->vm, digit))
 		return;
+	if (call_queue_digit(call, digit))
+		return;
 
 	ivr_run_digit(ci->run, digit);
 }
@@ -445,4 +448,23 @@ void call_ivr_vm_done(struct call *call, int err)
 
 	ci->vm = mem_deref(ci->vm);
 	ivr_run_resume(ci->run, err);
+}
+
+
+/** Leave a voicemail in box now (a queue's overflow); the run goes on
+ * as after a voicemail node when it is over. */
+int call_ivr_voicemail(struct call *call, const char *box)
+{
+	struct call_ivr *ci = call ? call->ivr : NULL;
+
+	return ci ? op_voicemail(ci, box) : EINVAL;
+}
+
+
+/** Continue the waiting run at node_id (a queue's overflow). */
+int call_ivr_jump(struct call *call, const char *node_id)
+{
+	struct call_ivr *ci = call ? call->ivr : NULL;
+
+	return ci ? ivr_run_jump(ci->run, node_id) : EINVAL;
 }

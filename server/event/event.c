@@ -47,13 +47,14 @@ static struct {
 /* Topics each role may receive; an event's topic is its type's prefix. */
 static const struct {
 	enum role role;
-	const char *topics[10];
+	const char *topics[16];
 } topic_table[] = {
-	{ROLE_AGENT,      {NULL}},
+	{ROLE_AGENT,      {"agent", "queue", NULL}},
 	{ROLE_SUPERVISOR, {"user", "call", "ivr", "dtmf", "voicemail",
-			   NULL}},
+			   "agent", "queue", "survey", NULL}},
 	{ROLE_ADMIN,      {"user", "tenant", "api_key", "call", "ivr",
-			   "dtmf", "voicemail", NULL}},
+			   "dtmf", "voicemail", "agent", "queue", "survey",
+			   NULL}},
 	{ROLE_OPERATOR,   {"tenant", NULL}},
 };
 

@@ -125,6 +125,7 @@ int  ivr_run_start(struct ivr_run *run);
 void ivr_run_digit(struct ivr_run *run, char digit);
 void ivr_run_played(struct ivr_run *run, int err);
 void ivr_run_resume(struct ivr_run *run, int result);
+int  ivr_run_jump(struct ivr_run *run, const char *node_id);
 const char *ivr_run_var(const struct ivr_run *run, const char *name);
 const char *ivr_run_node(const struct ivr_run *run);
 int  ivr_lookup_add_ca(const char *path);

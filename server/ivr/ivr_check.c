@@ -42,7 +42,9 @@ static const char *const builtins[] = {
 	"closed", "voicemail_greeting", "beep", "transfer", "error",
 	"queue_unavailable", "digit_0", "digit_1", "digit_2", "digit_3",
 	"digit_4", "digit_5", "digit_6", "digit_7", "digit_8", "digit_9",
-	NULL
+	"queue_position_pre", "queue_position_post", "queue_wait_pre",
+	"queue_wait_post", "agent_id_pre", "agent_id_post", "survey",
+	"survey_thanks", NULL
 };
 
 

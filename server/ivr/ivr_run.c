@@ -411,6 +411,30 @@ void ivr_run_resume(struct ivr_run *run, int result)
 }
 
 
+/**
+ * Continue a run that waits on the host at another node of its flow
+ * (a queue overflowing to an IVR node).
+ *
+ * @return 0 if it went there, ENOENT if the flow has no such node,
+ * EINVAL if the run is not waiting on the host
+ */
+int ivr_run_jump(struct ivr_run *run, const char *node_id)
+{
+	struct ivr_exec *x;
+
+	if (!run || ivr_gone(run->x) || run->x->wait != IVR_HOST)
+		return EINVAL;
+	if (!node_id || !ivr_flow_node(run->x->flow, node_id))
+		return ENOENT;
+
+	x = mem_ref(run->x);
+	ivr_goto_id(x, node_id);
+	mem_deref(x);
+
+	return 0;
+}
+
+
 /** Set a variable (copied); at most IVR_VARS_MAX names. */
 int ivr_var_set(struct ivr_exec *x, const char *name, const char *value)
 {

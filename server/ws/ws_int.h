@@ -59,6 +59,9 @@ struct ws_client {
 int  ws_send(struct ws_client *wsc, char *text, size_t len);
 void ws_client_close(struct ws_client *wsc, uint16_t code,
 		     const char *reason);
+void ws_reply(struct ws_client *wsc, struct json_t *o);
+bool ws_agent_msg(struct ws_client *wsc, const char *type,
+		  struct json_t *msg);
 void ws_msg_handle(struct ws_client *wsc, const uint8_t *p, size_t len);
 void ws_msg_recheck(struct ws_client *wsc);
 bool ws_wants(const struct ws_client *wsc, const struct event *ev);

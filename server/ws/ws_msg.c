@@ -25,7 +25,7 @@ static int dump_mbuf(const char *buf, size_t size, void *arg)
 
 
 /* Queue a JSON reply; takes the reference to o. */
-static void reply(struct ws_client *wsc, json_t *o)
+void ws_reply(struct ws_client *wsc, json_t *o)
 {
 	struct mbuf *mb;
 	char *s = NULL;
@@ -54,7 +54,7 @@ static void reply(struct ws_client *wsc, json_t *o)
 static void reply_error(struct ws_client *wsc, const char *code,
 			const char *message)
 {
-	reply(wsc, json_pack("{s:s, s:s, s:s}", "type", "error",
+	ws_reply(wsc, json_pack("{s:s, s:s, s:s}", "type", "error",
 			     "code", code, "message", message));
 }
 
@@ -146,7 +146,7 @@ static void auth_done(int err, const char *why, const struct principal *p,
 	wsc->principal = *p;
 	wsc->state = WS_AUTHED;
 	tmr_cancel(&wsc->auth_tmr);
-	reply(wsc, json_pack("{s:s, s:s}", "type", "auth.ok",
+	ws_reply(wsc, json_pack("{s:s, s:s}", "type", "auth.ok",
 			     "role", role_name(p->role)));
 	early_drain(wsc);
 
@@ -226,7 +226,7 @@ static void reply_topics(struct ws_client *wsc, const char *type)
 		(void)json_array_append_new(arr,
 					    json_string(wsc->topics[i]));
 
-	reply(wsc, o);
+	ws_reply(wsc, o);
 }
 
 
@@ -245,7 +245,7 @@ static void on_subscribe(struct ws_client *wsc, json_t *msg)
 		const char *t = json_string_value(json_array_get(topics, i));
 
 		if (!event_topic_allowed(wsc->principal.role, t)) {
-			reply(wsc, json_pack("{s:s, s:s, s:s, s:s}",
+			ws_reply(wsc, json_pack("{s:s, s:s, s:s, s:s}",
 					     "type", "error",
 					     "code", "forbidden", "topic", t,
 					     "message", "This topic is not "
@@ -305,11 +305,13 @@ static void on_authed(struct ws_client *wsc, const char *type,
 		      json_t *msg)
 {
 	if (!strcmp(type, "ping"))
-		reply(wsc, json_pack("{s:s}", "type", "pong"));
+		ws_reply(wsc, json_pack("{s:s}", "type", "pong"));
 	else if (!strcmp(type, "subscribe"))
 		on_subscribe(wsc, msg);
 	else if (!strcmp(type, "unsubscribe"))
 		on_unsubscribe(wsc, msg);
+	else if (ws_agent_msg(wsc, type, msg))
+		return;
 	else if (!strcmp(type, "auth"))
 		reply_error(wsc, "already_authenticated", "This connection "
 			    "is authenticated already.");

@@ -1,0 +1,297 @@
+/* Agent legs of a queued call: ring the agent's device, report the
+ * outcome to the ACD, bridge the one who answered. */
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_list.h>
+#include <re_tmr.h>
+#define LOG_MODULE "call"
+#include "log/log.h"
+#include "app.h"
+#include "media/leg.h"
+#include "media/mixer.h"
+#include "media/sipedge.h"
+#include "telephony/telephony.h"
+#include "agent/agent_reg.h"
+#include "call/call_int.h"
+#include "call/call_queue_int.h"
+
+/*
+ * A device rings through the SIP edge like any outbound call: a SIP
+ * phone at the contact it registered (NAT: at the address it registered
+ * from), a PSTN number through the trunk the call came in on. The
+ * caller's number is the From, so the phone shows who calls. A leg that
+ * fails before answering is a miss of the ACD, by cause; one the ACD
+ * withdrew (timeout, taken, caller gone) is hung up quietly.
+ */
+struct call_agent {
+	struct le le;                    /**< in cq->agents (owning)    */
+	struct call_queue *cq;           /**< (borrowed)                */
+	char agent_id[37];
+	char work_no[16];
+	struct leg *leg;                 /**< (ref)                     */
+	struct sipcall *sc;              /**< (ref)                     */
+	struct tel_admission *adm;       /**< (ref) PSTN legs           */
+	bool answered;
+	bool bridged;
+	bool closing;                    /**< hung up by us: no report  */
+};
+
+
+static void destructor(void *arg)
+{
+	struct call_agent *ca = arg;
+
+	list_unlink(&ca->le);
+	ca->closing = true;     /* sipcall_hangup reports the close at once */
+	if (ca->sc)
+		sipcall_hangup(ca->sc, 487, NULL);
+	mem_deref(ca->sc);
+	mem_deref(ca->leg);
+	mem_deref(ca->adm);
+}
+
+
+static void on_dtmf(char digit, uint32_t dur_ms, void *arg)
+{
+	(void)digit;
+	(void)dur_ms;
+	(void)arg;
+}
+
+
+static void on_event(enum leg_event ev, void *arg)
+{
+	struct call_agent *ca = arg;
+
+	if (ev == LEG_RTP_TIMEOUT && ca->answered)
+		call_queue_agent_left(ca->cq, ca->agent_id, "rtp_timeout");
+}
+
+
+static void on_estab(void *arg)
+{
+	struct call_agent *ca = arg;
+
+	if (ca->answered)
+		return;
+
+	ca->answered = true;
+	(void)leg_start(ca->leg);
+	call_queue_agent_answered(ca->cq, ca, ca->agent_id);
+}
+
+
+static enum acd_miss miss_of(const struct sipcall_end *end)
+{
+	switch (end->scode) {
+
+	case 486:
+	case 600:
+		return ACD_MISS_BUSY;
+
+	case 603:
+		return ACD_MISS_REJECTED;
+
+	case 408:
+	case 487:
+		return ACD_MISS_NO_ANSWER;
+
+	default:
+		return ACD_MISS_UNREACHABLE;
+	}
+}
+
+
+static void on_closed(const struct sipcall_end *end, void *arg)
+{
+	struct call_agent *ca = arg;
+	struct call_queue *cq = ca->cq;
+	char agent_id[37];
+
+	if (ca->closing)
+		return;
+
+	ca->sc = mem_deref(ca->sc);
+	str_ncpy(agent_id, ca->agent_id, sizeof(agent_id));
+
+	if (ca->answered) {
+		call_queue_agent_left(cq, agent_id, end->reason ?
+				      end->reason : "bye");
+		return;
+	}
+
+	log_info("agent %s did not take the call (%u %s)", ca->work_no,
+		 end->scode, end->reason ? end->reason : "");
+	mem_deref(ca);
+	if (cq->ac)
+		queue_offer_failed(cq->ac, agent_id, miss_of(end));
+}
+
+
+/* "sip:host:port" + number -> "sip:number@host:port" */
+static int pstn_uri(char *out, size_t sz, const char *outbound,
+		    const char *number)
+{
+	const char *host = outbound;
+
+	if (!strncmp(host, "sip:", 4))
+		host += 4;
+	if (!host[0] || strchr(host, '@'))
+		return EINVAL;
+
+	return re_snprintf(out, sz, "sip:%s@%s", number, host) < 0 ?
+		ENOMEM : 0;
+}
+
+
+static int dial_pstn(struct call_agent *ca, struct call *call,
+		     const struct queue_agent_info *a,
+		     struct sipcall_dial *d, char *buf, size_t sz)
+{
+	const struct tel_trunk *trunk = call->trunk;
+	struct tel_number *num;
+	int err;
+
+	if (!trunk || !trunk->outbound_uri[0] || !a->phone[0])
+		return ENOTSUP;
+
+	err = pstn_uri(buf, sz, trunk->outbound_uri, a->phone);
+	if (err)
+		return err;
+
+	num = tel_number_find(call->number);
+	err = num ? tel_admit(&ca->adm, trunk, num) : ENOENT;
+	mem_deref(num);
+
+	d->uri = buf;
+	d->auth_user = trunk->auth_user[0] ? trunk->auth_user : NULL;
+	d->auth_pass = trunk->auth_secret[0] ? trunk->auth_secret : NULL;
+
+	return err;
+}
+
+
+/**
+ * Ring the agent's device for the queued call.
+ *
+ * @return 0 if ringing; otherwise errorcode (the ACD counts it as the
+ * device being unreachable)
+ */
+int call_agent_ring(struct call_queue *cq,
+		    const struct queue_agent_info *a)
+{
+	struct sipcall_handlers h = {on_estab, NULL, on_closed, NULL};
+	struct call *call = cq->call;
+	struct sipcall_dial d;
+	struct call_agent *ca;
+	char buf[512], from[160];
+	int err;
+
+	if (!call || !call->mixer)
+		return ENODEV;
+
+	ca = mem_zalloc(sizeof(*ca), destructor);
+	if (!ca)
+		return ENOMEM;
+
+	ca->cq = cq;
+	str_ncpy(ca->agent_id, a->agent_id, sizeof(ca->agent_id));
+	str_ncpy(ca->work_no, a->work_no, sizeof(ca->work_no));
+	list_append(&cq->agents, &ca->le, ca);
+
+	memset(&d, 0, sizeof(d));
+	if (!strcmp(a->device, "pstn"))
+		err = dial_pstn(ca, call, a, &d, buf, sizeof(buf));
+	else if (!strcmp(a->device, "sip"))
+		err = agent_reg_dial(a->agent_id, &d, buf, sizeof(buf));
+	else
+		err = ENOTSUP;  /* the browser device comes with the console */
+
+	/* a phone shows the customer; a carrier wants one of our numbers */
+	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
+			  !strcmp(a->device, "pstn") ? call->number :
+			  call->caller[0] ? call->caller : "anonymous",
+			  call_media_ip());
+	d.from_uri = from;
+	d.from_name = cq->qi.label[0] ? cq->qi.label : NULL;
+
+	err = err ? err : call_leg_alloc_for(call, &ca->leg, on_dtmf,
+					     on_event, ca);
+	h.arg = ca;
+	err = err ? err : sipedge_connect(&ca->sc, call_sip_edge(), &d,
+					  ca->leg, &h);
+	if (err) {
+		log_info("%H: agent %s not rung: %m", call_debug, call,
+			 a->work_no, err);
+		mem_deref(ca);
+		return err;
+	}
+
+	mem_ref(ca->sc);
+	++cq->offers;
+	call_emit(call, "agent.offered",
+		  json_pack("{s:s, s:s, s:s, s:s}", "agent_id", a->agent_id,
+			    "work_no", a->work_no, "queue_id",
+			    cq->qi.queue_id, "device", a->device));
+
+	return 0;
+}
+
+
+static struct call_agent *find(struct call_queue *cq, const char *agent_id)
+{
+	struct le *le;
+
+	for (le = cq->agents.head; le; le = le->next) {
+		struct call_agent *ca = le->data;
+
+		if (!strcmp(ca->agent_id, agent_id))
+			return ca;
+	}
+
+	return NULL;
+}
+
+
+/** The ACD withdrew the offer: stop ringing (never a miss from here). */
+void call_agent_cancel(struct call_queue *cq, const char *agent_id)
+{
+	struct call_agent *ca = find(cq, agent_id);
+
+	if (ca && ca != cq->conn)
+		mem_deref(ca);
+}
+
+
+/** Caller and the answering agent hear each other. */
+void call_agent_bridge(struct call_queue *cq)
+{
+	struct call_agent *ca = cq->conn;
+	struct call *call = cq->call;
+	struct mport *a, *b;
+
+	if (!ca || !call || ca->bridged)
+		return;
+
+	if (leg_attach(ca->leg, call->mixer)) {
+		call_queue_agent_left(cq, ca->agent_id, "error");
+		return;
+	}
+
+	a = leg_port(call->leg);
+	b = leg_port(ca->leg);
+	mport_hear(a, b, true);
+	mport_hear(b, a, true);
+	ca->bridged = true;
+}
+
+
+/** Hang every agent leg up (the call is over or the agent left). */
+void call_agent_hangup_all(struct call_queue *cq)
+{
+	cq->conn = NULL;
+	list_flush(&cq->agents);
+}

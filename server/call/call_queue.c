@@ -1,0 +1,575 @@
+/* The IVR's queue node: a call waits in an ACD queue with hold music and
+ * announcements, is answered by an agent, or overflows. */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_list.h>
+#include <re_tmr.h>
+#define LOG_MODULE "call"
+#include "log/log.h"
+#include "app.h"
+#include "db/db.h"
+#include "media/leg.h"
+#include "media/mixer.h"
+#include "ivr/ivr.h"
+#include "call/call_int.h"
+#include "call/call_queue_int.h"
+
+/*
+ * Joining takes three steps off the loop's hot path: the queue's routes
+ * (schedule, caller region) may send the call to another queue; one
+ * query finds the caller's VIP priority and sticky agent; then the call
+ * enters the core. While it waits the IVR run waits too (on the queue
+ * node), so an overflow to an IVR node or to voicemail continues the
+ * same run; once an agent answers the run ends ("queued") and the call
+ * goes on bridged.
+ *
+ * Music and announcements are the player's: an announcement replaces
+ * the music and the music starts again after it; anything the caller
+ * hears from the queue stops the moment an agent answers (the player
+ * is stopped before the work number is announced).
+ */
+#define SURVEY_WAIT_MS   10000
+#define HOPS_MAX         3
+
+static void cq_destructor(void *arg)
+{
+	struct call_queue *cq = arg;
+
+	tmr_cancel(&cq->tmr);
+	list_flush(&cq->agents);
+}
+
+
+static struct call_queue *cq_of(struct call *call)
+{
+	return call ? call->cq : NULL;
+}
+
+
+/* --- the ACD's host --------------------------------------------------- */
+
+static int host_offer(void *callarg, const struct queue_agent_info *agent)
+{
+	struct call_queue *cq = callarg;
+
+	if (cq->phase != CQ_WAITING)
+		return ENODEV;
+
+	return call_agent_ring(cq, agent);
+}
+
+
+static void host_offer_cancel(void *callarg, const char *agent_id,
+			      enum acd_cancel why)
+{
+	(void)why;
+	call_agent_cancel(callarg, agent_id);
+}
+
+
+static const char *host_call_id(void *callarg)
+{
+	struct call_queue *cq = callarg;
+
+	return cq->call ? cq->call->call_id : "";
+}
+
+
+static void queue_left_event(struct call_queue *cq, const char *reason)
+{
+	struct call *call = cq->call;
+
+	if (!call)
+		return;
+
+	call_emit(call, "queue.left",
+		  json_pack("{s:s, s:s, s:s, s:I, s:i}", "queue_id",
+			    cq->qi.queue_id, "queue", cq->qi.name, "reason",
+			    reason, "waited_ms",
+			    (json_int_t)(call_now_ms() - cq->queued_wall),
+			    "offers", cq->offers));
+}
+
+
+static void connected(struct call_queue *cq,
+		      const struct queue_agent_info *agent);
+static void overflow(struct call_queue *cq, const char *result);
+
+
+static void host_left(void *callarg, enum acd_left why,
+		      const struct queue_agent_info *agent)
+{
+	struct call_queue *cq = callarg;
+
+	cq->ac = NULL;
+	switch (why) {
+
+	case ACD_LEFT_ANSWERED:
+		connected(cq, agent);
+		break;
+
+	case ACD_LEFT_ABANDONED:
+		break;   /* the caller left: call_queue_end() records it */
+
+	case ACD_LEFT_TIMEOUT:
+		overflow(cq, "timeout");
+		break;
+
+	case ACD_LEFT_EMPTY:
+		overflow(cq, "overflow");
+		break;
+
+	case ACD_LEFT_DELETED:
+		call_cdr_queue_result(cq->call, "deleted", cq);
+		queue_left_event(cq, "deleted");
+		cq->phase = CQ_OVERFLOW;
+		call_play_stop(cq->call);
+		call_ivr_resume(cq->call, ENOENT);
+		break;
+	}
+}
+
+
+static const struct queue_host host = {
+	host_offer, host_offer_cancel, host_call_id, host_left,
+};
+
+
+/** Make the call engine the ACD's host. */
+void call_queue_host_init(void)
+{
+	queue_set_host(&host);
+}
+
+
+/* --- answered --------------------------------------------------------- */
+
+static void bridge_now(int err, void *arg)
+{
+	struct call_queue *cq = arg;
+
+	(void)err;
+	if (cq->phase != CQ_CONNECTING)
+		return;
+
+	cq->phase = CQ_TALKING;
+	call_agent_bridge(cq);
+}
+
+
+/* The agent answered: stop everything the queue played, announce the
+ * work number to the caller, then bridge. */
+static void connected(struct call_queue *cq,
+		      const struct queue_agent_info *agent)
+{
+	struct call *call = cq->call;
+	char bufs[PLAY_REFS_MAX][24];
+	const char *refv[PLAY_REFS_MAX];
+	size_t n = 0, i;
+
+	tmr_cancel(&cq->tmr);
+	call_play_stop(call);
+	cq->phase = CQ_CONNECTING;
+	cq->connected_wall = call_now_ms();
+	str_ncpy(cq->agent_id, agent->agent_id, sizeof(cq->agent_id));
+	str_ncpy(cq->work_no, agent->work_no, sizeof(cq->work_no));
+
+	call_cdr_queue_result(call, "answered", cq);
+	queue_left_event(cq, "answered");
+	call_emit(call, "call.answered",
+		  json_pack("{s:s, s:s, s:s, s:I}", "agent_id",
+			    agent->agent_id, "work_no", agent->work_no,
+			    "queue_id", cq->qi.queue_id, "waited_ms",
+			    (json_int_t)(cq->connected_wall -
+					 cq->queued_wall)));
+	log_info("%H: answered by agent %s", call_debug, call,
+		 agent->work_no);
+
+	/* the IVR is over: its run ends "queued", the call goes on */
+	call_ivr_resume(call, 0);
+	if (call->state == CALL_ENDED)
+		return;
+
+	if (cq->qi.announce_work_no) {
+		str_ncpy(bufs[n++], "builtin/agent_id_pre", 24);
+		n += call_queue_digit_refs(&bufs[n], 8, agent->work_no);
+		str_ncpy(bufs[n++], "builtin/agent_id_post", 24);
+		for (i = 0; i < n; i++)
+			refv[i] = bufs[i];
+		if (!call_play(call, refv, n, NULL, bridge_now, cq))
+			return;
+	}
+
+	bridge_now(0, cq);
+}
+
+
+/** An agent leg answered: ask the core whether it gets the call. */
+void call_queue_agent_answered(struct call_queue *cq, struct call_agent *ca,
+			       const char *agent_id)
+{
+	int err;
+
+	if (cq->phase != CQ_WAITING || !cq->ac) {
+		mem_deref(ca);     /* too late: someone else, or gone */
+		return;
+	}
+
+	cq->conn = ca;
+	err = queue_answered(cq->ac, agent_id);
+	if (err) {
+		cq->conn = NULL;
+		log_info("%H: agent answer not taken: %m", call_debug,
+			 cq->call, err);
+		mem_deref(ca);
+	}
+}
+
+
+/* --- survey and the end ----------------------------------------------- */
+
+static void survey_over(int err, void *arg)
+{
+	struct call_queue *cq = arg;
+
+	(void)err;
+	call_end(cq->call, "system", "survey_done");
+}
+
+
+static void survey_timeout(void *arg)
+{
+	struct call_queue *cq = arg;
+
+	survey_over(0, cq);
+}
+
+
+static void survey_prompted(int err, void *arg)
+{
+	struct call_queue *cq = arg;
+
+	if (cq->phase != CQ_SURVEY)
+		return;
+	if (err) {
+		survey_over(err, cq);
+		return;
+	}
+
+	tmr_start(&cq->tmr, SURVEY_WAIT_MS, survey_timeout, cq);
+}
+
+
+/**
+ * The connected agent hung up (or its leg failed): wrap-up starts; the
+ * caller rates the call if the queue asks, else the call ends.
+ */
+void call_queue_agent_left(struct call_queue *cq, const char *agent_id,
+			   const char *cause)
+{
+	struct call *call = cq->call;
+	const char *ref = "builtin/survey";
+
+	if (cq->phase != CQ_CONNECTING && cq->phase != CQ_TALKING)
+		return;
+
+	call_agent_hangup_all(cq);
+	queue_note_handle_time(cq->qi.queue_id,
+			       call_now_ms() - cq->connected_wall);
+	queue_agent_call_ended(agent_id);
+
+	if (!cq->qi.survey || strcmp(cause, "bye")) {
+		cq->phase = CQ_DONE;
+		call_end(call, "agent", cause);
+		return;
+	}
+
+	cq->phase = CQ_SURVEY;
+	if (call_play(call, &ref, 1, NULL, survey_prompted, cq))
+		survey_over(0, cq);
+}
+
+
+/** A digit from the caller: the survey's score. True if taken. */
+bool call_queue_digit(struct call *call, char digit)
+{
+	struct call_queue *cq = cq_of(call);
+	const char *ref = "builtin/survey_thanks";
+
+	if (!cq || cq->phase != CQ_SURVEY)
+		return cq && cq->phase != CQ_PREP && cq->phase != CQ_OVERFLOW;
+
+	if (digit < '1' || digit > '5')
+		return true;
+
+	tmr_cancel(&cq->tmr);
+	cq->phase = CQ_DONE;
+	call_cdr_survey(call, digit - '0');
+	call_emit(call, "survey.completed",
+		  json_pack("{s:i, s:s, s:s, s:s}", "score", digit - '0',
+			    "agent_id", cq->agent_id, "work_no", cq->work_no,
+			    "queue_id", cq->qi.queue_id));
+	if (call_play(call, &ref, 1, NULL, survey_over, cq))
+		survey_over(0, cq);
+
+	return true;
+}
+
+
+/**
+ * The call ends (either side): out of the core, agent legs hung up, the
+ * agent's call over.
+ */
+void call_queue_end(struct call *call)
+{
+	struct call_queue *cq = cq_of(call);
+
+	if (!cq)
+		return;
+
+	tmr_cancel(&cq->tmr);
+	if (cq->ac) {
+		struct acd_call *ac = cq->ac;
+
+		call_cdr_queue_result(call, "abandoned", cq);
+		queue_left_event(cq, "abandoned");
+		queue_leave(ac);      /* cancels ringing agents first */
+		cq->ac = NULL;
+	}
+
+	if (cq->phase == CQ_CONNECTING || cq->phase == CQ_TALKING) {
+		call_agent_hangup_all(cq);
+		queue_note_handle_time(cq->qi.queue_id,
+				       call_now_ms() - cq->connected_wall);
+		queue_agent_call_ended(cq->agent_id);
+	}
+
+	call_agent_hangup_all(cq);
+	cq->phase = CQ_DONE;
+	cq->call = NULL;
+}
+
+
+/** The IVR ended "queued": keep the call if an agent has it. */
+bool call_queue_keeps(struct call *call)
+{
+	struct call_queue *cq = cq_of(call);
+
+	return cq && (cq->phase == CQ_CONNECTING ||
+		      cq->phase == CQ_TALKING || cq->phase == CQ_SURVEY);
+}
+
+
+/* --- joining ----------------------------------------------------------- */
+
+static void enter(struct call_queue *cq);
+
+
+static void hangup_prompted(int err, void *arg)
+{
+	struct call_queue *cq = arg;
+
+	(void)err;
+	call_end(cq->call, "system", "queue_overflow");
+}
+
+
+/* Out of the queue without an agent: the queue's overflow action. */
+static void overflow(struct call_queue *cq, const char *result)
+{
+	struct call *call = cq->call;
+	const char *action = cq->qi.overflow_action;
+	const char *target = cq->qi.overflow_target;
+	const char *ref = cq->qi.overflow_prompt[0] ?
+		cq->qi.overflow_prompt : "builtin/queue_unavailable";
+
+	tmr_cancel(&cq->tmr);
+	call_play_stop(call);
+	call_cdr_queue_result(call, result, cq);
+	queue_left_event(cq, !strcmp(result, "timeout") ? "timeout" :
+			 "overflow");
+	cq->phase = CQ_OVERFLOW;
+	log_info("%H: queue %s overflows (%s) to %s %s", call_debug, call,
+		 cq->qi.name, result, action, target);
+
+	if (!strcmp(action, "queue") && cq->hops < HOPS_MAX &&
+	    !queue_lookup(&cq->qi, call->tenant_id, target)) {
+		++cq->hops;
+		enter(cq);
+		return;
+	}
+
+	if (!strcmp(action, "voicemail") && target[0] &&
+	    !call_ivr_voicemail(call, target))
+		return;
+
+	if (!strcmp(action, "ivr") && target[0] &&
+	    !call_ivr_jump(call, target))
+		return;
+
+	if (call_play(call, &ref, 1, NULL, hangup_prompted, cq))
+		hangup_prompted(0, cq);
+}
+
+
+static void joined(struct call_queue *cq)
+{
+	struct call *call = cq->call;
+	int err;
+
+	cq->phase = CQ_WAITING;
+	cq->queued_wall = call_now_ms();
+	call_cdr_queued(call, cq);
+	call_emit(call, "queue.joined",
+		  json_pack("{s:s, s:s, s:i, s:b}", "queue_id",
+			    cq->qi.queue_id, "queue", cq->qi.name,
+			    "priority", cq->priority, "sticky",
+			    cq->sticky[0] != '\0'));
+
+	call_queue_play_hold(cq);
+	err = queue_join(&cq->ac, cq->qi.queue_id, cq->priority, cq->sticky,
+			 cq);
+	if (err) {
+		cq->ac = NULL;
+		overflow(cq, err == ENOSPC || err == ENODEV ? "overflow" :
+			 "deleted");
+		return;
+	}
+
+	if (cq->phase == CQ_WAITING)
+		call_queue_announce_schedule(cq);
+}
+
+
+static void looked_up(int err, const struct db_res *res, void *arg)
+{
+	struct call_queue *cq = arg;
+	const char *vip, *sticky;
+
+	if (!cq->call || cq->phase != CQ_PREP) {
+		mem_deref(cq);
+		return;
+	}
+
+	if (!err) {
+		vip = db_val(res, 0, 0, 0);
+		sticky = db_val(res, 0, 0, 1);
+		cq->priority = vip ? atoi(vip) : 0;
+		str_ncpy(cq->sticky, sticky ? sticky : "", sizeof(cq->sticky));
+	}
+	else {
+		log_warn("%H: VIP and sticky agent unknown: %m", call_debug,
+			 cq->call, err);
+	}
+
+	joined(cq);
+	mem_deref(cq);
+}
+
+
+/* The caller's VIP priority and, if the queue keeps callers with their
+ * last agent, that agent — one query under the tenant's scope. */
+static void lookup_caller(struct call_queue *cq)
+{
+	static const char sql[] =
+		"SELECT (SELECT max(priority) FROM vip_callers"
+		"  WHERE number = $1),"
+		" (SELECT agent_id::text FROM calls WHERE $3::int > 0"
+		"  AND caller = $1 AND queue_id = $2::uuid"
+		"  AND agent_id IS NOT NULL"
+		"  AND connected_at > now() - make_interval(days => $3::int)"
+		"  ORDER BY connected_at DESC LIMIT 1)";
+	struct call *call = cq->call;
+	struct db_ctx ctx = {DB_TENANT, call->tenant_id};
+	char days[12];
+	const char *pv[3];
+	int err;
+
+	(void)re_snprintf(days, sizeof(days), "%u", cq->qi.sticky_days);
+	pv[0] = call->caller;
+	pv[1] = cq->qi.queue_id;
+	pv[2] = days;
+
+	err = db_query(call->app->db, &ctx, looked_up, mem_ref(cq), sql, 3,
+		       pv);
+	if (err)
+		looked_up(err, NULL, cq);
+}
+
+
+static void routed(int err, const char *queue_id, void *arg)
+{
+	struct call_queue *cq = arg;
+
+	if (!cq->call || cq->phase != CQ_PREP) {
+		mem_deref(cq);
+		return;
+	}
+
+	if (!err && strcmp(queue_id, cq->qi.queue_id) &&
+	    queue_lookup(&cq->qi, cq->call->tenant_id, queue_id))
+		log_warn("%H: route to unknown queue %s", call_debug,
+			 cq->call, queue_id);
+
+	lookup_caller(cq);
+	mem_deref(cq);
+}
+
+
+/* Routes (first queue only: one hop), then the caller look-up. */
+static void enter(struct call_queue *cq)
+{
+	int err;
+
+	cq->phase = CQ_PREP;
+	if (cq->hops) {
+		lookup_caller(cq);
+		return;
+	}
+
+	err = queue_route_pick(&cq->qi, cq->call->caller, (int64_t)
+			       call_now_ms(), routed, mem_ref(cq));
+	if (err)
+		routed(err, NULL, cq);
+}
+
+
+/**
+ * The IVR's queue node: put the call in the named queue. The IVR run
+ * waits until the call is answered (resumed with 0) or overflows.
+ *
+ * @return 0 if joining, ENOENT if the tenant has no such queue
+ */
+int call_queue_join(struct call *call, const char *name)
+{
+	struct call_queue *cq;
+	int err;
+
+	if (!call || !name)
+		return EINVAL;
+	if (call->cq)
+		return EBUSY;
+
+	cq = mem_zalloc(sizeof(*cq), cq_destructor);
+	if (!cq)
+		return ENOMEM;
+
+	err = queue_lookup(&cq->qi, call->tenant_id, name);
+	if (err) {
+		log_info("%H: no queue %s", call_debug, call, name);
+		mem_deref(cq);
+		return err;
+	}
+
+	cq->call = call;
+	tmr_init(&cq->tmr);
+	list_init(&cq->agents);
+	call->cq = cq;
+	enter(cq);
+
+	return 0;
+}
