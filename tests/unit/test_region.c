@@ -49,6 +49,9 @@ static void test_normalize(void **state)
 		{"004930123456", "004930123456"},
 		{"95588", "95588"},
 		{"4001000100", "4001000100"},
+		/* found by fuzz_region: more rounds than a fixed number */
+		{"8617951+868617951+868617951+861021028617951",
+		 "1021028617951"},
 	};
 	static const char *const bad[] = {
 		"", "abc", "+", "--", "123456789012345678901234567890123",
