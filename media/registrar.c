@@ -375,7 +375,7 @@ static void answer(struct registrar *reg, const struct sip_msg *msg,
 
 
 static void challenge(struct registrar *reg, const struct sip_msg *msg,
-		      const char *user)
+		      const char *user, bool stale)
 {
 	char nonce[64], hdr[256];
 
@@ -388,8 +388,8 @@ static void challenge(struct registrar *reg, const struct sip_msg *msg,
 
 	(void)re_snprintf(hdr, sizeof(hdr),
 			  "WWW-Authenticate: Digest realm=\"%s\", "
-			  "nonce=\"%s\", algorithm=MD5, qop=\"auth\"\r\n",
-			  reg->realm, nonce);
+			  "nonce=\"%s\", algorithm=MD5, qop=\"auth\"%s\r\n",
+			  reg->realm, nonce, stale ? ", stale=true" : "");
 	answer(reg, msg, 401, "Unauthorized", "challenged", user, hdr);
 }
 
@@ -397,13 +397,15 @@ static void challenge(struct registrar *reg, const struct sip_msg *msg,
 /*
  * The credentials decide, after the message is known to be well formed.
  * An unknown user is checked against a made-up secret, so it costs the
- * same as a wrong password and gets the same 403.
+ * same as a wrong password and gets the same 403. Right credentials for
+ * a nonce we no longer accept are challenged again (stale), not refused:
+ * phones refresh with their last nonce.
  */
 static bool authorized(struct registrar *reg, const struct sip_msg *msg,
 		       const char *user)
 {
 	char secret[SECRET_MAX];
-	bool known;
+	bool known, stale;
 	int err;
 
 	err = reg->h.secreth(user, &msg->src, secret, sizeof(secret),
@@ -418,9 +420,11 @@ static bool authorized(struct registrar *reg, const struct sip_msg *msg,
 		rand_str(secret, 32);
 
 	err = sipedge_digest_check(msg, reg->realm, user, secret);
+	stale = err == EACCES && known &&
+		sip_digest_stale(msg, reg->realm, user, secret);
 	memset(secret, 0, sizeof(secret));
-	if (err == ENOENT) {
-		challenge(reg, msg, user);
+	if (err == ENOENT || stale) {
+		challenge(reg, msg, user, stale);
 		return false;
 	}
 	if (err || !known) {

@@ -114,6 +114,36 @@ static bool hdr_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 }
 
 
+/* The credentials of msg for realm, if any. */
+static bool creds_find(struct find *f, const struct sip_msg *msg,
+		       const char *realm)
+{
+	memset(f, 0, sizeof(*f));
+	f->realm = realm;
+	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_AUTHORIZATION,
+				hdr_handler, f);
+	if (!f->found)
+		(void)sip_msg_hdr_apply(msg, true,
+					SIP_HDR_PROXY_AUTHORIZATION,
+					hdr_handler, f);
+
+	return f->found;
+}
+
+
+static bool response_ok(const struct find *f, const struct sip_msg *msg,
+			const char *realm, const char *user,
+			const char *password)
+{
+	uint8_t ha1[MD5_SIZE];
+
+	if (md5_printf(ha1, "%s:%s:%s", user, realm, password))
+		return false;
+
+	return httpauth_digest_response_auth(&f->resp, &msg->met, ha1) == 0;
+}
+
+
 /**
  * Check the digest credentials of msg against user and password.
  *
@@ -123,22 +153,13 @@ static bool hdr_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 int sipedge_digest_check(const struct sip_msg *msg, const char *realm,
 			 const char *user, const char *password)
 {
-	uint8_t ha1[MD5_SIZE];
 	struct find f;
 	struct pl r;
 
 	if (!msg || !realm || !user || !password)
 		return EINVAL;
 
-	memset(&f, 0, sizeof(f));
-	f.realm = realm;
-	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_AUTHORIZATION,
-				hdr_handler, &f);
-	if (!f.found)
-		(void)sip_msg_hdr_apply(msg, true,
-					SIP_HDR_PROXY_AUTHORIZATION,
-					hdr_handler, &f);
-	if (!f.found)
+	if (!creds_find(&f, msg, realm))
 		return ENOENT;
 
 	pl_set_str(&r, realm);
@@ -147,9 +168,31 @@ int sipedge_digest_check(const struct sip_msg *msg, const char *realm,
 	    !nonce_valid(&f.resp.nonce, &r, (uint64_t)time(NULL)))
 		return EACCES;
 
-	if (md5_printf(ha1, "%s:%s:%s", user, realm, password))
-		return ENOMEM;
+	return response_ok(&f, msg, realm, user, password) ? 0 : EACCES;
+}
 
-	return httpauth_digest_response_auth(&f.resp, &msg->met, ha1) ?
-		EACCES : 0;
+
+/**
+ * True when credentials that sipedge_digest_check() refused were right
+ * but for a nonce that is too old or not this process's (a phone
+ * refreshing with its last nonce, or after a restart): answer a new
+ * challenge with stale=true, not 403.
+ */
+bool sip_digest_stale(const struct sip_msg *msg, const char *realm,
+		      const char *user, const char *password)
+{
+	struct find f;
+	struct pl r;
+
+	if (!msg || !realm || !user || !password ||
+	    !creds_find(&f, msg, realm))
+		return false;
+
+	pl_set_str(&r, realm);
+	if (pl_strcmp(&f.resp.username, user) ||
+	    pl_cmp(&f.resp.uri, &msg->ruri) ||
+	    nonce_valid(&f.resp.nonce, &r, (uint64_t)time(NULL)))
+		return false;
+
+	return response_ok(&f, msg, realm, user, password);
 }

@@ -92,5 +92,7 @@ void sip_update_handler(struct sipedge *se, const struct sip_msg *msg);
 /* sip_digest.c */
 int  sip_digest_nonce(char *buf, size_t sz, const char *realm,
 		      uint64_t now);
+bool sip_digest_stale(const struct sip_msg *msg, const char *realm,
+		      const char *user, const char *password);
 
 #endif

@@ -149,19 +149,20 @@ function phoneApi(s, extra) {
 /**
  * Register a phone with OpenSeat (sipp with agent_register.xml).
  * opts: sipPort (OpenSeat's), user, secret, expires (s), contactHost and
- * contactPort (the Contact; default: sipp's own address, and then the
- * same process answers OPTIONS and INVITEs as agent_phone.xml with
- * mode and ringMs), localIp.
+ * contactPort (the Contact; default: sipp's own address), answer (the
+ * same process answers OPTIONS and INVITEs on its own port as
+ * agent_phone.xml with mode and ringMs; default: when the Contact names
+ * no other port), localIp.
  * Returns {port, callId, registered(n), refresh(), unregister(),
  * invited(n), answered(n), options(n), stop()}; registered(n) resolves
  * when the n-th REGISTER got its 200.
  */
 export async function registerPhone({ sipPort: serverPort, user, secret,
 	expires = 3600, contactHost, contactPort, mode = 'answer',
-	ringMs = 200, localIp = '127.0.0.1' }) {
+	ringMs = 200, localIp = '127.0.0.1', answer }) {
 	const port = await sipPort(localIp);
 	const callId = `reg-${user}-${port}@openseat-test`;
-	const own = !contactPort;
+	const own = answer ?? !contactPort;
 	const args = [`127.0.0.1:${serverPort}`,
 		'-sf', path.join(SIPP_DIR, 'agent_register.xml'),
 		'-m', '1', '-i', localIp, '-p', String(port), '-t', 'u1',
