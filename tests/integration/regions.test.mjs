@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, ROOT, startStack } from '../lib/stack.mjs';
+import { RtpPeer, demoCalls, ended, sipCall, sipOk, waitCall }
+	from '../lib/sip.mjs';
 
 let s;
 let env;
@@ -317,3 +319,37 @@ test('a list pages by prefix', async () => {
 		admin);
 	assert.equal(r.status, 400);
 });
+
+test('the IVR area switch branches on the region, the tenant\'s first',
+	async () => {
+		const d = await demoCalls(s);
+		const flowId = await d.flow('按地区', { start: 'a', nodes: {
+			a: { kind: 'area_switch', cases: [
+				{ region: '本企业', next: 'mine' },
+				{ region: '北京', next: 'bj' }], default: 'other' },
+			mine: { kind: 'hangup' }, bj: { kind: 'hangup' },
+			other: { kind: 'hangup' } } });
+		await d.number('4001000500', { flow_id: flowId });
+		const r = await importCsv('139,本企业南区\n', admin);
+		assert.equal(r.status, 200, r.text);
+
+		for (const [caller, node, region] of [
+			['13810000501', 'bj', '北京市'],
+			['13900000502', 'mine', '本企业南区'],
+			['075588880503', 'other', '广东省深圳市'],
+			['4008880504', 'other', null]]) {
+			const rtp = await RtpPeer.open();
+			try {
+				const c = await sipCall(s, { service: '4001000500', caller,
+					rtp });
+				await sipOk(c);
+				const call = await waitCall(s, d.sup, caller, ended);
+				assert.deepEqual(call.ivr_path, ['a', node], caller);
+				const ev = call.events.find((e) =>
+					e.type === 'ivr.area_switch');
+				assert.equal(ev.data.region ?? null, region, caller);
+			} finally {
+				rtp.close();
+			}
+		}
+	});
