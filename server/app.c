@@ -179,6 +179,7 @@ static int routes_setup(struct app *app)
 	err |= tel_api_init();
 	err |= ivr_api_init();
 	err |= queue_live_api_init();
+	err |= call_action_api_init();
 	err |= acdcfg_api_init();
 
 	return err ? ENOMEM : 0;

@@ -295,3 +295,11 @@ void call_agent_hangup_all(struct call_queue *cq)
 	cq->conn = NULL;
 	list_flush(&cq->agents);
 }
+
+
+/** The answering agent's port in the call's mixer, or NULL. */
+struct mport *call_agent_port(const struct call_queue *cq)
+{
+	return cq->conn && cq->conn->bridged ? leg_port(cq->conn->leg) :
+		NULL;
+}

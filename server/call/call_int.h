@@ -121,6 +121,13 @@ void call_queue_end(struct call *call);
 bool call_queue_keeps(struct call *call);
 void call_queue_host_init(void);
 
+/* call_queue_xfer.c */
+int  call_queue_hold(struct call *call, bool on);
+int  call_queue_transfer_queue(struct call *call, const char *queue);
+int  call_queue_transfer_number(struct call *call, const char *number);
+bool call_queue_xfer_failed(struct call *call);
+const char *call_queue_agent_of(const struct call *call);
+
 /* call_vm.c */
 struct call_vm;
 int  call_vm_start(struct call_vm **vmp, struct call *call,

@@ -264,6 +264,23 @@ static void survey_prompted(int err, void *arg)
 }
 
 
+bool call_queue_connected(const struct call_queue *cq)
+{
+	return cq->phase == CQ_CONNECTING || cq->phase == CQ_TALKING ||
+		cq->phase == CQ_HELD;
+}
+
+
+/** The agent's part is over: legs hung up, handle time, wrap-up. */
+void call_queue_agent_done(struct call_queue *cq)
+{
+	call_agent_hangup_all(cq);
+	queue_note_handle_time(cq->qi.queue_id,
+			       call_now_ms() - cq->connected_wall);
+	queue_agent_call_ended(cq->agent_id);
+}
+
+
 /**
  * The connected agent hung up (or its leg failed): wrap-up starts; the
  * caller rates the call if the queue asks, else the call ends.
@@ -274,13 +291,12 @@ void call_queue_agent_left(struct call_queue *cq, const char *agent_id,
 	struct call *call = cq->call;
 	const char *ref = "builtin/survey";
 
-	if (cq->phase != CQ_CONNECTING && cq->phase != CQ_TALKING)
+	(void)agent_id;
+	if (!call_queue_connected(cq))
 		return;
 
-	call_agent_hangup_all(cq);
-	queue_note_handle_time(cq->qi.queue_id,
-			       call_now_ms() - cq->connected_wall);
-	queue_agent_call_ended(agent_id);
+	call_play_stop(call);
+	call_queue_agent_done(cq);
 
 	if (!cq->qi.survey || strcmp(cause, "bye")) {
 		cq->phase = CQ_DONE;
@@ -341,12 +357,8 @@ void call_queue_end(struct call *call)
 		cq->ac = NULL;
 	}
 
-	if (cq->phase == CQ_CONNECTING || cq->phase == CQ_TALKING) {
-		call_agent_hangup_all(cq);
-		queue_note_handle_time(cq->qi.queue_id,
-				       call_now_ms() - cq->connected_wall);
-		queue_agent_call_ended(cq->agent_id);
-	}
+	if (call_queue_connected(cq))
+		call_queue_agent_done(cq);
 
 	call_agent_hangup_all(cq);
 	cq->phase = CQ_DONE;
@@ -359,14 +371,13 @@ bool call_queue_keeps(struct call *call)
 {
 	struct call_queue *cq = cq_of(call);
 
-	return cq && (cq->phase == CQ_CONNECTING ||
-		      cq->phase == CQ_TALKING || cq->phase == CQ_SURVEY);
+	return cq && (call_queue_connected(cq) || cq->phase == CQ_SURVEY ||
+		      cq->phase == CQ_TRANSFER);
 }
 
 
 /* --- joining ----------------------------------------------------------- */
 
-static void enter(struct call_queue *cq);
 
 
 static void hangup_prompted(int err, void *arg)
@@ -399,7 +410,7 @@ static void overflow(struct call_queue *cq, const char *result)
 	if (!strcmp(action, "queue") && cq->hops < HOPS_MAX &&
 	    !queue_lookup(&cq->qi, call->tenant_id, target)) {
 		++cq->hops;
-		enter(cq);
+		call_queue_enter(cq);
 		return;
 	}
 
@@ -521,7 +532,8 @@ static void routed(int err, const char *queue_id, void *arg)
 
 
 /* Routes (first queue only: one hop), then the caller look-up. */
-static void enter(struct call_queue *cq)
+/** Join cq->qi's queue: routes (first hop only), caller look-up, core. */
+void call_queue_enter(struct call_queue *cq)
 {
 	int err;
 
@@ -569,7 +581,7 @@ int call_queue_join(struct call *call, const char *name)
 	tmr_init(&cq->tmr);
 	list_init(&cq->agents);
 	call->cq = cq;
-	enter(cq);
+	call_queue_enter(cq);
 
 	return 0;
 }

@@ -26,7 +26,7 @@ static void hold_done(int err, void *arg)
 {
 	struct call_queue *cq = arg;
 
-	if (cq->phase != CQ_WAITING)
+	if (cq->phase != CQ_WAITING && cq->phase != CQ_HELD)
 		return;
 
 	if (err) {

@@ -10,12 +10,15 @@
 
 struct call;
 struct call_agent;
+struct mport;
 
 enum cq_phase {
 	CQ_PREP = 0,       /**< routes, VIP and sticky look-ups         */
 	CQ_WAITING,        /**< in the core: music, announcements, offers */
 	CQ_CONNECTING,     /**< answered: the work number is announced  */
 	CQ_TALKING,        /**< caller and agent bridged                 */
+	CQ_HELD,           /**< the agent put the caller on hold          */
+	CQ_TRANSFER,       /**< blind transfer to a number dialling       */
 	CQ_SURVEY,         /**< the agent left; the caller rates         */
 	CQ_OVERFLOW,       /**< out of the queue, overflow running        */
 	CQ_DONE,
@@ -53,6 +56,7 @@ int  call_agent_ring(struct call_queue *cq,
 void call_agent_cancel(struct call_queue *cq, const char *agent_id);
 void call_agent_bridge(struct call_queue *cq);
 void call_agent_hangup_all(struct call_queue *cq);
+struct mport *call_agent_port(const struct call_queue *cq);
 
 /* call_queue.c */
 void call_queue_agent_answered(struct call_queue *cq,
@@ -63,6 +67,9 @@ void call_queue_agent_left(struct call_queue *cq, const char *agent_id,
 /* call_queue_hold.c */
 #define PLAY_REFS_MAX 12
 void call_queue_play_hold(struct call_queue *cq);
+void call_queue_enter(struct call_queue *cq);
+bool call_queue_connected(const struct call_queue *cq);
+void call_queue_agent_done(struct call_queue *cq);
 void call_queue_announce_schedule(struct call_queue *cq);
 size_t call_queue_digit_refs(char (*buf)[24], size_t max,
 			     const char *digits);

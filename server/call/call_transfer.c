@@ -99,6 +99,8 @@ static void on_closed(const struct sipcall_end *end, void *arg)
 	log_info("%H: transfer failed (%u %s)", call_debug, call,
 		 end->scode, end->reason ? end->reason : "");
 	call->xfer = mem_deref(call->xfer);
+	if (call_queue_xfer_failed(call))
+		return;
 	call_ivr_resume(call, end->scode == 486 ? EBUSY : ECONNREFUSED);
 }
 

@@ -1,0 +1,158 @@
+/* REST actions on a live call: hold and blind transfer by the agent who
+ * answered it (or a supervisor). */
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_list.h>
+#include "app.h"
+#include "auth/principal.h"
+#include "http/api.h"
+#include "http/param.h"
+#include "media/leg.h"
+#include "call/call.h"
+#include "call/call_int.h"
+
+#define P(t) t, ARRAY_SIZE(t)
+
+/*
+ * Only a live call of the caller's tenant is found (another tenant's id
+ * is 404, as an unknown one). An agent acts on the call it answered;
+ * supervisors and admins on any call of the tenant.
+ */
+static const struct param hold_params[] = {
+	{"held", PARAM_BOOL, true, 0, 0, NULL, false},
+};
+
+static const struct param xfer_params[] = {
+	{"queue", PARAM_STRING, false, 1, 64, NULL, false},
+	{"number", PARAM_STRING, false, 1, 32, NULL, false},
+};
+
+
+static struct call *live_call(struct http_req *req)
+{
+	const struct principal *p = http_req_principal(req);
+	const char *id = http_req_param(req, "call_id");
+	struct call *call = id && api_uuid_ok(id) ? call_find(id) : NULL;
+
+	if (!call || strcmp(call->tenant_id, p->tenant_id) ||
+	    call->state == CALL_ENDED) {
+		http_reply_problem(req, 404, "not_found",
+				   "No call in progress has this id.");
+		return NULL;
+	}
+
+	if (p->role < ROLE_SUPERVISOR &&
+	    (p->kind != PRINCIPAL_USER ||
+	     strcmp(call_queue_agent_of(call), p->id))) {
+		http_reply_error(req, EACCES);
+		return NULL;
+	}
+
+	return call;
+}
+
+
+static void reply_ok(struct http_req *req, struct call *call,
+		     const char *what)
+{
+	http_reply_json(req, 200, json_pack("{s:s, s:s}", "call_id",
+					    call->call_id, "result", what));
+}
+
+
+static void no_agent(struct http_req *req)
+{
+	http_reply_problem(req, 409, "not_with_agent",
+			   "The call is not talking to an agent now.");
+}
+
+
+static void hold_post(struct http_req *req)
+{
+	struct call *call = live_call(req);
+	bool on;
+	int err;
+
+	if (!call)
+		return;
+
+	on = json_is_true(json_object_get(http_req_json(req), "held"));
+	err = call_queue_hold(call, on);
+	if (err == ENOENT) {
+		no_agent(req);
+		return;
+	}
+
+	reply_ok(req, call, on ? "held" : "resumed");
+}
+
+
+static void transfer_post(struct http_req *req)
+{
+	const char *queue = api_str(req, "queue");
+	const char *number = api_str(req, "number");
+	struct call *call;
+	int err;
+
+	if (!queue == !number) {
+		api_reply_invalid(req, queue ? "number" : "queue", "required",
+				  "give exactly one of queue and number");
+		return;
+	}
+
+	call = live_call(req);
+	if (!call)
+		return;
+
+	if (!call_queue_agent_of(call)[0]) {
+		no_agent(req);
+		return;
+	}
+
+	err = queue ? call_queue_transfer_queue(call, queue) :
+		call_queue_transfer_number(call, number);
+	switch (err) {
+
+	case 0:
+		reply_ok(req, call, "transferring");
+		break;
+
+	case ENOENT:
+		api_reply_invalid(req, "queue", "not_found",
+				  "the tenant has no such queue");
+		break;
+
+	case EINVAL:
+		api_reply_invalid(req, "number", "format",
+				  "must be a phone number");
+		break;
+
+	case ENOTSUP:
+		http_reply_problem(req, 409, "no_outbound_route",
+				   "The call's trunk has no outbound route; "
+				   "the operator must set one first.");
+		break;
+
+	default:
+		http_reply_error(req, err);
+		break;
+	}
+}
+
+
+static const struct http_route routes[] = {
+	{"POST", "/api/v1/calls/{call_id}/hold", HTTP_TENANT, ROLE_AGENT,
+	 P(hold_params), hold_post},
+	{"POST", "/api/v1/calls/{call_id}/transfer", HTTP_TENANT, ROLE_AGENT,
+	 P(xfer_params), transfer_post},
+};
+
+
+/** Register the live call actions. */
+int call_action_api_init(void)
+{
+	return http_routes_add(routes, ARRAY_SIZE(routes));
+}
