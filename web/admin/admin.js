@@ -16,14 +16,22 @@ import { initPrompts } from './prompts.js';
 import { initVoicemail } from './voicemail.js';
 import { initCalls } from './calls.js';
 import { initTrunks } from './trunks.js';
+import { initAgents } from './agents.js';
+import { initSkills } from './skills.js';
+import { initQueues } from './queues.js';
+import { initReasons } from './reasons.js';
+import { initVip } from './vip.js';
 
 const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	flows: initFlows, schedules: initSchedules, prompts: initPrompts,
 	voicemail: initVoicemail, calls: initCalls, audit: initAudit,
 	tenants: initTenants, trunks: initTrunks,
-	opnumbers: initOperatorNumbers };
-const TENANT_TABS = ['users', 'apikeys', 'numbers', 'flows', 'schedules',
-	'prompts', 'voicemail', 'calls', 'audit'];
+	opnumbers: initOperatorNumbers, agents: initAgents,
+	skills: initSkills, queues: initQueues, reasons: initReasons,
+	vip: initVip };
+const TENANT_TABS = ['users', 'agents', 'skills', 'queues', 'reasons',
+	'vip', 'apikeys', 'numbers', 'flows', 'schedules', 'prompts',
+	'voicemail', 'calls', 'audit'];
 const OPERATOR_TABS = ['tenants', 'trunks', 'numbers'];
 
 const tables = {};
