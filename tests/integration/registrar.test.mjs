@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer, startStack } from '../lib/stack.mjs';
-import { SipUdp } from '../lib/sip.mjs';
+import { RtpPeer, SipUdp, demoCalls, sipCall, sipOk } from '../lib/sip.mjs';
 import { registerPhone } from '../lib/agentphone.mjs';
 
 let s;
@@ -335,6 +335,73 @@ test('behind NAT: the Contact names 10.0.0.5, OPTIONS reach the source',
 		}
 	});
 
+test('behind NAT: a call from the queue rings the phone at the source',
+	async () => {
+		const d = await demoCalls(s);
+		const list = await s.api('GET', '/api/v1/agents?limit=100', null,
+			d.admin);
+		assert.equal(list.status, 200, list.text);
+		const a = list.json.items.find((x) => x.work_no === '1002');
+		const flow = await d.flow('排队', { start: 'q', nodes: {
+			q: { kind: 'queue', queue: 'support', fail: 'h' },
+			h: { kind: 'hangup' } } });
+		await d.number('4001000600', { flow_id: flow });
+
+		const p = await registerPhone({ sipPort: s.sipPort,
+			user: 'demo1002', secret: 'Phone@2026',
+			contactHost: '10.0.0.5', contactPort: 5062, answer: true,
+			ringMs: 100 });
+		const rtp = await RtpPeer.open();
+		try {
+			await p.registered();
+			const st = await s.api('PUT', `/api/v1/agents/${a.agent_id}` +
+				'/state', { state: 'ready' }, d.sup);
+			assert.equal(st.status, 200, st.text);
+
+			const c = await sipCall(s, { service: '4001000600',
+				caller: '13900000601', rtp });
+			/* 10.0.0.5:5062 does not exist: the INVITE came to the port
+			 * the phone registered from */
+			await p.invited(1, 20000);
+			await p.answered(1, 10000);
+			await c.hangup();
+			await sipOk(c);
+		} finally {
+			rtp.close();
+			await s.api('PUT', `/api/v1/agents/${a.agent_id}/state`,
+				{ state: 'logged_out' }, d.sup);
+			await p.stop();
+		}
+	});
+
+test('an agent whose phone is no longer its device loses the ' +
+	'registration', async () => {
+	const p = await registerPhone({ sipPort: s.sipPort, user: 'ph2',
+		secret: SECRET('ph2'), expires: 300 });
+	try {
+		await p.registered();
+		await until('row written', () => row('ph2'));
+		const from = s.logs().length;
+		s.db.psql("UPDATE agents SET device = 'webrtc' WHERE agent_id =" +
+			` '${agents.ph2}'`, true);
+		s.db.psql('NOTIFY openseat_acd', true);
+		await logged(s, new RegExp(`${agents.ph2}.*phone removed`), from);
+		await until('row deleted', () => row('ph2') === '');
+
+		/* and its credentials are those of nobody now */
+		const u = await SipUdp.open(s, '127.0.0.5');
+		try {
+			assert.equal((await register(u, { user: 'ph2',
+				secret: SECRET('ph2'), hdrs: [contactOf(u, 'ph2')] }))
+				.status, 403);
+		} finally {
+			u.close();
+		}
+	} finally {
+		await p.stop();
+	}
+});
+
 test('registrations are restored after a restart', async () => {
 	/* ph5 registers and is gone without unregistering */
 	const gone = await registerPhone({ sipPort: s.sipPort, user: 'ph5',
@@ -350,6 +417,9 @@ test('registrations are restored after a restart', async () => {
 		await until('row written', () => row('ph1'));
 
 		/* stop the server; the phone stays registered */
+		const saved = s.db.psql('SELECT count(*) FROM sip_registrations' +
+			' WHERE expires_at > now()', true);
+		assert.ok(Number(saved) >= 2, saved);
 		s.proc.kill('SIGTERM');
 		assert.equal((await s.exited).code, 0);
 		const n = p.count('options');
@@ -357,7 +427,8 @@ test('registrations are restored after a restart', async () => {
 		/* on the same SIP port: the phone refreshes where it did */
 		s2 = await startServer(s.db, { env: { ...ENV,
 			OPENSEAT_SIP_PORT: String(s.sipPort) } });
-		await logged(s2, /agent phones: 2 registrations restored/);
+		await logged(s2, new RegExp(`agent phones: ${saved} registrations` +
+			' restored'));
 		await logged(s2, new RegExp(`${agents.ph1}.*phone restored`));
 		/* the restored phones are qualified by the new process: ph1
 		 * answers, ph5 is gone */
