@@ -1,7 +1,6 @@
 /*
- * The registrar: answers REGISTER for the SIP edge, keeps one binding
- * per user with its expiry timer, and qualifies each binding with
- * OPTIONS, which also keeps a NAT mapping open.
+ * The registrar: answers REGISTER for the SIP edge (digest, expiry
+ * bounds, bind or unbind), and its API. Bindings: registrar_binding.c.
  */
 #include <string.h>
 #include <time.h>
@@ -10,60 +9,12 @@
 #include "media/sipedge_int.h"
 #include "media/registrar.h"
 #include "media/registrar_int.h"
-
 enum {
 	USER_MAX = 65,
 	SECRET_MAX = 129,
 	RESTORE_QUALIFY_MS = 500,   /**< first OPTIONS after a restart */
+	RESTORE_SPREAD_MS = 1000,   /**< ... spread over this much     */
 };
-
-struct registrar {
-	struct sipedge *se;           /**< (ref)                         */
-	struct hash *bindings;        /**< struct binding, owning        */
-	struct registrar_cfg cfg;
-	char *realm;                  /**< (ref)                         */
-	struct registrar_handlers h;
-	unsigned nbindings;
-	unsigned nreachable;
-};
-
-/*
- * One phone. Its timers and its OPTIONS in flight take b as argument:
- * the destructor cancels all three, so no callback outlives it.
- */
-struct binding {
-	struct le he;                 /**< in reg->bindings              */
-	struct registrar *reg;        /**< borrowed: owns us             */
-	char *user;                   /**< (ref)                         */
-	char *contact;                /**< (ref)                         */
-	char *source;                 /**< (ref)                         */
-	char *user_agent;             /**< (ref)                         */
-	struct sip_request *req;      /**< (ref) OPTIONS in flight       */
-	struct tmr tmr_exp;
-	struct tmr tmr_q;
-	uint64_t expires;             /**< unix seconds                  */
-	uint32_t cseq;
-	bool nat;
-	bool reachable;
-};
-
-
-static void qualify_schedule(struct binding *b, uint64_t ms);
-
-
-static void binding_destructor(void *arg)
-{
-	struct binding *b = arg;
-
-	tmr_cancel(&b->tmr_exp);
-	tmr_cancel(&b->tmr_q);
-	mem_deref(b->req);
-	hash_unlink(&b->he);
-	mem_deref(b->user);
-	mem_deref(b->contact);
-	mem_deref(b->source);
-	mem_deref(b->user_agent);
-}
 
 
 static void destructor(void *arg)
@@ -75,289 +26,6 @@ static void destructor(void *arg)
 	mem_deref(reg->bindings);
 	mem_deref(reg->realm);
 	mem_deref(reg->se);
-}
-
-
-static bool user_cmp(struct le *le, void *arg)
-{
-	const struct binding *b = le->data;
-
-	return !strcmp(b->user, arg);
-}
-
-
-static struct binding *binding_find(const struct registrar *reg,
-				    const char *user)
-{
-	struct le *le;
-
-	le = hash_lookup(reg->bindings, hash_joaat_str(user), user_cmp,
-			 (void *)user);
-
-	return le ? le->data : NULL;
-}
-
-
-static void info_fill(struct registrar_info *info, const struct binding *b)
-{
-	info->user = b->user;
-	info->contact = b->contact;
-	info->source = b->source;
-	info->user_agent = b->user_agent ? b->user_agent : "";
-	info->expires = b->expires;
-	info->nat = b->nat;
-	info->reachable = b->reachable;
-}
-
-
-static void report(struct binding *b, enum registrar_ev ev)
-{
-	struct registrar *reg = b->reg;
-	struct registrar_info info;
-
-	if (!reg->h.eventh)
-		return;
-
-	info_fill(&info, b);
-	reg->h.eventh(ev, &info, reg->h.arg);
-}
-
-
-static void reachable_set(struct binding *b, bool reachable)
-{
-	if (b->reachable == reachable)
-		return;
-
-	b->reachable = reachable;
-	if (reachable)
-		++b->reg->nreachable;
-	else
-		--b->reg->nreachable;
-
-	report(b, reachable ? REGISTRAR_REACHABLE : REGISTRAR_UNREACHABLE);
-}
-
-
-/* Unlink and free b, reporting ev first unless ev is negative. */
-static void binding_remove(struct binding *b, int ev)
-{
-	struct registrar *reg = b->reg;
-
-	if (b->reachable)
-		--reg->nreachable;
-	b->reachable = false;
-	--reg->nbindings;
-
-	if (ev >= 0)
-		report(b, (enum registrar_ev)ev);
-
-	mem_deref(b);
-}
-
-
-static void expire_handler(void *arg)
-{
-	struct binding *b = arg;
-
-	binding_remove(b, REGISTRAR_EXPIRED);
-}
-
-
-static void expires_set(struct binding *b, uint64_t expires)
-{
-	uint64_t now = (uint64_t)time(NULL);
-
-	b->expires = expires;
-	tmr_start(&b->tmr_exp, expires > now ? (expires - now) * 1000 : 0,
-		  expire_handler, b);
-}
-
-
-static void options_handler(int err, const struct sip_msg *msg, void *arg)
-{
-	struct binding *b = arg;
-
-	if (msg && msg->scode < 200)
-		return;
-
-	/* any answer at all is a phone that is there: 200, 404, 501 */
-	b->req = NULL;
-	qualify_schedule(b, b->reg->cfg.qualify_ms);
-	reachable_set(b, !err && msg);
-}
-
-
-static void qualify_timeout(void *arg)
-{
-	struct binding *b = arg;
-
-	/* dropping the request ends it without calling options_handler */
-	b->req = mem_deref(b->req);
-	qualify_schedule(b, b->reg->cfg.qualify_ms);
-	reachable_set(b, false);
-}
-
-
-static int options_send(struct binding *b)
-{
-	struct registrar *reg = b->reg;
-	struct uri route;
-	struct pl pl;
-	int err;
-
-	if (b->nat) {
-		pl_set_str(&pl, b->source);
-		err = uri_decode(&route, &pl);
-		if (err)
-			return err;
-	}
-
-	return sip_requestf(&b->req, reg->se->sip, true, "OPTIONS",
-			    b->contact, b->nat ? &route : NULL, NULL, NULL,
-			    options_handler, b,
-			    "To: <%s>\r\n"
-			    "From: <sip:openseat@%s>;tag=%016llx\r\n"
-			    "Call-ID: %016llx@openseat\r\n"
-			    "CSeq: %u OPTIONS\r\n"
-			    "Max-Forwards: 70\r\n"
-			    "Content-Length: 0\r\n"
-			    "\r\n",
-			    b->contact, reg->realm, rand_u64(), rand_u64(),
-			    ++b->cseq);
-}
-
-
-static void qualify_handler(void *arg)
-{
-	struct binding *b = arg;
-	int err;
-
-	b->req = mem_deref(b->req);
-	err = options_send(b);
-	if (err) {
-		qualify_schedule(b, b->reg->cfg.qualify_ms);
-		reachable_set(b, false);
-		return;
-	}
-
-	tmr_start(&b->tmr_q, b->reg->cfg.qualify_timeout_ms,
-		  qualify_timeout, b);
-}
-
-
-static void qualify_schedule(struct binding *b, uint64_t ms)
-{
-	if (!b->reg->cfg.qualify_ms) {
-		tmr_cancel(&b->tmr_q);
-		return;
-	}
-
-	tmr_start(&b->tmr_q, ms, qualify_handler, b);
-}
-
-
-static int binding_alloc(struct binding **bp, struct registrar *reg,
-			 const char *user)
-{
-	struct binding *b;
-	int err;
-
-	b = mem_zalloc(sizeof(*b), binding_destructor);
-	if (!b)
-		return ENOMEM;
-
-	tmr_init(&b->tmr_exp);
-	tmr_init(&b->tmr_q);
-	b->reg = reg;
-	b->cseq = rand_u16();
-
-	err = str_dup(&b->user, user);
-	if (err) {
-		mem_deref(b);
-		return err;
-	}
-
-	hash_append(reg->bindings, hash_joaat_str(user), &b->he, b);
-	++reg->nbindings;
-	*bp = b;
-
-	return 0;
-}
-
-
-/* Replace a string field; unchanged (and no error) if equal. */
-static int field_set(char **fp, const char *val, bool *changedp)
-{
-	char *s;
-	int err;
-
-	if (*fp && !strcmp(*fp, val))
-		return 0;
-
-	err = str_dup(&s, val);
-	if (err)
-		return err;
-
-	mem_deref(*fp);
-	*fp = s;
-	if (changedp)
-		*changedp = true;
-
-	return 0;
-}
-
-
-/*
- * Create or update the binding of user. A new binding, or one whose
- * contact or source changed, is reported as newev; the same again as
- * REFRESHED (or REACHABLE when it had stopped answering OPTIONS).
- */
-static int binding_set(struct registrar *reg, const char *user,
-		       const char *contact, const char *source,
-		       const char *user_agent, bool nat, uint64_t expires,
-		       uint64_t qualify_ms, enum registrar_ev newev)
-{
-	enum registrar_ev ev;
-	struct binding *b = binding_find(reg, user);
-	bool isnew = false, changed = false;
-	int err;
-
-	if (!b) {
-		err = binding_alloc(&b, reg, user);
-		if (err)
-			return err;
-		isnew = true;
-	}
-
-	err  = field_set(&b->contact, contact, &changed);
-	err |= field_set(&b->source, source, &changed);
-	err |= field_set(&b->user_agent, user_agent, NULL);
-	if (err) {
-		if (isnew)
-			binding_remove(b, -1);
-		return ENOMEM;
-	}
-
-	if (changed)
-		b->req = mem_deref(b->req);
-	b->nat = nat;
-	expires_set(b, expires);
-
-	if (isnew || changed)
-		ev = newev;
-	else
-		ev = b->reachable ? REGISTRAR_REFRESHED : REGISTRAR_REACHABLE;
-
-	if (!b->reachable) {
-		b->reachable = true;
-		++reg->nreachable;
-	}
-
-	if (isnew || changed || !b->req)
-		qualify_schedule(b, qualify_ms);
-	report(b, ev);
-
-	return 0;
 }
 
 
@@ -442,7 +110,7 @@ static bool authorized(struct registrar *reg, const struct sip_msg *msg,
 static void answer_ok(struct registrar *reg, const struct sip_msg *msg,
 		      const char *user, const char *why)
 {
-	const struct binding *b = binding_find(reg, user);
+	const struct binding *b = registrar_binding_find(reg, user);
 	uint64_t now = (uint64_t)time(NULL);
 	char hdr[REGISTRAR_CONTACT_MAX + 64] = "";
 
@@ -459,11 +127,11 @@ static void answer_ok(struct registrar *reg, const struct sip_msg *msg,
 static void binding_drop(struct registrar *reg, const struct sip_msg *msg,
 		   const struct registrar_req *req, const char *user)
 {
-	struct binding *b = binding_find(reg, user);
+	struct binding *b = registrar_binding_find(reg, user);
 
 	/* "*" removes any binding; a contact only its own */
 	if (b && (req->star || !pl_strcmp(&req->contact, b->contact)))
-		binding_remove(b, REGISTRAR_UNREGISTERED);
+		registrar_binding_remove(b, REGISTRAR_UNREGISTERED);
 
 	answer_ok(reg, msg, user, "unregistered");
 }
@@ -477,7 +145,9 @@ static void binding_update(struct registrar *reg, const struct sip_msg *msg,
 	char contact[REGISTRAR_CONTACT_MAX + 1];
 	char source[REGISTRAR_SOURCE_MAX + 1];
 	char ua[REGISTRAR_UA_MAX + 1] = "";
+	uint64_t qms = reg->cfg.qualify_ms;
 	size_t i;
+	bool nat;
 	int err;
 
 	if (uah) {
@@ -493,12 +163,13 @@ static void binding_update(struct registrar *reg, const struct sip_msg *msg,
 
 	err  = pl_strcpy(&req->contact, contact, sizeof(contact));
 	err |= registrar_source(source, sizeof(source), &msg->src, msg->tp);
-	err = err ? err : binding_set(reg, user, contact, source, ua,
-				      registrar_behind_nat(&req->contact,
-							   &msg->src),
-				      (uint64_t)time(NULL) + expires,
-				      reg->cfg.qualify_ms,
-				      REGISTRAR_REGISTERED);
+	nat = registrar_behind_nat(&req->contact, &msg->src, msg->tp);
+	err = err ? err : registrar_binding_set(reg, user, contact, source,
+						ua, nat,
+						(uint64_t)time(NULL) + expires,
+						registrar_spread(qms / 2,
+								 qms / 2),
+						REGISTRAR_REGISTERED);
 	if (err) {
 		answer(reg, msg, 500, "Server Internal Error", "error", user,
 		       NULL);
@@ -614,7 +285,8 @@ int registrar_restore(struct registrar *reg, const char *user,
 		      const char *contact, const char *source,
 		      const char *user_agent, uint64_t expires)
 {
-	struct pl c, s;
+	enum sip_transp tp = SIP_TRANSP_UDP;
+	struct pl c, s, tpl;
 	struct uri su;
 	struct sa src;
 	char host[64];
@@ -632,13 +304,21 @@ int registrar_restore(struct registrar *reg, const char *user,
 	    sa_set_str(&src, host, su.port))
 		return EINVAL;
 
-	if (binding_find(reg, user))
+	if (registrar_binding_find(reg, user))
 		return EEXIST;
 
-	return binding_set(reg, user, contact, source,
-			   user_agent ? user_agent : "",
-			   registrar_behind_nat(&c, &src), expires,
-			   RESTORE_QUALIFY_MS, REGISTRAR_RESTORED);
+	if (!msg_param_decode(&su.params, "transport", &tpl))
+		tp = !pl_strcasecmp(&tpl, "tcp") ? SIP_TRANSP_TCP :
+			!pl_strcasecmp(&tpl, "tls") ? SIP_TRANSP_TLS :
+			SIP_TRANSP_UDP;
+
+	return registrar_binding_set(reg, user, contact, source,
+				     user_agent ? user_agent : "",
+				     registrar_behind_nat(&c, &src, tp),
+				     expires,
+				     registrar_spread(RESTORE_QUALIFY_MS,
+						      RESTORE_SPREAD_MS),
+				     REGISTRAR_RESTORED);
 }
 
 
@@ -657,11 +337,11 @@ int registrar_find(const struct registrar *reg, const char *user,
 	if (!reg || !user || !info)
 		return EINVAL;
 
-	b = binding_find(reg, user);
+	b = registrar_binding_find(reg, user);
 	if (!b)
 		return ENOENT;
 
-	info_fill(info, b);
+	registrar_info_fill(info, b);
 
 	return 0;
 }
@@ -680,11 +360,11 @@ int registrar_remove(struct registrar *reg, const char *user)
 	if (!reg || !user)
 		return EINVAL;
 
-	b = binding_find(reg, user);
+	b = registrar_binding_find(reg, user);
 	if (!b)
 		return ENOENT;
 
-	binding_remove(b, -1);
+	registrar_binding_remove(b, -1);
 
 	return 0;
 }

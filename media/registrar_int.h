@@ -1,8 +1,53 @@
-/* The registrar's request parsing, shared with its unit test (include
- * <re.h> first). */
+/* The registrar's private parts: its state, the bindings, and request
+ * parsing (shared with the unit test). Include <re.h> first. */
 #ifndef OPENSEAT_REGISTRAR_INT_H
 #define OPENSEAT_REGISTRAR_INT_H
 
+struct registrar {
+	struct sipedge *se;           /**< (ref)                         */
+	struct hash *bindings;        /**< struct binding, owning        */
+	struct registrar_cfg cfg;
+	char *realm;                  /**< (ref)                         */
+	struct registrar_handlers h;
+	unsigned nbindings;
+	unsigned nreachable;
+};
+
+/*
+ * One phone. Its timers and its OPTIONS in flight take b as argument:
+ * the destructor cancels all three, so no callback outlives it.
+ */
+struct binding {
+	struct le he;                 /**< in reg->bindings              */
+	struct registrar *reg;        /**< borrowed: owns us             */
+	char *user;                   /**< (ref)                         */
+	char *contact;                /**< (ref)                         */
+	char *source;                 /**< (ref)                         */
+	char *user_agent;             /**< (ref)                         */
+	struct sip_request *req;      /**< (ref) OPTIONS in flight       */
+	struct tmr tmr_exp;
+	struct tmr tmr_q;
+	uint64_t expires;             /**< unix seconds                  */
+	uint32_t cseq;
+	bool nat;
+	bool reachable;
+};
+
+
+/* registrar_binding.c */
+struct binding *registrar_binding_find(const struct registrar *reg,
+				       const char *user);
+int  registrar_binding_set(struct registrar *reg, const char *user,
+			   const char *contact, const char *source,
+			   const char *user_agent, bool nat,
+			   uint64_t expires, uint64_t qualify_ms,
+			   enum registrar_ev newev);
+void registrar_binding_remove(struct binding *b, int ev);
+void registrar_info_fill(struct registrar_info *info,
+			 const struct binding *b);
+uint64_t registrar_spread(uint64_t base, uint64_t range);
+
+/* registrar_parse.c */
 /** What a REGISTER asks for. */
 struct registrar_req {
 	struct pl user;          /**< the AOR's user (To)                 */
@@ -18,6 +63,7 @@ int  registrar_expires(const struct registrar_req *req,
 		       const struct registrar_cfg *cfg, uint32_t *expiresp);
 int  registrar_source(char *buf, size_t sz, const struct sa *src,
 		      enum sip_transp tp);
-bool registrar_behind_nat(const struct pl *contact, const struct sa *src);
+bool registrar_behind_nat(const struct pl *contact, const struct sa *src,
+			  enum sip_transp tp);
 
 #endif

@@ -217,13 +217,18 @@ int registrar_source(char *buf, size_t sz, const struct sa *src,
 /**
  * True when requests must go to the packet's source, not the Contact:
  * its host is not the address the REGISTER came from (a private address
- * behind NAT, or a name we would have to resolve).
+ * behind NAT, or a name we would have to resolve), or the phone came
+ * over TCP or TLS, where only its own connection reaches it.
  */
-bool registrar_behind_nat(const struct pl *contact, const struct sa *src)
+bool registrar_behind_nat(const struct pl *contact, const struct sa *src,
+			  enum sip_transp tp)
 {
 	struct uri uri;
 	struct sa host;
 	char h[64];
+
+	if (tp == SIP_TRANSP_TCP || tp == SIP_TRANSP_TLS)
+		return true;
 
 	if (!contact || !src || uri_decode(&uri, contact))
 		return true;

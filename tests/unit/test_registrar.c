@@ -177,13 +177,16 @@ static void test_nat_source(void **state)
 
 	assert_int_equal(sa_set_str(&src, "127.0.0.1", 5070), 0);
 	pl_set_str(&c, "sip:1001@127.0.0.1:5062");
-	assert_false(registrar_behind_nat(&c, &src));
+	assert_false(registrar_behind_nat(&c, &src, SIP_TRANSP_UDP));
 	pl_set_str(&c, "sip:1001@10.0.0.5:5062;transport=udp");
-	assert_true(registrar_behind_nat(&c, &src));
+	assert_true(registrar_behind_nat(&c, &src, SIP_TRANSP_UDP));
 	pl_set_str(&c, "sip:1001@phone.example.com");
-	assert_true(registrar_behind_nat(&c, &src));
+	assert_true(registrar_behind_nat(&c, &src, SIP_TRANSP_UDP));
 	pl_set_str(&c, "garbage");
-	assert_true(registrar_behind_nat(&c, &src));
+	assert_true(registrar_behind_nat(&c, &src, SIP_TRANSP_UDP));
+	/* over TCP only the phone's own connection reaches it */
+	pl_set_str(&c, "sip:1001@127.0.0.1:5062;transport=tcp");
+	assert_true(registrar_behind_nat(&c, &src, SIP_TRANSP_TCP));
 
 	assert_int_equal(registrar_source(buf, sizeof(buf), &src,
 					  SIP_TRANSP_UDP), 0);
@@ -222,6 +225,7 @@ static struct {
 	unsigned want_n;
 	char why[32];
 	unsigned answers;
+	bool tcp;                     /**< REGISTER over TCP          */
 } t;
 
 
@@ -360,8 +364,8 @@ static int p_send(void)
 {
 	char uri[64];
 
-	(void)re_snprintf(uri, sizeof(uri), "sip:127.0.0.1:%u",
-			  t.edge->port);
+	(void)re_snprintf(uri, sizeof(uri), "sip:127.0.0.1:%u%s",
+			  t.edge->port, t.tcp ? ";transport=tcp" : "");
 
 	return sip_requestf(&t.req, t.sip, true, "REGISTER", uri, NULL,
 			    t.auth, NULL, p_resp, NULL,
@@ -434,6 +438,7 @@ static int setup(void **state)
 	(void)sa_set_str(&t.laddr, "127.0.0.1", 0);
 	err  = sip_transp_add(t.sip, SIP_TRANSP_UDP, &t.laddr);
 	err |= sip_transp_laddr(t.sip, &t.laddr, SIP_TRANSP_UDP, NULL);
+	err |= sip_transp_add(t.sip, SIP_TRANSP_TCP, &t.laddr);
 	err |= sip_listen(&t.lsnr, t.sip, true, p_request, NULL);
 	err |= sip_auth_alloc(&t.auth, p_auth, NULL, false);
 
@@ -646,6 +651,35 @@ static void test_nat(void **state)
 }
 
 
+static void test_tcp(void **state)
+{
+	struct registrar_info info;
+	unsigned before;
+	char contact[80];
+	(void)state;
+
+	reg_start(60, 200, 150);
+	t.answer_options = true;
+	t.tcp = true;
+	(void)re_snprintf(contact, sizeof(contact),
+			  "sip:1001@%J;transport=tcp", &t.laddr);
+
+	/* over TCP the phone is reached on its own connection, whatever
+	   port its Contact names */
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
+				    contact), 200);
+	assert_int_equal(registrar_find(t.reg, "1001", &info), 0);
+	assert_true(info.nat);
+	assert_non_null(strstr(info.source, ";transport=tcp"));
+	assert_string_equal(info.contact, contact);
+
+	before = t.options;
+	(void)loop_run(700);
+	assert_true(t.options >= before + 2);
+	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
+}
+
+
 static void test_restore(void **state)
 {
 	char contact[64], source[64];
@@ -671,7 +705,7 @@ static void test_restore(void **state)
 
 	/* the first OPTIONS goes out soon after a restart, not after the
 	   whole interval */
-	(void)loop_run(1000);
+	(void)loop_run(1700);
 	assert_int_equal(t.options, 1);
 	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
 
@@ -697,6 +731,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_qualify, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup,
 						teardown),
 	};
