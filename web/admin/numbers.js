@@ -7,6 +7,7 @@ import { toast } from '../common/shell.js';
 import { PagedTable, apiKeep, badge, bindForm, checkRequired, el, field,
 	fillSelect, formActions, formError, linkButton, listAll, refusedText,
 	showErrors, tabPage, tableBlock, td, toggleForm, tx } from './ui.js';
+import { regionsPanel } from './regions.js';
 
 let table;
 let form;
@@ -168,6 +169,7 @@ export function initNumbers(onError) {
 			'common.updated_at', ''])] });
 	table = new PagedTable(section, { path: () => '/numbers', row,
 		onError });
+	regionsPanel(section, onError);
 	const reload = table.reload.bind(table);
 	table.reload = async () => {
 		await loadNames();
