@@ -1,0 +1,179 @@
+// Who a queued call is offered to, with real SIP phones (sipp): every
+// strategy decides between agents that longest idle would rank the
+// other way; ring-all cancels the phones that lost; a phone that rings
+// out or answers busy passes the call on and its agent goes not ready.
+// Checked from the pushed events (offers, each agent's states in
+// order), the phones' own logs and the CDR.
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ended, sipOk, waitCall } from '../lib/sip.mjs';
+import { cancelled, inOrder, queueStack } from '../lib/acd_calls.mjs';
+
+let t;
+const DONE = ['ringing', 'on_call', 'wrap_up', 'ready'];
+
+before(async () => {
+	t = await queueStack();
+});
+
+afterEach(async () => {
+	await t.reset();
+	await t.patchQueue(t.support.queue_id, { strategy: 'longest_idle',
+		ring_timeout_s: 5, miss_limit: 3 });
+});
+
+after(async () => {
+	await t?.stop();
+});
+
+/* One call answered by the phone that hangs up itself: the caller is
+ * hung up, the agent is ready again. Returns the CDR. */
+async function answeredCall(caller, workNo, service) {
+	const from = t.mark();
+	const c = await t.call(caller, { rtp: false, service });
+	await sipOk(c);
+	await t.waitState(workNo, 'ready', from, 10000);
+	const call = await waitCall(t.s, t.d.sup, caller, ended);
+	assert.equal(call.agent_id, t.agents[workNo].agent_id);
+	assert.equal(call.queue_result, 'answered');
+	assert.equal(call.hangup_side, 'agent');
+	assert.deepEqual(t.states(workNo, from), DONE);
+	return call;
+}
+
+test('longest idle: of two ready agents the one idle longer gets it',
+	async () => {
+		await t.phone('1001', { talkMs: 800 });
+		await t.phone('1002', { talkMs: 800 });
+		await t.readyAll('1002', '1001');
+		const from = t.mark();
+		const call = await answeredCall('13900001001', '1002');
+		assert.deepEqual(t.offered(from), ['1002']);
+		assert.deepEqual(t.states('1001', from), []);
+		assert.equal(call.offers, 1);
+		assert.equal(call.disposition, 'completed');
+		inOrder(call, 'queue.joined', 'agent.offered', 'queue.left',
+			'call.answered', 'call.ended');
+	});
+
+test('round robin: the ring goes on by work number, not by idle time',
+	async () => {
+		/* a queue of its own: the ring's memory starts empty */
+		const rr = await t.newQueue({ name: 'rr', strategy: 'round_robin',
+			ring_timeout_s: 5, wrapup_s: 1, announce_every_s: 0 });
+		await t.queueNumber('4001000501', { q: { kind: 'queue',
+			queue: 'rr', fail: 'h' }, h: { kind: 'hangup' } });
+		for (const w of ['1001', '1002', '1003'])
+			await t.phone(w, { talkMs: 800 });
+		/* 1003 is idle longest: longest idle would take it twice */
+		await t.readyAll('1003', '1002', '1001');
+		const from = t.mark();
+		const c1 = await answeredCall('13900001002', '1001', '4001000501');
+		const c2 = await answeredCall('13900001003', '1002', '4001000501');
+		assert.deepEqual(t.offered(from), ['1001', '1002']);
+		assert.deepEqual(t.states('1003', from), []);
+		assert.equal(c1.queue_id, rr.queue_id);
+		assert.equal(c2.queue_id, rr.queue_id);
+	});
+
+test('fewest calls: the agent without a call yet gets the second',
+	async () => {
+		await t.patchQueue(t.support.queue_id, { strategy: 'fewest_calls' });
+		await t.phone('1001', { talkMs: 800 });
+		await t.phone('1002', { talkMs: 800 });
+		await t.readyAll('1001', '1002');
+		const from = t.mark();
+		await answeredCall('13900001004', '1001');
+		/* 1002 ready again now: 1001 is idle longer but had a call */
+		assert.equal((await t.setState('1002', 'not_ready', '休息')).status,
+			200);
+		await t.readyAll('1002');
+		await answeredCall('13900001005', '1002');
+		assert.deepEqual(t.offered(from), ['1001', '1002']);
+	});
+
+test('ring all: both phones ring, one answers, the other is cancelled',
+	async () => {
+		await t.patchQueue(t.support.queue_id, { strategy: 'ring_all' });
+		const p1 = await t.phone('1001', { ringMs: 600 });
+		const p2 = await t.phone('1002', { mode: 'silent' });
+		await t.readyAll('1001', '1002');
+		const from = t.mark();
+		const c = await t.call('13900001006', { rtp: false });
+		try {
+			await p1.invited();
+			await p2.invited();
+			await p1.answered();
+			await cancelled(p2);
+			await t.waitState('1002', 'ready', from);
+			assert.equal((await t.live('1001')).state, 'on_call');
+			assert.equal((await t.live('1002')).state, 'ready');
+			assert.deepEqual(t.offered(from).sort(), ['1001', '1002']);
+			assert.deepEqual(t.states('1002', from), ['ringing', 'ready']);
+			assert.deepEqual(t.states('1001', from), ['ringing', 'on_call']);
+		} finally {
+			await c.hangup();
+		}
+		await sipOk(c);
+		await t.waitState('1001', 'ready', from, 10000);
+		assert.deepEqual(t.states('1001', from), DONE);
+		assert.equal(p2.count('invite'), 1);
+		const call = await waitCall(t.s, t.d.sup, '13900001006', ended);
+		assert.equal(call.agent_id, t.agents['1001'].agent_id);
+		assert.equal(call.queue_result, 'answered');
+		assert.equal(call.hangup_side, 'caller');
+		assert.equal(call.offers, 2);
+	});
+
+test('no answer: the phone rings out after ring_timeout_s, the next ' +
+	'agent gets the call, the first goes not ready', async () => {
+	await t.patchQueue(t.support.queue_id, { ring_timeout_s: 5,
+		miss_limit: 1 });
+	const p1 = await t.phone('1001', { mode: 'silent' });
+	await t.phone('1002', { talkMs: 800 });
+	await t.readyAll('1001', '1002');
+	const from = t.mark();
+	const c = await t.call('13900001007', { rtp: false });
+	const first = await t.waitEvent((m) => m.type === 'agent.offered',
+		from);
+	const t0 = Date.now();
+	assert.equal(first.data.work_no, '1001');
+	await cancelled(p1, 1, 10000);
+	const rang = Date.now() - t0;
+	assert.ok(rang >= 4500 && rang < 7500, `rang ${rang} ms`);
+	await sipOk(c);
+	await t.waitState('1002', 'ready', from, 10000);
+	assert.deepEqual(t.offered(from), ['1001', '1002']);
+	assert.deepEqual(t.states('1001', from),
+		['ringing', 'not_ready:no_answer']);
+	assert.deepEqual(t.states('1002', from), DONE);
+	const call = await waitCall(t.s, t.d.sup, '13900001007', ended);
+	assert.equal(call.offers, 2);
+	assert.equal(call.agent_id, t.agents['1002'].agent_id);
+	assert.equal(call.queue_result, 'answered');
+	assert.equal(call.hangup_side, 'agent');
+});
+
+test('busy: a 486 passes the call on at once and counts as a miss',
+	async () => {
+		await t.patchQueue(t.support.queue_id, { ring_timeout_s: 5,
+			miss_limit: 1 });
+		const p1 = await t.phone('1001', { mode: 'busy', ringMs: 100 });
+		await t.phone('1002', { talkMs: 800 });
+		await t.readyAll('1001', '1002');
+		const from = t.mark();
+		const c = await t.call('13900001008', { rtp: false });
+		await p1.invited();
+		const t0 = Date.now();
+		const second = await t.waitEvent((m) => m.type === 'agent.offered',
+			from, 5000, 2);
+		assert.equal(second.data.work_no, '1002');
+		assert.ok(Date.now() - t0 < 2000, 'offered on without a timeout');
+		await sipOk(c);
+		await t.waitState('1002', 'ready', from, 10000);
+		assert.deepEqual(t.states('1001', from),
+			['ringing', 'not_ready:no_answer']);
+		const call = await waitCall(t.s, t.d.sup, '13900001008', ended);
+		assert.equal(call.offers, 2);
+		assert.equal(call.agent_id, t.agents['1002'].agent_id);
+	});
