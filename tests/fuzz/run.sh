@@ -2,7 +2,7 @@
 # Build and run a libFuzzer target (clang-14):
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
 #                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
-#                                fuzz_region|fuzz_vip_csv]
+#                                fuzz_region|fuzz_vip_csv|fuzz_registrar]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -114,6 +114,22 @@ fuzz_vip_csv)
 		> "$CORPUS/seed1"
 	printf '"a, ""b"""\r\n010-6552 9988,,\n' >> "$CORPUS/seed1"
 	printf '12,0,x,y\n"open\n13800138000,5,\001\n' > "$CORPUS/seed2"
+	;;
+fuzz_registrar)
+	SRCS="media/registrar_parse.c"
+	PKGS="libre"
+	printf '%s\r\n' 'REGISTER sip:127.0.0.1 SIP/2.0' \
+		'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKa' \
+		'To: <sip:1001@openseat>' 'From: <sip:1001@openseat>;tag=1' \
+		'Call-ID: a' 'CSeq: 1 REGISTER' \
+		'Contact: <sip:1001@10.0.0.5:5062;transport=tcp>;expires=60' \
+		'Expires: 3600' 'Content-Length: 0' '' > "$CORPUS/seed1"
+	printf '%s\r\n' 'REGISTER sip:127.0.0.1 SIP/2.0' \
+		'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKa' \
+		'To: <sip:1001@openseat>' 'From: <sip:1001@openseat>;tag=1' \
+		'Call-ID: a' 'CSeq: 1 REGISTER' 'Contact: *, <sip:x@y>' \
+		'Expires: 99999999999999' 'Content-Length: 0' '' \
+		> "$CORPUS/seed2"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
