@@ -63,6 +63,12 @@ export async function queueStack(opts = {}) {
 			throw new Error(`agent ${workNo}: ${JSON.stringify(last)}`);
 		}
 	};
+	t.liveQueue = async (queueId) => {
+		const r = await t.s.api('GET', '/api/v1/live/queues', null,
+			t.d.sup);
+		assert.equal(r.status, 200, r.text);
+		return r.json.items.find((x) => x.queue_id === queueId);
+	};
 	t.reloaded = async (fn) => {
 		const from = t.s.logs().length;
 		const r = await fn();
