@@ -36,16 +36,13 @@ END
 $$;
 
 -- Where a queue's callers go when it overflows: a voicemail box (name
--- or id), another queue of the tenant (id, not itself), or an IVR
--- flow ("<flow_id>" from its start, "<flow_id>#<node_id>" at a node of
--- its current version).
+-- or id), another queue of the tenant (id, not itself), or a node of the
+-- IVR flow the call came from (its id; some published flow of the
+-- tenant must have such a node).
 CREATE FUNCTION acdcfg_overflow_check(q queues)
 	RETURNS void LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	t text := q.overflow_target;
-	flow text := split_part(q.overflow_target, '#', 1);
-	node text := substr(q.overflow_target,
-			    length(split_part(q.overflow_target, '#', 1)) + 2);
 BEGIN
 	IF q.overflow_action = 'hangup' THEN
 		IF t <> '' THEN
@@ -73,19 +70,12 @@ BEGIN
 			PERFORM acdcfg_fail('overflow_target', 'self',
 				'a queue cannot overflow into itself');
 		END IF;
-	ELSIF q.overflow_action = 'ivr' THEN
-		IF NOT acdcfg_uuid_like(flow) OR NOT EXISTS (SELECT 1 FROM flows f
-		    WHERE f.flow_id = flow::uuid AND f.current_version > 0) THEN
-			PERFORM acdcfg_fail('overflow_target', 'not_found',
-				'no published IVR flow with this id; use'
-				' <flow_id> or <flow_id>#<node_id>');
-		ELSIF node <> '' AND NOT EXISTS (SELECT 1 FROM flows f
-		    JOIN flow_versions v ON v.flow_id = f.flow_id
-		    AND v.version = f.current_version
-		    WHERE f.flow_id = flow::uuid AND v.graph->'nodes' ? node) THEN
-			PERFORM acdcfg_fail('overflow_target', 'not_found',
-				'the flow has no node "' || node || '"');
-		END IF;
+	ELSIF q.overflow_action = 'ivr' AND NOT EXISTS (SELECT 1 FROM flows f
+	    JOIN flow_versions v ON v.flow_id = f.flow_id
+	    AND v.version = f.current_version
+	    WHERE v.graph->'nodes' ? t) THEN
+		PERFORM acdcfg_fail('overflow_target', 'not_found',
+			'no IVR flow of your tenant has a node with this id');
 	END IF;
 END
 $$;
@@ -186,6 +176,39 @@ BEGIN
 		RAISE EXCEPTION USING ERRCODE = 'OS409',
 			MESSAGE = 'seat quota';
 	END IF;
+END
+$$;
+
+-- The IVR's reference check (0003) learns queues: a queue node names
+-- one by name or id, and a flow naming a queue the tenant does not have
+-- fails validation at that node.
+CREATE OR REPLACE FUNCTION ivr_refs_missing(refs jsonb)
+	RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	r jsonb;
+	found boolean;
+	missing jsonb := '[]';
+BEGIN
+	FOR r IN SELECT value FROM jsonb_array_elements(refs) LOOP
+		found := false;
+		IF r->>'kind' = 'prompt' AND r->>'ref' LIKE 'builtin/%' THEN
+			found := true;   -- checked by the server
+		ELSIF r->>'kind' = 'schedule' THEN
+			found := EXISTS (SELECT 1 FROM schedules s
+				 WHERE s.schedule_id::text = r->>'ref');
+		ELSIF r->>'kind' = 'queue' THEN
+			found := EXISTS (SELECT 1 FROM queues q
+				 WHERE q.name = r->>'ref'
+				 OR q.queue_id::text = lower(r->>'ref'));
+		ELSIF r->>'kind' = 'prompt' THEN
+			found := EXISTS (SELECT 1 FROM prompts p
+				 WHERE p.prompt_id::text = r->>'ref');
+		END IF;
+		IF NOT found THEN
+			missing := missing || jsonb_build_array(r);
+		END IF;
+	END LOOP;
+	RETURN missing;
 END
 $$;
 

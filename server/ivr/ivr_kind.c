@@ -277,7 +277,11 @@ static const struct param queue_params[] = {
 static void queue_check(struct ivr_check *c, const char *node,
 			const json_t *obj)
 {
+	const char *queue = json_string_value(json_object_get(obj, "queue"));
+
 	ivr_check_edge(c, node, "fail", json_object_get(obj, "fail"), true);
+	if (queue)
+		ivr_check_ref(c, node, "queue", queue);
 }
 
 

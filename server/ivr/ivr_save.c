@@ -73,6 +73,8 @@ static int uses(const struct ivr_check *c, char **promptsp,
 		const char *kind = json_string_value(json_object_get(r,
 								    "kind"));
 
+		if (!strcmp(kind, "queue"))
+			continue;   /* looked up by name at run time */
 		json_array_append(strcmp(kind, "schedule") ? p : s,
 				  json_object_get(r, "ref"));
 	}
@@ -233,6 +235,33 @@ static struct ivr_check *check_run(struct http_req *req)
 }
 
 
+/* How a missing reference of each kind is reported; the last is the
+ * default (prompts). */
+static const struct {
+	const char *kind, *field, *code, *message;
+} missing_kinds[] = {
+	{"schedule", "schedule_id", "unknown_schedule",
+	 "no schedule with this id in your tenant: "},
+	{"queue", "queue", "unknown_queue",
+	 "no queue with this name or id in your tenant: "},
+	{"prompt", "prompts", "missing_prompt",
+	 "no prompt with this id in your tenant: "},
+};
+
+
+static size_t missing_kind(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(missing_kinds) - 1; i++) {
+		if (kind && !strcmp(kind, missing_kinds[i].kind))
+			break;
+	}
+
+	return i;
+}
+
+
 /* ivr_refs_missing() answered: [{node, kind, ref}] the tenant lacks. */
 static void refs_checked(struct http_req *req, const struct db_res *res)
 {
@@ -244,16 +273,13 @@ static void refs_checked(struct http_req *req, const struct db_res *res)
 	size_t i;
 
 	json_array_foreach(missing, i, m) {
-		const char *kind = json_string_value(json_object_get(m,
-								    "kind"));
-		bool sched = kind && !strcmp(kind, "schedule");
+		const json_t *kind = json_object_get(m, "kind");
+		size_t k = missing_kind(json_string_value(kind));
 
 		json_array_append_new(errors, json_pack("{s:O,s:s,s:s,s:s+}",
 			"node", json_object_get(m, "node"), "field",
-			sched ? "schedule_id" : "prompts",
-			"code", sched ? "unknown_schedule" : "missing_prompt",
-			"message", sched ? "no schedule with this id in your "
-			"tenant: " : "no prompt with this id in your tenant: ",
+			missing_kinds[k].field, "code", missing_kinds[k].code,
+			"message", missing_kinds[k].message,
 			json_string_value(json_object_get(m, "ref"))));
 	}
 	json_decref(missing);

@@ -11,7 +11,6 @@ let sup;
 let B;
 let skill;
 let sched;
-let flow;
 let support;
 
 before(async () => {
@@ -31,8 +30,6 @@ before(async () => {
 			from: '09:00', to: '18:00' }] }, admin);
 	assert.equal(r.status, 201, r.text);
 	sched = r.json;
-	flow = s.db.psql("SELECT flow_id FROM flows WHERE name = '演示导航'",
-		true);
 	support = (await s.api('GET', '/api/v1/queues', null, admin)).json.items
 		.find((x) => x.name === 'support');
 });
@@ -117,7 +114,7 @@ test('queues: create with every setting, get, list, patch, the ' +
 	assert.equal(r.status, 200, r.text);
 
 	r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`, {
-		overflow_action: 'ivr', overflow_target: `${flow}#goodbye` }, admin);
+		overflow_action: 'ivr', overflow_target: 'goodbye' }, admin);
 	assert.equal(r.status, 200, r.text);
 	r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`, {
 		overflow_action: 'hangup', overflow_target: '' }, admin);
@@ -156,10 +153,10 @@ test('bad queues name the field; nothing is changed', async () => {
 			'overflow_target', 'not_found'],
 		[{ overflow_action: 'voicemail', overflow_target: '' },
 			'overflow_target', 'required'],
-		[{ overflow_action: 'ivr', overflow_target: unknown },
+		[{ overflow_action: 'ivr', overflow_target: 'nonode' },
 			'overflow_target', 'not_found'],
-		[{ overflow_action: 'ivr', overflow_target: `${flow}#nonode` },
-			'overflow_target', 'not_found'],
+		[{ overflow_action: 'ivr', overflow_target: '' },
+			'overflow_target', 'required'],
 		[{ overflow_action: 'hangup', overflow_target: 'x' },
 			'overflow_target', 'not_allowed'],
 		[{ hold_music: 'builtin/nope' }, 'hold_music', 'format'],
@@ -247,7 +244,7 @@ test('queues: roles and tenant isolation', async () => {
 	for (const [body, field] of [
 		[{ overflow_action: 'queue', overflow_target: eng.queue_id },
 			'overflow_target'],
-		[{ overflow_action: 'ivr', overflow_target: flow },
+		[{ overflow_action: 'ivr', overflow_target: 'goodbye' },
 			'overflow_target'],
 		[{ skills: [skill.skill_id] }, 'skills[0]'],
 		[{ routes: [{ schedule_id: sched.schedule_id, queue_id:
@@ -383,3 +380,46 @@ test('VIP import: every bad line is named; nothing is imported',
 		assert.equal((await imp('13800138000', '', sup)).status, 403);
 		assert.equal(snapshot(), snap);
 	});
+
+test('a flow whose queue node names a queue the tenant lacks fails ' +
+	'validation at that node', async () => {
+	const graph = (queue) => ({ start: 'q', nodes: {
+		q: { kind: 'queue', queue, fail: 'h' }, h: { kind: 'hangup' } } });
+	const before = q('SELECT count(*) FROM flow_versions');
+	let r = await s.api('POST', '/api/v1/flows', { name: '错误队列',
+		graph: graph('sales') }, admin);
+	assert.equal(r.status, 400, r.text);
+	assert.equal(r.json.code, 'invalid_flow');
+	assert.deepEqual(r.json.errors.map((e) => [e.node, e.field, e.code]),
+		[['q', 'queue', 'unknown_queue']]);
+	assert.match(r.json.errors[0].message, /sales/);
+	r = await s.api('POST', '/api/v1/flows/validate', graph('sales'), admin);
+	assert.equal(r.status, 200);
+	assert.equal(r.json.valid, false);
+	/* another tenant's queue is unknown too */
+	r = await s.api('POST', '/api/v1/flows', { name: 'b', graph:
+		graph('english') }, B);
+	assert.equal(r.status, 400, r.text);
+	assert.equal(r.json.errors[0].code, 'unknown_queue');
+	assert.equal(q('SELECT count(*) FROM flow_versions'), before);
+
+	for (const name of ['support', support.queue_id,
+		support.queue_id.toUpperCase()]) {
+		r = await s.api('POST', '/api/v1/flows/validate', graph(name), admin);
+		assert.equal(r.json.valid, true, `${name}: ${r.text}`);
+	}
+	r = await s.api('POST', '/api/v1/flows', { name: '售后排队', graph:
+		graph('support') }, admin);
+	assert.equal(r.status, 201, r.text);
+	assert.equal(q('SELECT count(*) FROM flow_prompts fp JOIN flows f' +
+		` USING (flow_id) WHERE f.name = '售后排队'`), '0',
+	'a queue is not a prompt');
+
+	/* an IVR overflow names a node of one of the tenant's flows */
+	r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`,
+		{ overflow_action: 'ivr', overflow_target: 'h' }, admin);
+	assert.equal(r.status, 200, r.text);
+	r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`,
+		{ overflow_action: 'ivr', overflow_target: 'nonode' }, admin);
+	fieldError(r, 400, 'overflow_target', 'not_found');
+});

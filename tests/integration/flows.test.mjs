@@ -182,7 +182,11 @@ test('bad bodies are refused clearly', async () => {
 
 test('tenant B cannot see or change tenant A\'s flows', async () => {
 	const id = flow.flow_id;
-	let r = await s.api('GET', `/api/v1/flows/${id}`, null, acmeAdmin);
+	/* the demo flow's queue node names a queue the tenant must have */
+	let r = await s.api('POST', '/api/v1/queues', { name: 'support' },
+		acmeAdmin);
+	assert.equal(r.status, 201, r.text);
+	r = await s.api('GET', `/api/v1/flows/${id}`, null, acmeAdmin);
 	assert.equal(r.status, 404);
 	r = await s.api('GET', '/api/v1/flows', null, acmeAdmin);
 	assert.deepEqual(r.json.items, []);

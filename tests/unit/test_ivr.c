@@ -76,8 +76,8 @@ static void test_demo_flow_is_valid(void **state)
 		dump(c);
 		fail();
 	}
-	/* the prompts it uses, all built in */
-	assert_int_equal(json_array_size(ivr_check_refs(c)), 5);
+	/* the prompts it uses, all built in, and the queue it names */
+	assert_int_equal(json_array_size(ivr_check_refs(c)), 6);
 	json_decref(g);
 	mem_deref(c);
 }

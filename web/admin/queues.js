@@ -10,7 +10,7 @@ import { PagedTable, bindForm, checkRequired, el, field, fillSelect,
 
 let table;
 let form;
-const refs = { skills: [], queues: [], schedules: [], boxes: [], flows: [],
+const refs = { skills: [], queues: [], schedules: [], boxes: [], nodes: [],
 	prompts: [], builtins: [] };
 
 const STRATEGIES = ['longest_idle', 'round_robin', 'fewest_calls',
@@ -69,11 +69,6 @@ function overflowText(x) {
 		const q = refs.queues.find((y) => y.queue_id === x.overflow_target);
 		return `${a} → ${q?.name || x.overflow_target}`;
 	}
-	if (x.overflow_action === 'ivr') {
-		const id = x.overflow_target.split('#')[0];
-		const f = refs.flows.find((y) => y.flow_id === id);
-		return `${a} → ${f?.name || x.overflow_target}`;
-	}
 	return x.overflow_target ? `${a} → ${x.overflow_target}` : a;
 }
 
@@ -108,7 +103,7 @@ function targetOptions(action) {
 				q.name]);
 	}
 	if (action === 'ivr')
-		return refs.flows.map((f) => [f.flow_id, f.name]);
+		return refs.nodes.map(([node, flow]) => [node, `${flow} · ${node}`]);
 	return [];
 }
 
@@ -201,12 +196,31 @@ function routesBody() {
 
 /* --- the form ----------------------------------------------------------- */
 
+/* An IVR overflow goes back to a node of the flow the call came from:
+ * the node ids of the tenant's flows, [node, flow name]. */
+async function flowNodes() {
+	const flows = await listAll('/flows').catch(() => []);
+	const graphs = await Promise.all(flows.map((f) => api('GET',
+		`/flows/${encodeURIComponent(f.flow_id)}`).catch(() => null)));
+	const seen = new Set();
+	const out = [];
+	for (const g of graphs) {
+		for (const node of Object.keys(g?.graph?.nodes || {})) {
+			if (!seen.has(node)) {
+				seen.add(node);
+				out.push([node, g.name]);
+			}
+		}
+	}
+	return out;
+}
+
 async function loadRefs() {
 	const quiet = (p) => p.catch(() => []);
-	[refs.skills, refs.queues, refs.schedules, refs.boxes, refs.flows,
+	[refs.skills, refs.queues, refs.schedules, refs.boxes, refs.nodes,
 		refs.prompts] = await Promise.all([quiet(listAll('/skills')),
 		quiet(listAll('/queues')), quiet(listAll('/schedules')),
-		quiet(listAll('/voicemail/boxes')), quiet(listAll('/flows')),
+		quiet(listAll('/voicemail/boxes')), flowNodes(),
 		quiet(listAll('/prompts'))]);
 	refs.builtins = await api('GET', '/prompts/builtin')
 		.then((r) => r.items || []).catch(() => []);

@@ -505,7 +505,7 @@ export default {
 	'queues.overflow_action.queue': 'Another queue',
 	'queues.overflow_action.ivr': 'IVR flow',
 	'queues.f.overflow_target': 'Overflow target',
-	'queues.h.overflow_target': 'A voicemail box, another queue or an IVR flow',
+	'queues.h.overflow_target': 'A voicemail box, another queue, or a node of the IVR flow the call came from',
 	'queues.f.overflow_prompt': 'Overflow prompt',
 	'queues.h.overflow_prompt': 'Played before the overflow',
 	'queues.f.sl_threshold_s': 'Service level threshold (s)',

@@ -505,7 +505,7 @@ export default {
 	'queues.overflow_action.queue': '转其他队列',
 	'queues.overflow_action.ivr': '转语音导航',
 	'queues.f.overflow_target': '溢出目标',
-	'queues.h.overflow_target': '语音信箱、其他队列或语音导航流程',
+	'queues.h.overflow_target': '语音信箱、其他队列，或来电所在语音导航流程中的节点',
 	'queues.f.overflow_prompt': '溢出提示音',
 	'queues.h.overflow_prompt': '溢出前播放，如“坐席忙，请留言”',
 	'queues.f.sl_threshold_s': '服务水平阈值（秒）',
