@@ -12,9 +12,10 @@
  * RLS) and in the platform table (number_regions) at once; the tenant's
  * match wins whatever its length, the carrier always comes from the
  * platform table. Answers, "not found" included, stay in a small LRU
- * for CACHE_TTL_MS: a change through our API flushes the tenant's
- * entries at once; a platform import by the CLI (another process) and
- * changes on other nodes show within the TTL.
+ * for CACHE_TTL_MS. Every change commits with a NOTIFY on REGION_CHANNEL
+ * (the tenant's id, or "" after a platform import by the CLI), which
+ * flushes the entries on every node; the TTL bounds what a missed
+ * notification (a reconnect) can leave stale.
  */
 
 enum {
@@ -50,6 +51,7 @@ static struct {
 	struct list lru;        /**< (owning) struct entry */
 	struct list pendl;      /**< (owning) struct lookup */
 	unsigned n;
+	const struct db *listening;  /**< borrowed: LISTENs on it */
 } cache;
 
 
@@ -348,23 +350,33 @@ void region_cache_flush(const char *tenant_id)
 }
 
 
+static void notified(const char *channel, const char *payload, void *arg)
+{
+	(void)channel;
+	(void)arg;
+	region_cache_flush(payload && payload[0] ? payload : NULL);
+}
+
+
 /**
- * Start the lookup cache and register the REST routes.
+ * Start the lookup cache, follow changes made anywhere, and register the
+ * REST routes.
  *
  * @return 0 if success, otherwise errorcode
  */
 int region_init(struct app *app)
 {
-	(void)app;
+	int err = 0;
 
-	if (!cache.h) {
-		int err = hash_alloc(&cache.h, 1024);
+	if (!cache.h)
+		err = hash_alloc(&cache.h, 1024);
 
-		if (err)
-			return err;
+	if (!err && app && app->db && cache.listening != app->db) {
+		err = db_listen(app->db, REGION_CHANNEL, notified, NULL);
+		cache.listening = err ? NULL : app->db;
 	}
 
-	return region_api_init();
+	return err ? err : region_api_init();
 }
 
 

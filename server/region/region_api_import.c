@@ -199,6 +199,8 @@ static int add_changes(struct imp *im, struct db_txn *tx)
 		" SELECT $1, p, r FROM unnest($2::text[], $3::text[]) AS"
 		" u(p, r) ON CONFLICT (tenant_id, prefix)"
 		" DO UPDATE SET region = EXCLUDED.region";
+	static const char sql_notify[] =
+		"SELECT pg_notify('" REGION_CHANNEL "', $1)";
 	const char *pv[3] = {im->tenant_id, (char *)im->prefixes->buf,
 			     (char *)im->regions->buf};
 	char detail[128];
@@ -208,6 +210,8 @@ static int add_changes(struct imp *im, struct db_txn *tx)
 		err = db_txn_add(tx, sql_delete, 1, pv);
 	if (!err && im->valid)
 		err = db_txn_add(tx, sql_insert, 3, pv);
+	if (!err)
+		err = db_txn_add(tx, sql_notify, 1, pv);
 
 	(void)re_snprintf(detail, sizeof(detail), "{\"mode\": \"%s\","
 			  " \"rows\": %u, \"errors\": %u}",

@@ -16,9 +16,10 @@
  * number_regions, replacing every row in one transaction: the old table
  * stays whole until the new one is complete. Rows go as text[] arrays
  * through unnest(), CHUNK rows per statement, so 130,000 rows are a
- * handful of statements. The files are read whole: this runs as a
- * command, not on the server's loop. It connects as the database admin
- * (the runtime roles may only read the table).
+ * handful of statements, and a NOTIFY tells running servers to forget
+ * cached lookups. The files are read whole: this runs as a command, not
+ * on the server's loop. It connects as the database admin (the runtime
+ * roles may only read the table).
  */
 
 enum {
@@ -348,6 +349,8 @@ static int load(struct db *db, const char *dir, bool if_empty)
 	(void)re_snprintf(path, sizeof(path), "%s/geocodes/zh/86.bson", dir);
 	err = err ? err : read_bson(im, path, geocode_add);
 	err = err ? err : chunk_flush(im);
+	err = err ? err : db_txn_add(im->tx, "SELECT pg_notify('"
+				     REGION_CHANNEL "', '')", 0, NULL);
 	if (err)
 		goto out;
 

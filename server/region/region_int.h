@@ -9,6 +9,9 @@
 struct app;
 struct mbuf;
 
+/* NOTIFY payload: a tenant_id whose prefixes changed, or "" for all */
+#define REGION_CHANNEL "openseat_region"
+
 enum {
 	REGION_PREFIX_MAX = 16,     /* digits, as the tables' CHECK */
 	REGION_TEXT_MAX = 100,      /* characters of a region       */

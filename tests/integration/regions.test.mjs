@@ -320,6 +320,22 @@ test('a list pages by prefix', async () => {
 	assert.equal(r.status, 400);
 });
 
+test('a platform import reaches a running server\'s cached lookups',
+	async () => {
+		psql("UPDATE number_regions SET region = '旧的' WHERE " +
+			"prefix = '21'");
+		let r = await lookup('021 6666 0001', agent);
+		assert.equal(r.json.region, '旧的');
+		const c = await cli(['import-regions'], env);
+		assert.equal(c.status, 0, c.stderr);
+		const deadline = Date.now() + 5000;
+		while (r.json.region === '旧的' && Date.now() < deadline) {
+			await new Promise((res) => setTimeout(res, 20));
+			r = await lookup('021 6666 0001', agent);
+		}
+		assert.equal(r.json.region, '上海市');
+	});
+
 test('the IVR area switch branches on the region, the tenant\'s first',
 	async () => {
 		const d = await demoCalls(s);

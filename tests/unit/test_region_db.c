@@ -1,5 +1,6 @@
 /* Unit tests for region_lookup against PostgreSQL: the tenant's prefixes
- * first, the platform's carrier, not found, and the answers' cache. */
+ * first, the platform's carrier, not found, and the answers' cache with
+ * its flushes (local and by NOTIFY). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -196,6 +197,18 @@ static void test_cache(void **state)
 	region_cache_flush(t.tenant);
 	assert_int_equal(ask(&a, t.tenant, "0099055"), 0);
 	assert_string_equal(a.region, "改了");
+
+	/* a NOTIFY (a change on another node) flushes it too */
+	admin_sql("UPDATE tenant_number_regions SET region = '又改了'"
+		  " WHERE tenant_id = $1 AND prefix = '009905'", 1, pv);
+	assert_int_equal(ask(&a, t.tenant, "0099055"), 0);
+	assert_string_equal(a.region, "改了");
+	admin_sql("SELECT pg_notify('openseat_region', $1)", 1, pv);
+	for (int i = 0; i < 200 && !strcmp(a.region, "改了"); i++) {
+		(void)loop_run(10);
+		assert_int_equal(ask(&a, t.tenant, "0099055"), 0);
+	}
+	assert_string_equal(a.region, "又改了");
 
 	/* "not found" is cached too */
 	assert_int_equal(ask(&a, NULL, "0098800"), ENOENT);
