@@ -400,6 +400,7 @@ int acdcfg_api_init(void)
 
 	err |= skill_api_init();
 	err |= agent_api_init();
+	err |= agent_reg_api_init();
 	err |= reason_api_init();
 	err |= queue_api_init();
 	err |= vip_api_init();

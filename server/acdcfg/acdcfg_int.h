@@ -40,6 +40,7 @@ const char *acdcfg_int(struct http_req *req, const char *field, char *buf,
 
 int skill_api_init(void);
 int agent_api_init(void);
+int agent_reg_api_init(void);
 int reason_api_init(void);
 int queue_api_init(void);
 int vip_api_init(void);

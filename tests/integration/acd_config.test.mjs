@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { JWT_SECRET, ROOT, cli, startStack } from '../lib/stack.mjs';
+import { registerPhone } from '../lib/agentphone.mjs';
 
 let s;
 let admin;
@@ -525,3 +526,36 @@ test('Idempotency-Key: a repeated create runs once', async () => {
 	assert.equal(a.json.skill_id, b.json.skill_id);
 	assert.equal(q("SELECT count(*) FROM skills WHERE name = '日语'"), '1');
 });
+
+test("registration: where an agent's SIP phone registered from",
+	async () => {
+		const me = (await s.api('GET', '/api/v1/me', null, agent)).json;
+		const url = `/api/v1/agents/${me.user_id}/registration`;
+		let r = await s.api('GET', url, null, sup);
+		assert.equal(r.status, 200, r.text);
+		assert.deepEqual(r.json, { registered: false, device: 'sip' });
+
+		const p = await registerPhone({ sipPort: s.sipPort, user: 'demo1001',
+			secret: 'Phone@2026', expires: 120 });
+		try {
+			await p.registered();
+			r = await s.api('GET', url, null, agent);
+			assert.equal(r.status, 200, r.text);
+			assert.equal(r.json.registered, true);
+			assert.match(r.json.contact, /^sip:demo1001@127\.0\.0\.1:/);
+			assert.match(r.json.source, /^sip:127\.0\.0\.1:\d+/);
+			assert.equal(r.json.user_agent, 'sipp agent phone');
+			const left = Date.parse(r.json.expires_at) - Date.now();
+			assert.ok(left > 60000 && left <= 121000, r.json.expires_at);
+			assert.equal(typeof r.json.reachable, 'boolean');
+		} finally {
+			p.stop();
+		}
+		r = await s.api('GET', `/api/v1/agents/${agentUser}/registration`,
+			null, agent);
+		assert.equal(r.status, 404, 'not another agent\'s');
+		r = await s.api('GET', url, null, B.token);
+		assert.equal(r.status, 404, 'not another tenant\'s');
+		r = await s.api('GET', '/api/v1/agents/x/registration', null, sup);
+		assert.equal(r.status, 404);
+	});
