@@ -179,6 +179,24 @@ BEGIN
 END
 $$;
 
+-- A deleted user's seat goes with it (work number, SIP user, seat
+-- quota freed); the runtime hears it like any ACD change.
+CREATE FUNCTION acdcfg_user_deleted() RETURNS trigger
+	LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM agents WHERE agent_id = NEW.user_id;
+	IF FOUND THEN
+		PERFORM pg_notify('openseat_acd', NEW.tenant_id::text);
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER users_agent_deleted AFTER UPDATE OF deleted_at ON users
+	FOR EACH ROW WHEN (OLD.deleted_at IS NULL
+			   AND NEW.deleted_at IS NOT NULL)
+	EXECUTE FUNCTION acdcfg_user_deleted();
+
 -- The IVR's reference check (0003) learns queues: a queue node names
 -- one by name or id, and a flow naming a queue the tenant does not have
 -- fails validation at that node.

@@ -245,6 +245,40 @@ static bool routes_ok(struct http_req *req)
 }
 
 
+/* A UUID string of obj's field in lower case, as ids print. */
+static void id_lower(json_t *obj, const char *field)
+{
+	json_t *v = json_object_get(obj, field);
+	char id[40];
+
+	if (!api_uuid_ok(json_string_value(v)))
+		return;
+
+	str_ncpy(id, json_string_value(v), sizeof(id));
+	for (char *c = id; *c; c++)
+		*c = (char)((*c >= 'A' && *c <= 'F') ? *c + 32 : *c);
+	(void)json_string_set(v, id);
+}
+
+
+/*
+ * Ids are stored as PostgreSQL prints them, so the runtime and the
+ * checks compare them as text: the overflow target and the routes'.
+ */
+static void ids_lower(struct http_req *req)
+{
+	json_t *body = http_req_json(req);
+	size_t i;
+	json_t *r;
+
+	id_lower(body, "overflow_target");
+	json_array_foreach(json_object_get(body, "routes"), i, r) {
+		id_lower(r, "schedule_id");
+		id_lower(r, "queue_id");
+	}
+}
+
+
 static bool fields_ok(struct http_req *req)
 {
 	json_t *every = json_object_get(http_req_json(req),
@@ -262,6 +296,7 @@ static bool fields_ok(struct http_req *req)
 		return false;
 	}
 
+	ids_lower(req);
 	return true;
 }
 

@@ -559,3 +559,24 @@ test("registration: where an agent's SIP phone registered from",
 		r = await s.api('GET', '/api/v1/agents/x/registration', null, sup);
 		assert.equal(r.status, 404);
 	});
+
+test("a deleted user's seat goes with it, and the runtime hears it",
+	async () => {
+		const u = await newUser(admin, 'acd_gone');
+		let r = await s.api('POST', '/api/v1/agents', { user_id: u,
+			work_no: '4001', sip_user: 'acd4001', sip_secret: 'Secret#4001' },
+		admin);
+		assert.equal(r.status, 201, r.text);
+		const n0 = await listener.sync(demoTid);
+		r = await s.api('DELETE', `/api/v1/users/${u}`, null, admin);
+		assert.equal(r.status, 204, r.text);
+		await listener.wait(demoTid, n0 + 1);
+		r = await s.api('GET', `/api/v1/agents/${u}`, null, admin);
+		assert.equal(r.status, 404);
+		/* its work number and SIP user are free again */
+		const v = await newUser(admin, 'acd_next');
+		r = await s.api('POST', '/api/v1/agents', { user_id: v,
+			work_no: '4001', sip_user: 'acd4001', sip_secret: 'Secret#4001' },
+		admin);
+		assert.equal(r.status, 201, r.text);
+	});

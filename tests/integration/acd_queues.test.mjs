@@ -423,3 +423,15 @@ test('a flow whose queue node names a queue the tenant lacks fails ' +
 		{ overflow_action: 'ivr', overflow_target: 'nonode' }, admin);
 	fieldError(r, 400, 'overflow_target', 'not_found');
 });
+
+test('ids are stored as PostgreSQL prints them', async () => {
+	const up = support.queue_id.toUpperCase();
+	const r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`, {
+		overflow_action: 'queue', overflow_target: up, routes: [{
+			schedule_id: sched.schedule_id.toUpperCase(), queue_id: up }] },
+	admin);
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.overflow_target, support.queue_id);
+	assert.deepEqual(r.json.routes, [{ schedule_id: sched.schedule_id,
+		queue_id: support.queue_id }]);
+});
