@@ -118,6 +118,8 @@ test('create a skill, an agent with it, a queue requiring it', async () => {
 	const row = page.locator('#agents-table tr[data-work-no="2001"]');
 	await row.waitFor();
 	assert.match(await row.innerText(), /李雷[\s\S]*lilei2001[\s\S]*英语·2/);
+	await row.locator('button', { hasText: '注册状态' }).click();
+	await page.locator('#toast', { hasText: '话机未注册' }).waitFor();
 
 	await openTab('queues');
 	await page.click('#queues-new');

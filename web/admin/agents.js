@@ -1,7 +1,7 @@
 // Agents tab: a user's seat — work number, the device that rings (SIP
 // phone, phone number, browser), skills with levels. The SIP password is
 // write-only: left empty on edit, it stays as it was.
-import { errorText, t } from '../common/i18n.js';
+import { errorText, formatTime, t } from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
 import { PagedTable, bindForm, checkRequired, el, field, fillSelect,
@@ -41,6 +41,18 @@ function deviceText(a) {
 	return t('agents.device.webrtc');
 }
 
+/* Where the agent's phone registered from, as a toast. */
+async function showRegistration(a) {
+	try {
+		const r = await api('GET', `${agentPath(a)}/registration`);
+		toast(r.registered ? t(r.reachable ? 'agents.reg_on' :
+			'agents.reg_unreachable', { source: r.source,
+			expires: formatTime(r.expires_at) }) : t('agents.reg_off'));
+	} catch (err) {
+		toast(errorText(err));
+	}
+}
+
 function row(a) {
 	return el('tr', { dataset: { agentId: a.agent_id, workNo: a.work_no,
 		username: a.username } },
@@ -49,6 +61,8 @@ function row(a) {
 	td(t(`agents.device.${a.device}`)), td(deviceText(a), 'mono'),
 	td(skillsText(a)),
 	el('td', { class: 'actions' },
+		a.device === 'sip' ? linkButton(t('agents.registration'),
+			() => showRegistration(a)) : null,
 		linkButton(t('common.edit'), () => openEdit(a)),
 		linkButton(t('common.delete'), () => remove(a), 'danger')));
 }
