@@ -362,8 +362,17 @@ static const struct http_route routes[] = {
 };
 
 
+/* 10,000 callers with notes pass; the usual body limit would not. */
+static const struct http_body_limit import_limit = {
+	&routes[2], 4u << 20, "body_too_large",
+	"A VIP list may be up to 4 MiB; split it."
+};
+
+
 /** Register the VIP callers API. */
 int vip_api_init(void)
 {
-	return http_routes_add(routes, ARRAY_SIZE(routes));
+	int err = http_routes_add(routes, ARRAY_SIZE(routes));
+
+	return err ? err : http_body_limit_add(&import_limit);
 }

@@ -376,6 +376,17 @@ test('VIP import: every bad line is named; nothing is imported',
 		const e = await imp(big);
 		assert.equal(e.status, 400);
 		assert.equal(e.json.errors[0].code, 'too_many');
+		/* a full list with long notes is over 1 MiB, under 4 */
+		const note = '备注'.repeat(50);
+		const full = Array.from({ length: 10000 }, (_, i) =>
+			`1390000${String(i).padStart(4, '0')},5,${note}`).join('\n');
+		assert.ok(Buffer.byteLength(full) > (1 << 20));
+		const d = await imp(full, '?dry_run=true');
+		assert.equal(d.status, 200, d.text);
+		assert.equal(d.json.total, 10000);
+		const huge = await imp('x'.repeat(5 << 20));
+		assert.equal(huge.status, 413);
+		assert.equal(huge.json.code, 'body_too_large');
 		assert.equal((await imp('13800138000', '?dry_run=maybe')).status, 400);
 		assert.equal((await imp('13800138000', '', sup)).status, 403);
 		assert.equal(snapshot(), snap);
