@@ -44,6 +44,7 @@ struct lookup {
 	region_hit_h *hh;
 	region_h *uh;
 	void *arg;
+	unsigned gen;           /**< cache.gen when the query was sent */
 };
 
 static struct {
@@ -51,6 +52,7 @@ static struct {
 	struct list lru;        /**< (owning) struct entry */
 	struct list pendl;      /**< (owning) struct lookup */
 	unsigned n;
+	unsigned gen;           /**< bumped by every flush */
 	const struct db *listening;  /**< borrowed: LISTENs on it */
 } cache;
 
@@ -163,8 +165,10 @@ static void answered(int err, const struct db_res *res, void *arg)
 			"tenant" : "platform";
 	}
 
+	/* an answer read before a flush may be what the flush was for */
 	q->err = err;
-	cache_put(q->key, err, err ? NULL : &q->hit);
+	if (q->gen == cache.gen)
+		cache_put(q->key, err, err ? NULL : &q->hit);
 	deliver(q);
 	mem_deref(q);
 }
@@ -252,6 +256,7 @@ static int find(struct app *app, const char *tenant_id, const char *num,
 		return 0;
 	}
 
+	q->gen = cache.gen;
 	err = query(app, q, tenant_id, num);
  out:
 	if (err)
@@ -331,6 +336,8 @@ int region_lookup(struct app *app, const char *tenant_id,
 void region_cache_flush(const char *tenant_id)
 {
 	struct le *le;
+
+	++cache.gen;
 
 	if (!tenant_id) {
 		while ((le = cache.lru.head))
