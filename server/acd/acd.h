@@ -114,7 +114,9 @@ struct acd_queue_cfg {
 	unsigned miss_limit;       /**< misses in a row before the agent
 					goes not ready; 0 = never       */
 	enum acd_join_empty join_empty;
-	bool leave_empty;
+	bool leave_empty;          /**< calls leave (EMPTY) when the last
+					member logs out; no call joins
+					while none is logged in (ENODEV) */
 	const char *const *skillv; /**< skill ids the queue requires    */
 	size_t skillc;
 };

@@ -154,6 +154,10 @@ static int join_allowed(struct acd_queue *q)
 	if (q->cfg.max_length && q->ncalls >= q->cfg.max_length)
 		return ENOSPC;
 
+	/* it would have to leave at once */
+	if (q->cfg.leave_empty && !q->nlogged)
+		return ENODEV;
+
 	switch (q->cfg.join_empty) {
 
 	case ACD_JOIN_LOGGED_IN:

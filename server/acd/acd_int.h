@@ -69,6 +69,7 @@ struct acd {
 	struct acd_heap timers;  /**< acd_timer                          */
 	uint32_t timers_want;    /**< timers that may be armed at once   */
 	struct acd_heap dirty;   /**< queues that may route, best first  */
+	uint32_t nqueues;
 	struct list dirtyl;      /**< queues marked since the last pass  */
 	struct list stickyl;     /**< ready agents with sticky calls     */
 	struct list outbox;      /**< acd_msg, delivered in order        */

@@ -103,7 +103,7 @@ static int queue_new(struct acd *acd, struct acd_queue **qp,
 	struct acd_queue *q;
 	int err;
 
-	err = acd_heap_reserve(&acd->dirty, acd->dirty.sz + 1);
+	err = acd_heap_reserve(&acd->dirty, acd->nqueues + 1);
 	if (err)
 		return err;
 
@@ -121,6 +121,7 @@ static int queue_new(struct acd *acd, struct acd_queue **qp,
 
 	hash_append(acd->queues, hash_joaat_str(queue_id), &q->he, q);
 	list_append(&q->tenant->queuel, &q->le_tenant, q);
+	++acd->nqueues;
 	*qp = q;
 
 	return 0;
@@ -225,6 +226,7 @@ void acd_queue_remove(struct acd *acd, const char *queue_id, uint64_t now)
 
 	acd_enter(acd, now);
 	q->removed = true;
+	--acd->nqueues;
 	hash_unlink(&q->he);
 	list_unlink(&q->le_tenant);
 	list_unlink(&q->le_dirty);
