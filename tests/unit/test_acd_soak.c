@@ -269,7 +269,8 @@ static struct mcall *some_call(void)
 {
 	for (int tries = 0; tries < 8 && S.callc > 1; tries++) {
 		size_t lo = S.callc > 300 ? S.callc - 300 : 1;
-		struct mcall *mc = &S.callv[lo + rnd((uint32_t)(S.callc - lo))];
+		uint32_t span = (uint32_t)(S.callc - lo);
+		struct mcall *mc = &S.callv[lo + rnd(span)];
 
 		if (mc->state == 1)
 			return mc;
