@@ -367,6 +367,10 @@ void queue_agent_call_ended(const char *agent_id)
 		return;
 
 	(void)acd_agent_call_ended(qa->a, queue_now());
+	/* the phone went away during the call: no next call on it */
+	if (!qa->reachable)
+		queue_device_reachable(qa->tenant_id, qa->agent_id, false,
+				       "lost during the call");
 	queue_schedule();
 }
 

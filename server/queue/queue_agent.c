@@ -275,9 +275,9 @@ bool queue_device_probe(const char *agent_id)
 
 
 /**
- * The agent's device came or went. Gone: a ready agent goes not ready
- * with the device's own reason. Back: an agent the device had put there
- * is ready again.
+ * The agent's device came or went. Gone: a ready agent (or one in
+ * wrap-up, which would be ready next) goes not ready with the device's
+ * own reason. Back: an agent the device had put there is ready again.
  */
 void queue_device_reachable(const char *tenant_id, const char *agent_id,
 			    bool reachable, const char *why)
@@ -295,7 +295,8 @@ void queue_device_reachable(const char *tenant_id, const char *agent_id,
 	log_info("agent %s (%s): device %s (%s)", qa->work_no, qa->agent_id,
 		 reachable ? "reachable" : "unreachable", why ? why : "");
 
-	if (!reachable && (cur == ACD_READY || cur == ACD_RINGING))
+	if (!reachable && (cur == ACD_READY || cur == ACD_RINGING ||
+			   cur == ACD_WRAP_UP))
 		(void)acd_agent_not_ready(qa->a, REASON_DEVICE, NULL,
 					  queue_now());
 	else if (reachable && cur == ACD_NOT_READY && reason &&
