@@ -3,6 +3,7 @@
 #include <re.h>
 #include "app.h"
 #include "db/db.h"
+#include "metrics/metrics.h"
 #include "region/region.h"
 #include "region/region_int.h"
 
@@ -54,6 +55,7 @@ static struct {
 	unsigned n;
 	unsigned gen;           /**< bumped by every flush */
 	const struct db *listening;  /**< borrowed: LISTENs on it */
+	struct metric *m_lookups;    /**< borrowed from the registry */
 } cache;
 
 
@@ -248,6 +250,8 @@ static int find(struct app *app, const char *tenant_id, const char *num,
 	}
 
 	e = cache_get(q->key);
+	metric_inc(cache.m_lookups, e ? "answer=\"cache\"" :
+		   "answer=\"database\"", 1);
 	if (e) {
 		q->err = e->err;
 		q->hit = e->hit;
@@ -378,6 +382,10 @@ int region_init(struct app *app)
 	if (!cache.h)
 		err = hash_alloc(&cache.h, 1024);
 
+	cache.m_lookups = metric_counter("openseat_region_lookups_total",
+					 "Number attribution lookups by where "
+					 "the answer came from.");
+
 	if (!err && app && app->db && cache.listening != app->db) {
 		err = db_listen(app->db, REGION_CHANNEL, notified, NULL);
 		cache.listening = err ? NULL : app->db;
@@ -404,4 +412,5 @@ void region_close(void)
 
 	region_cache_flush(NULL);
 	cache.h = mem_deref(cache.h);
+	cache.m_lookups = NULL;
 }

@@ -154,6 +154,11 @@ test('lookup: any role, any spelling, region and carrier', async () => {
 	assert.equal(r.status, 400);
 	r = await lookup('13810001234');
 	assert.equal(r.status, 401);
+
+	/* new numbers asked the database, repeated ones the cache */
+	const m = (await s.api('GET', '/metrics')).text;
+	assert.match(m, /^openseat_region_lookups_total\{answer="database"\} [1-9]/m);
+	assert.match(m, /^openseat_region_lookups_total\{answer="cache"\} [1-9]/m);
 });
 
 test('CSV import: bad rows by line, good rows loaded, audited',

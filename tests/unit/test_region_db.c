@@ -14,6 +14,7 @@
 #include "app.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "metrics/metrics.h"
 #include "region/region.h"
 #include "dbt.h"
 #include "loop.h"
@@ -101,6 +102,7 @@ static int group_teardown(void **state)
 	rows_delete();
 	region_close();
 	http_routes_flush();
+	metrics_reset();
 	t.app.db = mem_deref(t.app.db);
 	t.admin = mem_deref(t.admin);
 	libre_close();
