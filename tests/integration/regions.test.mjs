@@ -305,11 +305,37 @@ test('replace, delete, roles and bad requests', async () => {
 	assert.equal(r.status, 413);
 });
 
+test('an import runs once per Idempotency-Key; too many rows is 400',
+	async () => {
+		const audits = () => psql("SELECT count(*) FROM audit_log WHERE " +
+			"action = 'number_region.import'");
+		const before = audits();
+		const key = { 'content-type': 'text/csv',
+			'idempotency-key': 'regions-once-1' };
+		const a = await s.api('POST', '/api/v1/number-regions/import',
+			'186,一次\n', admin, key);
+		assert.equal(a.status, 200, a.text);
+		const b = await s.api('POST', '/api/v1/number-regions/import',
+			'186,一次\n', admin, key);
+		assert.equal(b.status, 200, b.text);
+		assert.deepEqual(b.json, a.json);
+		assert.equal(Number(audits()), Number(before) + 1);
+
+		let csv = 'prefix,region\n';
+		for (let i = 0; i <= 50000; i++)
+			csv += `${100000 + i},x\n`;
+		const r = await importCsv(csv, admin);
+		assert.equal(r.status, 400, r.text.slice(0, 200));
+		assert.equal(r.json.code, 'too_many_rows');
+		assert.equal(psql("SELECT count(*) FROM tenant_number_regions " +
+			"WHERE prefix LIKE '1000%'"), '0');
+	});
+
 test('a list pages by prefix', async () => {
 	let csv = '';
 	for (let i = 0; i < 5; i++)
 		csv += `${200 + i},区${i}\n`;
-	let r = await importCsv(csv, admin);
+	let r = await importCsv(csv, admin, '?mode=replace');
 	assert.equal(r.status, 200, r.text);
 	r = await s.api('GET', '/api/v1/number-regions?limit=2', undefined,
 		admin);
