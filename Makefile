@@ -124,6 +124,16 @@ check-style:
 bench: build
 	@./bench/run.sh $(BIN)
 
+# The ACD routing core in process: needs only its own objects.
+.PHONY: bench-acd
+bench-acd: $(BUILD)/bench/acd_route
+	@$(BUILD)/bench/acd_route
+
+$(BUILD)/bench/acd_route: bench/acd_route.c \
+		$(filter $(BUILD)/server/acd/%,$(SERVER_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 clean:
 	rm -rf build
 

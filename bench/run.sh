@@ -2,7 +2,8 @@
 # Benchmarks: the foundation (HTTP API throughput/latency, WebSocket
 # broadcast) and telephony (call setup rate, concurrent calls with media).
 # Usage: bench/run.sh [path/to/openseat]  (default: release build)
-# BENCH=foundation or BENCH=telephony runs one of them.
+# BENCH=foundation, BENCH=telephony or BENCH=acd (the routing core, in
+# process: make bench-acd) runs one of them.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/openseat}
@@ -16,4 +17,7 @@ all|foundation) node bench/foundation.mjs "$BIN" ;;
 esac
 case ${BENCH:-all} in
 all|telephony) node bench/telephony.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|acd) make --no-print-directory bench-acd ;;
 esac
