@@ -223,6 +223,8 @@ struct acd_call *acd_agent_call(const struct acd_agent *agent);
 const char *acd_state_name(enum acd_agent_state state);
 void acd_agent_stats(const struct acd_agent *agent,
 		     struct acd_counters *cnt);
+int  acd_agent_debug(struct re_printf *pf, const struct acd_agent *agent);
+int  acd_queue_debug(struct re_printf *pf, const struct acd_queue *q);
 
 /*
  * Calls. acd_call_join() returns ENOENT (no such queue), ENOSPC (the

@@ -1,4 +1,4 @@
-/* What the host may read of an agent. */
+/* What the host may read of agents and queues, and their printers. */
 #include <string.h>
 #include <re_types.h>
 #include <re_fmt.h>
@@ -71,4 +71,29 @@ const char *acd_state_name(enum acd_agent_state state)
 	case ACD_OUTBOUND:   return "outbound";
 	default:             return "?";
 	}
+}
+
+
+/** Print an agent for logs (%H): id, tenant, state and reason. */
+int acd_agent_debug(struct re_printf *pf, const struct acd_agent *a)
+{
+	if (!a)
+		return 0;
+
+	return re_hprintf(pf, "agent %s tenant %s %s%s%s", a->agent_id,
+			  a->tenant->tenant_id, acd_state_name(a->state),
+			  a->reason ? " " : "", a->reason ? a->reason : "");
+}
+
+
+/** Print a queue for logs (%H): id, tenant, calls and members. */
+int acd_queue_debug(struct re_printf *pf, const struct acd_queue *q)
+{
+	if (!q)
+		return 0;
+
+	return re_hprintf(pf, "queue %s tenant %s %s calls %u ready %u/%u",
+			  q->queue_id, q->tenant->tenant_id,
+			  q->cfg.strategy->name, q->ncalls,
+			  q->by_state[ACD_READY], q->nlogged);
 }
