@@ -22,6 +22,8 @@ struct mcall {
 	struct acd_call *c;
 	int state;               /* 0 unused, 1 in the core, 2 left */
 	int queue;
+	int prio;
+	bool sticky;             /* joined naming a sticky agent */
 	unsigned lefts;
 };
 
@@ -42,7 +44,9 @@ static struct soak {
 	bool queue_up[NQUEUE];
 	unsigned ops, offers, answers, misses, cancels, lefts;
 	unsigned by_left[ACD_LEFT_DELETED + 1];
-	bool in_offer;
+	int stepv[4096];         /* calls offered in this step */
+	unsigned stepc;
+	unsigned order_checks;
 } S;
 
 
@@ -84,6 +88,8 @@ static int soak_offer(struct acd_agent *a, struct acd_call *c, void *arg)
 		fail_msg("offer to %s not ringing it", acd_agent_id(a));
 
 	++S.offers;
+	if (S.stepc < ARRAY_SIZE(S.stepv))
+		S.stepv[S.stepc++] = call_id(c);
 
 	/* a device that cannot be rung */
 	if (rnd(50) == 0)
@@ -251,6 +257,8 @@ static void op_join(void)
 	memset(mc, 0, sizeof(*mc));
 	mc->state = 1;
 	mc->queue = q;
+	mc->prio = j.priority;
+	mc->sticky = j.sticky_agent_id != NULL;
 	j.arg = (void *)(intptr_t)S.callc;
 	++S.callc;
 
@@ -401,6 +409,69 @@ static void step(void)
 }
 
 
+/* Lower is served first: priority, then arrival (ids grow with time). */
+static bool before(int x, int y)
+{
+	const struct mcall *a = &S.callv[x], *b = &S.callv[y];
+
+	return a->prio != b->prio ? a->prio > b->prio : x < y;
+}
+
+
+static bool offered_now(int id)
+{
+	for (unsigned i = 0; i < S.stepc; i++) {
+		if (S.stepv[i] == id)
+			return true;
+	}
+
+	for (int i = 0; i < NAGENT; i++) {
+		if (S.agentv[i].offer == id)
+			return true;
+	}
+
+	return false;
+}
+
+
+/* Queue order: a call offered in this step came before every call of
+ * its queue still waiting at its end (sticky calls may skip the line,
+ * so they are left out on both sides). */
+static void verify_order(void)
+{
+	int best[NQUEUE];
+
+	for (int q = 0; q < NQUEUE; q++)
+		best[q] = 0;
+
+	for (size_t k = S.callc > 400 ? S.callc - 400 : 1; k < S.callc;
+	     k++) {
+		const struct mcall *mc = &S.callv[k];
+
+		if (mc->state != 1 || mc->sticky || offered_now((int)k))
+			continue;
+		if (!best[mc->queue] || before((int)k, best[mc->queue]))
+			best[mc->queue] = (int)k;
+	}
+
+	for (unsigned i = 0; i < S.stepc; i++) {
+		const struct mcall *mc = &S.callv[S.stepv[i]];
+		int b = best[mc->queue];
+
+		if (mc->sticky || !b)
+			continue;
+
+		++S.order_checks;
+		if (before(b, S.stepv[i]))
+			fail_msg("op %u: call %d offered while call %d of "
+				 "queue %d waits ahead of it", S.ops,
+				 S.stepv[i], b, mc->queue);
+	}
+
+	S.stepc = 0;
+}
+
+
 /* What the host saw agrees with what the core says. */
 static void verify(void)
 {
@@ -447,6 +518,7 @@ static void test_soak(void **state)
 	for (S.ops = 0; S.ops < nops; S.ops++) {
 		step();
 		verify();
+		verify_order();
 	}
 
 	/* every queue removed: every call still in the core leaves */
@@ -477,6 +549,8 @@ static void test_soak(void **state)
 	       S.answers, S.misses, S.cancels, S.by_left[ACD_LEFT_ANSWERED],
 	       S.by_left[ACD_LEFT_ABANDONED], S.by_left[ACD_LEFT_TIMEOUT],
 	       S.by_left[ACD_LEFT_EMPTY], S.by_left[ACD_LEFT_DELETED]);
+	printf("# soak: queue order checked on %u offers\n",
+	       S.order_checks);
 	assert_true(S.by_left[ACD_LEFT_ANSWERED] > 0);
 
 	S.acd = mem_deref(S.acd);
