@@ -23,12 +23,12 @@
  * Each node knows its position, so removal is O(log n). */
 struct acd_hnode {
 	uint64_t k[3];
-	uint32_t idx;          /**< position + 1; 0 = in no heap       */
-	void *data;
+	uint32_t idx;            /**< position + 1; 0 = in no heap       */
+	void *data;              /**< the object this node is in        */
 };
 
 struct acd_heap {
-	struct acd_hnode **v;
+	struct acd_hnode **v;    /**< the nodes (owning the array only)  */
 	uint32_t n, sz;
 };
 
@@ -61,8 +61,8 @@ struct acd_timer {
 };
 
 struct acd {
-	const struct acd_ops *ops;
-	void *arg;
+	const struct acd_ops *ops; /**< (borrowed) outlives the core      */
+	void *arg;               /**< the host's, for every callback    */
 	struct hash *queues;     /**< acd_queue by queue_id (owning)     */
 	struct hash *agents;     /**< acd_agent by agent_id (owning)     */
 	struct hash *tenants;    /**< acd_tenant (owning)                */
@@ -91,9 +91,9 @@ struct acd_queue {
 	struct le le_tenant;
 	struct le le_dirty;      /**< in acd->dirtyl                     */
 	struct acd_hnode hn_dirty; /**< in acd->dirty                    */
-	struct acd *acd;
+	struct acd *acd;         /**< (borrowed) the core outlives it   */
 	bool removed;
-	struct acd_tenant *tenant;
+	struct acd_tenant *tenant; /**< (borrowed) the core owns tenants  */
 	char *queue_id;
 	struct acd_queue_cfg cfg;   /**< skillv: our copy                */
 	struct acd_heap waiting; /**< acd_call: routable now             */
@@ -111,8 +111,8 @@ struct acd_queue {
 struct acd_member {
 	struct le le_q;
 	struct le le_a;
-	struct acd_queue *q;
-	struct acd_agent *a;
+	struct acd_queue *q;     /**< (borrowed) owns this member      */
+	struct acd_agent *a;     /**< (borrowed) unlinks on removal    */
 	unsigned level;
 	uint64_t last_offer;
 	struct acd_hnode hn;     /**< in q->ready while the agent is ready */
@@ -127,12 +127,12 @@ struct acd_agent {
 	struct le he;
 	struct le le_tenant;
 	struct le le_sticky;     /**< in acd->stickyl                    */
-	struct acd *acd;
+	struct acd *acd;         /**< (borrowed) the core outlives it   */
 	bool removed;
-	struct acd_tenant *tenant;
+	struct acd_tenant *tenant; /**< (borrowed) the core owns tenants  */
 	char *agent_id;
 	uint32_t order;
-	void *arg;
+	void *arg;               /**< the host's agent                  */
 	uint64_t seq;
 	struct acd_agent_skill *skillv;
 	size_t skillc;
@@ -144,7 +144,7 @@ struct acd_agent {
 	unsigned misses_row;
 	struct list memberl;     /**< acd_member (borrowed)              */
 	struct list stickyl;     /**< acd_call waiting for us (borrowed) */
-	struct acd_offer *offer; /**< live offer (the call owns it)      */
+	struct acd_offer *offer; /**< (borrowed) live; the call owns it  */
 	struct acd_call *call;   /**< (ref) rung, talked to, wrapped up  */
 	struct acd_timer t_wrapup;
 	struct acd_counters cnt;
@@ -161,12 +161,12 @@ struct acd_call {
 	struct le le_q;          /**< q->calll                           */
 	struct le le_sticky;     /**< sticky agent's stickyl             */
 	struct acd_queue *q;     /**< (ref)                              */
-	void *arg;
+	void *arg;               /**< the host's call                   */
 	int priority;
 	uint64_t joined, seq;
 	enum acd_call_st st;
 	struct acd_hnode hn;     /**< in q->waiting                      */
-	struct acd_agent *sticky; /**< while ACD_CALL_STICKY             */
+	struct acd_agent *sticky; /**< (borrowed) while ACD_CALL_STICKY  */
 	char *sticky_id;
 	uint64_t missed;         /**< seq of the last agent that missed  */
 	struct acd_timer t_maxwait, t_sticky, t_ring;
@@ -175,8 +175,8 @@ struct acd_call {
 
 struct acd_offer {
 	struct le le;            /**< call->offerl                       */
-	struct acd_agent *a;
-	struct acd_call *c;
+	struct acd_agent *a;     /**< (borrowed) cancelled before it goes */
+	struct acd_call *c;      /**< (borrowed) owns the offer          */
 	bool live;
 	bool delivered;
 };
