@@ -1,9 +1,9 @@
 -- ACD configuration checks the API runs inside its own transactions,
 -- after the change and before the commit: what a CHECK cannot see
 -- (another table, the row's own id) fails the statement with SQLSTATE
--- OS400 and the message "field|code|English message", which the API
--- turns into a 400 naming the field; the transaction rolls back, so
--- nothing is changed. They run as the caller: RLS limits every lookup
+-- OS400 (OS409 for a conflict) and the message "field|code|English
+-- message", which the API turns into a 400 (409) naming the field; the
+-- transaction rolls back, so nothing is changed. They run as the caller: RLS limits every lookup
 -- to the caller's tenant.
 
 CREATE FUNCTION acdcfg_fail(p_field text, p_code text, p_message text)
@@ -173,7 +173,7 @@ BEGIN
 	IF (SELECT count(*) FROM agents) > (SELECT seat_quota FROM tenants
 	    WHERE tenant_id = NULLIF(current_setting('openseat.tenant_id',
 						      true), '')::uuid) THEN
-		RAISE EXCEPTION USING ERRCODE = 'OS409',
+		RAISE EXCEPTION USING ERRCODE = 'OSQTA',
 			MESSAGE = 'seat quota';
 	END IF;
 END
@@ -196,6 +196,32 @@ CREATE TRIGGER users_agent_deleted AFTER UPDATE OF deleted_at ON users
 	FOR EACH ROW WHEN (OLD.deleted_at IS NULL
 			   AND NEW.deleted_at IS NOT NULL)
 	EXECUTE FUNCTION acdcfg_user_deleted();
+
+-- Flows name queues by name: renaming one that a current flow version
+-- names would send those callers down the node's fail branch. Refused
+-- (SQLSTATE OS409, "field|code|message", a 409 naming the field).
+CREATE FUNCTION acdcfg_queue_renamed() RETURNS trigger
+	LANGUAGE plpgsql AS $$
+DECLARE
+	names text;
+BEGIN
+	SELECT string_agg(DISTINCT f.name, ', ') INTO names
+	  FROM flows f JOIN flow_versions v ON v.flow_id = f.flow_id
+	       AND v.version = f.current_version,
+	       jsonb_each(v.graph->'nodes') AS n (id, node)
+	 WHERE n.node->>'kind' = 'queue' AND n.node->>'queue' = OLD.name;
+	IF names IS NOT NULL THEN
+		RAISE EXCEPTION USING ERRCODE = 'OS409',
+			MESSAGE = 'name|queue_in_use|these flows name the queue'
+			|| ' by its name; change them first: ' || names;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER queues_renamed BEFORE UPDATE OF name ON queues
+	FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+	EXECUTE FUNCTION acdcfg_queue_renamed();
 
 -- The IVR's reference check (0003) learns queues: a queue node names
 -- one by name or id, and a flow naming a queue the tenant does not have

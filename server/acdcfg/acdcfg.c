@@ -16,8 +16,9 @@
  * A change is one transaction: the audited statement, what goes with it
  * (skills, checks in SQL), the NOTIFY that makes the runtime reload the
  * tenant, and a last SELECT of the resource as the reply. A check in SQL
- * (migrations/0007) fails with SQLSTATE OS400 "field|code|message"; a
- * unique or foreign key violation names its constraint. Either way the
+ * (migrations/0007) fails with SQLSTATE OS400 (OS409 for a conflict)
+ * "field|code|message", OSQTA when the seat quota is used up; a unique
+ * or foreign key violation names its constraint. Either way the
  * transaction rolls back and the reply names the field.
  */
 
@@ -112,8 +113,12 @@ void acdcfg_reply_field(struct http_req *req, unsigned status,
 }
 
 
-/* An OS400 message: "field|code|message". */
-static void reply_check(struct http_req *req, const char *msg)
+/*
+ * An OS400 or OS409 message: "field|code|message". A conflict's code is
+ * also its problem code (e.g. queue_in_use).
+ */
+static void reply_check(struct http_req *req, unsigned status,
+			const char *msg)
 {
 	char field[64], code[24];
 	const char *a = strchr(msg, '|');
@@ -128,7 +133,7 @@ static void reply_check(struct http_req *req, const char *msg)
 	(void)re_snprintf(field, sizeof(field), "%b", msg, (size_t)(a - msg));
 	(void)re_snprintf(code, sizeof(code), "%b", a + 1,
 			  (size_t)(b - a - 1));
-	api_reply_invalid(req, field, code, b + 1);
+	acdcfg_reply_field(req, status, code, field, code, b + 1);
 }
 
 
@@ -164,8 +169,10 @@ static void change_done(int err, const struct db_res *res, void *arg)
 	if (!err)
 		c->h(c->req, res);
 	else if (state && msg && !strcmp(state, "OS400"))
-		reply_check(c->req, msg);
-	else if (state && !strcmp(state, "OS409"))
+		reply_check(c->req, 400, msg);
+	else if (state && msg && !strcmp(state, "OS409"))
+		reply_check(c->req, 409, msg);
+	else if (state && !strcmp(state, "OSQTA"))
 		http_reply_error(c->req, EDQUOT);
 	else if (!msg || !reply_conflict(c->req, msg))
 		http_reply_error(c->req, err);

@@ -426,6 +426,25 @@ test('a flow whose queue node names a queue the tenant lacks fails ' +
 		` USING (flow_id) WHERE f.name = '售后排队'`), '0',
 	'a queue is not a prompt');
 
+	/* a queue flows name by name keeps it; other changes are fine */
+	const snap = snapshot();
+	r = await s.api('PATCH', `/api/v1/queues/${support.queue_id}`,
+		{ name: 'support2' }, admin);
+	fieldError(r, 409, 'name', 'queue_in_use');
+	assert.equal(r.json.code, 'queue_in_use');
+	assert.match(r.json.detail, /售后排队/);
+	assert.match(r.json.detail, /演示导航/);
+	assert.equal(snapshot(), snap);
+	r = await s.api('PATCH', `/api/v1/queues/${support.queue_id}`,
+		{ name: 'support', label: '售后' }, admin);
+	assert.equal(r.status, 200, r.text);
+	r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`,
+		{ name: 'english2' }, admin);
+	assert.equal(r.status, 200, r.text);
+	r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`,
+		{ name: 'english' }, admin);
+	assert.equal(r.status, 200, r.text);
+
 	/* an IVR overflow names a node of one of the tenant's flows */
 	r = await s.api('PATCH', `/api/v1/queues/${eng.queue_id}`,
 		{ overflow_action: 'ivr', overflow_target: 'h' }, admin);
