@@ -474,70 +474,6 @@ static void test_miss_causes_counted(void **state)
 }
 
 
-static void test_bad_arguments(void **state)
-{
-	struct acd_queue_cfg cfg = qcfg(NULL);
-	struct acd_agent *a1;
-	struct acd_call *c = NULL;
-	struct acd_queue_stats st;
-	struct acd_counters cnt;
-	char buf[128];
-
-	(void)state;
-	assert_int_equal(acd_alloc(NULL, &rec_ops, NULL), EINVAL);
-	assert_int_equal(acd_queue_set(fx.acd, "", "q1", &cfg, fx.now),
-			 EINVAL);
-	assert_int_equal(acd_queue_set(fx.acd, "t1", NULL, &cfg, fx.now),
-			 EINVAL);
-	assert_int_equal(acd_queue_set(fx.acd, "t1", "q1", NULL, fx.now),
-			 EINVAL);
-	cfg.skillc = 1;
-	assert_int_equal(acd_queue_set(fx.acd, "t1", "q1", &cfg, fx.now),
-			 EINVAL);
-	assert_null(acd_queue_find(fx.acd, "q1"));
-	assert_int_equal(acd_agent_add(fx.acd, &a1, "t1", "", 1, NULL),
-			 EINVAL);
-	assert_int_equal(acd_agent_add(NULL, &a1, "t1", "a1", 1, NULL),
-			 EINVAL);
-	assert_int_equal(acd_call_join(fx.acd, &c, "nope", NULL, fx.now),
-			 ENOENT);
-	assert_int_equal(acd_call_join(fx.acd, NULL, "nope", NULL, fx.now),
-			 EINVAL);
-
-	a1 = agent("a1", 1);
-	assert_int_equal(acd_agent_set_skills(a1, NULL, 1, fx.now), EINVAL);
-	assert_int_equal(acd_agent_ready(a1, NULL, fx.now), EINVAL);
-	assert_int_equal(acd_agent_not_ready(a1, "x", NULL, fx.now), EINVAL);
-	assert_int_equal(acd_agent_wrapup_extend(a1, 1, fx.now), EINVAL);
-	assert_int_equal(acd_offer_answered(a1, NULL, fx.now), EALREADY);
-	assert_int_equal(acd_offer_answered(NULL, NULL, fx.now), EALREADY);
-	assert_int_equal(acd_agent_login(NULL, true, NULL, fx.now), EINVAL);
-	acd_call_leave(NULL, fx.now);
-	acd_agent_remove(NULL, fx.now);
-	acd_tick(NULL, fx.now);
-	acd_queue_remove(fx.acd, "nope", fx.now);
-	acd_queue_stats(NULL, &st);
-	assert_int_equal(st.waiting, 0);
-	acd_agent_stats(NULL, &cnt);
-	assert_int_equal(cnt.offered, 0);
-	assert_int_equal(acd_next_deadline(NULL), 0);
-	assert_int_equal(acd_check(NULL, buf, sizeof(buf)), EINVAL);
-	assert_null(acd_agent_find(fx.acd, NULL));
-	assert_string_equal(acd_state_name((enum acd_agent_state)42), "?");
-	check();
-
-	/* the printers name what a log line is about */
-	login(a1, false);
-	re_snprintf(buf, sizeof(buf), "%H", acd_agent_debug, a1);
-	assert_string_equal(buf, "agent a1 tenant t1 not_ready break");
-	queue("q1", "top_down");
-	re_snprintf(buf, sizeof(buf), "%H", acd_queue_debug,
-		    acd_queue_find(fx.acd, "q1"));
-	assert_string_equal(buf, "queue q1 tenant t1 top_down calls 0 "
-			    "ready 0/1");
-}
-
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,7 +489,6 @@ int main(void)
 		ACD_TEST(test_leave_empty),
 		ACD_TEST(test_sticky),
 		ACD_TEST(test_miss_causes_counted),
-		ACD_TEST(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
