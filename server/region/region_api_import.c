@@ -18,8 +18,9 @@
 #include "region/region_int.h"
 
 /*
- * The body is read on a worker (up to 50,000 rows): every line is
- * checked first, bad ones are collected with their line numbers and
+ * The body is read on a worker (up to 50,000 rows; UTF-8, or GB18030
+ * as spreadsheets on Chinese Windows save CSV): every line is checked
+ * first, bad ones are collected with their line numbers and
  * reasons, and the good ones become two text[] literals. Then one
  * transaction counts what the rows replace, applies them (mode=merge:
  * insert or update each prefix; mode=replace: the tenant's rows become
@@ -41,6 +42,7 @@ struct imp {
 	struct app *app;             /**< borrowed: outlives requests */
 	char tenant_id[UUID_STRLEN];
 	struct mbuf *body;           /**< (ref) until read */
+	struct mbuf *utf8;           /**< (ref) body converted, or NULL */
 	bool dry_run;
 	bool replace;
 	struct hash *seenh;          /**< (owning) struct seen */
@@ -59,6 +61,7 @@ static void destructor(void *arg)
 	hash_flush(im->seenh);
 	mem_deref(im->seenh);
 	mem_deref(im->body);
+	mem_deref(im->utf8);
 	mem_deref(im->prefixes);
 	mem_deref(im->regions);
 	json_decref(im->errors);
@@ -127,14 +130,22 @@ static int good_row(unsigned line, const char *prefix, const char *region,
 }
 
 
-/* On a worker: nothing here touches the loop. */
+/* On a worker: nothing here touches the loop. A file that is not
+ * UTF-8 but is GB18030 (GBK) is read converted. */
 static int read_work(void *arg)
 {
 	struct imp *im = arg;
+	const char *buf = (const char *)im->body->buf;
+	size_t len = im->body->end;
 	int err;
 
-	err = region_csv_read((const char *)im->body->buf, im->body->end,
-			      good_row, bad_row, im);
+	if (!region_utf8_ok(buf, len) &&
+	    !region_gb18030_to_utf8(&im->utf8, buf, len)) {
+		buf = (const char *)im->utf8->buf;
+		len = im->utf8->end;
+	}
+
+	err = region_csv_read(buf, len, good_row, bad_row, im);
 	err = err ? err : region_pgarr_end(im->prefixes);
 
 	return err ? err : region_pgarr_end(im->regions);
@@ -151,9 +162,10 @@ static void reply_report(struct imp *im, const struct db_res *res)
 		total = (unsigned)atoi(db_val(res, 0, 0, 1));
 	}
 
-	body = json_pack("{s:b,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:O,s:b}",
+	body = json_pack("{s:b,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:O,s:b}",
 			 "dry_run", im->dry_run,
 			 "mode", im->replace ? "replace" : "merge",
+			 "encoding", im->utf8 ? "gb18030" : "utf-8",
 			 "rows", (json_int_t)(im->valid + im->invalid),
 			 "valid", (json_int_t)im->valid,
 			 "invalid", (json_int_t)im->invalid,

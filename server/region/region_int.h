@@ -63,6 +63,8 @@ int region_csv_read(const char *buf, size_t len, region_csv_row_h *rowh,
 
 /* Text checks and PostgreSQL array literals (region_text.c) */
 bool region_text_ok(const char *s, size_t max_chars);
+bool region_utf8_ok(const char *s, size_t len);
+int  region_gb18030_to_utf8(struct mbuf **mbp, const char *buf, size_t len);
 bool region_prefix_ok(const char *s);
 int  region_pgarr_add(struct mbuf *mb, const char *s);
 int  region_pgarr_end(struct mbuf *mb);

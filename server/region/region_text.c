@@ -1,4 +1,6 @@
 /* Text checks for imported rows, and PostgreSQL array literals. */
+#include <errno.h>
+#include <iconv.h>
 #include <string.h>
 #include <re_types.h>
 #include <re_fmt.h>
@@ -63,6 +65,84 @@ bool region_text_ok(const char *s, size_t max_chars)
 	}
 
 	return true;
+}
+
+
+/** True if the len bytes at s are valid UTF-8 (NUL bytes allowed). */
+bool region_utf8_ok(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+
+	while (p < end) {
+		size_t n;
+
+		if (!*p) {
+			++p;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xf4 && (size_t)(end - p) < 4) {
+			/* utf8_len reads up to 4 bytes: copy the tail */
+			unsigned char tail[5] = {0};
+
+			memcpy(tail, p, (size_t)(end - p));
+			n = utf8_len(tail);
+			if (!n || n > (size_t)(end - p))
+				return false;
+		}
+		else {
+			n = utf8_len(p);
+		}
+		if (!n)
+			return false;
+		p += n;
+	}
+
+	return true;
+}
+
+
+/**
+ * Convert GB18030 (which includes GBK and GB2312, what spreadsheet
+ * programs save CSV as on Chinese Windows) to UTF-8.
+ *
+ * @return 0 and *mbp, or EILSEQ if buf is not GB18030, ENOMEM
+ */
+int region_gb18030_to_utf8(struct mbuf **mbp, const char *buf, size_t len)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	struct mbuf *mb;
+	char *in = (char *)buf, *out;
+	size_t inleft = len, outleft;
+	int err = 0;
+
+	if (cd == (iconv_t)-1)
+		return errno;
+
+	/* a GB18030 character of 1-4 bytes is 1-4 bytes of UTF-8 */
+	mb = mbuf_alloc(len * 2 + 1);
+	if (!mb) {
+		err = ENOMEM;
+		goto out;
+	}
+
+	out = (char *)mb->buf;
+	outleft = mb->size - 1;
+	if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &out, &outleft) == (size_t)-1)
+		err = errno == E2BIG ? ENOMEM : EILSEQ;
+
+	mb->end = (size_t)(out - (char *)mb->buf);
+	mb->buf[mb->end] = '\0';
+
+ out:
+	iconv_close(cd);
+	if (err)
+		mem_deref(mb);
+	else
+		*mbp = mb;
+
+	return err;
 }
 
 

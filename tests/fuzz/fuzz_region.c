@@ -55,6 +55,28 @@ static int bad_h(unsigned line, const char *code, const char *message,
 }
 
 
+/* As the import reads a body: UTF-8, or else GB18030 converted. */
+static void csv(const char *buf, size_t len)
+{
+	struct mbuf *mb = NULL;
+	int err;
+
+	if (!region_utf8_ok(buf, len) &&
+	    !region_gb18030_to_utf8(&mb, buf, len)) {
+		if (mb->end > len * 2 || strlen((char *)mb->buf) > mb->end)
+			__builtin_trap();
+		buf = (const char *)mb->buf;
+		len = mb->end;
+	}
+
+	last_line = 0;
+	err = region_csv_read(buf, len, row_h, bad_h, NULL);
+	if (err && err != E2BIG)
+		__builtin_trap();
+	mem_deref(mb);
+}
+
+
 static void check_number(const uint8_t *data, size_t size)
 {
 	char in[128], out[REGION_NUM_SZ], again[REGION_NUM_SZ];
@@ -94,11 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 
 	case 1:
-		last_line = 0;
-		err = region_csv_read((const char *)data + 1, size - 1, row_h,
-				      bad_h, NULL);
-		if (err && err != E2BIG)
-			__builtin_trap();
+		csv((const char *)data + 1, size - 1);
 		break;
 
 	default:

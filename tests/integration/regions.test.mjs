@@ -197,6 +197,24 @@ test('CSV import: bad rows by line, good rows loaded, audited',
 		'2/5');
 	});
 
+test('a CSV saved as GBK (Excel on Chinese Windows) is read as such',
+	async () => {
+		/* "prefix,region\r\n1860,深圳\r\n" in GBK */
+		const gbk = Buffer.concat([Buffer.from('prefix,region\r\n1860,'),
+			Buffer.from([0xc9, 0xee, 0xdb, 0xda]), Buffer.from('\r\n')]);
+		const res = await fetch(s.baseUrl + '/api/v1/number-regions/' +
+			'import?dry_run=true', { method: 'POST', body: gbk,
+			headers: { authorization: `Bearer ${admin}`,
+				'content-type': 'text/csv' } });
+		const r = await res.json();
+		assert.equal(res.status, 200, JSON.stringify(r));
+		assert.equal(r.encoding, 'gb18030');
+		assert.equal(r.valid, 1);
+		assert.equal(r.invalid, 0);
+		const u = await importCsv('1860,深圳\n', admin, '?dry_run=true');
+		assert.equal(u.json.encoding, 'utf-8');
+	});
+
 test('a dry run reports the same and changes nothing', async () => {
 	const before = psql('SELECT count(*) FROM tenant_number_regions');
 	const audits = psql('SELECT count(*) FROM audit_log');

@@ -489,6 +489,37 @@ static void test_text(void **state)
 }
 
 
+/* What spreadsheets on Chinese Windows save: GBK, read as GB18030. */
+static void test_encodings(void **state)
+{
+	/* "755,深圳\r\n" in GBK */
+	static const char gbk[] = "755,\xc9\xee\xdb\xda\r\n";
+	struct mbuf *mb = NULL;
+
+	(void)state;
+	assert_true(region_utf8_ok("", 0));
+	assert_true(region_utf8_ok("北京,\0\r\n", 11));
+	assert_false(region_utf8_ok(gbk, sizeof(gbk) - 1));
+	assert_false(region_utf8_ok("\xe4\xb8", 2));        /* cut at end */
+	assert_false(region_utf8_ok("a\xe4", 2));
+	assert_false(region_utf8_ok("\xc0\x80", 2));
+
+	assert_int_equal(region_gb18030_to_utf8(&mb, gbk, sizeof(gbk) - 1),
+			 0);
+	assert_string_equal((char *)mb->buf, "755,深圳\r\n");
+	assert_int_equal(mb->end, strlen("755,深圳\r\n"));
+	mb = mem_deref(mb);
+
+	/* not GB18030 either: a lone lead byte at the end, 0xff */
+	assert_int_equal(region_gb18030_to_utf8(&mb, "a\xc9", 2), EILSEQ);
+	assert_null(mb);
+	assert_int_equal(region_gb18030_to_utf8(&mb, "\xff\xff", 2), EILSEQ);
+	assert_int_equal(region_gb18030_to_utf8(&mb, "", 0), 0);
+	assert_int_equal(mb->end, 0);
+	mem_deref(mb);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_csv_bad),
 		cmocka_unit_test(test_csv_limits),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_encodings),
 	};
 	int r;
 
