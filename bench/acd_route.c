@@ -1,6 +1,8 @@
 /* Routing decisions per second of the ACD core, in process: 10,000 calls
  * waiting, 1,000 agents each going ready -> offered -> answer -> call
- * ended -> ready again (and the next offer at once).
+ * ended -> ready again (and the next offer at once). Then the other way
+ * round: no call waits, 1,000 agents ready, each call that joins is
+ * offered to the best of them.
  *
  * usage: acd_route [decisions] [runs]   (default 1,000,000 and 5)
  */
@@ -23,6 +25,7 @@ struct bench {
 	uint64_t now;
 	unsigned nqueues;
 	uintptr_t next_call;
+	uintptr_t last;                      /* agent of the last offer */
 };
 
 
@@ -30,7 +33,8 @@ static int b_offer(struct acd_agent *a, struct acd_call *c, void *arg)
 {
 	struct bench *b = arg;
 
-	b->offered[(uintptr_t)acd_agent_arg(a)] = c;
+	b->last = (uintptr_t)acd_agent_arg(a);
+	b->offered[b->last] = c;
 	++b->decisions;
 
 	return 0;
@@ -84,7 +88,7 @@ static void join(struct bench *b)
 /* nqueues queues; with more than one, every agent serves three of them
  * (skills) and the queues have different priorities, so each decision
  * also arbitrates between an agent's queues. */
-static void setup(struct bench *b, unsigned nqueues)
+static void setup(struct bench *b, unsigned nqueues, unsigned ncalls)
 {
 	memset(b, 0, sizeof(*b));
 	b->nqueues = nqueues;
@@ -129,19 +133,67 @@ static void setup(struct bench *b, unsigned nqueues)
 			exit(1);
 	}
 
-	for (unsigned i = 0; i < NCALLS; i++)
+	for (unsigned i = 0; i < ncalls; i++)
 		join(b);
 }
 
 
+static void answer_end(struct bench *b, unsigned i)
+{
+	struct acd_agent *a = b->agentv[i];
+
+	if (acd_offer_answered(a, b->offered[i], b->now)) {
+		fprintf(stderr, "%s: no live offer\n", acd_agent_id(a));
+		exit(1);
+	}
+	b->offered[i] = NULL;
+	if (acd_agent_call_ended(a, b->now))
+		exit(1);
+}
+
+
+/* No call waits: each call that joins goes to the best ready agent. */
+static void cycle_ready(struct bench *b, uint64_t decisions)
+{
+	while (b->decisions < decisions) {
+		uint64_t n = b->decisions;
+
+		++b->now;
+		join(b);
+		if (b->decisions != n + 1)
+			exit(1);
+		answer_end(b, (unsigned)b->last);
+	}
+}
+
+
+static void cycle_waiting(struct bench *b, uint64_t decisions)
+{
+	unsigned i = 0;
+
+	while (b->decisions < decisions) {
+		unsigned k = i;
+
+		++b->now;
+		i = (i + 1) % NAGENTS;
+
+		/* wrap-up 0: ready, and offered the next call at once; if
+		 * none of its queues had a call, it is when one joins */
+		if (b->offered[k])
+			answer_end(b, k);
+		join(b);
+	}
+}
+
+
 /* @return decisions per second of wall time; *cpup: of CPU time */
-static double run(unsigned nqueues, uint64_t decisions, double *cpup)
+static double run(unsigned nqueues, unsigned ncalls, uint64_t decisions,
+		  double *cpup)
 {
 	struct bench b;
 	double t0, c0, t;
-	unsigned i = 0;
 
-	setup(&b, nqueues);
+	setup(&b, nqueues, ncalls);
 	t0 = clock_s(CLOCK_MONOTONIC);
 	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 
@@ -149,31 +201,10 @@ static double run(unsigned nqueues, uint64_t decisions, double *cpup)
 	for (unsigned k = 0; k < NAGENTS; k++)
 		(void)acd_agent_ready(b.agentv[k], NULL, b.now);
 
-	while (b.decisions < decisions) {
-		struct acd_agent *a = b.agentv[i];
-		struct acd_call *c = b.offered[i];
-
-		++b.now;
-		i = (i + 1) % NAGENTS;
-
-		/* none of its queues had a call: one more joins */
-		if (!c) {
-			join(&b);
-			continue;
-		}
-
-		if (acd_offer_answered(a, c, b.now)) {
-			fprintf(stderr, "%s: no live offer\n",
-				acd_agent_id(a));
-			exit(1);
-		}
-		b.offered[(uintptr_t)acd_agent_arg(a)] = NULL;
-		join(&b);
-
-		/* wrap-up 0: ready, and offered the next call at once */
-		if (acd_agent_call_ended(a, b.now))
-			exit(1);
-	}
+	if (ncalls)
+		cycle_waiting(&b, decisions);
+	else
+		cycle_ready(&b, decisions);
 
 	t = clock_s(CLOCK_MONOTONIC) - t0;
 	*cpup = (double)b.decisions / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
@@ -203,24 +234,25 @@ int main(int argc, char *argv[])
 {
 	uint64_t decisions = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000000;
 	unsigned runs = argc > 2 ? (unsigned)atoi(argv[2]) : 5;
-	const unsigned layouts[] = {1, 10};
+	const unsigned layouts[][2] = {{1, NCALLS}, {10, NCALLS}, {1, 0}};
 
 	if (runs < 1 || runs > 99)
 		runs = 5;
 
-	for (size_t l = 0; l < 2; l++) {
+	for (size_t l = 0; l < ARRAY_SIZE(layouts); l++) {
 		double v[99], cpu[99];
 
 		for (unsigned r = 0; r < runs; r++)
-			v[r] = run(layouts[l], decisions, &cpu[r]);
+			v[r] = run(layouts[l][0], layouts[l][1], decisions,
+				   &cpu[r]);
 
 		qsort(v, runs, sizeof(v[0]), cmp_d);
 		qsort(cpu, runs, sizeof(cpu[0]), cmp_d);
 		printf("acd_route: %u queue(s), %u calls waiting, %u agents: "
 		       "%.0f decisions/s (median of %u runs of %llu; "
 		       "min %.0f, max %.0f; per CPU second %.0f)\n",
-		       layouts[l], NCALLS, NAGENTS, v[runs / 2], runs,
-		       (unsigned long long)decisions, v[0], v[runs - 1],
+		       layouts[l][0], layouts[l][1], NAGENTS, v[runs / 2],
+		       runs, (unsigned long long)decisions, v[0], v[runs - 1],
 		       cpu[runs / 2]);
 	}
 
