@@ -140,7 +140,9 @@ struct acd_transition {
 
 struct acd_ops {
 	/** Ring agent for call. 0: ringing; an error is a miss
-	 *  (ACD_MISS_UNREACHABLE) handled as if acd_offer_failed(). */
+	 *  (ACD_MISS_UNREACHABLE) handled as if acd_offer_failed(), and
+	 *  the agent goes not ready ("device_offline") so a device that
+	 *  cannot be rung is not offered call after call. */
 	int  (*offer)(struct acd_agent *agent, struct acd_call *call,
 		      void *arg);
 	/** Stop ringing agent for call; the core has already moved on. */
