@@ -31,6 +31,8 @@ struct rec {
 	size_t dropped;
 	int offer_err;          /* what ops->offer returns */
 	rec_offer_h *on_offer;
+	void (*on_state)(struct acd_agent *a,
+			 const struct acd_transition *t);
 	void *arg;
 };
 
@@ -82,7 +84,8 @@ static inline void rec_cancel(struct acd_agent *a, struct acd_call *c,
 static inline void rec_state(struct acd_agent *a,
 			     const struct acd_transition *t, void *arg)
 {
-	struct rec_ev *e = rec_add(arg, 'S', a, t->call, 0);
+	struct rec *r = arg;
+	struct rec_ev *e = rec_add(r, 'S', a, t->call, 0);
 
 	if (!e)
 		return;
@@ -95,6 +98,8 @@ static inline void rec_state(struct acd_agent *a,
 		 t->forced_by ? t->forced_by : "");
 	snprintf(e->queue, sizeof(e->queue), "%s",
 		 t->queue ? acd_queue_id(t->queue) : "");
+	if (r->on_state)
+		r->on_state(a, t);
 }
 
 static inline void rec_left(struct acd_call *c, enum acd_left why,

@@ -474,6 +474,50 @@ static void test_miss_causes_counted(void **state)
 }
 
 
+/* The host puts the agent on a break as soon as it hears it rings. */
+static void break_on_ringing(struct acd_agent *a,
+			     const struct acd_transition *t)
+{
+	if (t->to == ACD_RINGING && !strcmp(acd_agent_id(a), "a1"))
+		assert_int_equal(acd_agent_not_ready(a, "away", NULL, fx.now),
+				 0);
+}
+
+
+static void test_offer_withdrawn_before_delivery(void **state)
+{
+	struct acd_agent *a1, *a2;
+	int i, j;
+
+	(void)state;
+	queue("q1", NULL);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	login(a1, true);
+	advance(10);
+	login(a2, true);
+
+	fx.rec.on_state = break_on_ringing;
+	(void)join("q1", 1);
+	check();
+
+	/* a1's offer was withdrawn before its callback ran: never
+	 * delivered, never cancelled; a2 was offered the call after a1's
+	 * transitions, which came in order */
+	assert_int_equal(rec_count(&fx.rec, 'O', "a1", 1), 0);
+	assert_int_equal(rec_count(&fx.rec, 'C', "a1", 1), 0);
+	assert_offered(1, "a2");
+	assert_state(a1, ACD_NOT_READY);
+	i = rec_find(&fx.rec, 0, 'S', "a1", 1);
+	assert_int_equal(fx.rec.ev[i].to, ACD_RINGING);
+	j = rec_find(&fx.rec, i + 1, 'S', "a1", 0);
+	assert_int_equal(fx.rec.ev[j].from, ACD_RINGING);
+	assert_int_equal(fx.rec.ev[j].to, ACD_NOT_READY);
+	assert_string_equal(fx.rec.ev[j].reason, "away");
+	assert_true(rec_find(&fx.rec, 0, 'O', "a2", 1) > j);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +533,7 @@ int main(void)
 		ACD_TEST(test_leave_empty),
 		ACD_TEST(test_sticky),
 		ACD_TEST(test_miss_causes_counted),
+		ACD_TEST(test_offer_withdrawn_before_delivery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
