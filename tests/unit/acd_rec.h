@@ -33,6 +33,7 @@ struct rec {
 	rec_offer_h *on_offer;
 	void (*on_state)(struct acd_agent *a,
 			 const struct acd_transition *t);
+	void (*on_left)(struct acd_call *c, enum acd_left why);
 	void *arg;
 };
 
@@ -105,7 +106,11 @@ static inline void rec_state(struct acd_agent *a,
 static inline void rec_left(struct acd_call *c, enum acd_left why,
 			    struct acd_agent *a, void *arg)
 {
-	rec_add(arg, 'L', a, c, why);
+	struct rec *r = arg;
+
+	rec_add(r, 'L', a, c, why);
+	if (r->on_left)
+		r->on_left(c, why);
 }
 
 static const struct acd_ops rec_ops = {

@@ -518,6 +518,59 @@ static void test_offer_withdrawn_before_delivery(void **state)
 }
 
 
+static struct acd_call *overflowed;
+
+
+/* Overflow to another queue from inside call_left, as the host does:
+ * the same caller, its id + 100. */
+static void overflow_on_timeout(struct acd_call *c, enum acd_left why)
+{
+	struct acd_join j = {0, NULL, NULL};
+
+	if (why != ACD_LEFT_TIMEOUT)
+		return;
+
+	j.arg = (void *)(intptr_t)(rec_call_id(c) + 100);
+	assert_int_equal(acd_call_join(fx.acd, &overflowed, "q2", &j,
+				       fx.now), 0);
+	assert_non_null(overflowed);
+}
+
+
+static void test_overflow_from_callback(void **state)
+{
+	struct acd_queue_cfg cfg = qcfg(NULL);
+	const char *sk[] = {"fr"};
+	struct acd_agent *a1;
+	int left;
+
+	(void)state;
+	cfg.max_wait_ms = 30000;
+	cfg.skillv = sk;
+	cfg.skillc = 1;
+	queue_set("q1", &cfg);
+	queue("q2", NULL);
+	a1 = agent("a1", 1);
+	login(a1, true);
+
+	(void)join("q1", 1);
+	assert_offered(1, "");
+	fx.rec.on_left = overflow_on_timeout;
+	advance(30000);
+
+	/* the nested join's offer is delivered after the call_left that
+	 * caused it */
+	left = rec_find(&fx.rec, 0, 'L', NULL, 1);
+	assert_true(left >= 0);
+	assert_int_equal(fx.rec.ev[left].why, ACD_LEFT_TIMEOUT);
+	assert_true(rec_find(&fx.rec, 0, 'O', "a1", 101) > left);
+	assert_ptr_equal(acd_agent_call(a1), overflowed);
+	assert_int_equal(acd_call_position(overflowed), 1);
+	answer(a1, overflowed);
+	assert_int_equal(last_left(101), ACD_LEFT_ANSWERED);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +587,7 @@ int main(void)
 		ACD_TEST(test_sticky),
 		ACD_TEST(test_miss_causes_counted),
 		ACD_TEST(test_offer_withdrawn_before_delivery),
+		ACD_TEST(test_overflow_from_callback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
