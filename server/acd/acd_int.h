@@ -224,7 +224,6 @@ void acd_call_arm_maxwait(struct acd_call *c);
 
 /* acd_route.c */
 void acd_route_mark(struct acd_queue *q);
-void acd_route_mark_agent(struct acd_agent *a);
 void acd_route_settle(struct acd *acd);
 void acd_offer_end(struct acd_offer *o, enum acd_cancel why, bool notify);
 void acd_offers_cancel(struct acd_call *c, enum acd_cancel why);

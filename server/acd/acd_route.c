@@ -18,8 +18,10 @@
  * caller who waited longest, and every decision is a few heap
  * operations: O(log n) in calls and agents.
  *
+ * A call back from a missed offer goes to another ready member if there
+ * is one (the strategy's second best), else to the same agent again.
  * Sticky calls are not in the queue's heap: they wait on their agent,
- * who takes them first when ready.
+ * who takes them first when ready, before its queues' other calls.
  */
 
 
@@ -39,18 +41,6 @@ void acd_route_mark(struct acd_queue *q)
 		return;
 
 	list_append(&acd->dirtyl, &q->le_dirty, q);
-}
-
-
-void acd_route_mark_agent(struct acd_agent *a)
-{
-	struct le *le;
-
-	for (le = list_head(&a->memberl); le; le = le->next) {
-		struct acd_member *m = le->data;
-
-		acd_route_mark(m->q);
-	}
 }
 
 
