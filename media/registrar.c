@@ -82,6 +82,11 @@ static bool authorized(struct registrar *reg, const struct sip_msg *msg,
 		answer(reg, msg, 403, "Forbidden", "banned", user, NULL);
 		return false;
 	}
+	if (err == EAGAIN) {
+		answer(reg, msg, 503, "Service Unavailable", "not_ready", user,
+		       "Retry-After: 5\r\n");
+		return false;
+	}
 
 	known = !err && secret[0];
 	if (!known)

@@ -53,7 +53,8 @@ struct registrar_info {
 
 /**
  * The secret of user, for digest. Return 0 with it in secret, ENOENT for
- * an unknown user, EPERM to refuse the source (banned).
+ * an unknown user, EPERM to refuse the source (banned), EAGAIN when the
+ * users are not known yet (503 with Retry-After).
  */
 typedef int (registrar_secret_h)(const char *user, const struct sa *src,
 				 char *secret, size_t sz, void *arg);
@@ -64,7 +65,7 @@ typedef void (registrar_event_h)(enum registrar_ev ev,
  * Every final answer to a REGISTER: why is "registered",
  * "unregistered", "query", "challenged", "bad_credentials",
  * "unknown_user", "banned", "forbidden", "bad_request",
- * "interval_too_brief" or "error". user may be "".
+ * "interval_too_brief", "not_ready" or "error". user may be "".
  */
 typedef void (registrar_answer_h)(uint16_t scode, const char *why,
 				  const char *user, const struct sa *src,

@@ -38,6 +38,7 @@ static struct {
 	agent_reg_h *h;
 	void *arg;
 	uint64_t last_miss_reload;
+	bool loaded;
 	bool loading;
 	bool again;
 	bool restored;
@@ -46,6 +47,9 @@ static struct {
 static const char sql_agents[] =
 	"SELECT agent_id::text, tenant_id::text, sip_user, sip_secret"
 	" FROM agents WHERE device = 'sip' AND sip_user IS NOT NULL";
+
+static const char sql_expired[] =
+	"DELETE FROM sip_registrations WHERE expires_at <= now()";
 
 static const char sql_regs[] =
 	"SELECT agent_id::text, contact, source, user_agent,"
@@ -75,6 +79,11 @@ static int secret_handler(const char *user, const struct sa *src,
 
 	if (tel_banned(src))
 		return EPERM;
+
+	/* not before the first load: a phone told "unknown" at start
+	   would count toward a ban of its own address */
+	if (!ar.loaded)
+		return EAGAIN;
 
 	a = agent_snap_by_user(ar.snap, user);
 	if (!a)
@@ -191,7 +200,12 @@ static void restore(const struct db_res *res)
 		int err;
 
 		a = agent_snap_by_agent(ar.snap, db_val(res, 1, i, 0));
-		if (!a || !exp)
+		if (!a) {
+			/* no longer a SIP phone's agent: forget the row */
+			agent_reg_store(db_val(res, 1, i, 0), NULL);
+			continue;
+		}
+		if (!exp)
 			continue;
 
 		err = registrar_restore(ar.reg, a->sip_user,
@@ -206,7 +220,8 @@ static void restore(const struct db_res *res)
 			++n;
 	}
 
-	log_info("agent phones: %u registrations restored", n);
+	log_info("agent phones: %u registrations restored, %llu expired "
+		 "while stopped", n, db_affected(res, 2));
 }
 
 
@@ -232,6 +247,7 @@ static void loaded(int err, const struct db_res *res, void *arg)
 
 	old = ar.snap;
 	ar.snap = snap;
+	ar.loaded = true;
 	if (old)
 		drop_removed(old, snap);
 	mem_deref(old);
@@ -279,8 +295,10 @@ int agent_reg_reload(void)
 
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : db_txn_add(tx, sql_agents, 0, NULL);
-	if (!err && !ar.restored)
+	if (!err && !ar.restored) {
 		err = db_txn_add(tx, sql_regs, 0, NULL);
+		err = err ? err : db_txn_add(tx, sql_expired, 0, NULL);
+	}
 	err = err ? err : db_txn_exec(ar.app->db, tx, loaded, NULL);
 	if (err) {
 		mem_deref(tx);
@@ -358,7 +376,7 @@ int agent_reg_init(struct app *app)
 
 	tmr_init(&ar.tmr);
 	ar.app = app;
-	ar.loading = ar.again = ar.restored = false;
+	ar.loaded = ar.loading = ar.again = ar.restored = false;
 	ar.last_miss_reload = 0;
 
 	err = agent_snap_build(&ar.snap, NULL);

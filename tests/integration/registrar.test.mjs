@@ -416,19 +416,28 @@ test('registrations are restored after a restart', async () => {
 		await p.registered();
 		await until('row written', () => row('ph1'));
 
+		/* a row that expires while the server is down */
+		s.db.psql('INSERT INTO sip_registrations (agent_id, contact,' +
+			` source, expires_at) VALUES ('${agents.ph4}',` +
+			" 'sip:ph4@127.0.0.1:9', 'sip:127.0.0.1:9;transport=udp'," +
+			" now() + interval '1 second')", true);
+
 		/* stop the server; the phone stays registered */
 		const saved = s.db.psql('SELECT count(*) FROM sip_registrations' +
-			' WHERE expires_at > now()', true);
+			` WHERE expires_at > now() + interval '10 seconds'`, true);
 		assert.ok(Number(saved) >= 2, saved);
 		s.proc.kill('SIGTERM');
 		assert.equal((await s.exited).code, 0);
+		await until('ph4 expired', () => s.db.psql('SELECT count(*) FROM' +
+			' sip_registrations WHERE expires_at <= now()', true) === '1');
 		const n = p.count('options');
 
 		/* on the same SIP port: the phone refreshes where it did */
 		s2 = await startServer(s.db, { env: { ...ENV,
 			OPENSEAT_SIP_PORT: String(s.sipPort) } });
 		await logged(s2, new RegExp(`agent phones: ${saved} registrations` +
-			' restored'));
+			' restored, 1 expired while stopped'));
+		assert.equal(row('ph4'), '');
 		await logged(s2, new RegExp(`${agents.ph1}.*phone restored`));
 		/* the restored phones are qualified by the new process: ph1
 		 * answers, ph5 is gone */

@@ -226,6 +226,7 @@ static struct {
 	char why[32];
 	unsigned answers;
 	bool tcp;                     /**< REGISTER over TCP          */
+	bool not_ready;               /**< users not loaded yet       */
 } t;
 
 
@@ -246,6 +247,8 @@ static int o_secret(const char *user, const struct sa *src, char *secret,
 
 	if (t.banned)
 		return EPERM;
+	if (t.not_ready)
+		return EAGAIN;
 	if (strcmp(user, "1001"))
 		return ENOENT;
 
@@ -354,6 +357,8 @@ static void p_resp(int err, const struct sip_msg *msg, void *arg)
 		(void)sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, hdr_keep,
 					NULL);
 		(void)sip_msg_xhdr_apply(msg, true, "Min-Expires", hdr_keep,
+					 NULL);
+		(void)sip_msg_xhdr_apply(msg, true, "Retry-After", hdr_keep,
 					 NULL);
 	}
 	re_cancel();
@@ -547,6 +552,14 @@ static void test_register_refused(void **state)
 	assert_string_equal(t.why, "banned");
 	assert_int_equal(t.tries, 0);
 	t.banned = false;
+
+	/* before the owner knows its users: come back later */
+	t.not_ready = true;
+	assert_int_equal(p_register("1001", SECRET, "Contact: "
+				    "<sip:1001@127.0.0.1:5999>\r\n"), 503);
+	assert_non_null(strstr(t.resp_hdrs, "Retry-After: 5"));
+	assert_string_equal(t.why, "not_ready");
+	t.not_ready = false;
 
 	assert_int_equal(p_register("1001", SECRET, "Contact: "
 				    "<sip:1001@127.0.0.1:5999>\r\n"
