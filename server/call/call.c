@@ -377,6 +377,7 @@ void call_close(void)
 	call_shutdown();
 	call_sip_close();
 	tmr_cancel(&reg.drain_tmr);
+	call_cdr_close();
 	reg.calls = mem_deref(reg.calls);
 	mtick_close();
 	offload_set(NULL, NULL);

@@ -223,14 +223,21 @@ static void stale_closed(int err, const struct db_res *res, void *arg)
 }
 
 
+#define STALE_RETRY_MS  20   /* waiting for the pool's first connection */
+
+static struct tmr stale_tmr;
+
+
 /*
  * Calls this node had in progress when it was killed have no end. At
  * start, before any new call, close them: ended now, by the system,
  * cause server_restart; a caller still queued counts as abandoned.
- * (One node owns all calls by default; with several nodes this must
- * become per node.)
+ * The pool has no connection yet when the call engine starts, so this
+ * waits for the first one; no call is taken before then (its number
+ * is not routed until the routing tables are read). (One node owns all
+ * calls by default; with several nodes this must become per node.)
  */
-void call_cdr_close_stale(struct app *app)
+static void close_stale(void *arg)
 {
 	static const struct db_ctx ctx = {DB_OPERATOR, NULL};
 	static const char sql[] =
@@ -244,8 +251,30 @@ void call_cdr_close_stale(struct app *app)
 		" duration_ms = LEAST(2147483647, GREATEST(0, (extract(epoch"
 		"  FROM now() - started_at) * 1000)::bigint))::int"
 		" WHERE ended_at IS NULL";
+	struct app *app = arg;
+	int err;
 
+	if (!db_ready(app->db)) {
+		tmr_start(&stale_tmr, STALE_RETRY_MS, close_stale, app);
+		return;
+	}
+
+	err = db_query(app->db, &ctx, stale_closed, NULL, sql, 0, NULL);
+	if (err)
+		stale_closed(err, NULL, NULL);
+}
+
+
+void call_cdr_close_stale(struct app *app)
+{
+	tmr_init(&stale_tmr);
 	if (app && app->db)
-		(void)db_query(app->db, &ctx, stale_closed, NULL, sql, 0,
-			       NULL);
+		close_stale(app);
+}
+
+
+/** Stop waiting to close stale calls (at shutdown). */
+void call_cdr_close(void)
+{
+	tmr_cancel(&stale_tmr);
 }

@@ -81,6 +81,7 @@ void call_cdr_queue_result(struct call *call, const char *result,
 			   const struct call_queue *cq);
 void call_cdr_survey(struct call *call, int score);
 void call_cdr_close_stale(struct app *app);
+void call_cdr_close(void);
 
 /* call_inbound.c */
 int  call_sip_init(struct app *app);
