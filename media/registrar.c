@@ -21,6 +21,7 @@ static void destructor(void *arg)
 {
 	struct registrar *reg = arg;
 
+	tmr_cancel(&reg->tmr);
 	sipedge_set_register_handler(reg->se, NULL, NULL);
 	hash_flush(reg->bindings);
 	mem_deref(reg->bindings);
@@ -271,6 +272,8 @@ int registrar_alloc(struct registrar **regp, struct sipedge *se,
 
 	reg->cfg.realm = reg->realm;
 	reg->se = mem_ref(se);
+	tmr_init(&reg->tmr);
+	registrar_sweep_start(reg);
 	sipedge_set_register_handler(se, register_handler, reg);
 	*regp = reg;
 

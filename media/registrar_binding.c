@@ -10,8 +10,11 @@
 #include "media/registrar.h"
 #include "media/registrar_int.h"
 
-static void qualify_schedule(struct binding *b, uint64_t ms);
-
+enum {
+	SWEEP_MIN_MS = 20,
+	SWEEP_MAX_MS = 100,     /**< a walk: a few compares a binding   */
+	SWEEP_SENDS = 128,      /**< OPTIONS per tick at most: 1280/s   */
+};
 
 /*
  * base plus up to range ms: thousands of phones registered or restored
@@ -27,10 +30,9 @@ static void binding_destructor(void *arg)
 {
 	struct binding *b = arg;
 
-	tmr_cancel(&b->tmr_exp);
-	tmr_cancel(&b->tmr_q);
 	mem_deref(b->req);
 	hash_unlink(&b->he);
+	list_unlink(&b->le);
 	mem_deref(b->user);
 	mem_deref(b->contact);
 	mem_deref(b->source);
@@ -116,21 +118,10 @@ void registrar_binding_remove(struct binding *b, int ev)
 }
 
 
-static void expire_handler(void *arg)
+static void qualify_schedule(struct binding *b, uint64_t ms)
 {
-	struct binding *b = arg;
-
-	registrar_binding_remove(b, REGISTRAR_EXPIRED);
-}
-
-
-static void expires_set(struct binding *b, uint64_t expires)
-{
-	uint64_t now = (uint64_t)time(NULL);
-
-	b->expires = expires;
-	tmr_start(&b->tmr_exp, expires > now ? (expires - now) * 1000 : 0,
-		  expire_handler, b);
+	b->q_deadline = 0;
+	b->q_at = b->reg->cfg.qualify_ms ? tmr_jiffies() + ms : 0;
 }
 
 
@@ -145,17 +136,6 @@ static void options_handler(int err, const struct sip_msg *msg, void *arg)
 	b->req = NULL;
 	qualify_schedule(b, b->reg->cfg.qualify_ms);
 	reachable_set(b, !err && msg);
-}
-
-
-static void qualify_timeout(void *arg)
-{
-	struct binding *b = arg;
-
-	/* dropping the request ends it without calling options_handler */
-	b->req = mem_deref(b->req);
-	qualify_schedule(b, b->reg->cfg.qualify_ms);
-	reachable_set(b, false);
 }
 
 
@@ -188,32 +168,88 @@ static int options_send(struct binding *b)
 }
 
 
-static void qualify_handler(void *arg)
+/*
+ * What is due for b now: expiry, an OPTIONS unanswered, the next one
+ * (while *budgetp lasts).
+ */
+static void binding_due(struct binding *b, uint64_t now, uint64_t unix_now,
+			unsigned *budgetp)
 {
-	struct binding *b = arg;
-	int err;
+	const struct registrar_cfg *cfg = &b->reg->cfg;
 
-	b->req = mem_deref(b->req);
-	err = options_send(b);
-	if (err) {
-		qualify_schedule(b, b->reg->cfg.qualify_ms);
+	if (b->expires <= unix_now) {
+		registrar_binding_remove(b, REGISTRAR_EXPIRED);
+		return;
+	}
+
+	if (b->req && b->q_deadline && now >= b->q_deadline) {
+		/* dropping the request ends it without options_handler */
+		b->req = mem_deref(b->req);
+		qualify_schedule(b, cfg->qualify_ms);
 		reachable_set(b, false);
 		return;
 	}
 
-	tmr_start(&b->tmr_q, b->reg->cfg.qualify_timeout_ms,
-		  qualify_timeout, b);
-}
+	if (b->req || !b->q_at || now < b->q_at || !*budgetp)
+		return;
 
-
-static void qualify_schedule(struct binding *b, uint64_t ms)
-{
-	if (!b->reg->cfg.qualify_ms) {
-		tmr_cancel(&b->tmr_q);
+	--*budgetp;
+	if (options_send(b)) {
+		qualify_schedule(b, cfg->qualify_ms);
+		reachable_set(b, false);
 		return;
 	}
 
-	tmr_start(&b->tmr_q, ms, qualify_handler, b);
+	b->q_at = 0;
+	b->q_deadline = now + cfg->qualify_timeout_ms;
+}
+
+
+/*
+ * Every tick, each binding once; at most SWEEP_SENDS OPTIONS go out per
+ * tick, the rest in the next ones, so the loop never stalls on a burst.
+ * A report may make the owner remove other bindings: the walk holds the
+ * next one, and starts over when that one was taken out meanwhile (what
+ * was done is not due again).
+ */
+static void sweep(void *arg)
+{
+	struct registrar *reg = arg;
+	uint64_t now = tmr_jiffies(), unix_now = (uint64_t)time(NULL);
+	struct le *le = reg->all.head;
+	unsigned budget = SWEEP_SENDS;
+
+	while (le) {
+		struct binding *b = le->data;
+		struct binding *next = list_ledata(le->next);
+
+		mem_ref(next);
+		binding_due(b, now, unix_now, &budget);
+		le = next && next->le.list ? &next->le : NULL;
+		if (next && !next->le.list)
+			le = reg->all.head;
+		mem_deref(next);
+	}
+
+	tmr_start(&reg->tmr, reg->tick_ms, sweep, reg);
+}
+
+
+/**
+ * Start the sweep: every SWEEP_MAX_MS, or a quarter of the qualify
+ * interval (half its timeout) when that is shorter.
+ */
+void registrar_sweep_start(struct registrar *reg)
+{
+	uint32_t t = reg->cfg.qualify_ms ? reg->cfg.qualify_ms / 4 :
+		SWEEP_MAX_MS;
+
+	if (reg->cfg.qualify_ms && reg->cfg.qualify_timeout_ms / 2 < t)
+		t = reg->cfg.qualify_timeout_ms / 2;
+
+	reg->tick_ms = t < SWEEP_MIN_MS ? SWEEP_MIN_MS :
+		t > SWEEP_MAX_MS ? SWEEP_MAX_MS : t;
+	tmr_start(&reg->tmr, reg->tick_ms, sweep, reg);
 }
 
 
@@ -227,8 +263,6 @@ static int binding_alloc(struct binding **bp, struct registrar *reg,
 	if (!b)
 		return ENOMEM;
 
-	tmr_init(&b->tmr_exp);
-	tmr_init(&b->tmr_q);
 	b->reg = reg;
 	b->cseq = rand_u16();
 
@@ -239,6 +273,7 @@ static int binding_alloc(struct binding **bp, struct registrar *reg,
 	}
 
 	hash_append(reg->bindings, hash_joaat_str(user), &b->he, b);
+	list_append(&reg->all, &b->le, b);
 	++reg->nbindings;
 	*bp = b;
 
@@ -302,7 +337,7 @@ int registrar_binding_set(struct registrar *reg, const char *user,
 	if (changed)
 		b->req = mem_deref(b->req);
 	b->nat = nat;
-	expires_set(b, expires);
+	b->expires = expires;
 
 	if (isnew || changed)
 		ev = newev;

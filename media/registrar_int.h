@@ -3,9 +3,18 @@
 #ifndef OPENSEAT_REGISTRAR_INT_H
 #define OPENSEAT_REGISTRAR_INT_H
 
+/*
+ * Bindings carry no timers of their own: one sweep timer per registrar
+ * walks them every tick for expiry and qualify. libre keeps its timers
+ * in one sorted list, so thousands of long per-phone timers would make
+ * every short timer of the process (SIP transactions) slower to start.
+ */
 struct registrar {
 	struct sipedge *se;           /**< (ref)                         */
 	struct hash *bindings;        /**< struct binding, owning        */
+	struct list all;              /**< the same bindings, not owning */
+	struct tmr tmr;               /**< the sweep                     */
+	uint32_t tick_ms;
 	struct registrar_cfg cfg;
 	char *realm;                  /**< (ref)                         */
 	struct registrar_handlers h;
@@ -14,19 +23,20 @@ struct registrar {
 };
 
 /*
- * One phone. Its timers and its OPTIONS in flight take b as argument:
- * the destructor cancels all three, so no callback outlives it.
+ * One phone. Its OPTIONS in flight takes b as argument: the destructor
+ * drops it, which ends it without a callback.
  */
 struct binding {
 	struct le he;                 /**< in reg->bindings              */
+	struct le le;                 /**< in reg->all                   */
 	struct registrar *reg;        /**< borrowed: owns us             */
 	char *user;                   /**< (ref)                         */
 	char *contact;                /**< (ref)                         */
 	char *source;                 /**< (ref)                         */
 	char *user_agent;             /**< (ref)                         */
 	struct sip_request *req;      /**< (ref) OPTIONS in flight       */
-	struct tmr tmr_exp;
-	struct tmr tmr_q;
+	uint64_t q_at;                /**< next OPTIONS (jiffies), 0: no */
+	uint64_t q_deadline;          /**< OPTIONS in flight times out   */
 	uint64_t expires;             /**< unix seconds                  */
 	uint32_t cseq;
 	bool nat;
@@ -46,6 +56,7 @@ void registrar_binding_remove(struct binding *b, int ev);
 void registrar_info_fill(struct registrar_info *info,
 			 const struct binding *b);
 uint64_t registrar_spread(uint64_t base, uint64_t range);
+void registrar_sweep_start(struct registrar *reg);
 
 /* registrar_parse.c */
 /** What a REGISTER asks for. */
