@@ -41,6 +41,7 @@ test('the caller hangs up while the phone rings: the ring stops, the ' +
 	const call = await waitCall(t.s, t.d.sup, '13900003001', ended);
 	assert.equal(call.queue_result, 'abandoned');
 	assert.equal(call.hangup_side, 'caller');
+	assert.equal(call.hangup_cause, 'bye');
 	assert.equal(call.offers, 1);
 	assert.equal(call.agent_id, null);
 	inOrder(call, 'queue.joined', 'agent.offered', 'queue.left',

@@ -37,6 +37,7 @@ async function answeredCall(caller, workNo, service) {
 	assert.equal(call.agent_id, t.agents[workNo].agent_id);
 	assert.equal(call.queue_result, 'answered');
 	assert.equal(call.hangup_side, 'agent');
+	assert.equal(call.hangup_cause, 'bye');
 	assert.deepEqual(t.states(workNo, from), DONE);
 	return call;
 }
@@ -122,6 +123,7 @@ test('ring all: both phones ring, one answers, the other is cancelled',
 		assert.equal(call.agent_id, t.agents['1001'].agent_id);
 		assert.equal(call.queue_result, 'answered');
 		assert.equal(call.hangup_side, 'caller');
+		assert.equal(call.hangup_cause, 'bye');
 		assert.equal(call.offers, 2);
 	});
 
