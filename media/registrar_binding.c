@@ -101,11 +101,17 @@ static void reachable_set(struct binding *b, bool reachable)
 }
 
 
-/* Unlink and free b, reporting ev first unless ev is negative. */
+/*
+ * Unlink and free b, reporting ev first unless ev is negative. Unlinked
+ * before the report and before the last reference goes: whoever holds
+ * one (the sweep) sees b out of the lists.
+ */
 void registrar_binding_remove(struct binding *b, int ev)
 {
 	struct registrar *reg = b->reg;
 
+	hash_unlink(&b->he);
+	list_unlink(&b->le);
 	if (b->reachable)
 		--reg->nreachable;
 	b->reachable = false;

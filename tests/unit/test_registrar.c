@@ -227,6 +227,7 @@ static struct {
 	unsigned answers;
 	bool tcp;                     /**< REGISTER over TCP          */
 	bool not_ready;               /**< users not loaded yet       */
+	bool remove_on_expiry;
 } t;
 
 
@@ -262,6 +263,20 @@ static void o_event(enum registrar_ev ev, const struct registrar_info *info,
 		    void *arg)
 {
 	(void)arg;
+
+	/* the owner removing others from inside a report */
+	if (t.remove_on_expiry) {
+		if (ev != REGISTRAR_EXPIRED)
+			return;
+		for (unsigned i = 0; i < 8; i++) {
+			char u[16];
+
+			(void)re_snprintf(u, sizeof(u), "u%u", i);
+			(void)registrar_remove(t.reg, u);
+		}
+		++t.seen[ev];
+		return;
+	}
 
 	assert_string_equal(info->user, "1001");
 	++t.seen[ev];
@@ -728,6 +743,34 @@ static void test_restore(void **state)
 }
 
 
+static void test_remove_in_report(void **state)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned i;
+	(void)state;
+
+	/* eight bindings expiring in the same sweep; the first report
+	   removes them all: the sweep must not touch a freed one */
+	reg_start(1, 0, 0);
+	t.remove_on_expiry = true;
+	for (i = 0; i < 8; i++) {
+		char u[16];
+
+		(void)re_snprintf(u, sizeof(u), "u%u", i);
+		assert_int_equal(registrar_restore(t.reg, u,
+						   "sip:u@127.0.0.1:9",
+						   "sip:127.0.0.1:9;"
+						   "transport=udp", "",
+						   now + 1), 0);
+	}
+	assert_int_equal(registrar_count(t.reg, NULL), 8);
+
+	(void)loop_run(2500);
+	assert_int_equal(registrar_count(t.reg, NULL), 0);
+	assert_int_equal(t.seen[REGISTRAR_EXPIRED], 1);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -745,6 +788,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_in_report, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup,
 						teardown),
 	};
