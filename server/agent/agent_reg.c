@@ -71,6 +71,31 @@ static void notify(const struct agent_ent *a, bool reachable,
 }
 
 
+static void miss_reload(void)
+{
+	uint64_t now = tmr_jiffies(), due, left;
+
+	if (!ar.app)
+		return;
+
+	if (ar.loading) {
+		ar.again = true;
+		return;
+	}
+
+	due = ar.last_miss_reload + MISS_RELOAD_MS;
+	left = tmr_get_expire(&ar.tmr);
+	if (!ar.last_miss_reload || now >= due) {
+		ar.last_miss_reload = now;
+		(void)agent_reg_reload();
+	}
+	else if (!left || left > due - now) {
+		ar.last_miss_reload = due;
+		timer_start(due - now);
+	}
+}
+
+
 static int secret_handler(const char *user, const struct sa *src,
 			  char *secret, size_t sz, void *arg)
 {
@@ -109,13 +134,10 @@ static void answer_handler(uint16_t scode, const char *why,
 			 why);
 	}
 
-	/* an agent added a moment ago: look again, without a flood of
-	   reloads from a guessing source */
-	if (!strcmp(why, "unknown_user") &&
-	    tmr_jiffies() > ar.last_miss_reload + MISS_RELOAD_MS) {
-		ar.last_miss_reload = tmr_jiffies();
-		(void)agent_reg_reload();
-	}
+	/* an agent added a moment ago: look again, at most once per
+	   MISS_RELOAD_MS however many guesses a source makes */
+	if (!strcmp(why, "unknown_user"))
+		miss_reload();
 }
 
 

@@ -213,6 +213,24 @@ test('wrong password and unknown user: the same 403 after the challenge,' +
 	}
 });
 
+test('an agent added without a NOTIFY registers at its second try',
+	async () => {
+		const from = s.logs().length;
+		addAgent('ph6', '8806');
+		const u = await SipUdp.open(s, '127.0.0.6');
+		try {
+			const reg = () => register(u, { user: 'ph6',
+				secret: SECRET('ph6'), hdrs: [contactOf(u, 'ph6'),
+					'Expires: 0'] });
+			/* unknown yet: refused, and the agents are loaded again */
+			assert.equal((await reg()).status, 403);
+			await logged(s, /agent phones loaded/, from);
+			assert.equal((await reg()).status, 200);
+		} finally {
+			u.close();
+		}
+	});
+
 test('bad REGISTERs get a clear answer and change nothing', async () => {
 	/* its own address: two of these count toward a ban */
 	const u = await SipUdp.open(s, '127.0.0.4');
