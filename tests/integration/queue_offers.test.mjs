@@ -93,6 +93,22 @@ test('fewest calls: the agent without a call yet gets the second',
 		assert.deepEqual(t.offered(from), ['1001', '1002']);
 	});
 
+test('top down: the first by work number on a break is skipped, the ' +
+	'next takes the call', async () => {
+	await t.patchQueue(t.support.queue_id, { strategy: 'top_down' });
+	for (const w of ['1001', '1002', '1003'])
+		await t.phone(w, { talkMs: 800 });
+	/* 1003 idle longest; 1001 first by order but on a break */
+	await t.readyAll('1003', '1002');
+	assert.equal((await t.setState('1001', 'not_ready', '休息')).status,
+		200);
+	const from = t.mark();
+	await answeredCall('13900001009', '1002');
+	assert.deepEqual(t.offered(from), ['1002']);
+	assert.deepEqual(t.states('1001', from), []);
+	assert.deepEqual(t.states('1003', from), []);
+});
+
 test('ring all: both phones ring, one answers, the other is cancelled',
 	async () => {
 		await t.patchQueue(t.support.queue_id, { strategy: 'ring_all' });
