@@ -40,13 +40,17 @@ async () => {
 		timeoutS: 100, args: ['-m', String(CALLS), '-r', String(CALLS),
 			'-rp', '1000', '-l', String(CALLS)] });
 	const r = await c.done;
-	const stats = r.stdout.match(/Successful call\s*\|\s*\d+\s*\|\s*(\d+)/);
-	assert.equal(r.code, 0, `sipp ${r.code}: ${r.stderr.slice(-1500)}` +
-		r.stdout.slice(-1500));
-	assert.equal(Number(stats?.[1]), CALLS, r.stdout.slice(-1500));
-
 	const sql = (q) => t.s.db.psql(q, true);
 	const ofNumber = `FROM calls WHERE number = '${NUMBER}'`;
+	const why = () => `sipp ${r.code}: ${r.stderr.slice(-1000)}` +
+		`${r.stdout.slice(-2500)}\nCDR: ` + sql('SELECT queue_result,' +
+		` ended_at IS NULL, count(*) ${ofNumber} GROUP BY 1, 2`) +
+		`\n${t.s.logs().split('\n').filter((l) =>
+			/"(warn|error)"/.test(l)).slice(0, 20).join('\n')}`;
+	const stats = r.stdout.match(/Successful call\s*\|\s*\d+\s*\|\s*(\d+)/);
+	assert.equal(r.code, 0, why());
+	assert.equal(Number(stats?.[1]), CALLS, why());
+
 	await until(() => Number(sql(`SELECT count(*) ${ofNumber}` +
 		' AND ended_at IS NOT NULL')) === CALLS, 'every call ended', 20000);
 	assert.equal(Number(sql(`SELECT count(*) ${ofNumber}`)), CALLS);
