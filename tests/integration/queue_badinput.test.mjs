@@ -50,6 +50,56 @@ test('the caller hangs up while the phone rings: the ring stops, the ' +
 	assert.equal(l.data.reason, 'abandoned');
 });
 
+test('the caller hangs up while the work number is announced: the ' +
+	'agent is hung up and wraps up', async () => {
+	const p = await t.phone('1001', { ringMs: 100 });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const c = await t.call('13900003008');
+	try {
+		await p.answered();
+		await t.waitState('1001', 'on_call', from);
+		/* "工号 1001 为您服务" lasts about 2 s: hang up within it */
+		await c.rtp.heard();
+	} finally {
+		await c.hangup();
+	}
+	await sipOk(c);
+	c.close();
+	await t.waitState('1001', 'ready', from, 10000);
+	assert.deepEqual(t.states('1001', from), DONE);
+	const call = await waitCall(t.s, t.d.sup, '13900003008', ended);
+	assert.equal(call.hangup_side, 'caller');
+	assert.equal(call.queue_result, 'answered');
+	assert.equal(call.agent_id, t.agents['1001'].agent_id);
+});
+
+test('max wait reached while the phone rings: the ring stops, the call ' +
+	'overflows, the agent is ready without a miss', async () => {
+	await t.newQueue({ name: 'mwr', max_wait_s: 3, ring_timeout_s: 20,
+		miss_limit: 1, join_empty: 'always', overflow_action: 'hangup',
+		overflow_target: '', announce_every_s: 0 });
+	await t.queueNumber('4001000521', { q: { kind: 'queue', queue: 'mwr',
+		fail: 'h' }, h: { kind: 'hangup' } });
+	const p = await t.phone('1001', { mode: 'silent' });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const c = await t.call('13900003009', { service: '4001000521',
+		rtp: false });
+	await p.invited();
+	const t0 = Date.now();
+	await cancelled(p, 1, 8000);
+	assert.ok(Date.now() - t0 < 4000, 'cancelled at max wait');
+	await sipOk(c);
+	await t.waitState('1001', 'ready', from);
+	assert.deepEqual(t.states('1001', from), ['ringing', 'ready']);
+	const call = await waitCall(t.s, t.d.sup, '13900003009', ended);
+	assert.equal(call.queue_result, 'timeout');
+	assert.equal(call.hangup_cause, 'queue_overflow');
+	assert.equal(call.offers, 1);
+	assert.equal(call.agent_id, null);
+});
+
 test('agent and caller hang up at the same instant: one end, one ' +
 	'wrap-up', async () => {
 	const p = await t.phone('1001', { talkMs: 1500 });
