@@ -26,6 +26,14 @@ after(async () => {
 	await t?.stop();
 });
 
+/* The ACD's outcome counter for event (busy, no_answer, ...). */
+async function counted(event) {
+	const text = await (await fetch(`${t.s.baseUrl}/metrics`)).text();
+	const m = text.match(new RegExp(
+		`openseat_acd_events_total\\{event="${event}"\\} (\\d+)`));
+	return m ? Number(m[1]) : 0;
+}
+
 /* One call answered by the phone that hangs up itself: the caller is
  * hung up, the agent is ready again. Returns the CDR. */
 async function answeredCall(caller, workNo, service) {
@@ -150,6 +158,7 @@ test('no answer: the phone rings out after ring_timeout_s, the next ' +
 	const p1 = await t.phone('1001', { mode: 'silent' });
 	await t.phone('1002', { talkMs: 800 });
 	await t.readyAll('1001', '1002');
+	const misses = await counted('no_answer');
 	const from = t.mark();
 	const c = await t.call('13900001007', { rtp: false });
 	const first = await t.waitEvent((m) => m.type === 'agent.offered',
@@ -165,6 +174,7 @@ test('no answer: the phone rings out after ring_timeout_s, the next ' +
 	assert.deepEqual(t.states('1001', from),
 		['ringing', 'not_ready:no_answer']);
 	assert.deepEqual(t.states('1002', from), DONE);
+	assert.equal(await counted('no_answer'), misses + 1);
 	const call = await waitCall(t.s, t.d.sup, '13900001007', ended);
 	assert.equal(call.offers, 2);
 	assert.equal(call.agent_id, t.agents['1002'].agent_id);
@@ -179,6 +189,8 @@ test('busy: a 486 passes the call on at once and counts as a miss',
 		const p1 = await t.phone('1001', { mode: 'busy', ringMs: 100 });
 		await t.phone('1002', { talkMs: 800 });
 		await t.readyAll('1001', '1002');
+		const busy = await counted('busy');
+		const noAnswer = await counted('no_answer');
 		const from = t.mark();
 		const c = await t.call('13900001008', { rtp: false });
 		await p1.invited();
@@ -191,6 +203,9 @@ test('busy: a 486 passes the call on at once and counts as a miss',
 		await t.waitState('1002', 'ready', from, 10000);
 		assert.deepEqual(t.states('1001', from),
 			['ringing', 'not_ready:no_answer']);
+		/* counted by its cause, not as a ring-out */
+		assert.equal(await counted('busy'), busy + 1);
+		assert.equal(await counted('no_answer'), noAnswer);
 		const call = await waitCall(t.s, t.d.sup, '13900001008', ended);
 		assert.equal(call.offers, 2);
 		assert.equal(call.agent_id, t.agents['1002'].agent_id);
