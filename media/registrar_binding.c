@@ -312,7 +312,7 @@ static int field_set(char **fp, const char *val, bool *changedp)
 /*
  * Create or update the binding of user. A new binding, or one whose
  * contact or source changed, is reported as newev; the same again as
- * REFRESHED (or REACHABLE when it had stopped answering OPTIONS).
+ * REFRESHED.
  */
 int registrar_binding_set(struct registrar *reg, const char *user,
 			  const char *contact, const char *source,
@@ -345,18 +345,26 @@ int registrar_binding_set(struct registrar *reg, const char *user,
 	b->nat = nat;
 	b->expires = expires;
 
-	if (isnew || changed)
+	/*
+	 * A phone at a new place is taken as reachable at once. A refresh
+	 * from one that stopped answering OPTIONS proves only that its
+	 * packets get out (a NAT may still drop ours): ask it now, and let
+	 * the answer make it reachable.
+	 */
+	if (isnew || changed) {
 		ev = newev;
-	else
-		ev = b->reachable ? REGISTRAR_REFRESHED : REGISTRAR_REACHABLE;
-
-	if (!b->reachable) {
-		b->reachable = true;
-		++reg->nreachable;
+		if (!b->reachable) {
+			b->reachable = true;
+			++reg->nreachable;
+		}
+		qualify_schedule(b, qualify_ms);
+	}
+	else {
+		ev = REGISTRAR_REFRESHED;
+		if (!b->req)
+			qualify_schedule(b, b->reachable ? qualify_ms : 0);
 	}
 
-	if (isnew || changed || !b->req)
-		qualify_schedule(b, qualify_ms);
 	report(b, ev);
 
 	return 0;

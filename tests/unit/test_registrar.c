@@ -461,12 +461,19 @@ static void test_qualify(void **state)
 	assert_int_equal(registrar_count(t.reg, &reachable), 1);
 	assert_int_equal(reachable, 1);
 
-	/* silent again, then a REGISTER makes it reachable at once */
+	/* silent again: a refresh proves only that the phone's packets
+	   get out; it stays unreachable until it answers OPTIONS */
 	t.answer_options = false;
 	assert_true(wait_ev(REGISTRAR_UNREACHABLE, 2000));
 	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
 				    contact), 200);
-	assert_int_equal(t.seen[REGISTRAR_REACHABLE], 2);
+	assert_int_equal(t.seen[REGISTRAR_REFRESHED], 1);
+	assert_int_equal(t.seen[REGISTRAR_REACHABLE], 1);
+	assert_int_equal(registrar_count(t.reg, &reachable), 1);
+	assert_int_equal(reachable, 0);
+
+	t.answer_options = true;
+	assert_true(wait_ev(REGISTRAR_REACHABLE, 2000));
 	assert_int_equal(registrar_count(t.reg, &reachable), 1);
 	assert_int_equal(reachable, 1);
 }
