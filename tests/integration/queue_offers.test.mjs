@@ -151,6 +151,44 @@ test('ring all: both phones ring, one answers, the other is cancelled',
 		assert.equal(call.offers, 2);
 	});
 
+test('ring all: both phones answer after the same ring, one gets the ' +
+	'call, the other is withdrawn and ready, not stuck', async () => {
+	await t.patchQueue(t.support.queue_id, { strategy: 'ring_all' });
+	const p1 = await t.phone('1001', { ringMs: 300 });
+	const p2 = await t.phone('1002', { ringMs: 300 });
+	await t.readyAll('1001', '1002');
+	const from = t.mark();
+	const c = await t.call('13900001010', { rtp: false });
+	let won;
+	try {
+		const on = await t.waitEvent((m) => m.type ===
+			'agent.state_changed' && m.data.state === 'on_call', from);
+		won = on.data.work_no;
+		const lost = won === '1001' ? '1002' : '1001';
+		await t.waitState(lost, 'ready', from);
+		assert.deepEqual(t.states(lost, from), ['ringing', 'ready']);
+		assert.equal((await t.live(won)).state, 'on_call');
+	} finally {
+		await c.hangup();
+	}
+	await sipOk(c);
+	await t.waitState(won, 'ready', from, 10000);
+	assert.deepEqual(t.states(won, from), DONE);
+	/* neither is left reserved: the next call rings both again */
+	const next = t.mark();
+	const c2 = await t.call('13900001011', { rtp: false });
+	await t.waitEvent((m) => m.type === 'agent.offered', next, 5000, 2);
+	assert.deepEqual(t.offered(next).sort(), ['1001', '1002']);
+	await p1.invited(2);
+	await p2.invited(2);
+	await t.waitEvent((m) => m.type === 'call.answered', next);
+	await c2.hangup();
+	await sipOk(c2);
+	const call = await waitCall(t.s, t.d.sup, '13900001010', ended);
+	assert.equal(call.agent_id, t.agents[won].agent_id);
+	assert.equal(call.queue_result, 'answered');
+});
+
 test('no answer: the phone rings out after ring_timeout_s, the next ' +
 	'agent gets the call, the first goes not ready', async () => {
 	await t.patchQueue(t.support.queue_id, { ring_timeout_s: 5,
