@@ -442,7 +442,7 @@ static void test_qualify(void **state)
 	char contact[64];
 	(void)state;
 
-	reg_start(60, 200, 100);
+	reg_start(60, 200, 400);
 	(void)re_snprintf(contact, sizeof(contact), "sip:1001@%J",
 			  &t.laddr);
 	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
@@ -486,7 +486,7 @@ static void test_nat(void **state)
 	unsigned before;
 	(void)state;
 
-	reg_start(60, 200, 150);
+	reg_start(60, 200, 2000);
 	t.answer_options = true;
 
 	/* the Contact names a private address the packet did not come
@@ -500,7 +500,7 @@ static void test_nat(void **state)
 	assert_string_equal(info.source, source);
 
 	before = t.options;
-	(void)loop_run(700);
+	(void)loop_run(1500);
 	assert_true(t.options >= before + 2);
 	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
 }
@@ -513,7 +513,7 @@ static void test_tcp(void **state)
 	char contact[80];
 	(void)state;
 
-	reg_start(60, 200, 150);
+	reg_start(60, 200, 2000);
 	t.answer_options = true;
 	t.tcp = true;
 	(void)re_snprintf(contact, sizeof(contact),
@@ -529,7 +529,7 @@ static void test_tcp(void **state)
 	assert_string_equal(info.contact, contact);
 
 	before = t.options;
-	(void)loop_run(700);
+	(void)loop_run(1500);
 	assert_true(t.options >= before + 2);
 	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
 }
@@ -541,7 +541,7 @@ static void test_restore(void **state)
 	uint64_t now = (uint64_t)time(NULL);
 	(void)state;
 
-	reg_start(60, 60000, 200);
+	reg_start(60, 60000, 2000);
 	t.answer_options = true;
 	(void)re_snprintf(contact, sizeof(contact), "sip:1001@%J",
 			  &t.laddr);
@@ -560,7 +560,7 @@ static void test_restore(void **state)
 
 	/* the first OPTIONS goes out soon after a restart, not after the
 	   whole interval */
-	(void)loop_run(1700);
+	(void)loop_run(2500);
 	assert_int_equal(t.options, 1);
 	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
 
