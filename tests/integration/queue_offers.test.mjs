@@ -189,6 +189,31 @@ test('ring all: both phones answer after the same ring, one gets the ' +
 	assert.equal(call.queue_result, 'answered');
 });
 
+test('ring all: a phone whose answer crosses the CANCEL is ACKed and ' +
+	'hung up; its agent is ready, the other keeps the call', async () => {
+	await t.patchQueue(t.support.queue_id, { strategy: 'ring_all' });
+	const p1 = await t.phone('1001', { ringMs: 300 });
+	const p2 = await t.crossPhone('1002');
+	await t.readyAll('1001', '1002');
+	const from = t.mark();
+	const c = await t.call('13900001012', { rtp: false });
+	try {
+		await p1.answered();
+		await p2.wait(/ACKED /);
+		await p2.wait(/BYE /);
+		await t.waitState('1002', 'ready', from);
+		assert.equal((await t.live('1001')).state, 'on_call');
+		assert.deepEqual(t.states('1002', from), ['ringing', 'ready']);
+	} finally {
+		await c.hangup();
+	}
+	await sipOk(c);
+	await t.waitState('1001', 'ready', from, 10000);
+	assert.deepEqual(t.states('1001', from), DONE);
+	const call = await waitCall(t.s, t.d.sup, '13900001012', ended);
+	assert.equal(call.agent_id, t.agents['1001'].agent_id);
+});
+
 test('no answer: the phone rings out after ring_timeout_s, the next ' +
 	'agent gets the call, the first goes not ready', async () => {
 	await t.patchQueue(t.support.queue_id, { ring_timeout_s: 5,

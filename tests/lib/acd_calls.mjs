@@ -3,7 +3,13 @@
 // event rather than for a while), callers, a reset between tests and a
 // restart of the server on the same database.
 import assert from 'node:assert/strict';
-import { request, startServer, wsAuthed } from './stack.mjs';
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, freePort, request, startServer, wsAuthed } from
+	'./stack.mjs';
 import { RtpPeer, sipCall } from './sip.mjs';
 import { registerPhone } from './agentphone.mjs';
 import { talkPhone } from './talkphone.mjs';
@@ -142,6 +148,17 @@ export async function queueStack(opts = {}) {
 		await t.waitAgent(workNo, (x) => x.device_reachable);
 		return p;
 	};
+	/** A phone for workNo that answers as it is cancelled
+	 * (tests/sipp/agent_cross.xml), registered by another process. */
+	t.crossPhone = async (workNo) => {
+		const ua = await sippUas('agent_cross.xml');
+		const reg = await registerPhone({ sipPort: t.s.sipPort,
+			user: `demo${workNo}`, secret: SECRET, contactPort: ua.port });
+		t.phones.push(ua, reg);
+		await reg.registered();
+		await t.waitAgent(workNo, (x) => x.device_reachable);
+		return ua;
+	};
 	/** The agents ready one after another (the first idle longest). */
 	t.readyAll = async (...workNos) => {
 		for (const w of workNos) {
@@ -204,6 +221,60 @@ export async function queueStack(opts = {}) {
 	await t.patchQueue(t.support.queue_id, { wrapup_s: 1,
 		ring_timeout_s: 5, announce_every_s: 0 });
 	return t;
+}
+
+async function udpFree(port) {
+	return new Promise((resolve) => {
+		const u = dgram.createSocket('udp4');
+		u.once('error', () => resolve(false));
+		u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+	});
+}
+
+/**
+ * sipp as a UAS running scenario (a file in tests/sipp) on its own
+ * port; wait(re, n) resolves with the n-th line its <log> actions wrote.
+ */
+export async function sippUas(scenario) {
+	let port = await freePort();
+	while (!await udpFree(port))
+		port = await freePort();
+	let media;
+	for (let ok = false; !ok;) {
+		media = 10000 + 4 * Math.floor(Math.random() * 2500);
+		ok = true;
+		for (let i = 0; i < 4 && ok; i++)
+			ok = await udpFree(media + i);
+	}
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-uas-'));
+	const log = path.join(dir, 'sipp.log');
+	const p = spawn('sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario),
+		'-i', '127.0.0.1', '-p', String(port), '-mp', String(media),
+		'-t', 'u1', '-log_file', log, '-trace_logs', '-nostdin', '-nr'],
+	{ stdio: ['ignore', 'ignore', 'pipe'] });
+	let err = '';
+	p.stderr.on('data', (d) => { err += d; });
+	const exited = new Promise((res) => p.on('close', res));
+	const lines = () => {
+		try {
+			return fs.readFileSync(log, 'utf8').split('\n');
+		} catch {
+			return [];
+		}
+	};
+	return {
+		port,
+		count: (re) => lines().filter((l) => re.test(l)).length,
+		wait: (re, n = 1, ms = 10000) => until(() => lines()
+			.filter((l) => re.test(l))[n - 1], `${scenario}: ${re} ` +
+			`(${err.slice(-300)})`, ms),
+		async stop() {
+			if (p.exitCode === null && p.signalCode === null)
+				p.kill('SIGKILL');
+			await exited;
+			fs.rmSync(dir, { recursive: true, force: true });
+		},
+	};
 }
 
 /** The call's timeline event types in order. */
