@@ -567,6 +567,13 @@ static void test_restore(void **state)
 	assert_int_equal(registrar_remove(t.reg, "1001"), 0);
 	assert_int_equal(registrar_remove(t.reg, "1001"), ENOENT);
 	assert_int_equal(registrar_count(t.reg, NULL), 0);
+
+	/* a source saved as IPv6 reads back */
+	assert_int_equal(registrar_restore(t.reg, "1001",
+					   "sip:1001@[2001:db8::5]:5062",
+					   "sip:[2001:db8::7]:5070;transport=tcp",
+					   "", now + 60), 0);
+	assert_int_equal(registrar_remove(t.reg, "1001"), 0);
 }
 
 
