@@ -273,3 +273,34 @@ test('busy: a 486 passes the call on at once and counts as a miss',
 		assert.equal(call.offers, 2);
 		assert.equal(call.agent_id, t.agents['1002'].agent_id);
 	});
+
+test('wrap-up lasts as long as the queue of the call just ended says; ' +
+	'the agent may end it early', async () => {
+	await t.newQueue({ name: 'longwrap', wrapup_s: 4, ring_timeout_s: 5,
+		announce_every_s: 0, announce_work_no: false });
+	await t.queueNumber('4001000502', { q: { kind: 'queue',
+		queue: 'longwrap', fail: 'h' }, h: { kind: 'hangup' } });
+	await t.phone('1001', { talkMs: 300 });
+	await t.readyAll('1001');
+	/* wrap-up from the wrap_up event to the ready one, in ms */
+	const wrapped = async (caller, service, end) => {
+		const from = t.mark();
+		const c = await t.call(caller, { rtp: false, service });
+		await sipOk(c);
+		const w = await t.waitState('1001', 'wrap_up', from, 10000);
+		if (end) {
+			const r = await t.s.api('POST', '/api/v1/agents/' +
+				`${t.agents['1001'].agent_id}/wrap-up`, { action: 'end' },
+			t.d.sup);
+			assert.equal(r.status, 200, r.text);
+		}
+		const r = await t.waitState('1001', 'ready', from, 10000);
+		return r.data.at_ms - w.data.at_ms;
+	};
+	const long = await wrapped('13900001013', '4001000502');
+	assert.ok(long >= 3800 && long < 6000, `longwrap ${long} ms`);
+	const short = await wrapped('13900001014');
+	assert.ok(short >= 800 && short < 2500, `support ${short} ms`);
+	const early = await wrapped('13900001015', '4001000502', true);
+	assert.ok(early < 1500, `ended early after ${early} ms`);
+});
