@@ -92,7 +92,7 @@ after(async () => {
 let regN = 0;
 async function register(u, { user, secret, hdrs = [], authUser = user,
 	to = user, from = user, callId = `r${++regN}-${Date.now()}@test`,
-	nonce: forged }) {
+	nonce: forged, qop = true }) {
 	const ruri = `sip:127.0.0.1:${u.stack.sipPort}`;
 	const text = (cseq, auth) => [
 		`REGISTER ${ruri} SIP/2.0`,
@@ -116,11 +116,13 @@ async function register(u, { user, secret, hdrs = [], authUser = user,
 	const ha1 = md5(`${authUser}:openseat:${secret}`);
 	const ha2 = md5(`REGISTER:${ruri}`);
 	const cnonce = 'c0ffee';
-	const resp = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`);
+	const resp = qop ?
+		md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`) :
+		md5(`${ha1}:${nonce}:${ha2}`);
 	const auth = `Authorization: Digest username="${authUser}", ` +
 		`realm="openseat", nonce="${nonce}", uri="${ruri}", ` +
-		`response="${resp}", algorithm=MD5, cnonce="${cnonce}", ` +
-		'qop=auth, nc=00000001';
+		`response="${resp}", algorithm=MD5` + (qop ? `, cnonce=` +
+		`"${cnonce}", qop=auth, nc=00000001` : '');
 	const t0 = process.hrtime.bigint();
 	const second = u.response(callId, '2 REGISTER');
 	await u.raw(text(2, auth));
@@ -201,6 +203,10 @@ test('wrong password and unknown user: the same 403 after the challenge,' +
 				hdrs: [contactOf(v, 'ph2'), 'Expires: 60'] });
 			assert.equal(ok.status, 200, ok.text);
 			assert.match(ok.h.contact, /expires=60/);
+			/* a phone answering without qop (RFC 2069) too */
+			assert.equal((await register(v, { user: 'ph2',
+				secret: SECRET('ph2'), qop: false,
+				hdrs: [contactOf(v, 'ph2'), 'Expires: 60'] })).status, 200);
 			assert.equal((await register(v, { user: 'ph2',
 				secret: SECRET('ph2'), hdrs: [contactOf(v, 'ph2'),
 					'Expires: 0'] })).status, 200);
