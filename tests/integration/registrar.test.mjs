@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer, startStack } from '../lib/stack.mjs';
 import { RtpPeer, SipUdp, demoCalls, sipCall, sipOk } from '../lib/sip.mjs';
-import { registerPhone } from '../lib/agentphone.mjs';
+import { agentPhone, registerPhone } from '../lib/agentphone.mjs';
 
 let s;
 let s2;            /* the server after the restart test */
@@ -356,6 +356,25 @@ test('behind NAT: the Contact names 10.0.0.5, OPTIONS reach the source',
 			assert.ok(line);
 		} finally {
 			await p.stop();
+		}
+	});
+
+test('a Contact on another port of the same address is where OPTIONS go',
+	async () => {
+		/* two processes: one registers, the other answers (not NAT: the
+		 * address is the one the REGISTER came from) */
+		const uas = await agentPhone();
+		const p = await registerPhone({ sipPort: s.sipPort, user: 'ph3',
+			secret: SECRET('ph3'), contactPort: uas.port, expires: 60 });
+		try {
+			await p.registered();
+			await uas.options(2);
+			assert.equal(p.count('options'), 0);
+			assert.equal(await p.unregister(), 0);
+			await until('row deleted', () => row('ph3') === '');
+		} finally {
+			await p.stop();
+			await uas.stop();
 		}
 	});
 
