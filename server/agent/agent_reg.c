@@ -402,6 +402,7 @@ int agent_reg_init(struct app *app)
 	ar.last_miss_reload = 0;
 
 	err = agent_snap_build(&ar.snap, NULL);
+	err = err ? err : agent_reg_store_init(app->db);
 	err = err ? err : registrar_start(app);
 	if (!err && app->db)
 		err = db_listen(app->db, AGENT_REG_CHANNEL, notified, NULL);
@@ -412,7 +413,6 @@ int agent_reg_init(struct app *app)
 	}
 
 	agent_reg_metrics_init(ar.reg);
-	agent_reg_store_init(app->db);
 	if (app->db)
 		(void)agent_reg_reload();
 

@@ -34,7 +34,7 @@ unsigned agent_snap_list(const struct agent_snap *snap, unsigned from,
 /* agent_reg_store.c: info NULL deletes the row */
 void agent_reg_store(const char *agent_id,
 		     const struct registrar_info *info);
-void agent_reg_store_init(struct db *db);
+int  agent_reg_store_init(struct db *db);
 void agent_reg_store_close(void);
 
 /* agent_reg_metrics.c */
