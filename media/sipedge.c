@@ -140,11 +140,11 @@ static void reply_options(struct sipedge *se, const struct sip_msg *msg)
 	}
 
 	(void)sip_replyf(se->sip, msg, 200, "OK",
-			 "Allow: " ALLOW "\r\n"
+			 "Allow: " ALLOW "%s\r\n"
 			 "Accept: application/sdp\r\n"
 			 "Supported: timer\r\n"
 			 "Content-Length: 0\r\n"
-			 "\r\n");
+			 "\r\n", se->regh ? ", REGISTER" : "");
 }
 
 
@@ -195,9 +195,9 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	}
 	else if (method_known(&msg->met)) {
 		(void)sip_replyf(se->sip, msg, 405, "Method Not Allowed",
-				 "Allow: " ALLOW "\r\n"
+				 "Allow: " ALLOW "%s\r\n"
 				 "Content-Length: 0\r\n"
-				 "\r\n");
+				 "\r\n", se->regh ? ", REGISTER" : "");
 	}
 	else {
 		(void)sip_reply(se->sip, msg, 501, "Not Implemented");

@@ -284,6 +284,12 @@ test('bad REGISTERs get a clear answer and change nothing', async () => {
 		assert.equal(q.h.contact, undefined);
 		assert.equal(row('ph3'), '');
 
+		/* the edge says it takes REGISTER now */
+		const callId = `opt-${Date.now()}@test`;
+		const opt = u.response(callId, '1 OPTIONS');
+		await u.raw(u.request('OPTIONS', 'openseat', { callId }));
+		assert.match((await opt).h.allow, /REGISTER/);
+
 		/* garbage and a cut REGISTER: no answer needed, no crash */
 		await u.raw('REGISTER\r\n\r\n');
 		await u.raw('REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ' +
