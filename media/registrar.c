@@ -9,6 +9,7 @@
 #include "media/sipedge_int.h"
 #include "media/registrar.h"
 #include "media/registrar_int.h"
+
 enum {
 	USER_MAX = 65,
 	SECRET_MAX = 129,
@@ -93,9 +94,10 @@ static bool authorized(struct registrar *reg, const struct sip_msg *msg,
 	if (!known)
 		rand_str(secret, 32);
 
+	/* the same work whether the user is known or not */
 	err = sipedge_digest_check(msg, reg->realm, user, secret);
-	stale = err == EACCES && known &&
-		sip_digest_stale(msg, reg->realm, user, secret);
+	stale = err == EACCES &&
+		sip_digest_stale(msg, reg->realm, user, secret) && known;
 	memset(secret, 0, sizeof(secret));
 	if (err == ENOENT || stale) {
 		challenge(reg, msg, user, stale);
@@ -131,7 +133,7 @@ static void answer_ok(struct registrar *reg, const struct sip_msg *msg,
 
 
 static void binding_drop(struct registrar *reg, const struct sip_msg *msg,
-		   const struct registrar_req *req, const char *user)
+			 const struct registrar_req *req, const char *user)
 {
 	struct binding *b = registrar_binding_find(reg, user);
 
@@ -144,8 +146,8 @@ static void binding_drop(struct registrar *reg, const struct sip_msg *msg,
 
 
 static void binding_update(struct registrar *reg, const struct sip_msg *msg,
-		 const struct registrar_req *req, const char *user,
-		 uint32_t expires)
+			   const struct registrar_req *req, const char *user,
+			   uint32_t expires)
 {
 	const struct sip_hdr *uah = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
 	char contact[REGISTRAR_CONTACT_MAX + 1];
@@ -161,9 +163,13 @@ static void binding_update(struct registrar *reg, const struct sip_msg *msg,
 
 		v.l = v.l > REGISTRAR_UA_MAX ? REGISTRAR_UA_MAX : v.l;
 		(void)pl_strcpy(&v, ua, sizeof(ua));
+		/* printable ASCII only: a cut (or bad) UTF-8 sequence would
+		   be refused by the database */
 		for (i = 0; ua[i]; i++) {
-			if ((unsigned char)ua[i] < ' ' || ua[i] == 0x7f)
-				ua[i] = ' ';
+			unsigned char c = (unsigned char)ua[i];
+
+			if (c < ' ' || c >= 0x7f)
+				ua[i] = c >= 0x80 ? '?' : ' ';
 		}
 	}
 

@@ -45,7 +45,7 @@ struct registrar_info {
 	const char *user;
 	const char *contact;        /**< the Contact URI as registered     */
 	const char *source;         /**< "sip:1.2.3.4:5060;transport=udp"  */
-	const char *user_agent;
+	const char *user_agent;     /**< printable ASCII, cut to _UA_MAX  */
 	uint64_t expires;           /**< unix seconds                      */
 	bool nat;                   /**< requests go to source             */
 	bool reachable;

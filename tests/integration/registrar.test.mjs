@@ -295,12 +295,16 @@ test('bad REGISTERs get a clear answer and change nothing', async () => {
 		await u.raw('REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ' +
 			'127.0.0.1:9;branch=z9hG4bKx\r\nTo: <sip:ph3@openseat>\r\n');
 
-		/* a huge expiry is cut to the maximum, and then it works */
+		/* a huge expiry is cut to the maximum, and then it works; a
+		 * User-Agent cut inside a UTF-8 character is stored all the same */
 		const ok = await reg([contactOf(u, 'ph3'),
-			'Expires: 99999999999999999999']);
+			'Expires: 99999999999999999999',
+			`User-Agent: ${'x'.repeat(127)}话机`]);
 		assert.equal(ok.status, 200, ok.text);
 		assert.match(ok.h.contact, /expires=600/);
-		await until('row written', () => row('ph3'));
+		const r = (await until('row written', () => row('ph3')))
+			.split('|');
+		assert.equal(r[2], `${'x'.repeat(127)}?`);
 		assert.equal((await reg([contactOf(u, 'ph3'), 'Expires: 0']))
 			.status, 200);
 		await until('row deleted', () => row('ph3') === '');
