@@ -6,8 +6,10 @@
 // order), the phones' own logs and the CDR.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ended, sipOk, waitCall } from '../lib/sip.mjs';
-import { cancelled, inOrder, queueStack } from '../lib/acd_calls.mjs';
+import { ended, rerouted, sipOk, waitCall } from '../lib/sip.mjs';
+import { SECRET } from '../lib/acd.mjs';
+import { cancelled, inOrder, queueStack, sippUas } from
+	'../lib/acd_calls.mjs';
 
 let t;
 const DONE = ['ringing', 'on_call', 'wrap_up', 'ready'];
@@ -303,4 +305,45 @@ test('wrap-up lasts as long as the queue of the call just ended says; ' +
 	assert.ok(short >= 800 && short < 2500, `support ${short} ms`);
 	const early = await wrapped('13900001015', '4001000502', true);
 	assert.ok(early < 1500, `ended early after ${early} ms`);
+});
+
+test('an agent on a PSTN number is rung through the trunk the call came ' +
+	'in on, from our number, and bridged', async () => {
+	const ua = await sippUas('agent_phone.xml', ['-set', 'mode', 'answer',
+		'-set', 'ring_ms', '100']);
+	t.phones.push(ua);
+	const trunk = `/api/v1/trunks/${t.d.trunkId}`;
+	const before = (await t.s.api('GET', trunk, null, t.d.op)).json;
+	await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+		outbound_uri: `sip:127.0.0.1:${ua.port}` }, t.d.op));
+	await t.patchAgent('1004', { device: 'pstn', phone: '13800000004' });
+	try {
+		await t.readyAll('1004');
+		const from = t.mark();
+		const c = await t.call('13900001016', { rtp: false });
+		try {
+			await ua.wait(/ANSWERED /);
+			await t.waitState('1004', 'on_call', from);
+		} finally {
+			await c.hangup();
+		}
+		await sipOk(c);
+		await t.waitState('1004', 'ready', from, 10000);
+		assert.deepEqual(t.states('1004', from), DONE);
+		const invite = ua.messages().split(/\n(?=-{10,})/)
+			.find((m) => /^INVITE /m.test(m));
+		assert.match(invite, new RegExp(
+			`^INVITE sip:13800000004@127\\.0\\.0\\.1:${ua.port}`, 'm'));
+		assert.match(invite, /^From: .*<sip:4001000500@/m);
+		const call = await waitCall(t.s, t.d.sup, '13900001016', ended);
+		assert.equal(call.agent_id, t.agents['1004'].agent_id);
+		assert.equal(call.queue_result, 'answered');
+		assert.equal(call.hangup_side, 'caller');
+	} finally {
+		await t.setState('1004', 'logged_out');
+		await t.patchAgent('1004', { device: 'sip', sip_user: 'demo1004',
+			sip_secret: SECRET, phone: '' });
+		await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+			outbound_uri: before.outbound_uri }, t.d.op));
+	}
 });

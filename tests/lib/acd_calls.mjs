@@ -233,9 +233,10 @@ async function udpFree(port) {
 
 /**
  * sipp as a UAS running scenario (a file in tests/sipp) on its own
- * port; wait(re, n) resolves with the n-th line its <log> actions wrote.
+ * port, with more sipp args; wait(re, n) resolves with the n-th line
+ * its <log> actions wrote, messages() is its SIP trace.
  */
-export async function sippUas(scenario) {
+export async function sippUas(scenario, args = []) {
 	let port = await freePort();
 	while (!await udpFree(port))
 		port = await freePort();
@@ -248,9 +249,11 @@ export async function sippUas(scenario) {
 	}
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-uas-'));
 	const log = path.join(dir, 'sipp.log');
+	const msgs = path.join(dir, 'msg.log');
 	const p = spawn('sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario),
 		'-i', '127.0.0.1', '-p', String(port), '-mp', String(media),
-		'-t', 'u1', '-log_file', log, '-trace_logs', '-nostdin', '-nr'],
+		'-t', 'u1', '-log_file', log, '-trace_logs', '-message_file', msgs,
+		'-trace_msg', '-nostdin', '-nr', ...args],
 	{ stdio: ['ignore', 'ignore', 'pipe'] });
 	let err = '';
 	p.stderr.on('data', (d) => { err += d; });
@@ -264,6 +267,14 @@ export async function sippUas(scenario) {
 	};
 	return {
 		port,
+		/** Every SIP message sipp sent or received, as text. */
+		messages: () => {
+			try {
+				return fs.readFileSync(msgs, 'utf8');
+			} catch {
+				return '';
+			}
+		},
 		count: (re) => lines().filter((l) => re.test(l)).length,
 		wait: (re, n = 1, ms = 10000) => until(() => lines()
 			.filter((l) => re.test(l))[n - 1], `${scenario}: ${re} ` +
