@@ -41,8 +41,10 @@ void agent_reg_set_handler(agent_reg_h *h, void *arg);  /* one handler */
 
 /**
  * Fill d (uri = the registered Contact, proxy = NAT source if needed)
- * for an INVITE to the agent's phone; strings live in buf. ENOENT: not
- * registered, EHOSTUNREACH: registered but not answering OPTIONS.
+ * for an INVITE to the agent's phone; strings live in buf (room for
+ * AGENT_REG_DIAL_MAX always suffices). ENOENT: not registered,
+ * EHOSTUNREACH: registered but not answering OPTIONS, EOVERFLOW: buf
+ * too small for this Contact.
  */
 int  agent_reg_dial(const char *agent_id, struct sipcall_dial *d,
 		    char *buf, size_t sz);
@@ -51,6 +53,9 @@ int  agent_reg_info(const char *agent_id, struct agent_reg_info *info);
 
 /** Reload the agents (after a change made through this node's API). */
 int  agent_reg_reload(void);
+
+/** Longest Contact (512) and source (80), each with its NUL. */
+#define AGENT_REG_DIAL_MAX 594
 
 /** NOTIFY channel that makes every node reload its agents. */
 #define AGENT_REG_CHANNEL "openseat_acd"
