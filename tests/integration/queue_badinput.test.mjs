@@ -1,9 +1,10 @@
 // What a queued call must survive, with real SIP: the caller gone while
-// the agent's phone rings, both sides hanging up at once, the agent
-// logging out or losing the queue's skill while rung, the phone
-// unregistering in the middle of a call, the queue deleted under a
-// waiting call, and 500 calls at once on three agents. Each checks who
-// was offered what, every agent state in order and the CDR.
+// the agent's phone rings or during the work number, both sides hanging
+// up at once, max wait reached while ringing, the agent logging out or
+// losing the queue's skill while rung, the phone unregistering in the
+// middle of a call, the queue deleted or edited under waiting calls
+// (500 calls at once: queue_flood.test.mjs). Each checks who was
+// offered what, every agent state in order and the CDR.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ended, sipOk, waitCall } from '../lib/sip.mjs';
@@ -234,4 +235,41 @@ test('the queue deleted while a call waits: the call takes the queue ' +
 	assert.equal(call.hangup_cause, 'ivr_hangup');
 	const l = call.events.find((e) => e.type === 'queue.left');
 	assert.equal(l.data.reason, 'deleted');
+});
+
+test('the queue edited while calls wait: they keep their order and go ' +
+	'to the agents its new skills bring', async () => {
+	const skill = await t.adminApi('POST', '/api/v1/skills',
+		{ name: '编辑' }, 201);
+	const q = await t.newQueue({ name: 'editq', skills: [skill.skill_id],
+		join_empty: 'always', wrapup_s: 0, announce_work_no: false });
+	await t.queueNumber('4001000522', { q: { kind: 'queue',
+		queue: 'editq', fail: 'h' }, h: { kind: 'hangup' } });
+	const p = await t.phone('1001', { talkMs: 300 });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const joined = (n) => t.waitEvent((m) => m.type === 'queue.joined' &&
+		m.data.queue === 'editq', from, 10000, n);
+	const first = await t.call('13900003010', { service: '4001000522',
+		rtp: false });
+	const j1 = await joined(1);
+	const second = await t.call('13900003011', { service: '4001000522',
+		rtp: false });
+	const j2 = await joined(2);
+	assert.equal((await t.liveQueue(q.queue_id)).waiting, 2);
+	assert.deepEqual(t.offered(from), []);
+	await t.patchQueue(q.queue_id, { skills: t.support.skills });
+	await sipOk(first);
+	await sipOk(second);
+	await p.answered(2);
+	/* the one who waited longer first */
+	const offers = t.since(from, (m) => m.type === 'agent.offered')
+		.map((m) => m.data.call_id);
+	assert.deepEqual(offers, [j1.data.call_id, j2.data.call_id]);
+	assert.deepEqual(t.offered(from), ['1001', '1001']);
+	for (const caller of ['13900003010', '13900003011']) {
+		const call = await waitCall(t.s, t.d.sup, caller, ended);
+		assert.equal(call.queue_result, 'answered');
+		assert.equal(call.agent_id, t.agents['1001'].agent_id);
+	}
 });
