@@ -92,6 +92,30 @@ test('join_empty logged_in with nobody logged in: overflow at once',
 		assert.ok(l[0].data.waited_ms < 1000, `${l[0].data.waited_ms} ms`);
 	});
 
+test('leave_empty: the last agent logging out makes the waiting call ' +
+	'overflow', async () => {
+	await t.newQueue({ name: 'leaveq', leave_empty: true,
+		join_empty: 'logged_in', overflow_action: 'hangup',
+		overflow_target: '', announce_every_s: 0 });
+	await t.queueNumber('4001000516', { q: { kind: 'queue',
+		queue: 'leaveq', fail: 'h' }, h: { kind: 'hangup' } });
+	await t.phone('1001');
+	assert.equal((await t.setState('1001', 'not_ready', '会议')).status,
+		200);
+	const from = t.mark();
+	const c = await t.call('13900002007', { service: '4001000516',
+		rtp: false });
+	await t.waitEvent((m) => m.type === 'queue.joined', from);
+	assert.equal(t.since(from, left('overflow')).length, 0);
+	assert.equal((await t.setState('1001', 'logged_out')).status, 200);
+	await t.waitEvent(left('overflow'), from, 5000);
+	await sipOk(c);
+	const call = await waitCall(t.s, t.d.sup, '13900002007', ended);
+	assert.equal(call.queue_result, 'overflow');
+	assert.equal(call.hangup_cause, 'queue_overflow');
+	assert.equal(call.offers, 0);
+});
+
 test('max_length: the call over it hears the prompt and is hung up',
 	async () => {
 		const q = await overflowQueue('fullq', '4001000512', {
