@@ -172,6 +172,26 @@ test('overflow to another queue: answered by an agent there',
 			['ringing', 'on_call', 'wrap_up', 'ready']);
 	});
 
+test('two queues overflowing into each other: a few hops, then the ' +
+	'prompt and hang-up', async () => {
+	const a = await overflowQueue('cyc1', '4001000517', { max_wait_s: 1,
+		overflow_action: 'hangup', overflow_target: '' });
+	const b = await t.newQueue({ name: 'cyc2', skills: [lonely.skill_id],
+		max_wait_s: 1, join_empty: 'always', announce_every_s: 0,
+		overflow_action: 'queue', overflow_target: a.queue_id });
+	await t.patchQueue(a.queue_id, { overflow_action: 'queue',
+		overflow_target: b.queue_id });
+	const c = await t.call('13900002008', { service: '4001000517',
+		rtp: false });
+	await sipOk(c);
+	const call = await waitCall(t.s, t.d.sup, '13900002008', ended);
+	const joins = call.events.filter((e) => e.type === 'queue.joined')
+		.map((e) => e.data.queue);
+	assert.deepEqual(joins, ['cyc1', 'cyc2', 'cyc1', 'cyc2']);
+	assert.equal(call.queue_result, 'timeout');
+	assert.equal(call.hangup_cause, 'queue_overflow');
+});
+
 test('overflow to an IVR node: the flow goes on at that node',
 	async () => {
 		const q = await overflowQueue('toivr', '4001000514', {
