@@ -1,8 +1,9 @@
 // What a queued call must survive, with real SIP: the caller gone while
 // the agent's phone rings or during the work number, both sides hanging
 // up at once, max wait reached while ringing, the agent logging out or
-// losing the queue's skill while rung, the phone unregistering in the
-// middle of a call, the queue deleted or edited under waiting calls
+// losing the queue's skill while rung, the phone unregistering while
+// it rings or in the middle of a call, the queue deleted or edited under
+// waiting calls
 // (500 calls at once: queue_flood.test.mjs). Each checks who was
 // offered what, every agent state in order and the CDR.
 import { after, afterEach, before, test } from 'node:test';
@@ -207,6 +208,32 @@ test('the phone unregisters during a call: the call goes on; after it ' +
 	const call = await waitCall(t.s, t.d.sup, '13900003006', ended);
 	assert.equal(call.hangup_side, 'caller');
 	assert.equal(call.queue_result, 'answered');
+});
+
+test('the phone unregisters while it rings: the ring stops, the agent ' +
+	'is not ready device_offline, the next agent gets the call',
+async () => {
+	const ua = await agentPhone({ mode: 'silent' });
+	const reg = await registerPhone({ sipPort: t.s.sipPort,
+		user: 'demo1001', secret: SECRET, contactPort: ua.port });
+	t.phones.push(ua, reg);
+	await reg.registered();
+	await t.waitAgent('1001', (x) => x.device_reachable);
+	await t.phone('1002', { talkMs: 300 });
+	await t.readyAll('1001', '1002');
+	const from = t.mark();
+	const c = await t.call('13900003012', { rtp: false });
+	await ua.invited();
+	await reg.unregister();
+	await ua.sipp.wait(/CANCELLED /);
+	await sipOk(c);
+	await t.waitState('1002', 'ready', from, 10000);
+	assert.deepEqual(t.states('1001', from),
+		['ringing', 'not_ready:device_offline']);
+	assert.deepEqual(t.offered(from), ['1001', '1002']);
+	const call = await waitCall(t.s, t.d.sup, '13900003012', ended);
+	assert.equal(call.agent_id, t.agents['1002'].agent_id);
+	assert.equal(call.offers, 2);
 });
 
 test('the queue deleted while a call waits: the call takes the queue ' +
