@@ -3,9 +3,8 @@
 // up at once, max wait reached while ringing, the agent logging out or
 // losing the queue's skill while rung, the phone unregistering while
 // it rings or in the middle of a call, the queue deleted or edited under
-// waiting calls
-// (500 calls at once: queue_flood.test.mjs). Each checks who was
-// offered what, every agent state in order and the CDR.
+// waiting calls (500 calls at once: queue_flood.test.mjs). Each checks
+// who was offered what, every agent state in order and the CDR.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ended, sipOk, waitCall } from '../lib/sip.mjs';
