@@ -187,7 +187,7 @@ int call_agent_ring(struct call_queue *cq,
 	struct call *call = cq->call;
 	struct sipcall_dial d;
 	struct call_agent *ca;
-	char buf[512], from[160];
+	char buf[AGENT_REG_DIAL_MAX], from[160];
 	int err;
 
 	if (!call || !call->mixer)

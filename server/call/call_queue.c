@@ -436,10 +436,10 @@ static void joined(struct call_queue *cq)
 	cq->queued_wall = call_now_ms();
 	call_cdr_queued(call, cq);
 	call_emit(call, "queue.joined",
-		  json_pack("{s:s, s:s, s:i, s:b}", "queue_id",
+		  json_pack("{s:s, s:s, s:s, s:i, s:b}", "queue_id",
 			    cq->qi.queue_id, "queue", cq->qi.name,
-			    "priority", cq->priority, "sticky",
-			    cq->sticky[0] != '\0'));
+			    "caller", call->caller, "priority", cq->priority,
+			    "sticky", cq->sticky[0] != '\0'));
 
 	call_queue_play_hold(cq);
 	err = queue_join(&cq->ac, cq->qi.queue_id, cq->priority, cq->sticky,
@@ -492,20 +492,25 @@ static void lookup_caller(struct call_queue *cq)
 		" (SELECT agent_id::text FROM calls WHERE $3::int > 0"
 		"  AND caller = $1 AND queue_id = $2::uuid"
 		"  AND agent_id IS NOT NULL"
-		"  AND connected_at > now() - make_interval(days => $3::int)"
+		"  AND connected_at > to_timestamp($4::bigint / 1000.0)"
+		"   - make_interval(days => $3::int)"
 		"  ORDER BY connected_at DESC LIMIT 1)";
 	struct call *call = cq->call;
 	struct db_ctx ctx = {DB_TENANT, call->tenant_id};
-	char days[12];
-	const char *pv[3];
+	char days[12], now[24];
+	const char *pv[4];
 	int err;
 
 	(void)re_snprintf(days, sizeof(days), "%u", cq->qi.sticky_days);
 	pv[0] = call->caller;
 	pv[1] = cq->qi.queue_id;
 	pv[2] = days;
+	pv[3] = now;
+	/* the engine's clock, as the CDR's connected_at */
+	(void)re_snprintf(now, sizeof(now), "%llu",
+			  (unsigned long long)call_now_ms());
 
-	err = db_query(call->app->db, &ctx, looked_up, mem_ref(cq), sql, 3,
+	err = db_query(call->app->db, &ctx, looked_up, mem_ref(cq), sql, 4,
 		       pv);
 	if (err)
 		looked_up(err, NULL, cq);

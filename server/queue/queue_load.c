@@ -12,6 +12,7 @@
 #include "log/log.h"
 #include "app.h"
 #include "db/db.h"
+#include "acdcfg/acdcfg.h"
 #include "queue/queue_int.h"
 
 /*
@@ -22,7 +23,8 @@
  * restores each agent's last logged state, so a restart logs nobody
  * out.
  */
-#define ACD_CHANNEL "openseat_acd"
+/* Tenant changes (seat quota) are announced to the telephony cache. */
+#define TENANT_CHANNEL "openseat_telephony"
 #define START_MS    20     /* waiting for the pool's first connection */
 #define RETRY_MS    2000
 #define REFRESH_MS  60000
@@ -457,6 +459,8 @@ int queue_load_start(void)
 {
 	int err = db_listen(rt.app->db, ACD_CHANNEL, notified, NULL);
 
+	err = err ? err : db_listen(rt.app->db, TENANT_CHANNEL, notified,
+				    NULL);
 	if (err)
 		return err;
 
