@@ -137,6 +137,7 @@ static int op_offer(struct acd_agent *agent, struct acd_call *call,
 	struct qagent *qa = acd_agent_arg(agent);
 	struct qqueue *qq = qqueue_find(acd_queue_id(acd_call_queue(call)));
 	struct queue_agent_info info;
+	int err;
 
 	(void)arg;
 	if (!rt.host || !qa)
@@ -149,7 +150,15 @@ static int op_offer(struct acd_agent *agent, struct acd_call *call,
 	queue_count("offered");
 	qagent_info(qa, &info);
 
-	return rt.host->offer(acd_call_arg(call), &info);
+	err = rt.host->offer(acd_call_arg(call), &info);
+	if (!err) {
+		uint64_t from = acd_call_joined(call), now = queue_now();
+
+		from = qa->ready_at > from ? qa->ready_at : from;
+		queue_offer_latency(now > from ? now - from : 0);
+	}
+
+	return err;
 }
 
 

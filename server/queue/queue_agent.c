@@ -121,6 +121,8 @@ void queue_agent_transition(struct acd_agent *agent,
 
 	us = log_time_us();
 	qa->since_wall = us / 1000;
+	if (t->to == ACD_READY)
+		qa->ready_at = t->at;
 	count_tenant(qa, t->from, t->to);
 	log_row(qa, state, reason, call_id, queue_id,
 		t->forced_by ? t->forced_by : "", us);

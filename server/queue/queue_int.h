@@ -28,6 +28,7 @@ struct qagent {
 	char name[65];
 	struct acd_agent *a;             /**< in the core              */
 	uint64_t since_wall;             /**< wall ms of last change   */
+	uint64_t ready_at;               /**< core ms it went ready    */
 	bool reachable;                  /**< device can be rung       */
 	bool seen;                       /**< marked by a reload       */
 	uint64_t answered, missed;       /**< today-ish counters       */
@@ -80,5 +81,6 @@ bool queue_device_probe(const char *agent_id);
 /* queue_metrics.c */
 void queue_metrics_init(void);
 void queue_count(const char *what);
+void queue_offer_latency(uint64_t ms);
 
 #endif

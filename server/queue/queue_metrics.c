@@ -19,6 +19,7 @@ static struct {
 	struct metric *waiting;
 	struct metric *longest;
 	struct metric *agents;
+	struct metric *latency;
 	bool ready;
 } m;
 
@@ -30,6 +31,21 @@ void queue_count(const char *what)
 
 	(void)re_snprintf(lb, sizeof(lb), "event=\"%s\"", what);
 	metric_inc(m.events, lb, 1);
+}
+
+
+/* ms: an offer decided within the loop's own latency is in the first */
+static const double latency_bounds[] = {
+	0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+
+
+/** From the moment a call could be offered (it joined, or an agent
+ *  became ready for it) to the agent's device being rung. A call
+ *  offered again after a miss counts from its join: the figure is meant
+ *  for queues whose agents answer. */
+void queue_offer_latency(uint64_t ms)
+{
+	metric_observe(m.latency, NULL, (double)ms / 1000.0);
 }
 
 
@@ -101,6 +117,12 @@ void queue_metrics_init(void)
 				 "waited, by queue id.");
 	m.agents = metric_gauge("openseat_agents",
 				"Agents on this node by state.");
+	m.latency = metric_histogram("openseat_acd_offer_latency_seconds",
+				     "From a call being offerable (joined, "
+				     "or an agent ready for it) to the "
+				     "agent's device being rung.",
+				     latency_bounds,
+				     ARRAY_SIZE(latency_bounds));
 	(void)metrics_on_collect(collect, NULL);
 	m.ready = true;
 }
