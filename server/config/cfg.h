@@ -50,6 +50,8 @@ struct cfg {
 	uint32_t sip_reg_min_expires;    /* 60 s: shorter REGISTER -> 423 */
 	uint32_t sip_reg_max_expires;    /* 3600 s: longer ones cut */
 	uint32_t sip_qualify_interval;   /* 30 s OPTIONS to phones; 0 = off */
+	uint32_t acd_check;              /* 1: ACD invariants checked after
+					    every operation (tests, soak) */
 	char     prompts_dir[512];       /* "build/prompts": built-ins */
 	uint32_t prompt_max_bytes;       /* 20971520 upload size */
 	uint32_t prompt_max_seconds;     /* 300 */

@@ -40,6 +40,23 @@ static void tick(void *arg)
 }
 
 
+/* Tests and the soak run with acd_check = 1: a broken invariant is an
+ * error line (the test harness fails on it), named once. */
+static void invariants(void)
+{
+	static bool told;
+	char why[256];
+
+	if (!rt.app->cfg.acd_check || told)
+		return;
+
+	if (acd_check(rt.acd, why, sizeof(why))) {
+		log_error("ACD invariant broken: %s", why);
+		told = true;
+	}
+}
+
+
 /** Set the timer for the core's next deadline (after any operation). */
 void queue_schedule(void)
 {
@@ -47,6 +64,8 @@ void queue_schedule(void)
 
 	if (!rt.acd)
 		return;
+
+	invariants();
 
 	next = acd_next_deadline(rt.acd);
 	if (!next) {

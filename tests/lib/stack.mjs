@@ -127,6 +127,7 @@ export async function startServer(db, opts = {}) {
 		OPENSEAT_RTP_PORT_MIN: String(rtpBase),
 		OPENSEAT_RTP_PORT_MAX: String(rtpBase + 4000),
 		OPENSEAT_PROMPTS_DIR: path.join(ROOT, 'build/prompts'),
+		OPENSEAT_ACD_CHECK: '1',
 		...opts.env,
 	};
 	const proc = spawn(bin(), ['serve'], { env,
@@ -203,7 +204,7 @@ export async function startStack(opts = {}) {
 			db.destroy();
 			const log = srv.logs();
 			if (code !== 0 || /ERROR: (Address|Leak)Sanitizer|runtime error:/
-				.test(log)) {
+				.test(log) || /ACD invariant broken/.test(log)) {
 				throw new Error(`openseat exit ${code}/${signal}:\n` +
 					log.slice(-6000));
 			}
