@@ -276,6 +276,37 @@ test('busy: a 486 passes the call on at once and counts as a miss',
 		assert.equal(call.agent_id, t.agents['1002'].agent_id);
 	});
 
+test('an agent in two queues takes the higher priority queue\'s call ' +
+	'first, though the other waited longer', async () => {
+	await t.newQueue({ name: 'lowq', priority: 0, join_empty: 'always',
+		wrapup_s: 0, announce_every_s: 0, announce_work_no: false });
+	await t.newQueue({ name: 'highq', priority: 5, join_empty: 'always',
+		wrapup_s: 0, announce_every_s: 0, announce_work_no: false });
+	for (const [n, q] of [['4001000503', 'lowq'], ['4001000504', 'highq']])
+		await t.queueNumber(n, { q: { kind: 'queue', queue: q, fail: 'h' },
+			h: { kind: 'hangup' } });
+	await t.phone('1001', { talkMs: 300 });
+	const from = t.mark();
+	const low = await t.call('13900001017', { service: '4001000503',
+		rtp: false });
+	await t.waitEvent((m) => m.type === 'queue.joined', from);
+	const high = await t.call('13900001018', { service: '4001000504',
+		rtp: false });
+	await t.waitEvent((m) => m.type === 'queue.joined', from, 5000, 2);
+	/* rung at once: the answer says ringing */
+	const r = await t.setState('1001', 'ready');
+	assert.equal(r.status, 200, r.text);
+	await sipOk(high);
+	await sipOk(low);
+	const offered = t.since(from, (m) => m.type === 'agent.offered')
+		.map((m) => m.data.queue_id);
+	const [lq, hq] = [await waitCall(t.s, t.d.sup, '13900001017', ended),
+		await waitCall(t.s, t.d.sup, '13900001018', ended)];
+	assert.deepEqual(offered, [hq.queue_id, lq.queue_id]);
+	assert.ok(Date.parse(hq.connected_at) < Date.parse(lq.connected_at));
+	assert.equal(lq.queue_result, 'answered');
+});
+
 test('wrap-up lasts as long as the queue of the call just ended says; ' +
 	'the agent may end it early', async () => {
 	await t.newQueue({ name: 'longwrap', wrapup_s: 4, ring_timeout_s: 5,
