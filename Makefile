@@ -46,7 +46,7 @@ LIBMEDIA  := $(BUILD)/libopenseat-media.a
 BIN       := $(BUILD)/openseat
 
 .PHONY: all build deps run check check-style unit integration e2e bench \
-	clean distclean web fmt prompts regions-data
+	soak clean distclean web fmt prompts regions-data
 
 all: build
 build: $(BIN) prompts
@@ -123,6 +123,14 @@ check-style:
 
 bench: build
 	@./bench/run.sh $(BIN)
+
+# The ACD soak against a real server: SOAK_MINUTES (30) of random calls
+# and agent behaviour with the routing core's invariants checked.
+SOAK_MINUTES ?= 30
+soak: deps build
+	@cd tests && SOAK_SECONDS=$$(($(SOAK_MINUTES) * 60)) \
+		OPENSEAT_BIN=$(abspath $(BIN)) node --test --test-timeout=0 \
+		integration/queue_soak.test.mjs
 
 # The ACD routing core in process: needs only its own objects.
 .PHONY: bench-acd
