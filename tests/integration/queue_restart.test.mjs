@@ -2,7 +2,8 @@
 // logged in stay logged in (ready, or not ready with their reason) and
 // take calls again; calls in progress when the server is killed are
 // closed in the CDR as ended by server_restart, the agent who had one
-// comes back not ready "restart".
+// comes back not ready "restart"; a stop (SIGTERM) hangs the calls up
+// and records them as ended by shutdown.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ended, sipOk, waitCall } from '../lib/sip.mjs';
@@ -83,4 +84,32 @@ test('calls in progress when the server is killed are closed as ' +
 	assert.equal(c2.hangup_cause, 'server_restart');
 	assert.equal(c2.queue_result, 'abandoned');
 	assert.equal(c2.agent_id, null);
+});
+
+test('a stop (SIGTERM) hangs up the calls in progress and records them ' +
+	'as ended by shutdown', async () => {
+	const p = await t.phone('1001', { ringMs: 100 });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const talking = await t.call('13900004004', { rtp: false });
+	await p.answered();
+	await t.waitState('1001', 'on_call', from);
+	const waiting = await t.call('13900004005', { rtp: false });
+	await waitCall(t.s, t.d.sup, '13900004005', (c) => c.queued_at);
+
+	await t.restart();
+	/* both callers were sent BYE before the server went */
+	await sipOk(talking);
+	await sipOk(waiting);
+	const a = await t.waitAgent('1001', (x) => x.state !== 'logged_out',
+		10000);
+	assert.equal(a.state, 'not_ready');
+	assert.equal(a.reason, 'restart');
+	const c1 = await waitCall(t.s, t.d.sup, '13900004004', ended);
+	assert.equal(c1.hangup_cause, 'shutdown');
+	assert.equal(c1.hangup_side, 'system');
+	assert.equal(c1.queue_result, 'answered');
+	const c2 = await waitCall(t.s, t.d.sup, '13900004005', ended);
+	assert.equal(c2.hangup_cause, 'shutdown');
+	assert.equal(c2.queue_result, 'abandoned');
 });

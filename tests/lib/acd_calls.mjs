@@ -198,6 +198,10 @@ export async function queueStack(opts = {}) {
 			assert.equal(code, 0, `exit ${code}/${signal}`);
 		checkLogs(old.logs());
 		const srv = await startServer(old.db, { env });
+		/* phones may register once the agents are loaded (a REGISTER
+		 * before gets 503) */
+		await until(() => /agent phones loaded/.test(srv.logs()),
+			'agent phones loaded', 10000);
 		t.s = { ...old, ...srv,
 			api: (m, p, b, tok, h) => request(srv.baseUrl, m, p, b, tok, h),
 			async stop() {
