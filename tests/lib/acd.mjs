@@ -21,6 +21,13 @@ export const queueFlow = (queue, fail = 'h') => ({ start: 'q', nodes: {
 export async function acdStack(opts = {}) {
 	const s = await startStack({ ...opts, env: {
 		OPENSEAT_CLOCK_OFFSET: '@2026-11-23T02:00:00Z', ...opts.env } });
+	/* phones registering before the registrar's first load get 503 */
+	const until = Date.now() + 10000;
+	while (!/agent phones loaded/.test(s.logs())) {
+		if (Date.now() > until)
+			throw new Error('the registrar did not load the agents');
+		await new Promise((res) => setTimeout(res, 20));
+	}
 	const d = await demoCalls(s);
 	const a = await s.api('GET', '/api/v1/agents?limit=100', null, d.admin);
 	const q = await s.api('GET', '/api/v1/queues', null, d.admin);
