@@ -120,10 +120,10 @@ static void audit_forced(struct http_req *req, const char *action,
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit(tx, req, tenant_id, action, "agent",
 				    agent_id, detail);
-	err = err ? err : db_txn_exec(http_req_app(req)->db, tx, audited,
-				      NULL);
 	if (err)
 		mem_deref(tx);
+	else     /* takes tx, also when it fails */
+		(void)db_txn_exec(http_req_app(req)->db, tx, audited, NULL);
 	mem_deref(detail);
 }
 

@@ -416,9 +416,11 @@ int queue_reload(void)
 	err = err ? err : db_txn_add(tx, sql_agents, 0, NULL);
 	if (!err && !rt.restored)
 		err = db_txn_add(tx, sql_states, 0, NULL);
-	err = err ? err : db_txn_exec(rt.app->db, tx, loaded, NULL);
-	if (err) {
+	if (err)
 		mem_deref(tx);
+	else
+		err = db_txn_exec(rt.app->db, tx, loaded, NULL); /* takes tx */
+	if (err) {
 		timer_start(RETRY_MS);
 		return err;
 	}
