@@ -260,7 +260,9 @@ static void close_stale(void *arg)
 	}
 
 	err = db_query(app->db, &ctx, stale_closed, NULL, sql, 0, NULL);
-	if (err)
+	if (err == EBUSY || err == EAGAIN)
+		tmr_start(&stale_tmr, STALE_RETRY_MS, close_stale, app);
+	else if (err)
 		stale_closed(err, NULL, NULL);
 }
 
