@@ -3,7 +3,8 @@
 # broadcast) and telephony (call setup rate, concurrent calls with media).
 # Usage: bench/run.sh [path/to/openseat]  (default: release build)
 # BENCH=foundation, BENCH=telephony or BENCH=acd (the routing core, in
-# process: make bench-acd) runs one of them.
+# process: make bench-acd) or BENCH=acd-calls (the ACD end to end
+# with sipp and 100 agents' phones: bench/acd.mjs) runs one of them.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/openseat}
@@ -20,4 +21,7 @@ all|telephony) node bench/telephony.mjs "$BIN" ;;
 esac
 case ${BENCH:-all} in
 all|acd) make --no-print-directory bench-acd ;;
+esac
+case ${BENCH:-all} in
+all|acd-calls) node bench/acd.mjs "$BIN" ;;
 esac
