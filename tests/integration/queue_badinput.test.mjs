@@ -235,6 +235,37 @@ async () => {
 	assert.equal(call.offers, 2);
 });
 
+test('a supervisor logs the agent out during a call: the call goes on, ' +
+	'no wrap-up after it, and the agent takes calls after logging in',
+async () => {
+	const p = await t.phone('1001', { talkMs: 2500 });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const c = await t.call('13900003013', { rtp: false });
+	await p.answered();
+	await t.waitState('1001', 'on_call', from);
+	const r = await t.setState('1001', 'logged_out');
+	assert.equal(r.status, 200, r.text);
+	const now = await waitCall(t.s, t.d.sup, '13900003013');
+	assert.equal(now.ended_at, null);
+	await sipOk(c);            /* the agent hangs up after 2.5 s */
+	const call = await waitCall(t.s, t.d.sup, '13900003013', ended);
+	assert.equal(call.hangup_side, 'agent');
+	assert.equal(call.queue_result, 'answered');
+	assert.deepEqual(t.states('1001', from),
+		['ringing', 'on_call', 'logged_out']);
+	const out = t.since(from, t.stateEvent('1001', 'logged_out'))[0];
+	assert.ok(out.data.forced_by, 'forced by the supervisor');
+	assert.equal((await t.live('1001')).state, 'logged_out');
+
+	const again = t.mark();
+	await t.readyAll('1001');
+	const c2 = await t.call('13900003014', { rtp: false });
+	await sipOk(c2);
+	await t.waitEvent(t.stateEvent('1001', 'ready'), again, 10000, 2);
+	assert.deepEqual(t.states('1001', again), ['ready', ...DONE]);
+});
+
 test('the queue deleted while a call waits: the call takes the queue ' +
 	"node's fail branch", async () => {
 	const skill = await t.adminApi('POST', '/api/v1/skills',
