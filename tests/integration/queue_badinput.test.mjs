@@ -1,8 +1,9 @@
 // What a queued call must survive, with real SIP: the caller gone while
 // the agent's phone rings or during the work number, both sides hanging
-// up at once, max wait reached while ringing, the agent logging out or
-// losing the queue's skill while rung, the phone unregistering while
-// it rings or in the middle of a call, the queue deleted or edited under
+// up at once, max wait reached while ringing, the agent logging out
+// (while rung or on the call) or losing the queue's skill while rung,
+// the phone unregistering while it rings or in the middle of a call,
+// the queue deleted (while its call waits or rings) or edited under
 // waiting calls (500 calls at once: queue_flood.test.mjs). Each checks
 // who was offered what, every agent state in order and the CDR.
 import { after, afterEach, before, test } from 'node:test';
@@ -329,4 +330,30 @@ test('the queue edited while calls wait: they keep their order and go ' +
 		assert.equal(call.queue_result, 'answered');
 		assert.equal(call.agent_id, t.agents['1001'].agent_id);
 	}
+});
+
+test('the queue deleted while its call rings an agent: the ring stops, ' +
+	'the agent is ready, the call takes the fail branch', async () => {
+	const q = await t.newQueue({ name: 'delring', ring_timeout_s: 20,
+		announce_every_s: 0 });
+	await t.queueNumber('4001000523', {
+		q: { kind: 'queue', queue: 'delring', fail: 'f' },
+		f: { kind: 'play', prompts: ['builtin/goodbye'], next: 'h' },
+		h: { kind: 'hangup' } });
+	const p = await t.phone('1001', { mode: 'silent' });
+	await t.readyAll('1001');
+	const from = t.mark();
+	const c = await t.call('13900003015', { service: '4001000523',
+		rtp: false });
+	await p.invited();
+	await t.reloaded(() => t.adminApi('DELETE',
+		`/api/v1/queues/${q.queue_id}`, null, 204));
+	await cancelled(p);
+	await sipOk(c);
+	await t.waitState('1001', 'ready', from);
+	assert.deepEqual(t.states('1001', from), ['ringing', 'ready']);
+	const call = await waitCall(t.s, t.d.sup, '13900003015', ended);
+	assert.equal(call.queue_result, 'deleted');
+	assert.deepEqual(call.ivr_path, ['q', 'f', 'h']);
+	assert.equal(call.offers, 1);
 });
