@@ -223,6 +223,8 @@ const char *acd_agent_id(const struct acd_agent *agent);
 void *acd_agent_arg(const struct acd_agent *agent);
 struct acd_call *acd_agent_call(const struct acd_agent *agent);
 const char *acd_state_name(enum acd_agent_state state);
+bool acd_agent_serves(const struct acd_agent *agent,
+		      const struct acd_queue *q);
 void acd_agent_stats(const struct acd_agent *agent,
 		     struct acd_counters *cnt);
 int  acd_agent_debug(struct re_printf *pf, const struct acd_agent *agent);
@@ -238,6 +240,7 @@ struct acd_join {
 	int priority;              /**< higher first; 0 normal          */
 	const char *sticky_agent_id;  /**< wait for this agent first    */
 	void *arg;                 /**< the host's call                 */
+	uint32_t sticky_wait_ms;   /**< how long; 0 = the queue's       */
 };
 int  acd_call_join(struct acd *acd, struct acd_call **callp,
 		   const char *queue_id, const struct acd_join *j,

@@ -129,8 +129,10 @@ static void call_place(struct acd_call *c, const struct acd_join *j)
 	struct acd_queue *q = c->q;
 	struct acd *acd = q->acd;
 	struct acd_agent *a = NULL;
+	uint32_t wait = j->sticky_wait_ms ? j->sticky_wait_ms :
+		q->cfg.sticky_wait_ms;
 
-	if (q->cfg.sticky_wait_ms && j->sticky_agent_id)
+	if (wait && j->sticky_agent_id)
 		a = acd_agent_find(acd, j->sticky_agent_id);
 
 	if (!a || a->state == ACD_LOGGED_OUT || !acd_member_find(q, a)) {
@@ -141,8 +143,7 @@ static void call_place(struct acd_call *c, const struct acd_join *j)
 	c->st = ACD_CALL_STICKY;
 	c->sticky = a;
 	list_append(&a->stickyl, &c->le_sticky, c);
-	acd_timer_set(acd, &c->t_sticky, acd->now + q->cfg.sticky_wait_ms,
-		      sticky_due, c);
+	acd_timer_set(acd, &c->t_sticky, acd->now + wait, sticky_due, c);
 	if (a->state == ACD_READY && !list_contains(&acd->stickyl,
 						    &a->le_sticky))
 		list_append(&acd->stickyl, &a->le_sticky, a);

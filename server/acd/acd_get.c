@@ -19,6 +19,13 @@ const char *acd_agent_reason(const struct acd_agent *a)
 }
 
 
+/** Is the agent a member of the queue (it holds every skill asked)? */
+bool acd_agent_serves(const struct acd_agent *a, const struct acd_queue *q)
+{
+	return a && q && acd_member_find(q, a) != NULL;
+}
+
+
 /** When the agent entered its current state (ms) */
 uint64_t acd_agent_since(const struct acd_agent *a)
 {

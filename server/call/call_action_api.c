@@ -28,6 +28,7 @@ static const struct param hold_params[] = {
 static const struct param xfer_params[] = {
 	{"queue", PARAM_STRING, false, 1, 64, NULL, false},
 	{"number", PARAM_STRING, false, 1, 32, NULL, false},
+	{"agent_id", PARAM_UUID, false, 0, 0, NULL, false},
 };
 
 
@@ -90,30 +91,9 @@ static void hold_post(struct http_req *req)
 }
 
 
-static void transfer_post(struct http_req *req)
+static void reply_transfer(struct http_req *req, struct call *call,
+			   int err, const char *queue)
 {
-	const char *queue = api_str(req, "queue");
-	const char *number = api_str(req, "number");
-	struct call *call;
-	int err;
-
-	if (!queue == !number) {
-		api_reply_invalid(req, queue ? "number" : "queue", "required",
-				  "give exactly one of queue and number");
-		return;
-	}
-
-	call = live_call(req);
-	if (!call)
-		return;
-
-	if (!call_queue_agent_of(call)[0]) {
-		no_agent(req);
-		return;
-	}
-
-	err = queue ? call_queue_transfer_queue(call, queue) :
-		call_queue_transfer_number(call, number);
 	switch (err) {
 
 	case 0:
@@ -121,8 +101,21 @@ static void transfer_post(struct http_req *req)
 		break;
 
 	case ENOENT:
-		api_reply_invalid(req, "queue", "not_found",
-				  "the tenant has no such queue");
+		api_reply_invalid(req, queue ? "queue" : "agent_id",
+				  "not_found", queue ?
+				  "the tenant has no such queue" :
+				  "the tenant has no such agent");
+		break;
+
+	case ENODEV:
+		http_reply_problem(req, 409, "agent_logged_out",
+				   "That agent is not logged in.");
+		break;
+
+	case EXDEV:
+		http_reply_problem(req, 409, "agent_not_in_queue",
+				   "That agent does not serve this call's "
+				   "queue (its skills do not match).");
 		break;
 
 	case EINVAL:
@@ -140,6 +133,37 @@ static void transfer_post(struct http_req *req)
 		http_reply_error(req, err);
 		break;
 	}
+}
+
+
+static void transfer_post(struct http_req *req)
+{
+	const char *queue = api_str(req, "queue");
+	const char *number = api_str(req, "number");
+	const char *agent = api_str(req, "agent_id");
+	struct call *call;
+	int err;
+
+	if (!!queue + !!number + !!agent != 1) {
+		api_reply_invalid(req, "queue", "required",
+				  "give exactly one of queue, number and "
+				  "agent_id");
+		return;
+	}
+
+	call = live_call(req);
+	if (!call)
+		return;
+
+	if (!call_queue_agent_of(call)[0]) {
+		no_agent(req);
+		return;
+	}
+
+	err = queue ? call_queue_transfer_queue(call, queue) :
+		agent ? call_queue_transfer_agent(call, agent) :
+		call_queue_transfer_number(call, number);
+	reply_transfer(req, call, err, queue);
 }
 
 

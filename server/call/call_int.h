@@ -126,6 +126,7 @@ void call_queue_host_init(void);
 int  call_queue_hold(struct call *call, bool on);
 int  call_queue_transfer_queue(struct call *call, const char *queue);
 int  call_queue_transfer_number(struct call *call, const char *number);
+int  call_queue_transfer_agent(struct call *call, const char *agent_id);
 bool call_queue_xfer_failed(struct call *call);
 const char *call_queue_agent_of(const struct call *call);
 

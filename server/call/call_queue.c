@@ -34,6 +34,8 @@
  */
 #define SURVEY_WAIT_MS   10000
 #define HOPS_MAX         3
+#define XFER_WAIT_MS     60000   /* a call transferred to an agent waits
+				    this long for it, then for anyone */
 
 static void cq_destructor(void *arg)
 {
@@ -442,8 +444,11 @@ static void joined(struct call_queue *cq)
 			    "sticky", cq->sticky[0] != '\0'));
 
 	call_queue_play_hold(cq);
+	if (cq->xfer_agent[0])     /* a transfer to this agent */
+		str_ncpy(cq->sticky, cq->xfer_agent, sizeof(cq->sticky));
 	err = queue_join(&cq->ac, cq->qi.queue_id, cq->priority, cq->sticky,
-			 cq);
+			 cq->xfer_agent[0] ? XFER_WAIT_MS : 0, cq);
+	cq->xfer_agent[0] = '\0';
 	if (err) {
 		cq->ac = NULL;
 		overflow(cq, err == ENOSPC || err == ENODEV ? "overflow" :
@@ -543,7 +548,7 @@ void call_queue_enter(struct call_queue *cq)
 	int err;
 
 	cq->phase = CQ_PREP;
-	if (cq->hops) {
+	if (cq->hops || cq->xfer_agent[0]) {    /* routes: first join only */
 		lookup_caller(cq);
 		return;
 	}

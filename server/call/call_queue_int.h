@@ -41,6 +41,7 @@ struct call_queue {
 	enum cq_phase phase;
 	int priority;
 	char sticky[37];
+	char xfer_agent[37];             /**< transferred to this agent */
 	char agent_id[37];               /**< who answered              */
 	char work_no[16];
 	uint64_t queued_wall;            /**< wall ms the call joined   */

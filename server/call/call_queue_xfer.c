@@ -133,6 +133,35 @@ static void xfer_prompted(int err, void *arg)
 
 
 /**
+ * Blind transfer of a call an agent answered to another agent: the call
+ * waits in its queue for that agent (up to a minute, then for anyone
+ * in the queue), ahead of the others.
+ *
+ * @return 0, ENOENT (no such call or agent), ENODEV (the agent is logged
+ * out), EXDEV (the agent does not serve the call's queue)
+ */
+int call_queue_transfer_agent(struct call *call, const char *agent_id)
+{
+	struct call_queue *cq = talking(call);
+	int err;
+
+	if (!cq || !agent_id)
+		return ENOENT;
+
+	err = queue_agent_serves(call->tenant_id, agent_id, cq->qi.queue_id);
+	if (err)
+		return err;
+
+	xfer_emit(cq, "agent", agent_id);
+	release_agent(cq);
+	str_ncpy(cq->xfer_agent, agent_id, sizeof(cq->xfer_agent));
+	call_queue_enter(cq);
+
+	return 0;
+}
+
+
+/**
  * Blind transfer of a call an agent answered to an outside number,
  * through the trunk the call came in on.
  *

@@ -318,7 +318,8 @@ int queue_lookup(struct queue_info *info, const char *tenant_id,
  * until the host's left() callback.
  */
 int queue_join(struct acd_call **callp, const char *queue_id,
-	       int priority, const char *sticky_agent_id, void *callarg)
+	       int priority, const char *sticky_agent_id,
+	       uint32_t sticky_wait_ms, void *callarg)
 {
 	struct acd_join j;
 	int err;
@@ -330,12 +331,34 @@ int queue_join(struct acd_call **callp, const char *queue_id,
 	j.priority = priority;
 	j.sticky_agent_id = sticky_agent_id && sticky_agent_id[0] ?
 		sticky_agent_id : NULL;
+	j.sticky_wait_ms = sticky_wait_ms;
 	j.arg = callarg;
 
 	err = acd_call_join(rt.acd, callp, queue_id, &j, queue_now());
 	queue_schedule();
 
 	return err;
+}
+
+
+/**
+ * May the agent be given a call of the queue now (a transfer to it)?
+ *
+ * @return 0, ENOENT (no such agent in the tenant), ENODEV (logged out),
+ * EXDEV (not a member of the queue)
+ */
+int queue_agent_serves(const char *tenant_id, const char *agent_id,
+		       const char *queue_id)
+{
+	struct qagent *qa = qagent_find(agent_id);
+
+	if (!rt.acd || !qa || !tenant_id || strcmp(qa->tenant_id, tenant_id))
+		return ENOENT;
+	if (acd_agent_state(qa->a) == ACD_LOGGED_OUT)
+		return ENODEV;
+
+	return acd_agent_serves(qa->a, acd_queue_find(rt.acd, queue_id)) ?
+		0 : EXDEV;
 }
 
 

@@ -74,7 +74,10 @@ bool queue_loaded(void);
 int  queue_lookup(struct queue_info *info, const char *tenant_id,
 		  const char *name_or_id);
 int  queue_join(struct acd_call **callp, const char *queue_id,
-		int priority, const char *sticky_agent_id, void *callarg);
+		int priority, const char *sticky_agent_id,
+		uint32_t sticky_wait_ms, void *callarg);
+int  queue_agent_serves(const char *tenant_id, const char *agent_id,
+			const char *queue_id);
 void queue_leave(struct acd_call *call);
 int  queue_answered(struct acd_call *call, const char *agent_id);
 void queue_offer_failed(struct acd_call *call, const char *agent_id,
