@@ -1,6 +1,7 @@
 /* What a caller waiting in a queue hears: hold music, and position and
  * expected wait announced at the queue's interval. */
 #include <string.h>
+#include <jansson.h>
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
@@ -102,6 +103,7 @@ static void announce_start(void *arg)
 	const char *refv[PLAY_REFS_MAX];
 	size_t n = 0, i;
 	unsigned ahead;
+	uint32_t min = 0;
 
 	if (cq->phase != CQ_WAITING || !cq->ac)
 		return;
@@ -115,9 +117,7 @@ static void announce_start(void *arg)
 		str_ncpy(bufs[n++], "builtin/queue_position_post", 24);
 	}
 	if (cq->qi.announce_wait) {
-		uint32_t min = (queue_expected_wait_s(cq->qi.queue_id) + 59) /
-			60;
-
+		min = (queue_expected_wait_s(cq->qi.queue_id) + 59) / 60;
 		str_ncpy(bufs[n++], "builtin/queue_wait_pre", 24);
 		(void)re_snprintf(num, sizeof(num), "%u", min ? min : 1);
 		n += call_queue_digit_refs(&bufs[n], 3, num);
@@ -127,6 +127,9 @@ static void announce_start(void *arg)
 	for (i = 0; i < n; i++)
 		refv[i] = bufs[i];
 
+	call_emit(cq->call, "queue.announced",
+		  json_pack("{s:i, s:i}", "ahead", (int)ahead,
+			    "expected_wait_min", (int)(min ? min : 1)));
 	cq->announcing = true;
 	if (!n || call_play(cq->call, refv, n, NULL, announced, cq))
 		announced(0, cq);

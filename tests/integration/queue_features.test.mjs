@@ -305,6 +305,61 @@ test('routes: a caller from 北京 goes to the Beijing queue, others stay',
 	}
 });
 
+test('announcements: every 10 s a waiting caller hears how many are ' +
+	'ahead and the expected wait, between the hold music', async () => {
+	await x.patchQueue(x.support.queue_id, { announce_every_s: 10 });
+	const a = await call('4001000600', '13900000611');
+	const b = await call('4001000600', '13900000612');
+	try {
+		const ja = await joined('13900000611');
+		const jb = await joined('13900000612');
+		const ea = await x.ws.next(ofCall('queue.announced', ja.call_id),
+			15000);
+		const eb = await x.ws.next(ofCall('queue.announced', jb.call_id),
+			15000);
+		assert.equal(ea.data.ahead, 0);
+		assert.equal(eb.data.ahead, 1);
+		assert.ok(eb.data.expected_wait_min >= 1);
+		/* the second caller hears audio: music, then the announcement */
+		await b.rtp.heard();
+	} finally {
+		for (const k of [a, b]) {
+			await k.c.hangup();
+			await k.c.done;
+			k.rtp.close();
+		}
+		await x.patchQueue(x.support.queue_id, { announce_every_s: 0 });
+	}
+});
+
+test('routes by schedule: in working hours the call goes to the day ' +
+	'queue', async () => {
+	const work = await x.d.schedule({ name: '排队工作时间',
+		timezone: 'Asia/Shanghai', weekly: [{ days: [1, 2, 3, 4, 5],
+			from: '09:00', to: '18:00' }] });
+	const weekend = await x.d.schedule({ name: '排队周末',
+		timezone: 'Asia/Shanghai', weekly: [{ days: [6, 7],
+			from: '00:00', to: '24:00' }] });
+	/* the server's clock is Monday 10:00 in Shanghai: a weekend route
+	 * does not apply, a working-hours route does */
+	try {
+		for (const [sched, caller, queue] of [
+			[weekend, '13900000613', 'support'],
+			[work, '13900000614', 'second']]) {
+			await x.patchQueue(x.support.queue_id, { routes: [
+				{ schedule_id: sched, queue_id: second.queue_id }] });
+			const k = await call('4001000600', caller);
+			assert.equal((await joined(caller)).queue, queue);
+			await k.c.hangup();
+			await k.c.done;
+			k.rtp.close();
+		}
+	} finally {
+		await x.patchQueue(x.support.queue_id, { routes: [] });
+	}
+});
+
+
 test('agent actions over the WebSocket; the seat quota stops one login ' +
 	'too many', async () => {
 	const tok = await x.s.token({ tenant: 'demo', username: 'agent5',
