@@ -197,7 +197,12 @@ export async function queueStack(opts = {}) {
 		if (!kill)
 			assert.equal(code, 0, `exit ${code}/${signal}`);
 		checkLogs(old.logs());
-		const srv = await startServer(old.db, { env });
+		/* the phones hold UDP ports a TCP-only check may hand out */
+		let sipPort = await freePort();
+		while (!await udpFree(sipPort))
+			sipPort = await freePort();
+		const srv = { ...await startServer(old.db, { env: { ...env,
+			OPENSEAT_SIP_PORT: String(sipPort) } }), sipPort };
 		/* phones may register once the agents are loaded (a REGISTER
 		 * before gets 503) */
 		await until(() => /agent phones loaded/.test(srv.logs()),
