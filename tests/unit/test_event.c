@@ -356,7 +356,12 @@ static void test_topic_allowed(void **state)
 	(void)state;
 	assert_false(event_topic_allowed(ROLE_AGENT, "user"));
 	assert_false(event_topic_allowed(ROLE_AGENT, "tenant"));
-	assert_false(event_topic_allowed(ROLE_AGENT, "*"));
+	/* agents see agent states and queues (their wallboard), no more */
+	assert_true(event_topic_allowed(ROLE_AGENT, "agent.state_changed"));
+	assert_true(event_topic_allowed(ROLE_AGENT, "queue"));
+	assert_true(event_topic_allowed(ROLE_AGENT, "*"));
+	assert_false(event_topic_allowed(ROLE_AGENT, "survey"));
+	assert_false(event_topic_allowed(ROLE_AGENT, "voicemail"));
 
 	assert_true(event_topic_allowed(ROLE_SUPERVISOR, "user"));
 	assert_true(event_topic_allowed(ROLE_SUPERVISOR, "call.ended"));
@@ -372,6 +377,7 @@ static void test_topic_allowed(void **state)
 	assert_true(event_topic_allowed(ROLE_ADMIN, "tenant.updated"));
 	assert_true(event_topic_allowed(ROLE_ADMIN, "api_key"));
 	assert_true(event_topic_allowed(ROLE_ADMIN, "call"));
+	assert_true(event_topic_allowed(ROLE_ADMIN, "survey.completed"));
 	assert_false(event_topic_allowed(ROLE_ADMIN, "unknown"));
 
 	assert_true(event_topic_allowed(ROLE_OPERATOR, "tenant"));
