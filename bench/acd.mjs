@@ -116,9 +116,13 @@ async function waitFor(what, fn, timeoutMs = 60000) {
 
 /* ---- sipp --------------------------------------------------------------- */
 
+/* every sipp started, killed however the run ends */
+const sipps = [];
+
 function sipp(args, dir) {
 	const p = spawn('sipp', [...args, '-nostdin'], { cwd: dir,
 		stdio: ['ignore', 'pipe', 'pipe'] });
+	sipps.push(p);
 	let out = '';
 	p.stdout.on('data', (d) => { out = (out + d).slice(-4000); });
 	p.stderr.on('data', (d) => { out = (out + d).slice(-4000); });
@@ -356,6 +360,8 @@ class ProbePhone {
 async function probeLoop(stack, sup, probe, phone, stopAt, waiting) {
 	const fromSend = [];
 	const fromReply = [];
+	const at = [];
+	const why = {};
 	let errors = 0;
 	/* spread over the load, so the samples see the queue at every size */
 	const every = Math.max(0, (stopAt - performance.now()) / SAMPLES);
@@ -375,6 +381,8 @@ async function probeLoop(stack, sup, probe, phone, stopAt, waiting) {
 		const replied = performance.now();
 		if (r.status !== 200) {
 			errors++;
+			why[`PUT ${r.status} ${r.text.slice(0, 80)}`] =
+				(why[`PUT ${r.status} ${r.text.slice(0, 80)}`] || 0) + 1;
 			await sleep(20);
 			continue;
 		}
@@ -383,19 +391,27 @@ async function probeLoop(stack, sup, probe, phone, stopAt, waiting) {
 			got = await inv;
 		} catch {
 			errors++;
+			why['no INVITE in 10 s'] = (why['no INVITE in 10 s'] || 0) + 1;
 			continue;
 		}
 		fromSend.push(got.at - sent);
 		fromReply.push(got.at - replied);
+		at.push({ t: sent, waiting: waiting() });
 		/* the ACK of the 486: OpenSeat has taken the miss */
 		await got.acked;
 		await waitFor('probe not ready', async () => {
 			const a = (await live(stack, sup, 'agents')).find((x) =>
 				x.agent_id === probe.id);
 			return a && a.state === 'not_ready';
-		}, 10000);
+		}, 30000).catch(() => {
+			errors++;
+			why['not ready 30 s after the 486'] =
+				(why['not ready 30 s after the 486'] || 0) + 1;
+		});
 	}
-	return { fromSend, fromReply, errors };
+	if (errors)
+		console.error(`probe: ${JSON.stringify(why)}`);
+	return { fromSend, fromReply, at, errors, why };
 }
 
 /* ---- /metrics and /proc ------------------------------------------------- */
@@ -475,10 +491,13 @@ async function run(stack) {
 		let next = t0 + 1000;
 		let cpuPrev = cpu0;
 		let tPrev = t0;
-		while (sampling) {
+		while (sampling && stack.proc.exitCode === null &&
+			!stack.proc.signalCode) {
 			await sleep(Math.max(0, next - performance.now()));
 			next += 1000;
-			const q = await queueLive();
+			const q = await queueLive().catch(() => null);
+			if (!q)
+				continue;
 			const now = performance.now();
 			const cpu = cpuTicks(stack.pid);
 			series.push({ t: (now - t0) / 1000, waiting: q.waiting,
@@ -495,13 +514,28 @@ async function run(stack) {
 				`on call ${s.onCall} cpu ${s.cpuPct.toFixed(0)} %`);
 		}
 	})();
+	/* BENCH_ACD_PERF=S: perf record openseat for 5 s from S s in */
+	const perfAt = Number(process.env.BENCH_ACD_PERF || 0);
+	const perf = perfAt ? sleep(perfAt * 1000).then(() => new Promise((r) => {
+		const f = path.join(os.tmpdir(), `openseat-bench-acd-${perfAt}s` +
+			'.perf');
+		spawn('perf', ['record', '-F', '499', ...(process.env
+			.BENCH_ACD_PERF_DWARF ? ['--call-graph', 'dwarf'] : ['-g']),
+		'-p', String(stack.pid),
+			'-o', f, '--', 'sleep', '5'], { stdio: 'ignore' })
+			.on('close', () => {
+				console.error(`perf: ${f}`);
+				r();
+			});
+	})) : null;
 	/* probe while calls are waiting, from 5 s in to the end of the load */
 	await sleep(5000);
 	const pr = await probeLoop(stack, sup, x.probe, probe,
-		t0 + SECS * 1000, () => waitingNow > 0);
+		t0 + SECS * 1000, () => waitingNow);
 	const left = t0 + SECS * 1000 - performance.now();
 	if (left > 0)
 		await sleep(left);
+	await perf;
 	const secs = (performance.now() - t0) / 1000;
 	const cpu = 100 * (cpuTicks(stack.pid) - cpu0) / HZ / secs;
 	const m1 = await latencyBuckets(stack);
@@ -545,6 +579,16 @@ function report(r) {
 		tail[0].answered) / (tail[tail.length - 1].t - tail[0].t) : NaN;
 	const cap = AGENTS / ((RING_MS + TALK_MS) / 1000);
 	const p = r.pr;
+	/* the probe's samples by the number of calls waiting then */
+	const bands = [[0, 500], [500, 1000], [1000, 1500], [1500, 2000],
+		[2000, 3000], [3000, Infinity]];
+	const byBand = bands.map(([lo, hi]) => {
+		const v = p.fromSend.filter((x, i) => p.at[i].waiting >= lo &&
+			p.at[i].waiting < hi);
+		return `| ${lo}–${Number.isFinite(hi) ? hi - 1 : ''} | ${v.length} | ` +
+			`${f1(pct(v, 50))} | ${f1(pct(v, 99))} | ${f1(v.length ?
+				Math.max(...v) : NaN)} |`;
+	}).filter((l) => !/\| 0 \|/.test(l));
 	console.log(`## ACD end to end, run of ${new Date().toISOString()
 		.slice(0, 10)}
 
@@ -585,6 +629,10 @@ Offer latency:
   ${f1(Math.max(...p.fromSend))} ms; from the PUT's response, p50
   ${f1(pct(p.fromReply, 50))} ms, p99 ${f1(pct(p.fromReply, 99))} ms
   (${p.errors} attempts without an INVITE or refused).
+
+| calls waiting | probe samples | ready → INVITE p50 ms | p99 ms | max ms |
+| --- | --- | --- | --- | --- |
+${byBand.join('\n')}
 `);
 }
 
@@ -593,9 +641,24 @@ const stack = await startStack({ env: {
 	OPENSEAT_RTP_PORT_MAX: String(RTP_MAX),
 	/* the invariant check after every operation is for tests */
 	OPENSEAT_ACD_CHECK: '0',
+	/* callers send no RTP (thousands of streams would load sipp and the
+	 * loop beyond what the queue is measured for): no RTP timeout */
+	OPENSEAT_RTP_TIMEOUT: '0',
 } });
+/* the server's log tells what the figures do not (who went offline) */
+const logFile = path.join(os.tmpdir(), `openseat-bench-acd-${stack.pid}.log`);
 try {
 	report(await run(stack));
+} catch (e) {
+	console.error(`server exit ${stack.proc.exitCode}/` +
+		`${stack.proc.signalCode}`);
+	throw e;
 } finally {
+	fs.writeFileSync(logFile, stack.logs());
+	console.error(`server log: ${logFile}`);
+	for (const p of sipps) {
+		if (p.exitCode === null && p.signalCode === null)
+			p.kill('SIGKILL');
+	}
 	await stack.stop();
 }
