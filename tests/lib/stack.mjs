@@ -1,6 +1,7 @@
 // The shared test harness: a throwaway PostgreSQL, the real openseat
 // process against it, and small HTTP/WebSocket clients.
 import { spawn, execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -24,6 +25,14 @@ export const DEMO = {
 function bin() {
 	return path.resolve(ROOT, process.env.OPENSEAT_BIN ||
 		'build/release/openseat');
+}
+
+function udpFree(port) {
+	return new Promise((resolve) => {
+		const u = dgram.createSocket('udp4');
+		u.once('error', () => resolve(false));
+		u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+	});
 }
 
 export function freePort() {
@@ -105,7 +114,10 @@ function waitReady(proc, logs, timeoutMs) {
 /** Start openseat on a free port against db; resolves once it is ready. */
 export async function startServer(db, opts = {}) {
 	const port = await freePort();
-	const sipPort = await freePort();
+	/* SIP listens on UDP and TCP: the port must be free for both */
+	let sipPort = await freePort();
+	while (!await udpFree(sipPort))
+		sipPort = await freePort();
 	const rtpBase = 20000 + 2 * Math.floor(Math.random() * 20000);
 	const tls = path.join(db.dir, 'tls');
 	execFileSync(path.join(ROOT, 'tools/gen-cert'), [tls]);
