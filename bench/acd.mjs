@@ -9,7 +9,9 @@
 // Environment: BENCH_ACD_RATE (calls/s, default 100), BENCH_ACD_SECS
 // (seconds of calls, default 60), BENCH_ACD_AGENTS (default 100),
 // BENCH_ACD_TALK_MS (default 10000), BENCH_ACD_RING_MS (default 1000),
-// BENCH_ACD_SAMPLES (probe samples wanted, default 300).
+// BENCH_ACD_SAMPLES (probe attempts, spread over the load, default 600),
+// BENCH_ACD_PERF=S (perf record openseat for 5 s from S s into the load;
+// BENCH_ACD_PERF_DWARF=1 for dwarf call graphs).
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
@@ -26,7 +28,7 @@ const SECS = Number(process.env.BENCH_ACD_SECS || 60);
 const AGENTS = Number(process.env.BENCH_ACD_AGENTS || 100);
 const TALK_MS = Number(process.env.BENCH_ACD_TALK_MS || 10000);
 const RING_MS = Number(process.env.BENCH_ACD_RING_MS || 1000);
-const SAMPLES = Number(process.env.BENCH_ACD_SAMPLES || 300);
+const SAMPLES = Number(process.env.BENCH_ACD_SAMPLES || 600);
 const NUMBER = '4001000301';
 const SECRET = 'Bench@2026';
 const SIPP_DIR = path.join(ROOT, 'bench/sipp');
@@ -543,11 +545,12 @@ async function run(stack) {
 	await sampler;
 	const qEnd = await queueLive();
 	const created = sippStat(load.dir, 'TotalCallCreated');
+	const failed = sippStat(load.dir, 'FailedCall(C)');
 	await load.kill();
 	await phones.kill();
 	probe.close();
 	const loadAvg = os.loadavg();
-	return { series, pr, secs, cpu, q0, qEnd, created,
+	return { series, pr, secs, cpu, q0, qEnd, created, failed,
 		srv50: bucketPct(m1, m0, 50), srv99: bucketPct(m1, m0, 99),
 		loadAvg };
 }
@@ -573,10 +576,14 @@ function report(r) {
 		.map((x) => `| ${x.t.toFixed(0)} | ${x.calls} | ${x.waiting} | ` +
 			`${x.offered} | ${x.answered} | ${x.onCall} | ` +
 			`${f1(x.cpuPct)} % |`);
-	/* answered per second once the 100 agents are all busy */
-	const tail = s.filter((x) => x.t >= 15);
-	const rate = tail.length > 1 ? (tail[tail.length - 1].answered -
-		tail[0].answered) / (tail[tail.length - 1].t - tail[0].t) : NaN;
+	/* the agents start together, so they answer in waves: the rate is
+	 * over whole cycles, up to the last sample with all of them busy */
+	const cycle = (RING_MS + TALK_MS) / 1000;
+	const busy = s.filter((x) => x.onCall + x.ringing >= AGENTS);
+	const until = busy.length ? busy[busy.length - 1] : null;
+	const waves = until ? Math.floor(until.t / cycle) : 0;
+	const rate = waves ? s.filter((x) => x.t <= waves * cycle)
+		.pop().answered / (waves * cycle) : NaN;
 	const cap = AGENTS / ((RING_MS + TALK_MS) / 1000);
 	const p = r.pr;
 	/* the probe's samples by the number of calls waiting then */
@@ -599,7 +606,8 @@ BENCH_ACD_RATE=${RATE} BENCH_ACD_SECS=${SECS}). sipp, the node harness,
 openseat (release build, one thread) and PostgreSQL share the cores.
 
 Callers: ${RATE} calls/s for ${SECS} s (\`bench/sipp/acd_caller.xml\`,
-${r.created} calls created) into queue \`bench\` (longest idle, wrap-up
+${r.created} calls created, ${r.failed} of them failed at the caller)
+into queue \`bench\` (longest idle, wrap-up
 0, ring timeout 20 s) served by ${AGENTS} agents whose phones, one sipp
 (\`bench/sipp/acd_agents.xml\` + \`tests/sipp/agent_talk.xml\`), answer
 after ${RING_MS / 1000} s and hang up ${TALK_MS / 1000} s later. The
@@ -611,10 +619,14 @@ grows by about ${(RATE - cap).toFixed(0)} calls every second.
 | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-Sustained: ${f1(rate)} calls answered/s from 15 s on (the bound is
-${cap.toFixed(1)}); offered ${last.offered}, answered ${last.answered}
-in ${r.secs.toFixed(0)} s; openseat used ${f1(r.cpu)} % of one core on
-average over the run.
+Calls into the queue: ${f1((last.waiting + last.answered) / r.secs)}/s
+joined (waiting + answered at the end over ${r.secs.toFixed(0)} s).
+Answered: ${f1(rate)}/s over the first ${waves} waves of ${cycle} s
+(the agents start together and answer in waves; all ${AGENTS} were on a
+call or ringing until ${until ? until.t.toFixed(0) : '—'} s; the bound
+is ${cap.toFixed(1)}/s); ${last.answered} answered and ${last.offered}
+offers in all. openseat used ${f1(r.cpu)} % of one core on average over
+the run.
 
 Offer latency:
 - Server side, \`openseat_acd_offer_latency_seconds\` over the run
