@@ -198,9 +198,7 @@ export async function queueStack(opts = {}) {
 			assert.equal(code, 0, `exit ${code}/${signal}`);
 		checkLogs(old.logs());
 		/* the phones hold UDP ports a TCP-only check may hand out */
-		let sipPort = await freePort();
-		while (!await udpFree(sipPort))
-			sipPort = await freePort();
+		const sipPort = await sipPortFree();
 		const srv = { ...await startServer(old.db, { env: { ...env,
 			OPENSEAT_SIP_PORT: String(sipPort) } }), sipPort };
 		/* phones may register once the agents are loaded (a REGISTER
@@ -240,22 +238,34 @@ async function udpFree(port) {
 	});
 }
 
+/** A port free for TCP and UDP. */
+export async function sipPortFree() {
+	let port = await freePort();
+	while (!await udpFree(port))
+		port = await freePort();
+	return port;
+}
+
+/** sipp's four media ports (-mp), below OpenSeat's RTP ranges. */
+export async function mediaPortsFree() {
+	for (;;) {
+		const base = 10000 + 4 * Math.floor(Math.random() * 2500);
+		let ok = true;
+		for (let i = 0; i < 4 && ok; i++)
+			ok = await udpFree(base + i);
+		if (ok)
+			return base;
+	}
+}
+
 /**
  * sipp as a UAS running scenario (a file in tests/sipp) on its own
  * port, with more sipp args; wait(re, n) resolves with the n-th line
  * its <log> actions wrote, messages() is its SIP trace.
  */
 export async function sippUas(scenario, args = []) {
-	let port = await freePort();
-	while (!await udpFree(port))
-		port = await freePort();
-	let media;
-	for (let ok = false; !ok;) {
-		media = 10000 + 4 * Math.floor(Math.random() * 2500);
-		ok = true;
-		for (let i = 0; i < 4 && ok; i++)
-			ok = await udpFree(media + i);
-	}
+	const port = await sipPortFree();
+	const media = await mediaPortsFree();
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-uas-'));
 	const log = path.join(dir, 'sipp.log');
 	const msgs = path.join(dir, 'msg.log');
