@@ -1,10 +1,11 @@
 // 500 calls arriving at once at a queue served by three agents (sipp as
-// the carrier placing them all within a second, retransmitting, three sipp phones that
-// answer and hang up after 300 ms). Calls not answered within max_wait
-// overflow and are hung up. Afterwards every call has exactly one end
-// in the CDR and a queue result, none is lost, and no agent was ever
-// offered a call unless it was ready (never two at once). No per-call
-// media checks: this is about the queue's accounting under load.
+// the carrier placing them all within a second, retransmitting; three
+// sipp phones that answer and hang up after 300 ms). Calls not answered
+// within max_wait overflow and are hung up. Afterwards every call has
+// exactly one end in the CDR and a queue result, none is lost, and no
+// agent was ever offered a call unless it was ready (never two at
+// once). No per-call media checks: this is about the queue's
+// accounting under load.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
