@@ -104,7 +104,7 @@ async function live(stack, sup, what) {
 		sup), what)).items;
 }
 
-async function waitFor(what, fn, timeoutMs = 60000) {
+async function waitFor(what, fn, timeoutMs = 60000, everyMs = 100) {
 	const until = Date.now() + timeoutMs;
 	for (;;) {
 		const v = await fn();
@@ -112,7 +112,7 @@ async function waitFor(what, fn, timeoutMs = 60000) {
 			return v;
 		if (Date.now() > until)
 			throw new Error(`timed out: ${what}`);
-		await sleep(100);
+		await sleep(everyMs);
 	}
 }
 
@@ -405,7 +405,7 @@ async function probeLoop(stack, sup, probe, phone, stopAt, waiting) {
 			const a = (await live(stack, sup, 'agents')).find((x) =>
 				x.agent_id === probe.id);
 			return a && a.state === 'not_ready';
-		}, 30000).catch(() => {
+		}, 30000, 5).catch(() => {
 			errors++;
 			why['not ready 30 s after the 486'] =
 				(why['not ready 30 s after the 486'] || 0) + 1;
