@@ -601,8 +601,9 @@ function report(r) {
 
 Machine: ${machine()}; load average ${r.loadAvg.map((v) =>
 		v.toFixed(2)).join(' / ')} at the end of the run. Command:
-\`BENCH=acd-calls bench/run.sh build/bench/openseat\` (\`bench/acd.mjs\`,
-BENCH_ACD_RATE=${RATE} BENCH_ACD_SECS=${SECS}). sipp, the node harness,
+\`${Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_ACD_'))
+		.map(([k, v]) => `${k}=${v} `).join('')}BENCH=acd-calls bench/run.sh ${
+	path.relative(ROOT, bin)}\` (\`bench/acd.mjs\`). sipp, the node harness,
 openseat (release build, one thread) and PostgreSQL share the cores.
 
 Callers: ${RATE} calls/s for ${SECS} s (\`bench/sipp/acd_caller.xml\`,
@@ -612,8 +613,8 @@ into queue \`bench\` (longest idle, wrap-up
 (\`bench/sipp/acd_agents.xml\` + \`tests/sipp/agent_talk.xml\`), answer
 after ${RING_MS / 1000} s and hang up ${TALK_MS / 1000} s later. The
 agents can take at most ${AGENTS} / ${(RING_MS + TALK_MS) / 1000} s ≈
-${cap.toFixed(1)} calls/s: everything above that waits, so the queue
-grows by about ${(RATE - cap).toFixed(0)} calls every second.
+${cap.toFixed(1)} calls/s${RATE > cap ? `: everything above that waits, so the
+queue grows by about ${(RATE - cap).toFixed(0)} calls every second` : ''}.
 
 | s | calls created | waiting | offered | answered | agents on a call | openseat CPU |
 | --- | --- | --- | --- | --- | --- | --- |
