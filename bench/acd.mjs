@@ -51,8 +51,13 @@ async function ok(r, what) {
 	return r.json;
 }
 
+/* sipp's working directories, removed at the end */
+const dirs = [];
+
 function tmpDir() {
-	return fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-bench-acd-'));
+	const d = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-bench-acd-'));
+	dirs.push(d);
+	return d;
 }
 
 /* ---- provisioning through the API --------------------------------------- */
@@ -673,5 +678,7 @@ try {
 		if (p.exitCode === null && p.signalCode === null)
 			p.kill('SIGKILL');
 	}
+	for (const d of dirs)
+		fs.rmSync(d, { recursive: true, force: true });
 	await stack.stop();
 }
