@@ -89,7 +89,7 @@ void log_vwrite(enum log_level level, const char *module,
 		const struct log_ctx *ctx, const char *fmt, va_list ap)
 {
 	char msg[2048];
-	char ts[40];
+	char ts[64];
 	struct timespec now;
 	struct tm tm;
 

@@ -54,7 +54,7 @@ static int num(const char **sp, unsigned max, unsigned *vp)
 /* [+-]hh[:mm[:ss]] into seconds */
 static int hms(const char **sp, unsigned maxh, int32_t *secsp)
 {
-	unsigned h, m = 0, sec = 0;
+	unsigned h = 0, m = 0, sec = 0;
 	int sign = 1;
 	int err;
 
