@@ -311,7 +311,7 @@ int agent_reg_reload(void)
 	}
 
 	if (!db_ready(ar.app->db)) {
-		timer_start(ar.snap ? RETRY_MS : START_MS);
+		timer_start(ar.loaded ? RETRY_MS : START_MS);
 		return 0;
 	}
 
@@ -321,7 +321,10 @@ int agent_reg_reload(void)
 		err = db_txn_add(tx, sql_regs, 0, NULL);
 		err = err ? err : db_txn_add(tx, sql_expired, 0, NULL);
 	}
-	err = err ? err : db_txn_exec(ar.app->db, tx, loaded, NULL);
+	if (!err) {
+		err = db_txn_exec(ar.app->db, tx, loaded, NULL);
+		tx = NULL;      /* db_txn_exec owns it in every case */
+	}
 	if (err) {
 		mem_deref(tx);
 		timer_start(RETRY_MS);

@@ -118,7 +118,10 @@ static void next(void)
 		++n;
 	}
 
-	err = err ? err : db_txn_exec(st.db, tx, done, NULL);
+	if (!err) {
+		err = db_txn_exec(st.db, tx, done, NULL);
+		tx = NULL;      /* db_txn_exec owns it in every case */
+	}
 	if (err) {
 		log_warn("%u agent registrations not written: %m", n, err);
 		mem_deref(tx);

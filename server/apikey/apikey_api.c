@@ -148,8 +148,10 @@ static void key_create(struct http_req *req)
 	err = err ? err : db_txn_add(tx, sql, 7, pv);
 	err = err ? err : api_audit(tx, req, p->tenant_id, "api_key.create",
 				    "api_key", id, NULL);
-	err = err ? err : db_txn_exec(http_req_app(req)->db, tx,
-				      key_created, ck);
+	if (!err) {
+		err = db_txn_exec(http_req_app(req)->db, tx, key_created, ck);
+		tx = NULL;      /* db_txn_exec owns it in every case */
+	}
 	if (err) {
 		mem_deref(tx);
 		mem_deref(ck);

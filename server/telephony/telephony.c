@@ -197,7 +197,10 @@ int tel_reload(void)
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : db_txn_add(tx, sql_trunks, 0, NULL);
 	err = err ? err : db_txn_add(tx, sql_numbers, 0, NULL);
-	err = err ? err : db_txn_exec(tel.app->db, tx, loaded, NULL);
+	if (!err) {
+		err = db_txn_exec(tel.app->db, tx, loaded, NULL);
+		tx = NULL;      /* db_txn_exec owns it in every case */
+	}
 	if (err) {
 		mem_deref(tx);
 		timer_start(RETRY_MS);
