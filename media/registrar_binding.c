@@ -124,6 +124,12 @@ void registrar_binding_remove(struct binding *b, int ev)
 }
 
 
+enum {
+	QUALIFY_MISSES = 2,        /**< unanswered in a row: unreachable */
+	QUALIFY_RETRY_MS = 1000,   /**< asked again this soon after one   */
+};
+
+
 static void qualify_schedule(struct binding *b, uint64_t ms)
 {
 	b->q_deadline = 0;
@@ -140,6 +146,8 @@ static void options_handler(int err, const struct sip_msg *msg, void *arg)
 
 	/* any answer at all is a phone that is there: 200, 404, 501 */
 	b->req = NULL;
+	if (!err && msg)
+		b->misses = 0;
 	qualify_schedule(b, b->reg->cfg.qualify_ms);
 	reachable_set(b, !err && msg);
 }
@@ -175,6 +183,27 @@ static int options_send(struct binding *b)
 
 
 /*
+ * An OPTIONS went unanswered. One is asked again soon: a loop that was
+ * busy (the answer waiting in the socket while the deadline passed) or
+ * one lost datagram does not take an agent's phone away; two in a row
+ * do.
+ */
+static void missed(struct binding *b)
+{
+	const struct registrar_cfg *cfg = &b->reg->cfg;
+
+	if (++b->misses < QUALIFY_MISSES) {
+		qualify_schedule(b, cfg->qualify_ms < QUALIFY_RETRY_MS ?
+				 cfg->qualify_ms : QUALIFY_RETRY_MS);
+		return;
+	}
+
+	qualify_schedule(b, cfg->qualify_ms);
+	reachable_set(b, false);
+}
+
+
+/*
  * What is due for b now: expiry, an OPTIONS unanswered, the next one
  * (while *budgetp lasts).
  */
@@ -191,8 +220,7 @@ static void binding_due(struct binding *b, uint64_t now, uint64_t unix_now,
 	if (b->req && b->q_deadline && now >= b->q_deadline) {
 		/* dropping the request ends it without options_handler */
 		b->req = mem_deref(b->req);
-		qualify_schedule(b, cfg->qualify_ms);
-		reachable_set(b, false);
+		missed(b);
 		return;
 	}
 

@@ -39,6 +39,7 @@ struct binding {
 	uint64_t q_deadline;          /**< OPTIONS in flight times out   */
 	uint64_t expires;             /**< unix seconds                  */
 	uint32_t cseq;
+	unsigned misses;              /**< OPTIONS unanswered in a row   */
 	bool nat;
 	bool reachable;
 };
