@@ -114,6 +114,7 @@ int  call_play(struct call *call, const char *const *refv, size_t refc,
 void call_play_stop(struct call *call);
 int  call_ivr_voicemail(struct call *call, const char *box);
 int  call_ivr_jump(struct call *call, const char *node_id);
+const char *call_ivr_var(const struct call *call, const char *name);
 
 /* call_queue.c */
 int  call_queue_join(struct call *call, const char *name);

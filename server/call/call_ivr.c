@@ -468,3 +468,12 @@ int call_ivr_jump(struct call *call, const char *node_id)
 
 	return ci ? ivr_run_jump(ci->run, node_id) : EINVAL;
 }
+
+
+/** A variable of the call's IVR run (NULL when unset or no run). */
+const char *call_ivr_var(const struct call *call, const char *name)
+{
+	const struct call_ivr *ci = call ? call->ivr : NULL;
+
+	return ci && ci->run ? ivr_run_var(ci->run, name) : NULL;
+}

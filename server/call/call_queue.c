@@ -461,6 +461,29 @@ static void joined(struct call_queue *cq)
 }
 
 
+/* The flow may rank the caller too (a CRM lookup, a menu choice): its
+ * variable queue_priority, 1-100, when higher than the VIP list's. */
+static void flow_priority(struct call_queue *cq)
+{
+	const char *v = call_ivr_var(cq->call, "queue_priority");
+	char *end = NULL;
+	long p;
+
+	if (!v || !v[0])
+		return;
+
+	p = strtol(v, &end, 10);
+	if (*end || p < 1 || p > 100) {
+		log_info("%H: queue_priority \"%s\" ignored (1-100)",
+			 call_debug, cq->call, v);
+		return;
+	}
+
+	if (p > cq->priority)
+		cq->priority = (int)p;
+}
+
+
 static void looked_up(int err, const struct db_res *res, void *arg)
 {
 	struct call_queue *cq = arg;
@@ -481,6 +504,8 @@ static void looked_up(int err, const struct db_res *res, void *arg)
 		log_warn("%H: VIP and sticky agent unknown: %m", call_debug,
 			 cq->call, err);
 	}
+
+	flow_priority(cq);
 
 	joined(cq);
 	mem_deref(cq);
