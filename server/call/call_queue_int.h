@@ -64,13 +64,17 @@ void call_queue_agent_answered(struct call_queue *cq,
 			       struct call_agent *ca, const char *agent_id);
 void call_queue_agent_left(struct call_queue *cq, const char *agent_id,
 			   const char *cause);
+void call_queue_left_event(struct call_queue *cq, const char *reason);
+bool call_queue_connected(const struct call_queue *cq);
+void call_queue_agent_done(struct call_queue *cq);
+
+/* call_queue_join.c */
+void call_queue_enter(struct call_queue *cq);
+void call_queue_overflow(struct call_queue *cq, const char *result);
 
 /* call_queue_hold.c */
 #define PLAY_REFS_MAX 12
 void call_queue_play_hold(struct call_queue *cq);
-void call_queue_enter(struct call_queue *cq);
-bool call_queue_connected(const struct call_queue *cq);
-void call_queue_agent_done(struct call_queue *cq);
 void call_queue_announce_schedule(struct call_queue *cq);
 size_t call_queue_digit_refs(char (*buf)[24], size_t max,
 			     const char *digits);
