@@ -131,22 +131,6 @@ static void on_closed(const struct sipcall_end *end, void *arg)
 }
 
 
-/* "sip:host:port" + number -> "sip:number@host:port" */
-static int pstn_uri(char *out, size_t sz, const char *outbound,
-		    const char *number)
-{
-	const char *host = outbound;
-
-	if (!strncmp(host, "sip:", 4))
-		host += 4;
-	if (!host[0] || strchr(host, '@'))
-		return EINVAL;
-
-	return re_snprintf(out, sz, "sip:%s@%s", number, host) < 0 ?
-		ENOMEM : 0;
-}
-
-
 static int dial_pstn(struct call_agent *ca, struct call *call,
 		     const struct queue_agent_info *a,
 		     struct sipcall_dial *d, char *buf, size_t sz)
@@ -158,7 +142,7 @@ static int dial_pstn(struct call_agent *ca, struct call *call,
 	if (!trunk || !trunk->outbound_uri[0] || !a->phone[0])
 		return ENOTSUP;
 
-	err = pstn_uri(buf, sz, trunk->outbound_uri, a->phone);
+	err = call_dial_uri(buf, sz, trunk->outbound_uri, a->phone);
 	if (err)
 		return err;
 

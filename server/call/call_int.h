@@ -100,6 +100,8 @@ const char *call_media_ip(void);
 /* call_transfer.c */
 struct call_xfer;
 int  call_transfer(struct call *call, const char *number);
+int  call_dial_uri(char *out, size_t sz, const char *outbound,
+		   const char *number);
 
 /* call_ivr.c */
 struct call_ivr;

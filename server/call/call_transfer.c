@@ -105,9 +105,10 @@ static void on_closed(const struct sipcall_end *end, void *arg)
 }
 
 
-/* "sip:host:port" + number -> "sip:number@host:port" */
-static int dial_uri(char *out, size_t sz, const char *outbound,
-		    const char *number)
+/** "sip:host:port" + number -> "sip:number@host:port" (a trunk's
+ *  outbound route dialling a number) */
+int call_dial_uri(char *out, size_t sz, const char *outbound,
+		  const char *number)
 {
 	const char *host = outbound;
 
@@ -144,7 +145,7 @@ int call_transfer(struct call *call, const char *number)
 	if (tel_normalize(digits, sizeof(digits), number) || !digits[0])
 		return EINVAL;
 
-	err = dial_uri(uri, sizeof(uri), trunk->outbound_uri, digits);
+	err = call_dial_uri(uri, sizeof(uri), trunk->outbound_uri, digits);
 	if (err)
 		return err;
 
