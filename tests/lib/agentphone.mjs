@@ -12,7 +12,7 @@ import { ROOT, freePort } from './stack.mjs';
 
 const SIPP_DIR = path.join(ROOT, 'tests/sipp');
 
-function udpFree(port, ip = '127.0.0.1') {
+export function udpFree(port, ip = '127.0.0.1') {
 	return new Promise((resolve) => {
 		const u = dgram.createSocket('udp4');
 		u.once('error', () => resolve(false));
@@ -21,7 +21,7 @@ function udpFree(port, ip = '127.0.0.1') {
 }
 
 /* A port free for TCP and UDP (OpenSeat's RTP shares the range). */
-async function sipPort(ip) {
+export async function sipPort(ip) {
 	let p = await freePort();
 	while (!await udpFree(p, ip))
 		p = await freePort();
@@ -29,7 +29,7 @@ async function sipPort(ip) {
 }
 
 /* sipp's four media ports, below OpenSeat's RTP ranges. */
-async function mediaPorts(ip) {
+export async function mediaPorts(ip) {
 	for (;;) {
 		const base = 10000 + 4 * Math.floor(Math.random() * 2500);
 		let ok = true;
@@ -44,7 +44,7 @@ async function mediaPorts(ip) {
  * One sipp process; lines its scenario logs are collected, and wait()
  * resolves when a line matching re appears (counting from `from`).
  */
-function runSipp(args, what) {
+export function runSipp(args, what) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-phone-'));
 	const log = path.join(dir, 'sipp.log');
 	const p = spawn('sipp', [...args, '-log_file', log, '-trace_logs',
