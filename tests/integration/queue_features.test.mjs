@@ -248,6 +248,7 @@ test('a VIP caller is served before a caller who waited longer',
 	const p = await x.phone('1001', { ringMs: 100, talkMs: 1500 });
 	await x.ready('1001');
 	const busy = await call('4001000600', '13900000604');
+	await joined('13900000604');    /* joins are ordered by the test */
 	const normal = await call('4001000600', '13900000605');
 	try {
 		await p.answered(1);
