@@ -1,8 +1,16 @@
 // Translation: zh-CN by default, English on request, choice remembered.
 import zhCN from './locales/zh-CN.js';
 import en from './locales/en.js';
+import agentZh from '../agent/locales/zh-CN.js';
+import agentEn from '../agent/locales/en.js';
+import supervisorZh from '../supervisor/locales/zh-CN.js';
+import supervisorEn from '../supervisor/locales/en.js';
 
-const DICTS = { 'zh-CN': zhCN, en };
+/* Each console keeps its own strings beside its pages. */
+const DICTS = {
+	'zh-CN': { ...zhCN, ...agentZh, ...supervisorZh },
+	en: { ...en, ...agentEn, ...supervisorEn },
+};
 const STORE_KEY = 'openseat.locale';
 const DEFAULT = 'zh-CN';
 const listeners = new Set();

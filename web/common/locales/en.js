@@ -57,12 +57,6 @@ export default {
 	'ws.offline': 'Live connection lost, reconnecting…',
 	'ws.denied': 'Live connection not authorized',
 
-	'agent.title': 'Agent desktop',
-	'agent.empty.title': 'The agent desktop is coming soon',
-	'agent.empty.body': 'Your calls, screen pops, agent state (ready / busy / break) and call history will appear here.',
-	'supervisor.title': 'Supervisor console',
-	'supervisor.empty.title': 'The supervisor console is coming soon',
-	'supervisor.empty.body': 'Live queues, the agent wallboard, listen-in and barge, and today\'s service levels will appear here.',
 
 	'admin.title': 'Administration',
 	'tab.users': 'Users',

@@ -57,12 +57,6 @@ export default {
 	'ws.offline': '实时连接已断开，正在重连…',
 	'ws.denied': '实时连接未获授权',
 
-	'agent.title': '坐席工作台',
-	'agent.empty.title': '坐席工作台即将上线',
-	'agent.empty.body': '这里将显示您的通话、来电弹屏、坐席状态（空闲 / 忙碌 / 小休）和通话记录。',
-	'supervisor.title': '班长监控台',
-	'supervisor.empty.title': '班长监控台即将上线',
-	'supervisor.empty.body': '这里将显示实时队列、坐席状态墙板、通话监听与强插，以及当日服务指标。',
 
 	'admin.title': '管理控制台',
 	'tab.users': '用户',
