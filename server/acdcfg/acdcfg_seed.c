@@ -4,8 +4,10 @@
 
 /*
  * agent1..agent5 sit at work numbers 1001..1005 and register SIP phones
- * as demo1001..demo1005 with the password README.md gives. Each
- * statement skips what exists, so a second run changes nothing.
+ * as demo1001..demo1005 with the password README.md gives; agent6 (work
+ * number 1006) answers in the browser, so a new user can take a call
+ * with nothing but the agent console. Each statement skips what exists,
+ * so a second run changes nothing.
  */
 const char *const acdcfg_demo_sqlv[] = {
 	"INSERT INTO skills (tenant_id, name) VALUES ($1, '售后')"
@@ -19,11 +21,18 @@ const char *const acdcfg_demo_sqlv[] = {
 	" AND u.username IN ('agent1', 'agent2', 'agent3', 'agent4',"
 	" 'agent5') ON CONFLICT DO NOTHING",
 
+	"INSERT INTO agents (agent_id, tenant_id, work_no, device)"
+	" SELECT u.user_id, u.tenant_id, '1006', 'webrtc' FROM users u"
+	" WHERE u.tenant_id = $1 AND u.deleted_at IS NULL"
+	" AND u.username = 'agent6' ON CONFLICT DO NOTHING",
+
 	"INSERT INTO agent_skills (tenant_id, agent_id, skill_id, level)"
 	" SELECT a.tenant_id, a.agent_id, s.skill_id, 1 FROM agents a"
 	" JOIN skills s ON s.tenant_id = a.tenant_id AND s.name = '售后'"
-	" WHERE a.tenant_id = $1 AND a.sip_user IN ('demo1001', 'demo1002',"
-	" 'demo1003', 'demo1004', 'demo1005') ON CONFLICT DO NOTHING",
+	" JOIN users u ON u.user_id = a.agent_id"
+	" WHERE a.tenant_id = $1 AND (a.sip_user IN ('demo1001', 'demo1002',"
+	" 'demo1003', 'demo1004', 'demo1005') OR u.username = 'agent6')"
+	" ON CONFLICT DO NOTHING",
 
 	"INSERT INTO notready_reasons (tenant_id, name, position)"
 	" SELECT $1, r.name, r.position FROM (VALUES ('休息', 1),"

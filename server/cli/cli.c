@@ -385,8 +385,9 @@ static int read_text(char **textp, const char *path)
 }
 
 
-/* The demo tenant README.md names: one admin, one supervisor, five
- * agents and an operator. Running it again changes nothing. */
+/* The demo tenant README.md names: one admin, one supervisor, six
+ * agents (agent6 answers in the browser) and an operator. Running it
+ * again changes nothing. */
 static int cmd_seed_demo(struct db *db, const char *flow_path)
 {
 	char *graph = NULL;
@@ -405,7 +406,7 @@ static int cmd_seed_demo(struct db *db, const char *flow_path)
 				      "管理员");
 	err = err ? err : create_user(db, tid, "supervisor", h_sup,
 				      "supervisor", "班长");
-	for (int i = 1; !err && i <= 5; i++) {
+	for (int i = 1; !err && i <= 6; i++) {
 		(void)re_snprintf(user, sizeof(user), "agent%d", i);
 		(void)re_snprintf(dname, sizeof(dname), "坐席%d", i);
 		err = create_user(db, tid, user, h_agent, "agent", dname);
