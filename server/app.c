@@ -32,6 +32,8 @@
 #include "call/call.h"
 #include "queue/queue.h"
 #include "agent/agent_reg.h"
+#include "agent/softphone.h"
+#include "media/webrtc.h"
 
 #define LAG_INTERVAL_MS 100
 
@@ -231,7 +233,10 @@ int app_start(struct app *app)
 	err = err ? err : agent_reg_init(app);
 	if (!err)
 		agent_reg_set_handler(queue_device_changed, NULL);
+	err = err ? err : webrtc_init();
 	err = err ? err : ws_init(app);
+	if (!err)
+		softphone_set_handler(queue_device_changed, NULL);
 	err = err ? err : uvloop_init();
 	err = err ? err : http_server_alloc(&app->http, app);
 	if (err)
@@ -291,7 +296,9 @@ void app_close(struct app *app)
 	app->http = mem_deref(app->http);
 	uvloop_close();
 	agent_reg_close();
+	softphone_close();
 	call_close();
+	webrtc_close();
 	queue_close();
 	tel_close();
 	ivr_close();

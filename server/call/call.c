@@ -63,6 +63,7 @@ static void destructor(void *arg)
 	mem_deref(call->adm);
 	mem_deref(call->trunk);
 	mem_deref(call->store);
+	json_decref(call->ivr_path);
 }
 
 
@@ -205,6 +206,7 @@ void call_end(struct call *call, const char *side, const char *cause)
 	call->t_end = call_now_ms();
 	call_set_disposition(call, call->t_answer ? "completed" :
 			     "abandoned");
+	call_monitor_end_all(call);
 	call_queue_end(call);
 
 	call->ivr = mem_deref(call->ivr);

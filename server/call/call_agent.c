@@ -11,35 +11,24 @@
 #include "log/log.h"
 #include "app.h"
 #include "media/leg.h"
+#include "media/webrtc.h"
 #include "media/mixer.h"
 #include "media/sipedge.h"
 #include "telephony/telephony.h"
 #include "agent/agent_reg.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
+#include "call/call_agent_int.h"
 
 /*
  * A device rings through the SIP edge like any outbound call: a SIP
  * phone at the contact it registered (NAT: at the address it registered
  * from), a PSTN number through the trunk the call came in on. The
- * caller's number is the From, so the phone shows who calls. A leg that
- * fails before answering is a miss of the ACD, by cause; one the ACD
- * withdrew (timeout, taken, caller gone) is hung up quietly.
+ * caller's number is the From, so the phone shows who calls. The browser
+ * is rung over its console's WebSocket (call_rtc.c). A leg that fails
+ * before answering is a miss of the ACD, by cause; one the ACD withdrew
+ * (timeout, taken, caller gone) is hung up quietly.
  */
-struct call_agent {
-	struct le le;                    /**< in cq->agents (owning)    */
-	struct call_queue *cq;           /**< (borrowed)                */
-	char agent_id[37];
-	char work_no[16];
-	struct leg *leg;                 /**< (ref)                     */
-	struct sipcall *sc;              /**< (ref)                     */
-	struct tel_admission *adm;       /**< (ref) PSTN legs           */
-	bool answered;
-	bool bridged;
-	bool closing;                    /**< hung up by us: no report  */
-};
-
-
 static void destructor(void *arg)
 {
 	struct call_agent *ca = arg;
@@ -48,8 +37,11 @@ static void destructor(void *arg)
 	ca->closing = true;     /* sipcall_hangup reports the close at once */
 	if (ca->sc)
 		sipcall_hangup(ca->sc, 487, NULL);
+	if (ca->browser)
+		call_rtc_gone(ca);
 	mem_deref(ca->sc);
 	mem_deref(ca->leg);
+	mem_deref(ca->rtc);
 	mem_deref(ca->adm);
 }
 
@@ -71,16 +63,22 @@ static void on_event(enum leg_event ev, void *arg)
 }
 
 
-static void on_estab(void *arg)
+/** The device answered: the ACD decides whether it gets the call. */
+void call_agent_leg_answered(struct call_agent *ca)
 {
-	struct call_agent *ca = arg;
-
 	if (ca->answered)
 		return;
 
 	ca->answered = true;
-	(void)leg_start(ca->leg);
+	if (ca->leg)
+		(void)leg_start(ca->leg);
 	call_queue_agent_answered(ca->cq, ca, ca->agent_id);
+}
+
+
+static void on_estab(void *arg)
+{
+	call_agent_leg_answered(arg);
 }
 
 
@@ -105,29 +103,46 @@ static enum acd_miss miss_of(const struct sipcall_end *end)
 }
 
 
+/**
+ * The device's part ended by itself: after answering the agent left;
+ * before, the offer failed (a miss of the ACD, by cause).
+ */
+void call_agent_leg_failed(struct call_agent *ca, int miss,
+			   const char *cause)
+{
+	struct call_queue *cq = ca->cq;
+	char agent_id[37];
+
+	str_ncpy(agent_id, ca->agent_id, sizeof(agent_id));
+	if (ca->answered) {
+		call_queue_agent_left(cq, agent_id, cause);
+		return;
+	}
+
+	log_info("agent %s did not take the call (%s)", ca->work_no, cause);
+	mem_deref(ca);
+	if (cq->ac)
+		queue_offer_failed(cq->ac, agent_id, (enum acd_miss)miss);
+}
+
+
 static void on_closed(const struct sipcall_end *end, void *arg)
 {
 	struct call_agent *ca = arg;
-	struct call_queue *cq = ca->cq;
-	char agent_id[37];
+	char cause[64];
 
 	if (ca->closing)
 		return;
 
 	ca->sc = mem_deref(ca->sc);
-	str_ncpy(agent_id, ca->agent_id, sizeof(agent_id));
+	if (ca->answered)
+		str_ncpy(cause, end->reason ? end->reason : "bye",
+			 sizeof(cause));
+	else
+		(void)re_snprintf(cause, sizeof(cause), "%u %s", end->scode,
+				  end->reason ? end->reason : "");
 
-	if (ca->answered) {
-		call_queue_agent_left(cq, agent_id, end->reason ?
-				      end->reason : "bye");
-		return;
-	}
-
-	log_info("agent %s did not take the call (%u %s)", ca->work_no,
-		 end->scode, end->reason ? end->reason : "");
-	mem_deref(ca);
-	if (cq->ac)
-		queue_offer_failed(cq->ac, agent_id, miss_of(end));
+	call_agent_leg_failed(ca, miss_of(end), cause);
 }
 
 
@@ -158,6 +173,42 @@ static int dial_pstn(struct call_agent *ca, struct call *call,
 }
 
 
+/* Ring a SIP phone or a PSTN number: an outbound INVITE. */
+static int ring_sip(struct call_agent *ca, const struct queue_agent_info *a)
+{
+	struct sipcall_handlers h = {on_estab, NULL, on_closed, ca};
+	struct call_queue *cq = ca->cq;
+	struct call *call = cq->call;
+	struct sipcall_dial d;
+	char buf[AGENT_REG_DIAL_MAX], from[160];
+	bool pstn = !strcmp(a->device, "pstn");
+	int err;
+
+	memset(&d, 0, sizeof(d));
+	if (pstn)
+		err = dial_pstn(ca, call, a, &d, buf, sizeof(buf));
+	else
+		err = agent_reg_dial(a->agent_id, &d, buf, sizeof(buf));
+
+	/* a phone shows the customer; a carrier wants one of our numbers */
+	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
+			  pstn ? call->number :
+			  call->caller[0] ? call->caller : "anonymous",
+			  call_media_ip());
+	d.from_uri = from;
+	d.from_name = cq->qi.label[0] ? cq->qi.label : NULL;
+
+	err = err ? err : call_leg_alloc_for(call, &ca->leg, on_dtmf,
+					     on_event, ca);
+	err = err ? err : sipedge_connect(&ca->sc, call_sip_edge(), &d,
+					  ca->leg, &h);
+	if (!err)
+		mem_ref(ca->sc);
+
+	return err;
+}
+
+
 /**
  * Ring the agent's device for the queued call.
  *
@@ -167,11 +218,8 @@ static int dial_pstn(struct call_agent *ca, struct call *call,
 int call_agent_ring(struct call_queue *cq,
 		    const struct queue_agent_info *a)
 {
-	struct sipcall_handlers h = {on_estab, NULL, on_closed, NULL};
 	struct call *call = cq->call;
-	struct sipcall_dial d;
 	struct call_agent *ca;
-	char buf[AGENT_REG_DIAL_MAX], from[160];
 	int err;
 
 	if (!call || !call->mixer)
@@ -184,37 +232,26 @@ int call_agent_ring(struct call_queue *cq,
 	ca->cq = cq;
 	str_ncpy(ca->agent_id, a->agent_id, sizeof(ca->agent_id));
 	str_ncpy(ca->work_no, a->work_no, sizeof(ca->work_no));
+	str_ncpy(ca->call_id, call->call_id, sizeof(ca->call_id));
 	list_append(&cq->agents, &ca->le, ca);
 
-	memset(&d, 0, sizeof(d));
-	if (!strcmp(a->device, "pstn"))
-		err = dial_pstn(ca, call, a, &d, buf, sizeof(buf));
-	else if (!strcmp(a->device, "sip"))
-		err = agent_reg_dial(a->agent_id, &d, buf, sizeof(buf));
+	if (!strcmp(a->device, "webrtc")) {
+		ca->browser = true;
+		err = call_rtc_ring(ca);
+	}
+	else if (!strcmp(a->device, "sip") || !strcmp(a->device, "pstn"))
+		err = ring_sip(ca, a);
 	else
-		err = ENOTSUP;  /* the browser device comes with the console */
+		err = ENOTSUP;
 
-	/* a phone shows the customer; a carrier wants one of our numbers */
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
-			  !strcmp(a->device, "pstn") ? call->number :
-			  call->caller[0] ? call->caller : "anonymous",
-			  call_media_ip());
-	d.from_uri = from;
-	d.from_name = cq->qi.label[0] ? cq->qi.label : NULL;
-
-	err = err ? err : call_leg_alloc_for(call, &ca->leg, on_dtmf,
-					     on_event, ca);
-	h.arg = ca;
-	err = err ? err : sipedge_connect(&ca->sc, call_sip_edge(), &d,
-					  ca->leg, &h);
 	if (err) {
 		log_info("%H: agent %s not rung: %m", call_debug, call,
 			 a->work_no, err);
+		ca->browser = false;    /* nothing to tell the console */
 		mem_deref(ca);
 		return err;
 	}
 
-	mem_ref(ca->sc);
 	++cq->offers;
 	call_emit(call, "agent.offered",
 		  json_pack("{s:s, s:s, s:s, s:s}", "agent_id", a->agent_id,
@@ -241,12 +278,35 @@ static struct call_agent *find(struct call_queue *cq, const char *agent_id)
 
 
 /** The ACD withdrew the offer: stop ringing (never a miss from here). */
-void call_agent_cancel(struct call_queue *cq, const char *agent_id)
+void call_agent_cancel(struct call_queue *cq, const char *agent_id,
+		       const char *why)
 {
 	struct call_agent *ca = find(cq, agent_id);
 
-	if (ca && ca != cq->conn)
-		mem_deref(ca);
+	if (!ca || ca == cq->conn)
+		return;
+
+	ca->end_why = why;
+	mem_deref(ca);
+}
+
+
+/** The port of an agent's device in the call's mixer (NULL: none). */
+struct mport *call_agent_leg_port(const struct call_agent *ca)
+{
+	if (ca->browser)
+		return ca->rtc ? webrtc_port(ca->rtc) : NULL;
+
+	return ca->leg ? leg_port(ca->leg) : NULL;
+}
+
+
+int call_agent_leg_attach(struct call_agent *ca, struct mixer *mx)
+{
+	if (ca->browser)
+		return ca->rtc ? webrtc_attach(ca->rtc, mx) : ENODEV;
+
+	return leg_attach(ca->leg, mx);
 }
 
 
@@ -260,16 +320,48 @@ void call_agent_bridge(struct call_queue *cq)
 	if (!ca || !call || ca->bridged)
 		return;
 
-	if (leg_attach(ca->leg, call->mixer)) {
+	if (call_agent_leg_attach(ca, call->mixer)) {
 		call_queue_agent_left(cq, ca->agent_id, "error");
 		return;
 	}
 
 	a = leg_port(call->leg);
-	b = leg_port(ca->leg);
+	b = call_agent_leg_port(ca);
 	mport_hear(a, b, true);
 	mport_hear(b, a, true);
 	ca->bridged = true;
+	if (ca->browser)
+		call_rtc_connected(ca);
+	call_monitor_rewire(call);
+}
+
+
+/**
+ * The agent's device has a new port (a browser that reconnected): put
+ * it where the old one was — hearing the caller unless on hold — and
+ * the supervisors' taps with it.
+ */
+void call_agent_rebridge(struct call_agent *ca)
+{
+	struct call_queue *cq = ca->cq;
+	struct call *call = cq->call;
+	struct mport *a, *b;
+	bool on;
+
+	if (!ca->bridged || !call || !call->mixer)
+		return;
+
+	if (call_agent_leg_attach(ca, call->mixer)) {
+		call_queue_agent_left(cq, ca->agent_id, "error");
+		return;
+	}
+
+	on = cq->phase == CQ_TALKING;
+	a = leg_port(call->leg);
+	b = call_agent_leg_port(ca);
+	mport_hear(a, b, on);
+	mport_hear(b, a, on);
+	call_monitor_rewire(call);
 }
 
 
@@ -284,6 +376,6 @@ void call_agent_hangup_all(struct call_queue *cq)
 /** The answering agent's port in the call's mixer, or NULL. */
 struct mport *call_agent_port(const struct call_queue *cq)
 {
-	return cq->conn && cq->conn->bridged ? leg_port(cq->conn->leg) :
-		NULL;
+	return cq->conn && cq->conn->bridged ?
+		call_agent_leg_port(cq->conn) : NULL;
 }

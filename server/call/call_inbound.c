@@ -5,6 +5,7 @@
 #include "log/log.h"
 #include "app.h"
 #include "media/leg.h"
+#include "media/webrtc.h"
 #include "media/sipedge.h"
 #include "telephony/telephony.h"
 #include "call/call_int.h"
@@ -281,6 +282,29 @@ int call_leg_alloc_for(struct call *call, struct leg **legp,
 	lc.rtp_timeout_ms = c->rtp_timeout * 1000;
 
 	return leg_alloc(legp, &lc, dtmfh, evh, arg);
+}
+
+
+/**
+ * A browser's media session answering its SDP offer: Opus first, then
+ * PCMU; no STUN consent and no media for webrtc_grace ends it.
+ */
+int call_webrtc_alloc(struct call *call, struct webrtc **wp,
+		      const char *offer, char **answerp,
+		      webrtc_event_h *eh, void *arg)
+{
+	const struct cfg *c = &call->app->cfg;
+	struct webrtc_cfg wc;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.laddr = &si.rtp_ip;
+	wc.public_ip = si.media_ip;
+	wc.port_min = (uint16_t)c->rtp_port_min;
+	wc.port_max = (uint16_t)c->rtp_port_max;
+	wc.codecs = "opus,PCMU";
+	wc.timeout_ms = c->webrtc_grace * 1000;
+
+	return webrtc_alloc(wp, &wc, offer, strlen(offer), answerp, eh, arg);
 }
 
 

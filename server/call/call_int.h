@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "media/leg.h"
+#include "media/webrtc.h"
 
 struct app;
 struct sipcall;
@@ -54,6 +55,10 @@ struct call {
 	uint64_t t_start, t_answer, t_end;  /**< wall ms               */
 	unsigned seq;                    /**< last timeline seq         */
 	char disposition[16];            /**< set before call_end       */
+	struct json_t *ivr_path;         /**< (own) nodes run, for CTI  */
+	char region[64];                 /**< caller's, "" = not known  */
+	char carrier[32];
+	struct list monitors;            /**< struct call_monitor       */
 };
 
 /* call.c */
@@ -95,6 +100,10 @@ int  call_leg_alloc(struct call *call, struct leg **legp,
 int  call_leg_alloc_for(struct call *call, struct leg **legp,
 			leg_dtmf_h *dtmfh, leg_event_h *evh, void *arg);
 struct sipedge *call_sip_edge(void);
+struct webrtc;
+int  call_webrtc_alloc(struct call *call, struct webrtc **wp,
+		       const char *offer, char **answerp,
+		       webrtc_event_h *eh, void *arg);
 const char *call_media_ip(void);
 
 /* call_transfer.c */
@@ -117,6 +126,7 @@ void call_play_stop(struct call *call);
 int  call_ivr_voicemail(struct call *call, const char *box);
 int  call_ivr_jump(struct call *call, const char *node_id);
 const char *call_ivr_var(const struct call *call, const char *name);
+struct json_t *call_ivr_vars(const struct call *call);
 
 /* call_queue.c */
 int  call_queue_join(struct call *call, const char *name);
@@ -132,6 +142,10 @@ int  call_queue_transfer_number(struct call *call, const char *number);
 int  call_queue_transfer_agent(struct call *call, const char *agent_id);
 bool call_queue_xfer_failed(struct call *call);
 const char *call_queue_agent_of(const struct call *call);
+
+/* call_monitor.c */
+void call_monitor_rewire(struct call *call);
+void call_monitor_end_all(struct call *call);
 
 /* call_vm.c */
 struct call_vm;

@@ -333,6 +333,17 @@ static void op_end(void *host, const char *how)
 }
 
 
+/* The nodes a call went through, kept for the agent's screen pop (the
+ * CDR keeps them too, capped alike). */
+static void call_ivr_path_add(struct call *call, const char *node)
+{
+	if (!call->ivr_path)
+		call->ivr_path = json_array();
+	if (call->ivr_path && json_array_size(call->ivr_path) < 200)
+		(void)json_array_append_new(call->ivr_path, json_string(node));
+}
+
+
 static void op_emit(void *host, const char *type, json_t *data)
 {
 	struct call_ivr *ci = host;
@@ -342,6 +353,8 @@ static void op_emit(void *host, const char *type, json_t *data)
 		node = json_string_value(json_object_get(data, "node"));
 		if (node)
 			call_cdr_ivr_node(ci->call, node);
+		if (node)
+			call_ivr_path_add(ci->call, node);
 	}
 
 	call_emit(ci->call, type, data);
@@ -471,6 +484,15 @@ int call_ivr_jump(struct call *call, const char *node_id)
 
 
 /** A variable of the call's IVR run (NULL when unset or no run). */
+/** The flow's variables as a JSON object (new reference), or NULL. */
+json_t *call_ivr_vars(const struct call *call)
+{
+	const struct call_ivr *ci = call ? call->ivr : NULL;
+
+	return ci && ci->run ? ivr_run_vars(ci->run) : NULL;
+}
+
+
 const char *call_ivr_var(const struct call *call, const char *name)
 {
 	const struct call_ivr *ci = call ? call->ivr : NULL;

@@ -65,8 +65,11 @@ static int host_offer(void *callarg, const struct queue_agent_info *agent)
 static void host_offer_cancel(void *callarg, const char *agent_id,
 			      enum acd_cancel why)
 {
-	(void)why;
-	call_agent_cancel(callarg, agent_id);
+	static const char *const names[] = {"timeout", "caller_gone",
+		"taken", "agent_gone", "not_member", "queue_gone"};
+
+	call_agent_cancel(callarg, agent_id, (size_t)why < ARRAY_SIZE(names)
+			  ? names[why] : "withdrawn");
 }
 
 
@@ -75,6 +78,14 @@ static const char *host_call_id(void *callarg)
 	struct call_queue *cq = callarg;
 
 	return cq->call ? cq->call->call_id : "";
+}
+
+
+static const char *host_caller(void *callarg)
+{
+	struct call_queue *cq = callarg;
+
+	return cq->call ? cq->call->caller : NULL;
 }
 
 
@@ -134,7 +145,7 @@ static void host_left(void *callarg, enum acd_left why,
 
 
 static const struct queue_host host = {
-	host_offer, host_offer_cancel, host_call_id, host_left,
+	host_offer, host_offer_cancel, host_call_id, host_left, host_caller,
 };
 
 

@@ -54,7 +54,8 @@ struct call_queue {
 /* call_agent.c */
 int  call_agent_ring(struct call_queue *cq,
 		     const struct queue_agent_info *agent);
-void call_agent_cancel(struct call_queue *cq, const char *agent_id);
+void call_agent_cancel(struct call_queue *cq, const char *agent_id,
+		       const char *why);
 void call_agent_bridge(struct call_queue *cq);
 void call_agent_hangup_all(struct call_queue *cq);
 struct mport *call_agent_port(const struct call_queue *cq);

@@ -15,6 +15,7 @@
 #include "media/leg.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
+#include "call/call_cti.h"
 
 #define HOPS_MAX         3
 #define XFER_WAIT_MS     60000   /* a call transferred to an agent waits
@@ -214,6 +215,7 @@ void call_queue_enter(struct call_queue *cq)
 	int err;
 
 	cq->phase = CQ_PREP;
+	call_cti_prepare(cq->call);
 	if (cq->hops || cq->xfer_agent[0]) {    /* routes: first join only */
 		lookup_caller(cq);
 		return;

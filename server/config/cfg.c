@@ -94,6 +94,7 @@ static const struct cfg_key keyv[] = {
 	KU32(lookup_timeout_ms, "3000", 100, 30000),
 	KU32(voicemail_max_seconds, "120", 5, 3600),
 	KU32(acd_check, "0", 0, 1),
+	KU32(webrtc_grace, "40", 2, 600),
 };
 
 

@@ -57,6 +57,11 @@ struct cfg {
 	uint32_t prompt_max_seconds;     /* 300 */
 	uint32_t lookup_timeout_ms;      /* 3000 CRM lookup from IVR */
 	uint32_t voicemail_max_seconds;  /* 120 */
+	/* browser softphone */
+	uint32_t webrtc_grace;           /* 40 s: a console may be away
+					    (reload, network) this long
+					    before its agent is offline and
+					    its call's media given up */
 };
 
 /** Minimum length of jwt_secret when it is given. */

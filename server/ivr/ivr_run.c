@@ -483,6 +483,23 @@ const char *ivr_run_var(const struct ivr_run *run, const char *name)
 }
 
 
+/** Every variable as a JSON object of strings (new reference). */
+json_t *ivr_run_vars(const struct ivr_run *run)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; o && run && i < run->x->varc; i++) {
+		const struct ivr_var *v = &run->x->varv[i];
+
+		(void)json_object_set_new(o, v->name,
+					  json_string(v->value ? v->value :
+						      ""));
+	}
+
+	return o;
+}
+
+
 /** The id of the node the run is in, or NULL before the start. */
 const char *ivr_run_node(const struct ivr_run *run)
 {

@@ -11,6 +11,7 @@
 #include "metrics/metrics.h"
 #include "ws/ws.h"
 #include "ws/ws_int.h"
+#include "agent/softphone.h"
 
 #define AUTH_TIMEOUT_MS 10000
 #define WS_WRITE_CLOSE  4      /**< lws-write.h: "handled by
@@ -55,6 +56,8 @@ static void txq_flush(struct ws_client *wsc)
 /* Stop everything that may call us back and drop what we hold. */
 static void client_stop(struct ws_client *wsc)
 {
+	if (!wsc->closed)
+		ws_call_tab_gone(wsc);
 	list_unlink(&wsc->le);
 	tmr_cancel(&wsc->auth_tmr);
 	txq_flush(wsc);
@@ -494,7 +497,10 @@ int ws_init(struct app *app)
 		return ENOMEM;
 
 	err = event_subscribe(event_handler, NULL);
+	err = err ? err : softphone_init(app->cfg.webrtc_grace * 1000,
+					 ws_call_send);
 	if (err) {
+		event_unsubscribe(event_handler, NULL);
 		st.txbuf = mem_deref(st.txbuf);
 		return err;
 	}

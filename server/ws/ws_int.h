@@ -62,6 +62,10 @@ void ws_client_close(struct ws_client *wsc, uint16_t code,
 void ws_reply(struct ws_client *wsc, struct json_t *o);
 bool ws_agent_msg(struct ws_client *wsc, const char *type,
 		  struct json_t *msg);
+bool ws_call_msg(struct ws_client *wsc, const char *type,
+		 struct json_t *msg);
+void ws_call_send(void *tab, struct json_t *msg);
+void ws_call_tab_gone(struct ws_client *wsc);
 void ws_msg_handle(struct ws_client *wsc, const uint8_t *p, size_t len);
 void ws_msg_recheck(struct ws_client *wsc);
 bool ws_wants(const struct ws_client *wsc, const struct event *ev);

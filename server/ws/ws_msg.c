@@ -312,6 +312,8 @@ static void on_authed(struct ws_client *wsc, const char *type,
 		on_unsubscribe(wsc, msg);
 	else if (ws_agent_msg(wsc, type, msg))
 		return;
+	else if (ws_call_msg(wsc, type, msg))
+		return;
 	else if (!strcmp(type, "auth"))
 		reply_error(wsc, "already_authenticated", "This connection "
 			    "is authenticated already.");

@@ -1,0 +1,101 @@
+/* A console's actions on a live call: hang up, hold, transfer — by the
+ * agent who has the call, or a supervisor of its tenant. */
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_list.h>
+#include <re_tmr.h>
+#include "app.h"
+#include "auth/principal.h"
+#include "call/call_int.h"
+#include "call/call_queue_int.h"
+#include "call/call_agent_int.h"
+#include "call/call_console.h"
+
+/*
+ * Another tenant's call is ENOENT like an unknown one. An agent may act
+ * only on the call it answered (EACCES otherwise, so a console can say
+ * so); a supervisor on any call of its tenant.
+ */
+static int own_call(const struct principal *p, const char *call_id,
+		    struct call **callp)
+{
+	struct call *call = call_id ? call_find(call_id) : NULL;
+
+	if (!call || strcmp(call->tenant_id, p->tenant_id) ||
+	    call->state == CALL_ENDED)
+		return ENOENT;
+
+	if (p->role < ROLE_SUPERVISOR &&
+	    (p->kind != PRINCIPAL_USER ||
+	     strcmp(call_queue_agent_of(call), p->id)))
+		return EACCES;
+
+	*callp = call;
+
+	return 0;
+}
+
+
+/**
+ * Hang up: the agent's own part (a browser's offer is declined; a phone
+ * is hung up as if its user did), or — by a supervisor — the whole call.
+ */
+int call_console_hangup(const struct principal *p, const char *call_id)
+{
+	struct call *call;
+	int err;
+
+	if (!call_rtc_hangup(p, call_id))
+		return 0;
+
+	err = own_call(p, call_id, &call);
+	if (err)
+		return err;
+
+	if (!strcmp(call_queue_agent_of(call), p->id)) {
+		/* the agent's phone: as if it hung up */
+		call_queue_agent_left(call->cq, p->id, "bye");
+		return 0;
+	}
+
+	call_end(call, "supervisor", "supervisor_hangup");
+
+	return 0;
+}
+
+
+int call_console_hold(const struct principal *p, const char *call_id,
+		      bool on)
+{
+	struct call *call;
+	int err = own_call(p, call_id, &call);
+
+	return err ? err : call_queue_hold(call, on);
+}
+
+
+/** Blind transfer to exactly one of a queue, an agent, a number. */
+int call_console_transfer(const struct principal *p, const char *call_id,
+			  const char *queue, const char *agent_id,
+			  const char *number)
+{
+	struct call *call;
+	int err;
+
+	if (!!queue + !!agent_id + !!number != 1)
+		return EINVAL;
+
+	err = own_call(p, call_id, &call);
+	if (err)
+		return err;
+
+	if (!call_queue_agent_of(call)[0])
+		return EALREADY;
+
+	return queue ? call_queue_transfer_queue(call, queue) :
+		agent_id ? call_queue_transfer_agent(call, agent_id) :
+		call_queue_transfer_number(call, number);
+}

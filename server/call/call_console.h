@@ -1,0 +1,41 @@
+/*
+ * A console's actions on live calls (the WebSocket and REST handlers
+ * call these). An agent acts on the calls offered to it or answered by
+ * it; a supervisor on any call of its tenant. Errors: ENOENT (no such
+ * call or offer for this user, or another tenant's), EACCES, EALREADY
+ * (not in a state that allows it), EPROTO/ENOTSUP/EBADMSG (an unusable
+ * SDP offer).
+ */
+#ifndef OPENSEAT_CALL_CONSOLE_H
+#define OPENSEAT_CALL_CONSOLE_H
+
+#include <stdbool.h>
+
+struct principal;
+
+/* The browser softphone (call_rtc.c); *answerp is mem_alloc'd. */
+int call_console_answer(const struct principal *p, const char *call_id,
+			const char *sdp, char **answerp);
+int call_console_reconnect(const struct principal *p, const char *call_id,
+			   const char *sdp, char **answerp);
+int call_console_reject(const struct principal *p, const char *call_id);
+
+/* Any device (call_console.c). */
+int call_console_hangup(const struct principal *p, const char *call_id);
+int call_console_hold(const struct principal *p, const char *call_id,
+		      bool on);
+int call_console_transfer(const struct principal *p, const char *call_id,
+			  const char *queue, const char *agent_id,
+			  const char *number);
+
+/* Monitoring (call_monitor.c); tab: the supervisor's console. */
+int call_monitor_start(const struct principal *p, void *tab,
+		       const char *call_id, const char *mode,
+		       const char *sdp, char **answerp);
+int call_monitor_mode(const struct principal *p, void *tab,
+		      const char *call_id, const char *mode);
+int call_monitor_stop(const struct principal *p, void *tab,
+		      const char *call_id);
+void call_monitor_tab_gone(void *tab);
+
+#endif
