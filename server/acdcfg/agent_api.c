@@ -15,8 +15,10 @@
 /*
  * agent_id is the user's id. sip_secret is write-only (digest needs it
  * as given, so it is stored as given): replies say has_sip_secret and
- * audit rows sip_secret_changed. skills, when sent, replace the agent's
- * skills as a whole in the change's transaction.
+ * audit rows sip_secret_changed. skills, when sent, replace the
+ * agent's skills as a whole in the change's transaction. Agents list
+ * their colleagues as a directory (names and work numbers, for
+ * transfers), not their devices.
  */
 
 #define AGENT_JSON \
@@ -157,22 +159,34 @@ static bool device_ok(struct http_req *req)
 }
 
 
+#define LIST_SQL(json, search) \
+	"SELECT " json ", a.created_at::text, a.agent_id::text" FROM_SQL \
+	" WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM" \
+	" agent_skills x WHERE x.agent_id = a.agent_id" \
+	" AND x.skill_id = $1::uuid))" \
+	" AND ($2::text IS NULL OR a.device = $2)" \
+	" AND ($3::text IS NULL OR a.work_no = $3" \
+	" OR u.username ILIKE '%' || $3 || '%'" \
+	" OR u.display_name ILIKE '%' || $3 || '%'" search ")" \
+	" AND ($4::timestamptz IS NULL OR (a.created_at, a.agent_id)" \
+	" > ($4::timestamptz, $5::uuid))" \
+	" ORDER BY a.created_at, a.agent_id LIMIT $6::int + 1"
+
+/* What an agent sees of its colleagues: enough to pick a transfer
+ * target, nothing of their devices. */
+#define DIRECTORY_JSON \
+	"json_build_object('agent_id', a.agent_id, 'username', u.username," \
+	" 'display_name', u.display_name, 'work_no', a.work_no," \
+	" 'disabled', u.disabled)"
+
+
 static void agent_list(struct http_req *req)
 {
-	static const char sql[] =
-		"SELECT " AGENT_JSON ", a.created_at::text, a.agent_id::text"
-		FROM_SQL
-		" WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM"
-		" agent_skills x WHERE x.agent_id = a.agent_id"
-		" AND x.skill_id = $1::uuid))"
-		" AND ($2::text IS NULL OR a.device = $2)"
-		" AND ($3::text IS NULL OR a.work_no = $3"
-		" OR u.username ILIKE '%' || $3 || '%'"
-		" OR u.display_name ILIKE '%' || $3 || '%'"
-		" OR a.sip_user ILIKE '%' || $3 || '%')"
-		" AND ($4::timestamptz IS NULL OR (a.created_at, a.agent_id)"
-		" > ($4::timestamptz, $5::uuid))"
-		" ORDER BY a.created_at, a.agent_id LIMIT $6::int + 1";
+	static const char full_sql[] = LIST_SQL(AGENT_JSON,
+		" OR a.sip_user ILIKE '%' || $3 || '%'");
+	static const char dir_sql[] = LIST_SQL(DIRECTORY_JSON, "");
+	const struct principal *p = http_req_principal(req);
+	const char *sql = p->role >= ROLE_SUPERVISOR ? full_sql : dir_sql;
 	struct db_ctx ctx = api_ctx(req);
 	const char *skill = http_req_query(req, "skill_id");
 	const char *device = http_req_query(req, "device");
@@ -371,7 +385,7 @@ static void agent_delete(struct http_req *req)
 #define P(t) t, ARRAY_SIZE(t)
 
 static const struct http_route routes[] = {
-	{"GET", "/api/v1/agents", HTTP_TENANT, ROLE_SUPERVISOR, NULL, 0,
+	{"GET", "/api/v1/agents", HTTP_TENANT, ROLE_AGENT, NULL, 0,
 	 agent_list},
 	{"POST", "/api/v1/agents", HTTP_TENANT, ROLE_ADMIN, P(create_params),
 	 agent_create},

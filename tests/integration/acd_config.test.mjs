@@ -101,7 +101,10 @@ function snapshot() {
 		' \'auth.%\')');
 }
 
-test('seed-demo: skill, agents 1001..1005 with SIP users, reasons, ' +
+const mine6 = (items) => items.find((a) => a.username === 'agent6');
+
+test('seed-demo: skill, agents 1001..1005 with SIP users, agent6 in the ' +
+	'browser, reasons, ' +
 	'the support queue, the flow; a second run changes nothing',
 async () => {
 	const r = await s.api('GET', '/api/v1/agents?limit=200', null, admin);
@@ -143,7 +146,11 @@ async () => {
 		' (SELECT count(*) FROM queues), (SELECT count(*) FROM' +
 		' queue_skills), (SELECT count(*) FROM flows))');
 	const before = counts();
-	assert.equal(before, '1,5,5,4,1,1,1');
+	/* six agents: agent6 answers in the browser (device webrtc) */
+	assert.equal(before, '1,6,6,4,1,1,1');
+	const web = mine6(r.json.items);
+	assert.deepEqual([web.work_no, web.device, web.sip_user,
+		web.skills.map((k) => k.name)], ['1006', 'webrtc', null, ['售后']]);
 	const again = await cli(['seed-demo'], {
 		OPENSEAT_DATABASE_URL: s.db.url,
 		OPENSEAT_DATABASE_ADMIN_URL: s.db.adminUrl,
@@ -241,7 +248,7 @@ test('agents: create for a user, the secret is write-only, get, list ' +
 	assert.deepEqual(await list(`skill_id=${skill2.skill_id}`), ['2001']);
 	assert.deepEqual(await list('q=acd_a'), ['2001']);
 	assert.deepEqual(await list('q=2001'), ['2001']);
-	assert.deepEqual(await list('device=webrtc'), []);
+	assert.deepEqual(await list('device=webrtc'), ['1006']);
 	assert.equal((await list('device=sip')).length, 6);
 	r = await s.api('GET', '/api/v1/agents?limit=2', null, sup);
 	assert.equal(r.json.items.length, 2);
@@ -411,8 +418,15 @@ test('roles: agents and supervisors cannot write; an agent reads only ' +
 			assert.equal(r.status, 403, `${m} ${p}: ${r.text}`);
 		}
 	}
-	let r = await s.api('GET', '/api/v1/agents', null, agent);
-	assert.equal(r.status, 403);
+	/* agents list colleagues as a directory, to transfer calls to */
+	let r = await s.api('GET', '/api/v1/agents?limit=200', null, agent);
+	assert.equal(r.status, 200, r.text);
+	assert.ok(r.json.items.some((a) => a.work_no === '1002'));
+	for (const a of r.json.items)
+		assert.deepEqual(Object.keys(a).sort(), ['agent_id', 'disabled',
+			'display_name', 'username', 'work_no']);
+	r = await s.api('GET', '/api/v1/agents?q=demo1002', null, agent);
+	assert.deepEqual(r.json.items, [], 'no search by SIP user');
 	r = await s.api('GET', '/api/v1/skills', null, agent);
 	assert.equal(r.status, 403);
 	const me = (await s.api('GET', '/api/v1/me', null, agent)).json;
