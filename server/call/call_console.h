@@ -19,6 +19,7 @@ int call_console_answer(const struct principal *p, const char *call_id,
 int call_console_reconnect(const struct principal *p, const char *call_id,
 			   const char *sdp, char **answerp);
 int call_console_reject(const struct principal *p, const char *call_id);
+void call_console_reoffer(const struct principal *p, const char *call_id);
 
 /* Any device (call_console.c). */
 int call_console_hangup(const struct principal *p, const char *call_id);

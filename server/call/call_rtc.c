@@ -232,3 +232,16 @@ int call_rtc_hangup(const struct principal *p, const char *call_id)
 
 	return 0;
 }
+
+
+/**
+ * A console registered the agent's softphone again (a reload): the call
+ * ringing for the agent is offered to it once more.
+ */
+void call_console_reoffer(const struct principal *p, const char *call_id)
+{
+	struct call_agent *ca = browser_leg(p, call_id);
+
+	if (ca && !ca->answered && !ca->rtc)
+		(void)call_rtc_ring(ca);
+}

@@ -51,10 +51,10 @@ static const struct {
 } topic_table[] = {
 	{ROLE_AGENT,      {"agent", "queue", NULL}},
 	{ROLE_SUPERVISOR, {"user", "call", "ivr", "dtmf", "voicemail",
-			   "agent", "queue", "survey", NULL}},
+			   "agent", "queue", "survey", "monitor", NULL}},
 	{ROLE_ADMIN,      {"user", "tenant", "api_key", "call", "ivr",
 			   "dtmf", "voicemail", "agent", "queue", "survey",
-			   NULL}},
+			   "monitor", NULL}},
 	{ROLE_OPERATOR,   {"tenant", NULL}},
 };
 

@@ -210,11 +210,18 @@ static void on_register(struct ws_client *wsc, const json_t *msg,
 	}
 
 	err = softphone_register(p->tenant_id, p->id, wsc);
-	if (err)
+	if (err) {
 		reply_err(wsc, msg, err, NULL);
-	else
-		reply(wsc, msg, json_pack("{s:s, s:s}", "type",
-					  "softphone.ok", "agent_id", p->id));
+		return;
+	}
+
+	/* after a reload: the console learns its call, or rings again */
+	reply(wsc, msg, json_pack("{s:s, s:s, s:s, s:s?}", "type",
+				  "softphone.ok", "agent_id", p->id, "state",
+				  st.state, "call_id", st.call_id[0] ?
+				  st.call_id : NULL));
+	if (st.call_id[0] && !strcmp(st.state, "ringing"))
+		call_console_reoffer(p, st.call_id);
 }
 
 
