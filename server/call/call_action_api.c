@@ -1,5 +1,5 @@
-/* REST actions on a live call: hold and blind transfer by the agent who
- * answered it (or a supervisor). */
+/* REST actions on a call: hold, blind transfer and hang-up by the agent
+ * who answered it (or a supervisor), and its disposition. */
 #include <string.h>
 #include <jansson.h>
 #include <re_types.h>
@@ -13,6 +13,8 @@
 #include "media/leg.h"
 #include "call/call.h"
 #include "call/call_int.h"
+#include "call/call_console.h"
+#include "call/call_wrap.h"
 
 #define P(t) t, ARRAY_SIZE(t)
 
@@ -29,6 +31,12 @@ static const struct param xfer_params[] = {
 	{"queue", PARAM_STRING, false, 1, 64, NULL, false},
 	{"number", PARAM_STRING, false, 1, 32, NULL, false},
 	{"agent_id", PARAM_UUID, false, 0, 0, NULL, false},
+};
+
+
+static const struct param wrap_params[] = {
+	{"code", PARAM_STRING, true, 1, 64, NULL, false},
+	{"notes", PARAM_STRING, false, 0, 8000, NULL, false},
 };
 
 
@@ -167,11 +175,80 @@ static void transfer_post(struct http_req *req)
 }
 
 
+static void hangup_post(struct http_req *req)
+{
+	const char *id = http_req_param(req, "call_id");
+	int err;
+
+	if (!api_uuid_ok(id)) {
+		http_reply_problem(req, 404, "not_found",
+				   "No call in progress has this id.");
+		return;
+	}
+
+	err = call_console_hangup(http_req_principal(req), id);
+	if (err == ENOENT)
+		http_reply_problem(req, 404, "not_found",
+				   "No call in progress has this id.");
+	else if (err)
+		http_reply_error(req, err);
+	else
+		http_reply_json(req, 200, json_pack("{s:s, s:s}", "call_id",
+						    id, "result", "hung_up"));
+}
+
+
+static void wrap_saved(int err, void *arg)
+{
+	struct http_req *req = arg;
+
+	if (err == ENOENT)
+		http_reply_problem(req, 404, "not_found", "You have no call "
+				   "with this id (an agent may set only the "
+				   "calls it answered).");
+	else if (err)
+		http_reply_error(req, err);
+	else
+		http_reply_json(req, 200, json_pack("{s:s, s:s}", "call_id",
+				http_req_param(req, "call_id"), "result",
+				"saved"));
+	mem_deref(req);
+}
+
+
+static void wrap_post(struct http_req *req)
+{
+	const char *id = http_req_param(req, "call_id");
+	int err;
+
+	if (!api_uuid_ok(id)) {
+		wrap_saved(ENOENT, mem_ref(req));
+		return;
+	}
+
+	err = call_wrap_save(http_req_app(req), http_req_principal(req), id,
+			     api_str(req, "code"), api_str(req, "notes"),
+			     wrap_saved, mem_ref(req));
+	if (err) {
+		mem_deref(req);
+		if (err == EINVAL)
+			api_reply_invalid(req, "notes", "too_long",
+					  "at most 2000 characters");
+		else
+			http_reply_error(req, err);
+	}
+}
+
+
 static const struct http_route routes[] = {
 	{"POST", "/api/v1/calls/{call_id}/hold", HTTP_TENANT, ROLE_AGENT,
 	 P(hold_params), hold_post},
 	{"POST", "/api/v1/calls/{call_id}/transfer", HTTP_TENANT, ROLE_AGENT,
 	 P(xfer_params), transfer_post},
+	{"POST", "/api/v1/calls/{call_id}/hangup", HTTP_TENANT, ROLE_AGENT,
+	 NULL, 0, hangup_post},
+	{"POST", "/api/v1/calls/{call_id}/disposition", HTTP_TENANT,
+	 ROLE_AGENT, P(wrap_params), wrap_post},
 };
 
 
