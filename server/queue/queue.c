@@ -154,7 +154,6 @@ static int op_offer(struct acd_agent *agent, struct acd_call *call,
 		    void *arg)
 {
 	struct qagent *qa = acd_agent_arg(agent);
-	struct qqueue *qq = qqueue_find(acd_queue_id(acd_call_queue(call)));
 	struct queue_agent_info info;
 	int err;
 
@@ -164,8 +163,6 @@ static int op_offer(struct acd_agent *agent, struct acd_call *call,
 	if (!qa->reachable)
 		return EHOSTUNREACH;
 
-	if (qq)
-		++qq->offered;
 	queue_count("offered");
 	qagent_info(qa, &info);
 
@@ -212,20 +209,8 @@ static void count_left(struct qqueue *qq, enum acd_left why,
 	uint64_t waited = queue_now() - acd_call_joined(call);
 
 	queue_count(names[why]);
-	if (!qq)
-		return;
-
-	if (why == ACD_LEFT_ANSWERED) {
-		++qq->answered;
-		if (waited <= qq->info.sl_threshold_s * 1000ULL)
-			++qq->answered_in_sl;
-	}
-	else if (why == ACD_LEFT_ABANDONED) {
-		++qq->abandoned;
-	}
-	else {
-		++qq->overflowed;
-	}
+	if (qq)
+		queue_live_left(qq, why, waited);
 }
 
 
@@ -258,6 +243,15 @@ static const struct acd_ops ops = {
 const char *queue_call_id(void *callarg)
 {
 	return rt.host && callarg ? rt.host->call_id(callarg) : "";
+}
+
+
+const char *queue_call_caller(void *callarg)
+{
+	const char *c = rt.host && rt.host->caller && callarg ?
+		rt.host->caller(callarg) : NULL;
+
+	return c ? c : "";
 }
 
 
@@ -335,6 +329,8 @@ int queue_join(struct acd_call **callp, const char *queue_id,
 	j.arg = callarg;
 
 	err = acd_call_join(rt.acd, callp, queue_id, &j, queue_now());
+	if (!err)
+		queue_live_joined(qqueue_find(queue_id));
 	queue_schedule();
 
 	return err;
@@ -499,6 +495,11 @@ int queue_init(struct app *app)
 	}
 
 	queue_metrics_init();
+	err = queue_live_init();
+	if (err) {
+		queue_close();
+		return err;
+	}
 
 	if (!app->db) {
 		rt.loaded = true;
@@ -513,6 +514,7 @@ void queue_close(void)
 {
 	tmr_cancel(&rt.tick);
 	tmr_cancel(&rt.reload_tmr);
+	queue_live_close();
 	rt.host = NULL;
 	rt.acd = mem_deref(rt.acd);   /* no callbacks from here on */
 	if (rt.agents)

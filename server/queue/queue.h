@@ -61,6 +61,8 @@ struct queue_host {
 	/** The call left its queue (agent set only when answered). */
 	void (*left)(void *callarg, enum acd_left why,
 		     const struct queue_agent_info *agent);
+	/** The caller's number, for the wallboard (NULL: not known). */
+	const char *(*caller)(void *callarg);
 };
 
 int  queue_init(struct app *app);
@@ -100,6 +102,11 @@ struct queue_agent_state {
 	char call_id[37];
 	char queue_id[37];
 	char work_no[16];
+	char device[8];              /**< "sip", "pstn", "webrtc"        */
+	char name[65];
+	char caller[65];             /**< current call's caller, or ""   */
+	char call_queue[65];         /**< its queue's name               */
+	uint64_t call_since_ms;      /**< wall ms it rang, 0 = no call   */
 	bool reachable;
 };
 

@@ -104,7 +104,61 @@ static void count_tenant(const struct qagent *qa, enum acd_agent_state from,
 }
 
 
-/** The core changed an agent's state: log it, push it. */
+/* The wallboard's "current call": who, in which queue, since when
+ * (ringing, then answered: the talk time counts from the answer). */
+static void note_call(struct qagent *qa, const struct acd_transition *t,
+		      const char *queue_id, uint64_t wall_ms)
+{
+	const struct qqueue *qq;
+
+	if (!t->call) {
+		qa->caller[0] = '\0';
+		qa->call_queue[0] = '\0';
+		qa->call_since = 0;
+		return;
+	}
+
+	qq = qqueue_find(queue_id);
+	str_ncpy(qa->caller, queue_call_caller(acd_call_arg(t->call)),
+		 sizeof(qa->caller));
+	str_ncpy(qa->call_queue, !qq ? "" : qq->info.label[0] ?
+		 qq->info.label : qq->info.name, sizeof(qa->call_queue));
+	if (!qa->call_since || t->to == ACD_RINGING ||
+	    t->to == ACD_ON_CALL)
+		qa->call_since = wall_ms;
+}
+
+
+static json_t *transition_json(const struct qagent *qa,
+			       const struct acd_transition *t,
+			       const char *call_id, const char *queue_id,
+			       uint64_t wall_ms)
+{
+	json_t *data;
+
+	data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s,"
+			 " s:s, s:s, s:I}",
+			 "agent_id", qa->agent_id, "work_no", qa->work_no,
+			 "from", acd_state_name(t->from),
+			 "state", acd_state_name(t->to),
+			 "reason", t->reason ? t->reason : "",
+			 "call_id", call_id, "queue_id", queue_id,
+			 "at_ms", (json_int_t)wall_ms, "name", qa->name,
+			 "caller", qa->caller, "queue", qa->call_queue,
+			 "call_since_ms", (json_int_t)qa->call_since);
+	if (data && t->forced_by)
+		(void)json_object_set_new(data, "forced_by",
+					  json_string(t->forced_by));
+
+	return data;
+}
+
+
+/**
+ * The core changed an agent's state: log it, push it (with what the
+ * wallboard shows of the agent's call), and tell the wallboard's queue
+ * tiles that their agent counts may have moved.
+ */
 void queue_agent_transition(struct acd_agent *agent,
 			    const struct acd_transition *t)
 {
@@ -114,7 +168,6 @@ void queue_agent_transition(struct acd_agent *agent,
 	const char *queue_id = t->queue ? acd_queue_id(t->queue) : "";
 	const char *reason = t->reason ? t->reason : "";
 	uint64_t us;
-	json_t *data;
 
 	if (!qa)
 		return;
@@ -124,19 +177,14 @@ void queue_agent_transition(struct acd_agent *agent,
 	if (t->to == ACD_READY)
 		qa->ready_at = t->at;
 	count_tenant(qa, t->from, t->to);
+	note_call(qa, t, queue_id, us / 1000);
 	log_row(qa, state, reason, call_id, queue_id,
 		t->forced_by ? t->forced_by : "", us);
 
-	data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
-			 "agent_id", qa->agent_id, "work_no", qa->work_no,
-			 "from", acd_state_name(t->from), "state", state,
-			 "reason", reason, "call_id", call_id,
-			 "queue_id", queue_id, "at_ms",
-			 (json_int_t)(us / 1000));
-	if (data && t->forced_by)
-		(void)json_object_set_new(data, "forced_by",
-					  json_string(t->forced_by));
-	(void)event_publish(qa->tenant_id, "agent.state_changed", data);
+	(void)event_publish(qa->tenant_id, "agent.state_changed",
+			    transition_json(qa, t, call_id, queue_id,
+					    us / 1000));
+	queue_live_mark();
 }
 
 
@@ -263,6 +311,11 @@ int queue_agent_get(const char *tenant_id, const char *agent_id,
 	str_ncpy(st->call_id, call_id_of(call), sizeof(st->call_id));
 	str_ncpy(st->queue_id, q ? acd_queue_id(q) : "", sizeof(st->queue_id));
 	str_ncpy(st->work_no, qa->work_no, sizeof(st->work_no));
+	str_ncpy(st->device, qa->device, sizeof(st->device));
+	str_ncpy(st->name, qa->name, sizeof(st->name));
+	str_ncpy(st->caller, qa->caller, sizeof(st->caller));
+	str_ncpy(st->call_queue, qa->call_queue, sizeof(st->call_queue));
+	st->call_since_ms = qa->call_since;
 	st->reachable = qa->reachable;
 
 	return 0;

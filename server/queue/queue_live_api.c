@@ -67,12 +67,17 @@ static const char *path_agent(struct http_req *req, const char **forced)
 static json_t *agent_json(const char *agent_id,
 			  const struct queue_agent_state *st)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?,"
+			 " s:s?, s:I, s:b}",
 			 "agent_id", agent_id, "work_no", st->work_no,
-			 "state", st->state, "reason", st->reason,
+			 "name", st->name, "state", st->state,
+			 "reason", st->reason,
 			 "since_ms", (json_int_t)st->since_ms,
 			 "call_id", st->call_id[0] ? st->call_id : NULL,
 			 "queue_id", st->queue_id[0] ? st->queue_id : NULL,
+			 "caller", st->caller[0] ? st->caller : NULL,
+			 "queue", st->call_queue[0] ? st->call_queue : NULL,
+			 "call_since_ms", (json_int_t)st->call_since_ms,
 			 "device_reachable", st->reachable);
 }
 
@@ -295,45 +300,13 @@ static void live_agents(struct http_req *req)
 }
 
 
-static json_t *queue_json(const struct qqueue *qq)
-{
-	struct acd_queue *q = acd_queue_find(rt.acd, qq->info.queue_id);
-	struct acd_queue_stats st;
-	uint64_t now = queue_now(), longest;
-
-	memset(&st, 0, sizeof(st));
-	if (q)
-		acd_queue_stats(q, &st);
-	longest = st.oldest_since ? now - st.oldest_since : 0;
-
-	return json_pack("{s:s, s:s, s:s, s:i, s:I, s:{s:i, s:i, s:i, s:i,"
-			 " s:i}, s:I, s:I, s:I, s:I, s:I, s:i}",
-			 "queue_id", qq->info.queue_id, "name", qq->info.name,
-			 "label", qq->info.label, "waiting", st.waiting,
-			 "longest_wait_ms", (json_int_t)longest,
-			 "agents",
-			 "ready", st.by_state[ACD_READY],
-			 "ringing", st.by_state[ACD_RINGING],
-			 "on_call", st.by_state[ACD_ON_CALL],
-			 "wrap_up", st.by_state[ACD_WRAP_UP],
-			 "not_ready", st.by_state[ACD_NOT_READY],
-			 "offered", (json_int_t)qq->offered,
-			 "answered", (json_int_t)qq->answered,
-			 "answered_in_sl", (json_int_t)qq->answered_in_sl,
-			 "abandoned", (json_int_t)qq->abandoned,
-			 "overflowed", (json_int_t)qq->overflowed,
-			 "expected_wait_s",
-			 (int)queue_expected_wait_s(qq->info.queue_id));
-}
-
-
 static bool live_queue(struct le *le, void *arg)
 {
 	struct qqueue *qq = le->data;
 	struct live_walk *w = arg;
 
 	if (!strcmp(qq->info.tenant_id, w->tenant_id))
-		(void)json_array_append_new(w->list, queue_json(qq));
+		(void)json_array_append_new(w->list, queue_live_json(qq));
 
 	return false;
 }
@@ -374,5 +347,7 @@ static const struct http_route routes[] = {
 /** Register the live ACD API. */
 int queue_live_api_init(void)
 {
-	return http_routes_add(routes, ARRAY_SIZE(routes));
+	int err = http_routes_add(routes, ARRAY_SIZE(routes));
+
+	return err ? err : queue_live_hist_init();
 }

@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "acdcfg/acdcfg.h"
 #include "queue/queue_int.h"
+#include "agent/softphone.h"
 
 /*
  * A reload reads everything (a node holds a few thousand agents at
@@ -258,6 +259,8 @@ static bool device_reachable(const struct qagent *qa)
 {
 	if (!strcmp(qa->device, "pstn"))
 		return qa->phone[0] != '\0';
+	if (!strcmp(qa->device, "webrtc"))
+		return softphone_online(qa->agent_id);
 
 	return queue_device_probe(qa->agent_id);
 }
@@ -374,7 +377,10 @@ static void loaded(int err, const struct db_res *res, void *arg)
 		log_info("ACD loaded: %u queues, %u agents",
 			 db_nrows(res, ST_QUEUES), db_nrows(res, ST_AGENTS));
 	rt.notified = false;
+	if (!rt.loaded)
+		queue_live_loaded();   /* today's counts so far */
 	rt.loaded = true;
+	queue_live_mark();
 
 	if (rt.again) {
 		rt.again = false;
