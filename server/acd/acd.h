@@ -251,6 +251,7 @@ int  acd_offer_answered(struct acd_agent *agent, struct acd_call *call,
 int  acd_offer_failed(struct acd_agent *agent, struct acd_call *call,
 		      enum acd_miss why, uint64_t now);
 void *acd_call_arg(const struct acd_call *call);
+void acd_call_forget_arg(struct acd_call *call);
 struct acd_queue *acd_call_queue(const struct acd_call *call);
 unsigned acd_call_position(const struct acd_call *call);
 uint64_t acd_call_joined(const struct acd_call *call);

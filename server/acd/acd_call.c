@@ -321,6 +321,17 @@ void *acd_call_arg(const struct acd_call *c)
 }
 
 
+/**
+ * The host's object behind the call is gone (the call ended while its
+ * agent still wraps it up): the agent keeps the call, without its arg.
+ */
+void acd_call_forget_arg(struct acd_call *c)
+{
+	if (c)
+		c->arg = NULL;
+}
+
+
 struct acd_queue *acd_call_queue(const struct acd_call *c)
 {
 	return c ? c->q : NULL;

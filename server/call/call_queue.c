@@ -40,6 +40,8 @@ static void cq_destructor(void *arg)
 
 	tmr_cancel(&cq->tmr);
 	list_flush(&cq->agents);
+	acd_call_forget_arg(cq->taken);   /* no look-up may reach us now */
+	mem_deref(cq->taken);
 }
 
 
@@ -115,6 +117,10 @@ static void host_left(void *callarg, enum acd_left why,
 {
 	struct call_queue *cq = callarg;
 
+	if (why == ACD_LEFT_ANSWERED) {
+		mem_deref(cq->taken);
+		cq->taken = mem_ref(cq->ac);
+	}
 	cq->ac = NULL;
 	switch (why) {
 

@@ -35,6 +35,8 @@ struct call_queue {
 					    the call ended               */
 	struct queue_info qi;
 	struct acd_call *ac;             /**< in the core, or NULL      */
+	struct acd_call *taken;          /**< (ref) answered: its agent
+					    holds it through wrap-up     */
 	struct list agents;              /**< struct call_agent         */
 	struct call_agent *conn;         /**< answered leg (borrowed)   */
 	struct tmr tmr;                  /**< announcements, survey     */
