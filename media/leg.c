@@ -329,7 +329,7 @@ void leg_stats_get(const struct leg *leg, struct leg_stats *st)
 
 	*st = leg->st;
 	if (leg->codec)
-		st->jitter_ms = leg->jitter * 1000.0 / leg->codec->clock;
+		st->jitter_ms = leg->rx.jitter * 1000.0 / leg->codec->clock;
 }
 
 
@@ -368,7 +368,7 @@ void leg_totals(struct leg_stats *st)
 		if (!leg->codec || !leg->st.rx_packets)
 			continue;
 
-		sum += leg->jitter * 1000.0 / leg->codec->clock;
+		sum += leg->rx.jitter * 1000.0 / leg->codec->clock;
 		++n;
 	}
 

@@ -3,6 +3,7 @@
 #define OPENSEAT_LEG_INT_H
 
 #include "media/jitter_int.h"
+#include "media/rtprx_int.h"
 
 enum {
 	LEG_LATCH_N   = 5,    /* packets in a row before a NAT latch    */
@@ -60,11 +61,7 @@ struct leg {
 	} cand;
 
 	/* receive state */
-	bool ssrc_set;
-	uint32_t ssrc;
-	uint16_t max_seq;
-	int64_t transit;            /**< RFC 3550, RTP clock units      */
-	double jitter;              /**< RFC 3550, RTP clock units      */
+	struct rtprx rx;
 	uint64_t last_rx_ms;
 	bool timed_out;
 

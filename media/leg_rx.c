@@ -12,11 +12,6 @@
 #include "media/mtick_int.h"
 #include "media/leg_int.h"
 
-enum {
-	SEQ_RESTART = 3000,     /* a bigger jump is a new stream, not loss */
-};
-
-
 static bool pt_known(const struct leg *leg, int pt)
 {
 	return pt == leg->pt_tx || pt == leg->pt_rx ||
@@ -131,43 +126,18 @@ void leg_telev_check(struct leg *leg)
 /* Sequence and RFC 3550 jitter; false for a duplicate. */
 static bool seq_update(struct leg *leg, const struct rtp_header *hdr)
 {
-	uint32_t clock = leg->codec->clock;
-	int64_t arrival, transit, d;
-	int16_t delta;
+	uint64_t lost = leg->rx.lost;
+	bool had = leg->rx.ssrc_set;
+	enum rtprx_res r;
 
-	arrival = (int64_t)(mtick_now_us() * clock / 1000000u);
-	transit = arrival - hdr->ts;
+	r = rtprx_update(&leg->rx, hdr, leg->codec->clock, mtick_now_us());
+	if (r == RTPRX_NEW && had)
+		jitter_reset(&leg->jb);
 
-	if (!leg->ssrc_set || hdr->ssrc != leg->ssrc) {
-		if (leg->ssrc_set)
-			jitter_reset(&leg->jb);
+	leg->st.rx_lost += leg->rx.lost - lost;
+	leg_tot.rx_lost += leg->rx.lost - lost;
 
-		leg->ssrc_set = true;
-		leg->ssrc     = hdr->ssrc;
-		leg->max_seq  = hdr->seq;
-		leg->transit  = transit;
-		return true;
-	}
-
-	delta = (int16_t)(hdr->seq - leg->max_seq);
-	if (delta == 0)
-		return false;
-
-	if (delta > 0) {
-		if (delta > 1 && delta < SEQ_RESTART) {
-			leg->st.rx_lost += (uint64_t)(delta - 1);
-			leg_tot.rx_lost += (uint64_t)(delta - 1);
-		}
-		leg->max_seq = hdr->seq;
-	}
-
-	d = transit - leg->transit;
-	leg->transit = transit;
-	if (d < 0)
-		d = -d;
-	leg->jitter += ((double)d - leg->jitter) / 16.0;
-
-	return true;
+	return r != RTPRX_DUP;
 }
 
 

@@ -10,6 +10,7 @@
 #include "media/leg.h"
 #include "media/codec_int.h"
 #include "media/leg_int.h"
+#include "media/sdpcheck_int.h"
 
 enum {
 	SDP_MAX   = 16384,       /* larger bodies are refused          */
@@ -88,11 +89,14 @@ int leg_sdp_init(struct leg *leg)
 }
 
 
-/*
+/**
  * What libre accepts silently but we refuse: an empty or oversized body,
- * no version line, ports or connection addresses that do not parse.
+ * no version line, NUL bytes, ports or connection addresses that do not
+ * parse. WebRTC offers go through it too.
+ *
+ * @return 0 if the body may be parsed, otherwise EPROTO
  */
-static int sdp_check(const struct mbuf *mb)
+int leg_sdp_check(const struct mbuf *mb)
 {
 	struct pl body, line;
 	size_t left = mbuf_get_left(mb);
@@ -235,7 +239,7 @@ static void update_addr(struct leg *leg)
 	leg->raddr_rtcp = rtcp;
 	leg->got_valid  = false;
 	leg->latched    = false;
-	leg->ssrc_set   = false;
+	leg->rx.ssrc_set = false;
 	memset(&leg->cand, 0, sizeof(leg->cand));
 
 	if (leg->started)
@@ -295,7 +299,7 @@ static int negotiate(struct leg *leg, bool answering)
 		leg->cst       = st;
 		leg->codec     = mc;
 		leg->tx_marker = true;
-		leg->ssrc_set  = false;
+		leg->rx.ssrc_set = false;
 		jitter_reset(&leg->jb);
 	}
 
@@ -330,7 +334,7 @@ int leg_answer(struct leg *leg, struct mbuf *offer, struct mbuf **answerp)
 	if (!leg || !offer || !answerp)
 		return EINVAL;
 
-	err = sdp_check(offer);
+	err = leg_sdp_check(offer);
 	if (err)
 		return err;
 
@@ -372,7 +376,7 @@ int leg_answered(struct leg *leg, struct mbuf *answer)
 	if (!leg || !answer)
 		return EINVAL;
 
-	err = sdp_check(answer);
+	err = leg_sdp_check(answer);
 	if (err)
 		return err;
 

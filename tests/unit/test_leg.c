@@ -14,6 +14,7 @@
 #include "media/leg.h"
 #include "media/jitter_int.h"
 #include "loop.h"
+#include "tone.h"
 
 #define LATCH_N 5
 
@@ -73,14 +74,11 @@ static void event_h(enum leg_event ev, void *arg)
 static bool tone_read(int16_t *frame, void *arg)
 {
 	struct side *sd = arg;
-	size_t i;
 
 	if (sd->freq <= 0)
 		return false;
 
-	for (i = 0; i < MEDIA_FRAME; i++, sd->phase++)
-		frame[i] = (int16_t)(8000 * sin(2 * M_PI * sd->freq *
-						sd->phase / MEDIA_SRATE));
+	tone_fill(frame, MEDIA_FRAME, sd->freq, &sd->phase);
 
 	return true;
 }
@@ -89,16 +87,9 @@ static bool tone_read(int16_t *frame, void *arg)
 static void meter_write(const int16_t *frame, bool silent, void *arg)
 {
 	struct side *sd = arg;
-	int64_t e = 0;
-	size_t i;
 
-	if (silent)
-		return;
-
-	for (i = 0; i < MEDIA_FRAME; i++)
-		e += (int64_t)frame[i] * frame[i];
-
-	if (e / MEDIA_FRAME > 1000000 && ++sd->loud == sd->want_loud)
+	if (!silent && tone_loud(frame, MEDIA_FRAME) &&
+	    ++sd->loud == sd->want_loud)
 		re_cancel();
 }
 
