@@ -2,7 +2,8 @@
 # Build and run a libFuzzer target (clang-14):
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
 #                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
-#                                fuzz_region|fuzz_vip_csv|fuzz_registrar]
+#                                fuzz_region|fuzz_vip_csv|fuzz_registrar|
+#                                fuzz_webrtc_sdp]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -129,6 +130,21 @@ fuzz_registrar)
 		'To: <sip:1001@openseat>' 'From: <sip:1001@openseat>;tag=1' \
 		'Call-ID: a' 'CSeq: 1 REGISTER' 'Contact: *, <sip:x@y>' \
 		'Expires: 99999999999999' 'Content-Length: 0' '' \
+		> "$CORPUS/seed2"
+	;;
+fuzz_webrtc_sdp)
+	SRCS="media/webrtc.c media/webrtc_sdp.c media/webrtc_ice.c
+		media/webrtc_dtls.c media/webrtc_rtp.c media/rtprx.c
+		media/leg_sdp.c media/leg.c media/leg_rx.c media/codec.c
+		media/jitter.c media/mtick.c media/mixer.c"
+	PKGS="libre librem opus"
+	# the real Chromium offer of the unit tests, and a broken one
+	sed -n '/chromium_offer\[\]/,/;$/s/^\t"\(.*\)"[;]*$/\1/p' \
+		tests/unit/webrtc_fx.h |
+		tr -d '\n' | sed 's/\\r\\n/\r\n/g' > "$CORPUS/seed1"
+	printf '%s\r\n' 'v=0' 'm=audio 9 UDP/TLS/RTP/SAVPF 0' \
+		'a=ice-ufrag:abcd' 'a=ice-pwd:0123456789012345678901' \
+		'a=fingerprint:sha-256 00:11' 'a=setup:passive' \
 		> "$CORPUS/seed2"
 	;;
 *)
