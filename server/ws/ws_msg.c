@@ -317,8 +317,16 @@ static void on_authed(struct ws_client *wsc, const char *type,
 	else if (!strcmp(type, "auth"))
 		reply_error(wsc, "already_authenticated", "This connection "
 			    "is authenticated already.");
-	else
-		reply_error(wsc, "unknown_type", "Unknown message type.");
+	else {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "type", "error",
+				      "code", "unknown_type", "message",
+				      "Unknown message type.");
+
+		if (o && json_object_get(msg, "id"))
+			(void)json_object_set(o, "id",
+					      json_object_get(msg, "id"));
+		ws_reply(wsc, o);
+	}
 }
 
 

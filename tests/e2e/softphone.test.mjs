@@ -97,3 +97,139 @@ test('an agent answers in the browser: the screen pop, audio both ways, hang-up,
 		void tok;
 	}
 });
+
+/* A caller waiting for agent6 and its offer on the agent's socket. */
+async function offered(ws, caller) {
+	const c = await t.call(caller);
+	const offer = await ws.next((m) => m.type === 'call.offer' &&
+		m.caller === caller, WAIT);
+	return { c, offer };
+}
+
+/* The caller hangs up; the queue is empty again. */
+async function hungUp(c) {
+	await c.hangup();
+	await c.done;
+	c.close();
+	await until(async () => (await t.liveQueue(t.support.queue_id))
+		.waiting === 0, 'queue empty', WAIT);
+}
+
+async function backReady(ws) {
+	ws.send({ type: 'agent.state', state: 'ready' });
+	await ws.next((m) => m.type === 'agent.ok' && m.state === 'ready', WAIT);
+}
+
+async function loggedOut(a) {
+	a.ws.send({ type: 'agent.state', state: 'logged_out' });
+	await a.ws.next('agent.ok', WAIT).catch(() => {});
+	a.ws.ws.close();
+}
+
+const lines = (sdp) => sdp.split('\r\n').filter((l) => l);
+const rebuild = (ls) => `${ls.join('\r\n')}\r\n`;
+
+test('unusable offers are refused and the call keeps ringing; a wrong fingerprint carries no audio', async () => {
+	const a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139002');
+	try {
+		const rtc = await rtcPage(browser, t.s.baseUrl);
+		const sdp = await rtc.offer();
+		const bad = {
+			'no audio': rebuild(lines(sdp).map((l) => l.startsWith('m=audio') ?
+				l.replace('m=audio', 'm=video') : l)),
+			'no fingerprint': rebuild(lines(sdp).filter((l) =>
+				!l.startsWith('a=fingerprint'))),
+			'no common codec': rebuild(lines(sdp).map((l) => l.startsWith(
+				'm=audio') ? l.split(' ').slice(0, 3).concat('97').join(' ') :
+				l).filter((l) => !/^a=(rtpmap|fmtp|rtcp-fb):(?!97 )/.test(l))),
+			'not sdp': 'hello',
+		};
+		for (const [what, s] of Object.entries(bad)) {
+			a.ws.send({ type: 'call.answer', call_id: offer.call_id, sdp: s,
+				id: what });
+			const e = await a.ws.next((m) => m.id === what, WAIT);
+			assert.equal(e.type, 'error', what);
+			assert.equal(e.code, 'not_acceptable', `${what}: ${e.code}`);
+		}
+		assert.equal((await t.live('1006')).state, 'ringing');
+
+		/* another certificate than the offer names: DTLS must fail */
+		const wrong = rebuild(lines(sdp).map((l) => l.startsWith(
+			'a=fingerprint:sha-256 ') ? `a=fingerprint:sha-256 ${
+			Array(32).fill('AB').join(':')}` : l));
+		a.ws.send({ type: 'call.answer', call_id: offer.call_id, sdp: wrong });
+		const ans = await a.ws.next('rtc.answer', WAIT);
+		await rtc.accept(ans.sdp);
+		const failed = await a.ws.next('call.media_failed', WAIT);
+		assert.equal(failed.call_id, offer.call_id);
+		const gone = await a.ws.next('call.cancel', WAIT);
+		assert.equal(gone.reason, 'media_failed');
+		const inb = await rtc.inbound();
+		assert.equal(inb.packets, 0, 'no audio reached the browser');
+		/* the miss counts like a phone's; the caller still waits */
+		await t.waitAgent('1006', (x) => x.state === 'not_ready');
+		const q = await t.liveQueue(t.support.queue_id);
+		assert.ok(q.waiting >= 1, JSON.stringify(q));
+		await rtc.page.close();
+	} finally {
+		await hungUp(c);
+		await loggedOut(a);
+	}
+});
+
+test('every call message refuses missing, extra and wrong fields', async () => {
+	const a = await readyAgent();
+	const id = '00000000-0000-4000-8000-000000000000';
+	const cases = [
+		[{ type: 'call.answer', call_id: id }, 'sdp'],
+		[{ type: 'call.answer', sdp: 'v=0' }, 'call_id'],
+		[{ type: 'call.answer', call_id: 'x', sdp: 'v=0' }, 'call_id'],
+		[{ type: 'call.answer', call_id: id, sdp: 5 }, 'sdp'],
+		[{ type: 'call.answer', call_id: id, sdp: 'x'.repeat(17000) }, 'sdp'],
+		[{ type: 'call.reconnect', call_id: id }, 'sdp'],
+		[{ type: 'call.reject' }, 'call_id'],
+		[{ type: 'call.reject', call_id: id, extra: 1 }, 'extra'],
+		[{ type: 'call.hangup', call_id: 7 }, 'call_id'],
+		[{ type: 'call.hold', call_id: id }, 'hold'],
+		[{ type: 'call.hold', call_id: id, hold: 'yes' }, 'hold'],
+		[{ type: 'call.transfer', call_id: id }, 'to'],
+		[{ type: 'call.transfer', call_id: id, to: 'queue' }, 'to'],
+		[{ type: 'call.transfer', call_id: id, to: { type: 'moon' } }, 'to'],
+		[{ type: 'call.disposition', call_id: id }, 'code'],
+		[{ type: 'call.disposition', call_id: id, code: '' }, 'code'],
+		[{ type: 'call.disposition', call_id: id, code: 'x'.repeat(65) },
+			'code'],
+		[{ type: 'call.disposition', call_id: id, code: 'ok',
+			notes: '长'.repeat(2001) }, 'code'],
+		[{ type: 'monitor.start', call_id: id, sdp: 'v=0' }, 'mode'],
+		[{ type: 'monitor.mode', call_id: id }, 'mode'],
+		[{ type: 'monitor.stop' }, 'call_id'],
+		[{ type: 'softphone.register', agent_id: id }, 'agent_id'],
+	];
+	try {
+		for (const [msg, field] of cases) {
+			a.ws.send({ ...msg, id: JSON.stringify(msg).slice(0, 80) });
+			const e = await a.ws.next((m) => m.id ===
+				JSON.stringify(msg).slice(0, 80), WAIT);
+			assert.equal(e.type, 'error', JSON.stringify(msg).slice(0, 80));
+			assert.equal(e.code, 'validation_failed', JSON.stringify(e));
+			if (field !== 'code' || msg.code !== 'ok')
+				assert.equal(e.field, field, JSON.stringify(e));
+		}
+		/* well-formed, but no such call for this agent */
+		for (const type of ['call.reject', 'call.hangup']) {
+			a.ws.send({ type, call_id: id, id: type });
+			const e = await a.ws.next((m) => m.id === type, WAIT);
+			assert.equal(e.code, 'not_found', JSON.stringify(e));
+		}
+		a.ws.send({ type: 'call.flyaway', id: 'u' });
+		assert.equal((await a.ws.next((m) => m.id === 'u', WAIT)).code,
+			'unknown_type');
+		/* the socket survived it all */
+		a.ws.send({ type: 'ping' });
+		await a.ws.next('pong', WAIT);
+	} finally {
+		await loggedOut(a);
+	}
+});
