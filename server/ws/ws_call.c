@@ -311,6 +311,16 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 	char *answer = NULL;
 	int err;
 
+	/* media goes only to the tab carrying the softphone */
+	if ((!strcmp(type, "call.answer") || !strcmp(type, "call.reconnect"))
+	    && !softphone_is_tab(p->id, wsc)) {
+		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "error",
+			"code", "conflict", "message", "This tab does not carry "
+			"your softphone (another tab took it, or it was never "
+			"registered); register it here first."));
+		return;
+	}
+
 	if (!strcmp(type, "call.answer")) {
 		err = call_console_answer(p, call_id, str(msg, "sdp"),
 					  &answer);

@@ -14,7 +14,7 @@ let t;
 let browser;
 
 before(async () => {
-	t = await queueStack({ env: { OPENSEAT_WEBRTC_GRACE: '3' } });
+	t = await queueStack({ env: { OPENSEAT_WEBRTC_GRACE: '6' } });
 	browser = await launch();
 });
 
@@ -231,5 +231,225 @@ test('every call message refuses missing, extra and wrong fields', async () => {
 		await a.ws.next('pong', WAIT);
 	} finally {
 		await loggedOut(a);
+	}
+});
+
+/* Frames of 20 ms the RTP peer heard above level since sample from. */
+const loud = (peer, from, level = 300) => {
+	let n = 0;
+	for (let i = from; i + 160 <= peer.samples.length; i += 160) {
+		let s = 0;
+		for (let k = i; k < i + 160; k++)
+			s += peer.samples[k] * peer.samples[k];
+		if (Math.sqrt(s / 160) > level)
+			n++;
+	}
+	return n;
+};
+
+const pause = (ms) => new Promise((res) => setTimeout(res, ms));
+
+test('a supervisor listens, whispers (the agent hears, the caller does not) and barges, audited', async () => {
+	const a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139003');
+	const sws = await wsAuthed(t.s, t.d.sup, ['monitor']);
+	try {
+		const rtc = await answer(a.ws, offer.call_id);
+		await c.rtp.heard(300, WAIT);
+		await rtc.mute(true);
+		await pause(500);   /* what was in flight has arrived */
+
+		const srtc = await rtcPage(browser, t.s.baseUrl);
+		sws.send({ type: 'monitor.start', call_id: offer.call_id,
+			mode: 'whisper', sdp: await srtc.offer() });
+		await srtc.accept((await sws.next('rtc.answer', WAIT)).sdp);
+		const started = await sws.next('monitor.started', WAIT);
+		assert.equal(started.data.mode, 'whisper');
+		assert.equal(started.data.agent_id, t.agents['1006'].agent_id);
+
+		/* the supervisor hears the caller */
+		c.rtp.speak(600, 2000);
+		await poll(async () => (await srtc.inbound()).level > 0.01,
+			'the supervisor hears the caller', WAIT);
+		await pause(2200);  /* the caller is quiet again */
+		/* the agent hears the (beeping) supervisor; the caller not */
+		const from = c.rtp.samples.length;
+		const before = (await rtc.inbound()).energy;
+		await pause(3000);
+		assert.ok((await rtc.inbound()).energy > before + 0.001,
+			'the agent hears the supervisor');
+		assert.equal(loud(c.rtp, from), 0, 'the caller hears nothing');
+
+		sws.send({ type: 'monitor.mode', call_id: offer.call_id,
+			mode: 'barge', id: 'b' });
+		assert.equal((await sws.next((m) => m.id === 'b', WAIT)).type,
+			'monitor.ok');
+		await c.rtp.heard(300, WAIT);   /* now the caller hears it too */
+
+		sws.send({ type: 'monitor.stop', call_id: offer.call_id, id: 's' });
+		assert.equal((await sws.next((m) => m.id === 's', WAIT)).type,
+			'monitor.ok');
+		assert.equal((await sws.next('monitor.stopped', WAIT)).data.mode,
+			'barge');
+		const audit = await until(async () => {
+			const r = await t.s.api('GET', '/api/v1/audit?limit=50', null,
+				t.d.admin);
+			const mine = (r.json?.items || []).filter((x) =>
+				x.target_id === offer.call_id).map((x) => x.action);
+			return mine.length >= 3 && mine;
+		}, 'monitoring audited', WAIT);
+		for (const act of ['monitor.started', 'monitor.changed',
+			'monitor.stopped'])
+			assert.ok(audit.includes(act), `${act} in ${audit}`);
+		await srtc.page.close();
+		await rtc.page.close();
+	} finally {
+		sws.ws.close();
+		await hungUp(c);
+		await loggedOut(a);
+	}
+});
+
+test('another agent and another tenant cannot touch the call', async () => {
+	const a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139004');
+	const other = await wsAuthed(t.s, await t.s.token({ tenant: 'demo',
+		username: 'agent1', password: 'Agent@2026' }));
+	const op = await t.s.token(t.s.operator);
+	const r = await t.s.api('POST', '/api/v1/tenants', { code: 'tenant-b',
+		name: 'B 公司', seat_quota: 5, admin: { username: 'badmin',
+			password: 'Bbbb@20261', display_name: 'B 管理员' } }, op);
+	assert.equal(r.status, 201, r.text);
+	const b = await wsAuthed(t.s, await t.s.token({ tenant: 'tenant-b',
+		username: 'badmin', password: 'Bbbb@20261' }));
+	const ask = async (ws, msg) => {
+		const id = `${msg.type}-${Math.random()}`;
+		ws.send({ ...msg, id });
+		return ws.next((m) => m.id === id, WAIT);
+	};
+	try {
+		const rtc = await answer(a.ws, offer.call_id);
+		const call = { call_id: offer.call_id };
+		const sdp = await (await rtcPage(browser, t.s.baseUrl)).offer();
+		/* agent1's calls ring on its SIP phone: no softphone here */
+		assert.equal((await ask(other, { type: 'call.answer', ...call, sdp }))
+			.code, 'conflict');
+		assert.equal((await ask(other, { type: 'call.hangup', ...call }))
+			.code, 'forbidden');
+		assert.equal((await ask(other, { type: 'call.hold', ...call,
+			hold: true })).code, 'forbidden');
+		assert.equal((await ask(other, { type: 'call.transfer', ...call,
+			to: { type: 'number', number: '13800000000' } })).code,
+		'forbidden');
+		assert.equal((await ask(other, { type: 'monitor.start', ...call,
+			mode: 'listen', sdp })).code, 'forbidden');
+		assert.equal((await ask(other, { type: 'call.disposition', ...call,
+			code: 'x' })).code, 'not_found');
+		for (const type of ['monitor.start', 'call.hangup', 'call.hold']) {
+			const e = await ask(b, { type, ...call, mode: type ===
+				'monitor.start' ? 'listen' : undefined, sdp: type ===
+				'monitor.start' ? sdp : undefined, hold: type ===
+				'call.hold' ? true : undefined });
+			assert.equal(e.code, 'not_found', `${type}: ${JSON.stringify(e)}`);
+		}
+		/* nothing happened to the call */
+		assert.equal((await t.live('1006')).state, 'on_call');
+		c.rtp.speak(700, 1500);
+		await poll(async () => (await rtc.inbound()).level > 0.01,
+			'the call still carries audio', WAIT);
+		await rtc.page.close();
+	} finally {
+		other.ws.close();
+		b.ws.close();
+		await hungUp(c);
+		await loggedOut(a);
+	}
+});
+
+test('a second tab takes the softphone over; the first is told', async () => {
+	const a = await readyAgent();
+	const second = await wsAuthed(t.s, a.tok);
+	try {
+		second.send({ type: 'softphone.register' });
+		await second.next('softphone.ok', WAIT);
+		await a.ws.next('softphone.replaced', WAIT);
+		const c = await t.call('13900139005');
+		const offer = await second.next('call.offer', WAIT);
+		assert.equal(offer.caller, '13900139005');
+		/* the old tab cannot take the call's media */
+		const sdp = await (await rtcPage(browser, t.s.baseUrl)).offer();
+		a.ws.send({ type: 'call.answer', call_id: offer.call_id, sdp,
+			id: 'a' });
+		assert.equal((await a.ws.next((m) => m.id === 'a', WAIT)).code,
+			'conflict');
+		/* the agent may still decline from either tab */
+		a.ws.send({ type: 'call.reject', call_id: offer.call_id, id: 'r' });
+		assert.equal((await a.ws.next((m) => m.id === 'r', WAIT)).type,
+			'call.ok');
+		await second.next((m) => m.type === 'call.cancel' &&
+			m.reason === 'rejected', WAIT);
+		await hungUp(c);
+	} finally {
+		second.ws.close();
+		await loggedOut(a);
+	}
+});
+
+test('a reload during a call: the console reconnects its media and the call goes on', async () => {
+	const a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139006');
+	try {
+		const rtc = await answer(a.ws, offer.call_id);
+		await c.rtp.heard(300, WAIT);
+		/* the page goes away with its socket */
+		await rtc.page.close();
+		a.ws.ws.close();
+		const ws = await wsAuthed(t.s, a.tok);
+		a.ws = ws;
+		ws.send({ type: 'softphone.register' });
+		const ok = await ws.next('softphone.ok', WAIT);
+		assert.equal(ok.call_id, offer.call_id);
+		const again = await rtcPage(browser, t.s.baseUrl);
+		ws.send({ type: 'call.reconnect', call_id: offer.call_id,
+			sdp: await again.offer() });
+		await again.accept((await ws.next('rtc.answer', WAIT)).sdp);
+		await c.rtp.heard(300, WAIT);
+		c.rtp.speak(700, 2000);
+		await poll(async () => (await again.inbound()).level > 0.01,
+			'the new page hears the caller', WAIT);
+		assert.equal((await t.live('1006')).state, 'on_call');
+		await again.page.close();
+	} finally {
+		await hungUp(c);
+		await loggedOut(a);
+	}
+});
+
+test('a browser that closes mid-ring misses the offer; mid-call its media times out and the agent goes offline', async () => {
+	let a = await readyAgent();
+	const first = await offered(a.ws, '13900139007');
+	a.ws.ws.close();      /* the tab closes while it rings */
+	await t.waitAgent('1006', (x) => x.state === 'not_ready', WAIT);
+	assert.ok((await t.liveQueue(t.support.queue_id)).waiting >= 1);
+	await hungUp(first.c);
+
+	a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139008');
+	try {
+		const rtc = await answer(a.ws, offer.call_id);
+		await c.rtp.heard(300, WAIT);
+		await rtc.page.close();
+		a.ws.ws.close();     /* and never comes back */
+		const row = await until(async () => {
+			const r = await t.s.api('GET', `/api/v1/calls/${offer.call_id}`,
+				null, t.d.sup);
+			return r.json?.ended_at && r.json;
+		}, 'the call ended', WAIT);
+		assert.equal(row.hangup_cause, 'media_timeout', JSON.stringify(row));
+		await t.waitAgent('1006', (x) => x.state === 'not_ready' &&
+			x.reason === 'device_offline', WAIT);
+		await c.done;
+	} finally {
+		c.close();
 	}
 });
