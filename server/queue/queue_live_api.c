@@ -235,16 +235,54 @@ struct live_walk {
 };
 
 
+struct serve_walk {
+	const struct qagent *qa;
+	json_t *ids;
+};
+
+
+static bool serves(struct le *le, void *arg)
+{
+	const struct qqueue *qq = le->data;
+	struct serve_walk *sw = arg;
+
+	if (!strcmp(qq->info.tenant_id, sw->qa->tenant_id) &&
+	    acd_agent_serves(sw->qa->a, acd_queue_find(rt.acd,
+						       qq->info.queue_id)))
+		(void)json_array_append_new(sw->ids,
+					    json_string(qq->info.queue_id));
+
+	return false;
+}
+
+
+/* The queues the agent is a member of (the wallboard's queue filter). */
+static json_t *agent_queues(const struct qagent *qa)
+{
+	struct serve_walk sw = {qa, json_array()};
+
+	if (sw.ids && rt.queues && rt.acd)
+		(void)hash_apply(rt.queues, serves, &sw);
+
+	return sw.ids;
+}
+
+
 static bool live_agent(struct le *le, void *arg)
 {
 	struct qagent *qa = le->data;
 	struct live_walk *w = arg;
 	struct queue_agent_state st;
+	json_t *o;
 
-	if (!strcmp(qa->tenant_id, w->tenant_id) &&
-	    !queue_agent_get(qa->tenant_id, qa->agent_id, &st))
-		(void)json_array_append_new(w->list,
-					    agent_json(qa->agent_id, &st));
+	if (strcmp(qa->tenant_id, w->tenant_id) ||
+	    queue_agent_get(qa->tenant_id, qa->agent_id, &st))
+		return false;
+
+	o = agent_json(qa->agent_id, &st);
+	if (o)
+		(void)json_object_set_new(o, "queues", agent_queues(qa));
+	(void)json_array_append_new(w->list, o);
 
 	return false;
 }

@@ -94,6 +94,7 @@ test('an agent rung and on a call: the agent tile names the caller, the ' +
 	assert.equal(a.caller, '13900007002');
 	assert.equal(a.call_since_ms, on.data.call_since_ms);
 	assert.equal(a.state, 'on_call');
+	assert.ok(a.queues.includes(qid), JSON.stringify(a));
 
 	/* the phone hangs up: wrap-up still names the call, ready not */
 	const mid = t.mark();
