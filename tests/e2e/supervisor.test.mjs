@@ -1,0 +1,225 @@
+// Browser test of the supervisor's wallboard against the real server
+// with sipp phones and callers: the demo supervisor signs in and sees
+// the queues and agents; an agent's state change and a call joining show
+// within a second; the filters narrow tiles and agents; forcing an agent
+// not ready from the page works; the monitoring buttons are enabled only
+// for an agent on a call. A screenshot goes to tests/artifacts/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { sipOk } from '../lib/sip.mjs';
+import { queueStack } from '../lib/acd_calls.mjs';
+import { ROOT } from '../lib/stack.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const WAIT = 15000;
+const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
+
+let t;
+let ctx;
+let profile;
+let page;
+let vip;            /* {skill_id, queue_id}: a second queue and skill */
+const problems = [];
+
+const card = (workNo) => `.agent[data-work-no="${workNo}"]`;
+const tile = (queueId) => `.tile[data-queue="${queueId}"]`;
+
+before(async () => {
+	t = await queueStack();
+	/* a VIP skill only 1005 has, and a queue that needs it */
+	const sk = await t.adminApi('POST', '/api/v1/skills', { name: 'VIP' },
+		201);
+	const a5 = t.agents['1005'];
+	await t.patchAgent('1005', { skills: [...t.support.skills.map((s) =>
+		({ skill_id: s.skill_id })), { skill_id: sk.skill_id }] });
+	const q = await t.newQueue({ name: 'vip', label: '贵宾专线',
+		skills: [{ skill_id: sk.skill_id }] });
+	vip = { skill_id: sk.skill_id, queue_id: q.queue_id, agent: a5 };
+
+	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
+	ctx = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
+			'--no-first-run', '--disable-background-networking',
+			'--disable-component-update', '--disable-sync',
+			'--use-fake-ui-for-media-stream',
+			'--use-fake-device-for-media-stream'],
+		ignoreHTTPSErrors: true,
+		viewport: { width: 1440, height: 1000 },
+	});
+	ctx.setDefaultTimeout(WAIT);
+	page = await ctx.newPage();
+	page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+	page.on('console', (m) => {
+		if (/Content Security Policy|Uncaught|Failed to load/i
+			.test(m.text()))
+			problems.push(`console: ${m.text()}`);
+	});
+	page.on('dialog', (d) => d.accept());
+	await page.goto(`${t.s.baseUrl}/`);
+	await page.waitForSelector('body[data-ready="1"]');
+	const s = t.s.supervisor;
+	await page.fill('#tenant', s.tenant);
+	await page.fill('#username', s.username);
+	await page.fill('#password', s.password);
+	await page.click('#login-submit');
+	await page.waitForURL('**/supervisor/');
+	await page.waitForSelector('body[data-ready="1"]');
+	await page.waitForSelector('#live-status[data-state="online"]');
+});
+
+after(async () => {
+	await ctx?.close();
+	await t?.stop();
+	if (profile)
+		fs.rmSync(profile, { recursive: true, force: true });
+});
+
+/* How long until the page shows what pred checks (polled every frame). */
+async function shown(fn, arg) {
+	const t0 = Date.now();
+	await page.waitForFunction(fn, arg, { polling: 'raf', timeout: 5000 });
+	return Date.now() - t0;
+}
+
+const text = (sel) => page.locator(sel).innerText();
+
+test('the wallboard shows the queues and the agents', async () => {
+	assert.equal(await text('main h1'), '班长监控台');
+	await page.waitForSelector(tile(t.support.queue_id));
+	await page.waitForSelector(tile(vip.queue_id));
+	assert.match(await text(tile(t.support.queue_id)), /售后服务/);
+	assert.match(await text(tile(vip.queue_id)), /贵宾专线/);
+	for (const w of ['1001', '1002', '1003', '1004', '1005']) {
+		await page.waitForSelector(`${card(w)}[data-state="logged_out"]`);
+		assert.match(await text(card(w)), new RegExp(w));
+		assert.match(await text(card(w)), /已签出/);
+	}
+	/* two charts drawn by uPlot */
+	assert.equal(await page.locator('#chart-calls canvas').count(), 1);
+	assert.equal(await page.locator('#chart-waiting canvas').count(), 1);
+	assert.deepEqual(problems, []);
+});
+
+test('an agent state change shows within a second', async () => {
+	await t.phone('1001');
+	const from = t.mark();
+	const r = await t.setState('1001', 'ready');
+	assert.equal(r.status, 200, r.text);
+	/* from the server's push to the supervisor socket of the test */
+	await t.waitState('1001', 'ready', from, 5000);
+	const ms = await shown((sel) => !!document.querySelector(sel),
+		`${card('1001')}[data-state="ready"]`);
+	assert.ok(ms < 1000, `${ms} ms`);
+	assert.match(await text(card('1001')), /空闲/);
+	/* the queue tile counts the ready agent */
+	await shown(([sel]) => document.querySelector(sel)
+		?.textContent === '1', [`${tile(t.support.queue_id)} ` +
+		'[data-k="a_ready"]']);
+});
+
+test('a call joining shows within a second; the caller leaving too',
+	async () => {
+		const from = t.mark();
+		const r = await t.setState('1001', 'not_ready', '休息');
+		assert.equal(r.status, 200, r.text);
+		await t.waitState('1001', 'not_ready', from, 5000);
+		await page.waitForSelector(`${card('1001')}[data-state="not_ready"]`);
+		assert.match(await text(card('1001')), /休息/);
+		const c = await t.call('13900008001', { rtp: false });
+		await t.waitEvent((m) => m.type === 'queue.joined', from, 10000);
+		const ms = await shown((sel) => document.querySelector(sel)
+			?.textContent === '1', `${tile(t.support.queue_id)} ` +
+			'[data-k="waiting"]');
+		assert.ok(ms < 1000, `${ms} ms`);
+		/* the longest wait ticks on the page itself */
+		await shown((sel) => /^00:0[1-9]$/.test(document.querySelector(sel)
+			?.textContent), `${tile(t.support.queue_id)} [data-k="longest"]`);
+		await c.hangup();
+		await sipOk(c);
+		await shown((sel) => document.querySelector(sel)?.textContent ===
+			'0', `${tile(t.support.queue_id)} [data-k="waiting"]`);
+		assert.ok(Number(await text(`${tile(t.support.queue_id)} ` +
+			'[data-k="abandoned"]')) >= 1);
+	});
+
+test('filters: by queue, skill, state and work number', async () => {
+	const visible = () => page.$$eval('#agent-grid .agent',
+		(v) => v.map((n) => n.dataset.workNo));
+	const tiles = () => page.$$eval('#queue-tiles .tile',
+		(v) => v.map((n) => n.dataset.queue));
+	await page.selectOption('#f-skill', vip.skill_id);
+	assert.deepEqual(await visible(), ['1005']);
+	assert.deepEqual(await tiles(), [vip.queue_id]);
+	await page.selectOption('#f-skill', '');
+	await page.selectOption('#f-queue', vip.queue_id);
+	assert.deepEqual(await visible(), ['1005']);
+	assert.deepEqual(await tiles(), [vip.queue_id]);
+	await page.selectOption('#f-queue', t.support.queue_id);
+	const sup = await visible();
+	for (const w of ['1001', '1002', '1003', '1004', '1005'])
+		assert.ok(sup.includes(w), `${w} in ${sup}`);
+	assert.deepEqual(await tiles(), [t.support.queue_id]);
+	await page.selectOption('#f-queue', '');
+	await page.selectOption('#f-state', 'not_ready');
+	assert.deepEqual(await visible(), ['1001']);
+	await page.selectOption('#f-state', '');
+	await page.fill('#f-text', '1003');
+	assert.deepEqual(await visible(), ['1003']);
+	await page.fill('#f-text', '');
+	assert.ok((await visible()).length >= 5);
+	assert.equal((await tiles()).length, 2);
+});
+
+test('forcing an agent not ready from the page, with a reason',
+	async () => {
+		const from = t.mark();
+		const r = await t.setState('1001', 'ready');
+		assert.equal(r.status, 200, r.text);
+		await page.waitForSelector(`${card('1001')}[data-state="ready"]`);
+		await page.click(`${card('1001')} button[data-act="not_ready"]`);
+		await page.waitForSelector('#reason-dialog[open]');
+		await page.selectOption('#reason-select', '会议');
+		await page.click('#reason-dialog button[value="ok"]');
+		const ev = await t.waitState('1001', 'not_ready', from, 5000);
+		assert.equal(ev.data.reason, '会议');
+		assert.ok(ev.data.forced_by, JSON.stringify(ev.data));
+		await page.waitForSelector(`${card('1001')}[data-state="not_ready"]`);
+		assert.match(await text(card('1001')), /会议/);
+	});
+
+test('monitoring buttons only for an agent on a call; the call shows ' +
+	'caller, queue and duration', async () => {
+	const p = await t.phone('1002', { ringMs: 300, talkMs: 15000 });
+	await t.readyAll('1002');
+	const from = t.mark();
+	const c = await t.call('13900008002', { rtp: false });
+	await t.waitState('1002', 'on_call', from, 10000);
+	await page.waitForSelector(`${card('1002')}[data-state="on_call"]`);
+	const call = await text(`${card('1002')} .agent-call`);
+	assert.match(call, /13900008002/);
+	assert.match(call, /售后服务/);
+	assert.match(call, /\d\d:\d\d/);
+	for (const act of ['listen', 'whisper', 'barge']) {
+		assert.equal(await page.isEnabled(`${card('1002')} ` +
+			`button[data-act="${act}"]`), true, act);
+		assert.equal(await page.isEnabled(`${card('1001')} ` +
+			`button[data-act="${act}"]`), false, act);
+	}
+	assert.equal(await page.isEnabled(`${card('1002')} ` +
+		'button[data-act="stop"]'), false);
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	await page.screenshot({ path: path.join(ARTIFACTS, 'supervisor.png'),
+		fullPage: true });
+	await sipOk(c);
+	await page.waitForSelector(`${card('1002')}:not([data-state="on_call"])`);
+	assert.equal(await page.isEnabled(`${card('1002')} ` +
+		'button[data-act="listen"]'), false);
+	await p.stop();
+	assert.deepEqual(problems, []);
+});
