@@ -4,7 +4,10 @@
 # Usage: bench/run.sh [path/to/openseat]  (default: release build)
 # BENCH=foundation, BENCH=telephony or BENCH=acd (the routing core, in
 # process: make bench-acd) or BENCH=acd-calls (the ACD end to end
-# with sipp and 100 agents' phones: bench/acd.mjs) runs one of them.
+# with sipp and 100 agents' phones: bench/acd.mjs) or BENCH=softphone
+# (the browser softphone with 200 consoles: bench/softphone.mjs) or
+# BENCH=console-events (an agent's state change to 200 supervisors'
+# wallboards: bench/console_events.mjs) runs one.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/openseat}
@@ -24,4 +27,10 @@ all|acd) make --no-print-directory bench-acd ;;
 esac
 case ${BENCH:-all} in
 all|acd-calls) node bench/acd.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|softphone) node bench/softphone.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|console-events) node bench/console_events.mjs "$BIN" ;;
 esac
