@@ -7,6 +7,8 @@
 #include "metrics/metrics.h"
 #include "media/leg.h"
 #include "media/mtick.h"
+#include "media/webrtc.h"
+#include "agent/softphone.h"
 #include "call/call.h"
 #include "call/call_int.h"
 
@@ -23,6 +25,9 @@ static struct {
 	struct metric *tick_late;
 	struct metric *tick_late_max;
 	struct metric *ticks_skipped;
+	struct metric *softphones;
+	struct metric *srtp;
+	struct metric *srtp_rejected;
 	bool ready;
 } m;
 
@@ -70,6 +75,19 @@ void call_count_sip(bool request, const char *method, uint16_t scode,
 }
 
 
+/* The browser side: softphones online, SRTP to and from browsers. */
+static void collect_webrtc(void)
+{
+	struct webrtc_stats ws;
+
+	webrtc_totals(&ws);
+	metric_set(m.softphones, NULL, softphone_count());
+	metric_set(m.srtp, "dir=\"rx\"", (double)ws.rx_packets);
+	metric_set(m.srtp, "dir=\"tx\"", (double)ws.tx_packets);
+	metric_set(m.srtp_rejected, NULL, (double)ws.rx_rejected);
+}
+
+
 static void collect(void *arg)
 {
 	struct call_totals t;
@@ -87,6 +105,7 @@ static void collect(void *arg)
 	metric_set(m.rtp_lost, NULL, (double)ls.rx_lost);
 	metric_set(m.rtp_rejected, NULL, (double)ls.rx_rejected);
 	metric_set(m.jitter, NULL, ls.jitter_ms / 1000.0);
+	collect_webrtc();
 
 	mtick_stats_get(&ts, 1);
 	for (unsigned i = 0; i < ARRAY_SIZE(ts.late_bucket); i++) {
@@ -133,6 +152,16 @@ void call_metrics_init(void)
 	m.ticks_skipped = metric_gauge("openseat_media_ticks_skipped",
 				       "Media ticks dropped because the loop "
 				       "fell far behind.");
+	m.softphones = metric_gauge("openseat_softphones",
+				    "Agents whose browser softphone is "
+				    "registered (or in its grace period).");
+	m.srtp = metric_gauge("openseat_webrtc_packets",
+			      "SRTP audio packets from and to browsers "
+			      "since start.");
+	m.srtp_rejected = metric_gauge("openseat_webrtc_rejected_packets",
+				       "Packets from browsers dropped: an "
+				       "address ICE did not validate, failed "
+				       "SRTP authentication or a replay.");
 	(void)metrics_on_collect(collect, NULL);
 	m.ready = true;
 }

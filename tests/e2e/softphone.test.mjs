@@ -69,6 +69,10 @@ test('an agent answers in the browser: the screen pop, audio both ways, hang-up,
 			return s.packets > 20 && s.level > 0.01 && s;
 		}, 'audio in the browser', WAIT);
 		assert.match(got.codec, /opus/i);
+		const m = (await t.s.api('GET', '/metrics')).text;
+		assert.match(m, /^openseat_softphones 1$/m);
+		assert.ok(Number(/^openseat_webrtc_packets\{dir="rx"\} (\d+)/m
+			.exec(m)?.[1]) > 0, 'SRTP counted');
 
 		ws.send({ type: 'call.hangup', call_id: offer.call_id, id: 'h' });
 		assert.equal((await ws.next('call.ok', WAIT)).id, 'h');
