@@ -314,10 +314,10 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 	/* media goes only to the tab carrying the softphone */
 	if ((!strcmp(type, "call.answer") || !strcmp(type, "call.reconnect"))
 	    && !softphone_is_tab(p->id, wsc)) {
-		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "error",
-			"code", "conflict", "message", "This tab does not carry "
-			"your softphone (another tab took it, or it was never "
-			"registered); register it here first."));
+		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type",
+			"error", "code", "conflict", "message", "This tab "
+			"does not carry your softphone (another tab took it, "
+			"or it was never registered); register it here."));
 		return;
 	}
 
