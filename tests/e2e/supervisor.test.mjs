@@ -3,7 +3,8 @@
 // the queues and agents; an agent's state change and a call joining show
 // within a second; the filters narrow tiles and agents; forcing an agent
 // not ready from the page works; the monitoring buttons are enabled only
-// for an agent on a call. A screenshot goes to tests/artifacts/.
+// for an agent on a call, and listening then whispering connects the
+// browser's audio. A screenshot goes to tests/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -213,9 +214,25 @@ test('monitoring buttons only for an agent on a call; the call shows ' +
 	}
 	assert.equal(await page.isEnabled(`${card('1002')} ` +
 		'button[data-act="stop"]'), false);
+
+	/* listen through the browser's softphone, then whisper */
+	await page.click(`${card('1002')} button[data-act="listen"]`);
+	await page.waitForSelector('#monitor-bar:not([hidden])');
+	await page.waitForFunction(() => /已接通/.test(document
+		.getElementById('monitor-detail').textContent), null,
+	{ timeout: WAIT });
+	assert.match(await text('#monitor-title'), /正在监听 1002/);
+	assert.equal(await page.isEnabled(`${card('1002')} ` +
+		'button[data-act="stop"]'), true);
+	await page.click('#monitor-modes button[data-mode="whisper"]');
+	await page.waitForSelector('#monitor-modes ' +
+		'button[data-mode="whisper"][aria-pressed="true"]');
+	assert.match(await text('#monitor-title'), /耳语/);
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	await page.screenshot({ path: path.join(ARTIFACTS, 'supervisor.png'),
 		fullPage: true });
+	await page.click('#monitor-stop');
+	await page.waitForSelector('#monitor-bar', { state: 'hidden' });
 	await sipOk(c);
 	await page.waitForSelector(`${card('1002')}:not([data-state="on_call"])`);
 	assert.equal(await page.isEnabled(`${card('1002')} ` +

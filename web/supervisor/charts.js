@@ -157,6 +157,7 @@ export class Charts {
 		});
 		ro.observe(this.callsNode);
 		ro.observe(this.waitingNode);
+		this.sample();     /* now, so the chart ends at the present */
 		this.timer = setInterval(() => this.sample(), SAMPLE_MS);
 	}
 
