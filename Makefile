@@ -142,6 +142,15 @@ $(BUILD)/bench/acd_route: bench/acd_route.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# WebRTC media per browser call, in process (see bench/webrtc_media.c).
+.PHONY: bench-webrtc
+bench-webrtc: $(BUILD)/bench/webrtc_media
+	@$(BUILD)/bench/webrtc_media
+
+$(BUILD)/bench/webrtc_media: bench/webrtc_media.c $(LIBMEDIA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 clean:
 	rm -rf build
 

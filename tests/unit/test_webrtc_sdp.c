@@ -71,7 +71,9 @@ static void test_chromium_offer(void **state)
 	has(ans, "a=setup:passive\r\n");
 	has(ans, "a=rtcp-mux\r\n");
 	has(ans, "a=rtpmap:111 opus/48000/2\r\n");
-	has(ans, "a=fmtp:111 minptime=10;useinbandfec=1\r\n");
+	has(ans, "a=fmtp:111 minptime=10;useinbandfec=1;"
+	    "maxplaybackrate=8000;sprop-maxcapturerate=8000;"
+	    "maxaveragebitrate=20000\r\n");
 	has(ans, "a=fingerprint:sha-256 ");
 	has(ans, "a=ice-ufrag:");
 	has(ans, "a=end-of-candidates\r\n");
