@@ -14,6 +14,7 @@ struct pcm {
 int pcm_alloc(struct pcm **pcmp, const int16_t *s, size_t n);
 int pcm_load_wav(struct pcm **pcmp, const char *path);
 int pcm_silence(struct pcm **pcmp, unsigned ms);
+int pcm_dtmf(struct pcm **pcmp, const char *digits);
 uint32_t pcm_duration_ms(const struct pcm *pcm);
 
 #endif

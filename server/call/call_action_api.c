@@ -40,6 +40,11 @@ static const struct param wrap_params[] = {
 };
 
 
+static const struct param dtmf_params[] = {
+	{"digits", PARAM_STRING, true, 1, 32, NULL, false},
+};
+
+
 static struct call *live_call(struct http_req *req)
 {
 	const struct principal *p = http_req_principal(req);
@@ -198,6 +203,28 @@ static void hangup_post(struct http_req *req)
 }
 
 
+static void dtmf_post(struct http_req *req)
+{
+	struct call *call = live_call(req);
+	int err;
+
+	if (!call)
+		return;
+
+	err = call_console_dtmf(http_req_principal(req), call->call_id,
+				api_str(req, "digits"));
+	if (err == EINVAL)
+		api_reply_invalid(req, "digits", "format", "0-9, *, #, A-D; "
+				  "at most 32");
+	else if (err == EALREADY)
+		no_agent(req);
+	else if (err)
+		http_reply_error(req, err);
+	else
+		reply_ok(req, call, "sent");
+}
+
+
 static void wrap_saved(int err, void *arg)
 {
 	struct http_req *req = arg;
@@ -247,6 +274,8 @@ static const struct http_route routes[] = {
 	 P(xfer_params), transfer_post},
 	{"POST", "/api/v1/calls/{call_id}/hangup", HTTP_TENANT, ROLE_AGENT,
 	 NULL, 0, hangup_post},
+	{"POST", "/api/v1/calls/{call_id}/dtmf", HTTP_TENANT, ROLE_AGENT,
+	 P(dtmf_params), dtmf_post},
 	{"POST", "/api/v1/calls/{call_id}/disposition", HTTP_TENANT,
 	 ROLE_AGENT, P(wrap_params), wrap_post},
 };

@@ -9,6 +9,10 @@
 #include <re_tmr.h>
 #include "app.h"
 #include "auth/principal.h"
+#include "media/leg.h"
+#include "media/mixer.h"
+#include "media/pcm.h"
+#include "media/player.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
 #include "call/call_agent_int.h"
@@ -98,4 +102,61 @@ int call_console_transfer(const struct principal *p, const char *call_id,
 	return queue ? call_queue_transfer_queue(call, queue) :
 		agent_id ? call_queue_transfer_agent(call, agent_id) :
 		call_queue_transfer_number(call, number);
+}
+
+
+/* Digits on their way to the caller: a player of their own, freed when
+ * they have been played (or with the call's mixer). */
+struct dtmf_send {
+	struct player *pl;               /**< (ref) */
+	struct pcm *pcm;                 /**< (ref) */
+};
+
+
+static void dtmf_destructor(void *arg)
+{
+	struct dtmf_send *ds = arg;
+
+	mem_deref(ds->pl);
+	mem_deref(ds->pcm);
+}
+
+
+static void dtmf_played(int err, void *arg)
+{
+	(void)err;
+	mem_deref(arg);
+}
+
+
+/**
+ * The agent's keypad: DTMF tones into the call, heard by the caller (an
+ * IVR at the far end of a transfer, say). EINVAL: not DTMF digits.
+ */
+int call_console_dtmf(const struct principal *p, const char *call_id,
+		      const char *digits)
+{
+	struct dtmf_send *ds;
+	struct call *call;
+	int err = own_call(p, call_id, &call);
+
+	if (err)
+		return err;
+	if (!call->mixer || !call->leg || !call_queue_agent_of(call)[0])
+		return EALREADY;
+
+	ds = mem_zalloc(sizeof(*ds), dtmf_destructor);
+	if (!ds)
+		return ENOMEM;
+
+	err = pcm_dtmf(&ds->pcm, digits);
+	err = err ? err : player_alloc(&ds->pl, call->mixer, "dtmf");
+	if (!err)
+		mport_hear(leg_port(call->leg), player_port(ds->pl), true);
+	err = err ? err : player_play(ds->pl, &ds->pcm, 1, false,
+				      dtmf_played, ds);
+	if (err)
+		mem_deref(ds);
+
+	return err;
 }

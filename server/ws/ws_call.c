@@ -36,6 +36,8 @@ static const struct field f_hold[] = {F_CALL, {"hold", JSON_TRUE, true},
 				      F_END};
 static const struct field f_xfer[] = {F_CALL, {"to", JSON_OBJECT, true},
 				      F_END};
+static const struct field f_dtmf[] = {F_CALL, {"digits", JSON_STRING,
+				       true}, F_END};
 static const struct field f_wrap[] = {F_CALL, {"code", JSON_STRING, true},
 				      {"notes", JSON_STRING, false}, F_END};
 static const struct field f_mon[] = {F_CALL, {"mode", JSON_STRING, true},
@@ -346,12 +348,14 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 		err = call_console_reject(p, call_id);
 	else if (!strcmp(type, "call.hangup"))
 		err = call_console_hangup(p, call_id);
+	else if (!strcmp(type, "call.dtmf"))
+		err = call_console_dtmf(p, call_id, str(msg, "digits"));
 	else
 		err = call_console_hold(p, call_id, json_is_true(
 						json_object_get(msg, "hold")));
 
 	if (err)
-		reply_err(wsc, msg, err, NULL);
+		reply_err(wsc, msg, err, err == EINVAL ? "digits" : NULL);
 	else
 		reply_ok(wsc, msg, "call.ok");
 }
@@ -397,6 +401,7 @@ static const struct {
 	{"call.reject",          f_call},
 	{"call.hangup",          f_call},
 	{"call.hold",            f_hold},
+	{"call.dtmf",            f_dtmf},
 	{"call.transfer",        f_xfer},
 	{"call.disposition",     f_wrap},
 	{"monitor.start",        f_mon},

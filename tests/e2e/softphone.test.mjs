@@ -196,6 +196,7 @@ test('every call message refuses missing, extra and wrong fields', async () => {
 		[{ type: 'call.reject', call_id: id, extra: 1 }, 'extra'],
 		[{ type: 'call.hangup', call_id: 7 }, 'call_id'],
 		[{ type: 'call.hold', call_id: id }, 'hold'],
+		[{ type: 'call.dtmf', call_id: id }, 'digits'],
 		[{ type: 'call.hold', call_id: id, hold: 'yes' }, 'hold'],
 		[{ type: 'call.transfer', call_id: id }, 'to'],
 		[{ type: 'call.transfer', call_id: id, to: 'queue' }, 'to'],
@@ -455,5 +456,63 @@ test('a browser that closes mid-ring misses the offer; mid-call its media times 
 		await c.done;
 	} finally {
 		c.close();
+	}
+});
+
+/* DTMF digits in 8 kHz samples (Goertzel over 20 ms frames). */
+function dtmfDigits(samples) {
+	const rows = [697, 770, 852, 941];
+	const cols = [1209, 1336, 1477, 1633];
+	const keys = '123A456B789C*0#D';
+	const power = (f, s, i) => {
+		const k = 2 * Math.cos(2 * Math.PI * f / 8000);
+		let a = 0;
+		let b = 0;
+		for (let n = i; n < i + 160; n++)
+			[a, b] = [samples[n] + k * a - b, a];
+		return a * a + b * b - k * a * b;
+	};
+	let out = '';
+	let last = null;
+	for (let i = 0; i + 160 <= samples.length; i += 160) {
+		const r = rows.map((f) => power(f, samples, i));
+		const c = cols.map((f) => power(f, samples, i));
+		const ri = r.indexOf(Math.max(...r));
+		const ci = c.indexOf(Math.max(...c));
+		const key = r[ri] > 1e9 && c[ci] > 1e9 ? keys[ri * 4 + ci] : null;
+		if (key && key !== last)
+			out += key;
+		last = key;
+	}
+	return out;
+}
+
+test('the agent keypad sends DTMF the caller hears', async () => {
+	const a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139009');
+	try {
+		const rtc = await answer(a.ws, offer.call_id);
+		await c.rtp.heard(300, WAIT);
+		await rtc.mute(true);
+		await pause(500);
+		a.ws.send({ type: 'call.dtmf', call_id: offer.call_id,
+			digits: '12x', id: 'bad' });
+		const e = await a.ws.next((m) => m.id === 'bad', WAIT);
+		assert.equal(e.code, 'validation_failed');
+		assert.equal(e.field, 'digits');
+		const from = c.rtp.samples.length;
+		a.ws.send({ type: 'call.dtmf', call_id: offer.call_id,
+			digits: '159#', id: 'd' });
+		assert.equal((await a.ws.next((m) => m.id === 'd', WAIT)).type,
+			'call.ok');
+		const got = await until(() => {
+			const d = dtmfDigits(c.rtp.samples.slice(from));
+			return d.length >= 4 && d;
+		}, 'the digits at the caller', WAIT);
+		assert.equal(got, '159#');
+		await rtc.page.close();
+	} finally {
+		await hungUp(c);
+		await loggedOut(a);
 	}
 });
