@@ -33,3 +33,41 @@ int loop_run(unsigned ms)
 
 	return timed_out ? ETIMEDOUT : 0;
 }
+
+
+static loop_cond_h *until_cond;
+static void *until_arg;
+
+
+static void until_poll(void *arg)
+{
+	struct tmr *t = arg;
+
+	if (until_cond(until_arg))
+		re_cancel();
+	else
+		tmr_start(t, 5, until_poll, t);
+}
+
+
+/**
+ * Run re_main until cond(arg) holds (checked every 5 ms) or `ms` pass.
+ *
+ * @return whether cond holds at the end
+ */
+bool loop_until(loop_cond_h *cond, void *arg, unsigned ms)
+{
+	struct tmr t;
+
+	if (cond(arg))
+		return true;
+
+	until_cond = cond;
+	until_arg  = arg;
+	tmr_init(&t);
+	tmr_start(&t, 5, until_poll, &t);
+	(void)loop_run(ms);
+	tmr_cancel(&t);
+
+	return cond(arg);
+}

@@ -40,41 +40,6 @@ static struct tls *tls_gcm;    /* a browser offering both profiles  */
 static struct tls *tls_cm;     /* one offering AES-CM only          */
 static struct tls *tls_plain;  /* one offering no SRTP at all       */
 
-typedef bool (cond_h)(void *arg);
-static cond_h *wait_cond;
-static void *wait_arg;
-
-
-static void poll_tick(void *arg)
-{
-	struct tmr *t = arg;
-
-	if (wait_cond(wait_arg))
-		re_cancel();
-	else
-		tmr_start(t, 5, poll_tick, t);
-}
-
-
-/* Run the loop until cond holds (checked every 5 ms) or ms pass. */
-static bool wait_for(cond_h *cond, void *arg, unsigned ms)
-{
-	struct tmr t;
-
-	if (cond(arg))
-		return true;
-
-	wait_cond = cond;
-	wait_arg  = arg;
-	tmr_init(&t);
-	tmr_start(&t, 5, poll_tick, &t);
-	(void)loop_run(ms);
-	tmr_cancel(&t);
-
-	return cond(arg);
-}
-
-
 static void event_h(enum webrtc_event ev, const char *reason, void *arg)
 {
 	struct call *c = arg;
@@ -173,8 +138,8 @@ static void connect_peer(struct call *c, struct wpeer *p, struct tls *tls,
 	mem_deref(offer);
 	assert_int_equal(wpeer_answer(p, c->answer), 0);
 
-	assert_int_equal(wpeer_check(p, p->spwd, true), 0);
-	assert_true(wait_for(checked, p, 2000));
+	assert_int_equal(wpeer_check(p, p->us, p->spwd, true), 0);
+	assert_true(loop_until(checked, p, 2000));
 	assert_int_equal(p->stun_ok, 1);
 	assert_int_equal(wpeer_dtls(p), 0);
 }
@@ -203,13 +168,13 @@ static void run_call(struct tls *tls, const char *codecs, const char *name)
 	struct webrtc_stats st;
 
 	connect_peer(&c, &p, tls, codecs, 0);
-	assert_true(wait_for(has_event, &c, 5000));
+	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_ESTABLISHED);
-	assert_true(wait_for(wpeer_estab, &p, 2000));
+	assert_true(loop_until(wpeer_estab, &p, 2000));
 	assert_string_equal(webrtc_codec(c.w), name);
 
 	wpeer_talk(&p, true);
-	assert_true(wait_for(audio_both_ways, &b, 5000));
+	assert_true(loop_until(audio_both_ways, &b, 5000));
 	wpeer_talk(&p, false);
 
 	webrtc_stats_get(c.w, &st);
@@ -254,9 +219,10 @@ static void test_ice_auth(void **state)
 	mem_deref(offer);
 	assert_int_equal(wpeer_answer(&p, c.answer), 0);
 
-	assert_int_equal(wpeer_check(&p, "wrongwrongwrongwrongwrong", true),
+	assert_int_equal(wpeer_check(&p, p.us, "wrongwrongwrongwrongwrong",
+				     true),
 			 0);
-	assert_true(wait_for(checked, &p, 2000));
+	assert_true(loop_until(checked, &p, 2000));
 	assert_int_equal(p.stun_401, 1);
 	assert_int_equal(p.stun_ok, 0);
 
@@ -273,9 +239,9 @@ static void test_ice_auth(void **state)
 	assert_int_equal(st.rx_rejected, 1);
 
 	/* the right password: success with the mapped address */
-	assert_int_equal(wpeer_check(&p, p.spwd, false), 0);
+	assert_int_equal(wpeer_check(&p, p.us, p.spwd, false), 0);
 	p.stun_401 = 0;
-	assert_true(wait_for(checked, &p, 2000));
+	assert_true(loop_until(checked, &p, 2000));
 	assert_int_equal(p.stun_ok, 1);
 	{
 		struct sa local;
@@ -307,16 +273,16 @@ static void test_fingerprint_mismatch(void **state)
 	call_alloc(&c, offer, NULL, 0);
 	mem_deref(offer);
 	assert_int_equal(wpeer_answer(&p, c.answer), 0);
-	assert_int_equal(wpeer_check(&p, p.spwd, true), 0);
-	assert_true(wait_for(checked, &p, 2000));
+	assert_int_equal(wpeer_check(&p, p.us, p.spwd, true), 0);
+	assert_true(loop_until(checked, &p, 2000));
 	assert_int_equal(wpeer_dtls(&p), 0);
 
-	assert_true(wait_for(has_event, &c, 5000));
+	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_FAILED);
 	assert_non_null(strstr(c.reason, "fingerprint"));
 
 	/* whatever the client sends, no audio is delivered */
-	if (wait_for(wpeer_estab, &p, 1000) && p.tx) {
+	if (loop_until(wpeer_estab, &p, 1000) && p.tx) {
 		wpeer_talk(&p, true);
 		(void)loop_run(300);
 		wpeer_talk(&p, false);
@@ -339,7 +305,7 @@ static void test_no_srtp_profile(void **state)
 	(void)state;
 
 	connect_peer(&c, &p, tls_plain, NULL, 0);
-	assert_true(wait_for(has_event, &c, 5000));
+	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_FAILED);
 	assert_non_null(strstr(c.reason, "SRTP"));
 
@@ -378,18 +344,18 @@ static void test_source_and_replay(void **state)
 	(void)state;
 
 	connect_peer(&c, &p, tls_gcm, NULL, 0);
-	assert_true(wait_for(has_event, &c, 5000));
+	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_ESTABLISHED);
-	assert_true(wait_for(wpeer_estab, &p, 2000));
+	assert_true(loop_until(wpeer_estab, &p, 2000));
 
 	assert_int_equal(wpeer_send(&p, p.us), 0);
 	assert_int_equal(wpeer_send(&p, p.us), 0);
 	assert_int_equal(wpeer_send(&p, p.us), 0);
-	assert_true(wait_for(rx_n, &b, 2000));
+	assert_true(loop_until(rx_n, &b, 2000));
 
 	/* valid SRTP, right keys, wrong source port */
 	assert_int_equal(wpeer_send(&p, p.us2), 0);
-	assert_true(wait_for(rejected, &c, 2000));
+	assert_true(loop_until(rejected, &c, 2000));
 	webrtc_stats_get(c.w, &st);
 	assert_int_equal(st.rx_packets, 3);
 	assert_int_equal(st.rx_rejected, 1);
@@ -397,13 +363,66 @@ static void test_source_and_replay(void **state)
 	/* a packet accepted once, then again byte for byte: a replay */
 	assert_int_equal(wpeer_send(&p, p.us), 0);
 	b.n = 4;
-	assert_true(wait_for(rx_n, &b, 2000));
+	assert_true(loop_until(rx_n, &b, 2000));
 	assert_int_equal(wpeer_resend_last(&p), 0);
 	b.n = 5;
-	(void)wait_for(rx_n, &b, 300);
+	(void)loop_until(rx_n, &b, 300);
 	webrtc_stats_get(c.w, &st);
 	assert_int_equal(st.rx_packets, 4);
 	assert_int_equal(st.rx_rejected, 2);
+
+	wpeer_close(&p);
+	call_close(&c);
+}
+
+
+static bool checked_n(void *arg)
+{
+	const struct wpeer *p = arg;
+
+	return p->stun_ok >= 2;
+}
+
+
+/*
+ * The first authenticated check latches its source (us2), USE-CANDIDATE
+ * from another (us) moves the peer there; a later check without it from
+ * us2 does not move it back. DTLS and SRTP follow the nominated source.
+ */
+static void test_nomination_moves_peer(void **state)
+{
+	struct webrtc_stats st;
+	struct call c;
+	struct wpeer p;
+	struct both b = {&c, &p, 1};
+	char *offer = NULL;
+	(void)state;
+
+	assert_int_equal(wpeer_alloc(&p, tls_gcm, &lo), 0);
+	assert_int_equal(wpeer_offer(&p, &offer), 0);
+	call_alloc(&c, offer, NULL, 0);
+	mem_deref(offer);
+	assert_int_equal(wpeer_answer(&p, c.answer), 0);
+
+	assert_int_equal(wpeer_check(&p, p.us2, p.spwd, false), 0);
+	assert_true(loop_until(checked, &p, 2000));
+	assert_int_equal(wpeer_check(&p, p.us, p.spwd, true), 0);
+	assert_true(loop_until(checked_n, &p, 2000));
+	assert_int_equal(wpeer_check(&p, p.us2, p.spwd, false), 0);
+	(void)loop_run(50);
+	assert_int_equal(p.stun_ok, 3);
+
+	assert_int_equal(wpeer_dtls(&p), 0);
+	assert_true(loop_until(has_event, &c, 5000));
+	assert_int_equal(c.evv[0], WEBRTC_ESTABLISHED);
+	assert_true(loop_until(wpeer_estab, &p, 2000));
+
+	assert_int_equal(wpeer_send(&p, p.us), 0);
+	assert_true(loop_until(rx_n, &b, 2000));
+	assert_int_equal(wpeer_send(&p, p.us2), 0);
+	assert_true(loop_until(rejected, &c, 2000));
+	webrtc_stats_get(c.w, &st);
+	assert_int_equal(st.rx_packets, 1);
 
 	wpeer_close(&p);
 	call_close(&c);
@@ -436,14 +455,14 @@ static void test_rtcp(void **state)
 	(void)state;
 
 	connect_peer(&c, &p, tls_gcm, NULL, 0);
-	assert_true(wait_for(has_event, &c, 5000));
-	assert_true(wait_for(wpeer_estab, &p, 2000));
+	assert_true(loop_until(has_event, &c, 5000));
+	assert_true(loop_until(wpeer_estab, &p, 2000));
 	wpeer_talk(&p, true);
-	assert_true(wait_for(audio_both_ways, &b, 5000));
+	assert_true(loop_until(audio_both_ways, &b, 5000));
 
 	/* 64/256 lost, 480 units of 48 kHz jitter, LSR 150 ms ago */
 	assert_int_equal(wpeer_send_rr(&p, 64, 480, 150), 0);
-	assert_true(wait_for(got_rr, &c, 2000));
+	assert_true(loop_until(got_rr, &c, 2000));
 	webrtc_stats_get(c.w, &st);
 	assert_true(fabs(st.loss_pct - 25.0) < 0.01);
 	assert_true(fabs(st.peer_jitter_ms - 10.0) < 0.01);
@@ -454,7 +473,7 @@ static void test_rtcp(void **state)
 	assert_true(tot.loss_pct > 0);
 
 	/* the first report goes out 5 s after the answer */
-	assert_true(wait_for(got_sr, &p, 7000));
+	assert_true(loop_until(got_sr, &p, 7000));
 	assert_int_equal(p.rx_rr_blocks, p.rx_sr);
 	wpeer_talk(&p, false);
 
@@ -471,12 +490,12 @@ static void test_consent_timeout(void **state)
 	(void)state;
 
 	connect_peer(&c, &p, tls_gcm, NULL, 400);
-	assert_true(wait_for(has_event, &c, 5000));
+	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_ESTABLISHED);
 
 	c.free_on_event = true;
 	c.nev = 0;
-	assert_true(wait_for(has_event, &c, 2000));
+	assert_true(loop_until(has_event, &c, 2000));
 	assert_int_equal(c.evv[0], WEBRTC_TIMEOUT);
 	assert_null(c.w);
 
@@ -494,11 +513,11 @@ static void test_consent_kept(void **state)
 	(void)state;
 
 	connect_peer(&c, &p, tls_gcm, NULL, 300);
-	assert_true(wait_for(has_event, &c, 5000));
+	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_ESTABLISHED);
 
 	for (i = 0; i < 8; i++) {
-		assert_int_equal(wpeer_check(&p, p.spwd, false), 0);
+		assert_int_equal(wpeer_check(&p, p.us, p.spwd, false), 0);
 		(void)loop_run(100);
 	}
 	assert_int_equal(c.nev, 1);
@@ -566,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint_mismatch),
 		cmocka_unit_test(test_no_srtp_profile),
 		cmocka_unit_test(test_source_and_replay),
+		cmocka_unit_test(test_nomination_moves_peer),
 		cmocka_unit_test(test_rtcp),
 		cmocka_unit_test(test_consent_timeout),
 		cmocka_unit_test(test_consent_kept),

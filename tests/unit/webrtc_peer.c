@@ -201,8 +201,10 @@ int wpeer_answer(struct wpeer *p, const char *answer)
 }
 
 
-/** An ICE connectivity check, as a controlling browser sends it. */
-int wpeer_check(struct wpeer *p, const char *pwd, bool use_cand)
+/** An ICE connectivity check from socket us, as a controlling browser
+ * sends it. */
+int wpeer_check(struct wpeer *p, struct udp_sock *us, const char *pwd,
+		bool use_cand)
 {
 	struct mbuf *mb = mbuf_alloc(256);
 	uint32_t prio = 0x6e7f1eff;
@@ -224,7 +226,7 @@ int wpeer_check(struct wpeer *p, const char *pwd, bool use_cand)
 			      STUN_ATTR_USE_CAND, use_cand ? &prio : NULL);
 	mb->pos = 0;
 	if (!err)
-		err = udp_send(p->us, &p->server, mb);
+		err = udp_send(us, &p->server, mb);
 
 	mem_deref(mb);
 

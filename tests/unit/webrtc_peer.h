@@ -43,7 +43,8 @@ int  wpeer_alloc(struct wpeer *p, struct tls *tls, const struct sa *lo);
 void wpeer_close(struct wpeer *p);
 int  wpeer_offer(const struct wpeer *p, char **offerp);
 int  wpeer_answer(struct wpeer *p, const char *answer);
-int  wpeer_check(struct wpeer *p, const char *pwd, bool use_cand);
+int  wpeer_check(struct wpeer *p, struct udp_sock *us, const char *pwd,
+		 bool use_cand);
 int  wpeer_dtls(struct wpeer *p);
 int  wpeer_send(struct wpeer *p, struct udp_sock *us);
 int  wpeer_resend_last(struct wpeer *p);
