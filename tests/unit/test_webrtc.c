@@ -126,18 +126,33 @@ static bool wpeer_estab(void *arg)
 }
 
 
+/*
+ * The browser offers (with its own fingerprint, or another one if
+ * bad_fp) and takes the answer.
+ */
+static void negotiate(struct call *c, struct wpeer *p, struct tls *tls,
+		      bool bad_fp, const char *codecs, uint32_t timeout_ms)
+{
+	char *offer = NULL, *fp;
+
+	assert_int_equal(wpeer_alloc(p, tls, &lo), 0);
+	assert_int_equal(wpeer_offer(p, &offer), 0);
+	if (bad_fp) {
+		/* another certificate's: flip one hex digit */
+		fp = strstr(offer, "sha-256 ") + 8;
+		*fp = *fp == 'A' ? 'B' : 'A';
+	}
+	call_alloc(c, offer, codecs, timeout_ms);
+	mem_deref(offer);
+	assert_int_equal(wpeer_answer(p, c->answer), 0);
+}
+
+
 /* Offer, answer, one good ICE check with USE-CANDIDATE, DTLS. */
 static void connect_peer(struct call *c, struct wpeer *p, struct tls *tls,
 			 const char *codecs, uint32_t timeout_ms)
 {
-	char *offer = NULL;
-
-	assert_int_equal(wpeer_alloc(p, tls, &lo), 0);
-	assert_int_equal(wpeer_offer(p, &offer), 0);
-	call_alloc(c, offer, codecs, timeout_ms);
-	mem_deref(offer);
-	assert_int_equal(wpeer_answer(p, c->answer), 0);
-
+	negotiate(c, p, tls, false, codecs, timeout_ms);
 	assert_int_equal(wpeer_check(p, p->us, p->spwd, true), 0);
 	assert_true(loop_until(checked, p, 2000));
 	assert_int_equal(p->stun_ok, 1);
@@ -210,15 +225,9 @@ static void test_ice_auth(void **state)
 	struct call c;
 	struct wpeer p;
 	struct mbuf *mb;
-	char *offer = NULL;
 	(void)state;
 
-	assert_int_equal(wpeer_alloc(&p, tls_gcm, &lo), 0);
-	assert_int_equal(wpeer_offer(&p, &offer), 0);
-	call_alloc(&c, offer, NULL, 0);
-	mem_deref(offer);
-	assert_int_equal(wpeer_answer(&p, c.answer), 0);
-
+	negotiate(&c, &p, tls_gcm, false, NULL, 0);
 	assert_int_equal(wpeer_check(&p, p.us, "wrongwrongwrongwrongwrong",
 				     true),
 			 0);
@@ -262,17 +271,9 @@ static void test_fingerprint_mismatch(void **state)
 	struct webrtc_stats st;
 	struct call c;
 	struct wpeer p;
-	char *offer = NULL, *bad;
 	(void)state;
 
-	assert_int_equal(wpeer_alloc(&p, tls_gcm, &lo), 0);
-	assert_int_equal(wpeer_offer(&p, &offer), 0);
-	/* another certificate's fingerprint: flip one hex digit */
-	bad = strstr(offer, "sha-256 ") + 8;
-	*bad = *bad == 'A' ? 'B' : 'A';
-	call_alloc(&c, offer, NULL, 0);
-	mem_deref(offer);
-	assert_int_equal(wpeer_answer(&p, c.answer), 0);
+	negotiate(&c, &p, tls_gcm, true, NULL, 0);
 	assert_int_equal(wpeer_check(&p, p.us, p.spwd, true), 0);
 	assert_true(loop_until(checked, &p, 2000));
 	assert_int_equal(wpeer_dtls(&p), 0);
@@ -395,15 +396,9 @@ static void test_nomination_moves_peer(void **state)
 	struct call c;
 	struct wpeer p;
 	struct both b = {&c, &p, 1};
-	char *offer = NULL;
 	(void)state;
 
-	assert_int_equal(wpeer_alloc(&p, tls_gcm, &lo), 0);
-	assert_int_equal(wpeer_offer(&p, &offer), 0);
-	call_alloc(&c, offer, NULL, 0);
-	mem_deref(offer);
-	assert_int_equal(wpeer_answer(&p, c.answer), 0);
-
+	negotiate(&c, &p, tls_gcm, false, NULL, 0);
 	assert_int_equal(wpeer_check(&p, p.us2, p.spwd, false), 0);
 	assert_true(loop_until(checked, &p, 2000));
 	assert_int_equal(wpeer_check(&p, p.us, p.spwd, true), 0);
