@@ -118,6 +118,9 @@ test('an agent state change shows within a second', async () => {
 		`${card('1001')}[data-state="ready"]`);
 	assert.ok(ms < 1000, `${ms} ms`);
 	assert.match(await text(card('1001')), /空闲/);
+	/* time in state ticks on the page's own clock */
+	await shown((sel) => /^00:0[1-9]$/.test(document.querySelector(sel)
+		?.textContent), `${card('1001')} [data-k="in_state"]`);
 	/* the queue tile counts the ready agent */
 	await shown(([sel]) => document.querySelector(sel)
 		?.textContent === '1', [`${tile(t.support.queue_id)} ` +
@@ -148,6 +151,22 @@ test('a call joining shows within a second; the caller leaving too',
 		assert.ok(Number(await text(`${tile(t.support.queue_id)} ` +
 			'[data-k="abandoned"]')) >= 1);
 	});
+
+test('the English switch relabels the wallboard and back', async () => {
+	await page.click('#lang-switch');
+	await page.waitForFunction(() => document.title.startsWith(
+		'Supervisor console'));
+	assert.match(await text('#legend'), /Ready/);
+	assert.match(await text('#summary'), /Waiting/);
+	assert.match(await text(tile(t.support.queue_id)), /Abandoned/);
+	assert.match(await text(`${card('1003')} .agent-state`), /Logged out/);
+	assert.match(await text(`${card('1003')} .agent-actions`), /Listen/);
+	assert.match(await text('#f-queue'), /All queues/);
+	await page.click('#lang-switch');
+	await page.waitForFunction(() => document.title.startsWith('班长'));
+	assert.match(await text(`${card('1003')} .agent-state`), /已签出/);
+	assert.deepEqual(problems, []);
+});
 
 test('filters: by queue, skill, state and work number', async () => {
 	const visible = () => page.$$eval('#agent-grid .agent',
