@@ -31,6 +31,7 @@ struct call {
 	char reason[64];
 	unsigned nev;
 	bool free_on_event;
+	unsigned want_rejected;  /**< for rejected(), 0 means 1         */
 	uint32_t phase;
 	unsigned loud;           /**< frames the meter heard aloud     */
 };
@@ -109,6 +110,17 @@ static void call_close(struct call *c)
 static bool has_event(void *arg)
 {
 	return ((struct call *)arg)->nev > 0;
+}
+
+
+static bool rejected(void *arg)
+{
+	const struct call *c = arg;
+	struct webrtc_stats st;
+
+	webrtc_stats_get(c->w, &st);
+
+	return st.rx_rejected >= (c->want_rejected ? c->want_rejected : 1);
 }
 
 
@@ -243,7 +255,7 @@ static void test_ice_auth(void **state)
 	mb->pos = 0;
 	assert_int_equal(udp_send(p.us, &p.server, mb), 0);
 	mem_deref(mb);
-	(void)loop_run(100);
+	assert_true(loop_until(rejected, &c, 2000));
 	webrtc_stats_get(c.w, &st);
 	assert_int_equal(st.rx_rejected, 1);
 
@@ -315,16 +327,6 @@ static void test_no_srtp_profile(void **state)
 }
 
 
-static bool rejected(void *arg)
-{
-	struct webrtc_stats st;
-
-	webrtc_stats_get(((struct call *)arg)->w, &st);
-
-	return st.rx_rejected > 0;
-}
-
-
 static bool rx_n(void *arg)
 {
 	struct webrtc_stats st;
@@ -366,8 +368,8 @@ static void test_source_and_replay(void **state)
 	b.n = 4;
 	assert_true(loop_until(rx_n, &b, 2000));
 	assert_int_equal(wpeer_resend_last(&p), 0);
-	b.n = 5;
-	(void)loop_until(rx_n, &b, 300);
+	c.want_rejected = 2;
+	assert_true(loop_until(rejected, &c, 2000));
 	webrtc_stats_get(c.w, &st);
 	assert_int_equal(st.rx_packets, 4);
 	assert_int_equal(st.rx_rejected, 2);
@@ -377,11 +379,14 @@ static void test_source_and_replay(void **state)
 }
 
 
+static unsigned want_ok;
+
+
 static bool checked_n(void *arg)
 {
 	const struct wpeer *p = arg;
 
-	return p->stun_ok >= 2;
+	return p->stun_ok >= want_ok;
 }
 
 
@@ -402,10 +407,11 @@ static void test_nomination_moves_peer(void **state)
 	assert_int_equal(wpeer_check(&p, p.us2, p.spwd, false), 0);
 	assert_true(loop_until(checked, &p, 2000));
 	assert_int_equal(wpeer_check(&p, p.us, p.spwd, true), 0);
+	want_ok = 2;
 	assert_true(loop_until(checked_n, &p, 2000));
 	assert_int_equal(wpeer_check(&p, p.us2, p.spwd, false), 0);
-	(void)loop_run(50);
-	assert_int_equal(p.stun_ok, 3);
+	want_ok = 3;
+	assert_true(loop_until(checked_n, &p, 2000));
 
 	assert_int_equal(wpeer_dtls(&p), 0);
 	assert_true(loop_until(has_event, &c, 5000));
@@ -461,7 +467,7 @@ static void test_rtcp(void **state)
 	webrtc_stats_get(c.w, &st);
 	assert_true(fabs(st.loss_pct - 25.0) < 0.01);
 	assert_true(fabs(st.peer_jitter_ms - 10.0) < 0.01);
-	assert_true(st.rtt_ms > 140 && st.rtt_ms < 400);
+	assert_true(st.rtt_ms > 140 && st.rtt_ms < 2000);
 
 	webrtc_totals(&tot);
 	assert_true(tot.rx_packets >= st.rx_packets);
@@ -484,13 +490,13 @@ static void test_consent_timeout(void **state)
 	struct wpeer p;
 	(void)state;
 
-	connect_peer(&c, &p, tls_gcm, NULL, 400);
+	connect_peer(&c, &p, tls_gcm, NULL, 1000);
 	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_ESTABLISHED);
 
 	c.free_on_event = true;
 	c.nev = 0;
-	assert_true(loop_until(has_event, &c, 2000));
+	assert_true(loop_until(has_event, &c, 4000));
 	assert_int_equal(c.evv[0], WEBRTC_TIMEOUT);
 	assert_null(c.w);
 
@@ -507,11 +513,12 @@ static void test_consent_kept(void **state)
 	unsigned i;
 	(void)state;
 
-	connect_peer(&c, &p, tls_gcm, NULL, 300);
+	connect_peer(&c, &p, tls_gcm, NULL, 1000);
 	assert_true(loop_until(has_event, &c, 5000));
 	assert_int_equal(c.evv[0], WEBRTC_ESTABLISHED);
 
-	for (i = 0; i < 8; i++) {
+	/* 1.5 s without media, a check every 100 ms */
+	for (i = 0; i < 15; i++) {
 		assert_int_equal(wpeer_check(&p, p.us, p.spwd, false), 0);
 		(void)loop_run(100);
 	}
