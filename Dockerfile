@@ -4,10 +4,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 	build-essential pkg-config libre-dev librem-dev libssl-dev zlib1g-dev \
 	libwebsockets-dev libuv1-dev libpq-dev libjansson-dev libjwt-dev \
 	libsodium-dev libmp3lame-dev libopus-dev libspeexdsp-dev \
-	libmpg123-dev ca-certificates && rm -rf /var/lib/apt/lists/*
+	libmpg123-dev ca-certificates nodejs npm \
+	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN make -j2 MODE=release build
+# web: the consoles' pinned browser libraries (web/package.json) into
+# web/vendor, which the runtime stage copies with the pages
+RUN make -j2 MODE=release build web
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \

@@ -3,8 +3,11 @@
 // GET /live/history; from then on the charts grow from the pushed queue
 // tiles: counter increases go into the current bucket, and the waiting
 // total is sampled here every 10 s.
-import uPlot from '/vendor/uplot/dist/uPlot.esm.js';
 import { t } from '../common/i18n.js';
+
+/* Loaded when the charts are built: without web/vendor (make web) the
+ * wallboard still works, with a note where the charts would be. */
+let uPlot = null;
 
 const BUCKET_MS = 300000;
 const SAMPLE_MS = 10000;
@@ -134,7 +137,17 @@ export class Charts {
 		};
 	}
 
-	build() {
+	async build() {
+		if (!uPlot) {
+			try {
+				uPlot = (await import('/vendor/uplot/dist/uPlot.esm.js'))
+					.default;
+			} catch {
+				for (const n of [this.callsNode, this.waitingNode])
+					n.replaceChildren(t('sv.chart.unavailable'));
+				return;
+			}
+		}
 		const bars = uPlot.paths.bars({ size: [0.55, 48] });
 		this.calls = new uPlot(this.opts(this.callsNode, [
 			{ label: t('sv.chart.offered'), stroke: COLORS.offered,
@@ -176,6 +189,6 @@ export class Charts {
 		this.calls.destroy();
 		this.wait.destroy();
 		clearInterval(this.timer);
-		this.build();
+		return this.build();
 	}
 }

@@ -332,7 +332,7 @@ async function main() {
 	live.connect();
 
 	await reload();
-	charts.build();
+	await charts.build();
 	setInterval(tick, 1000);
 	onLocaleChange(() => {
 		applyI18n();

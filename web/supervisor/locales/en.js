@@ -47,6 +47,7 @@ export default {
 	'sv.chart.offered': 'Offered',
 	'sv.chart.answered': 'Answered',
 	'sv.chart.abandoned': 'Abandoned',
+	'sv.chart.unavailable': 'Charts are not installed (make web)',
 	'sv.chart.waiting_n': 'Waiting',
 
 	'sv.agents': 'Agents',

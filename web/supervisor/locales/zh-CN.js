@@ -47,6 +47,7 @@ export default {
 	'sv.chart.offered': '进线',
 	'sv.chart.answered': '接通',
 	'sv.chart.abandoned': '放弃',
+	'sv.chart.unavailable': '图表组件未安装（make web）',
 	'sv.chart.waiting_n': '排队人数',
 
 	'sv.agents': '坐席状态',
