@@ -42,6 +42,8 @@ export class Charts {
 	/** The history endpoint's answer. */
 	load(hist) {
 		this.board.stamp(hist.now_ms);
+		/* the history has every call so far: counting starts again */
+		this.last.clear();
 		for (const q of hist.items) {
 			const m = new Map();
 			for (const b of q.calls)
