@@ -11,7 +11,7 @@ libmp3lame-dev libopus-dev libspeexdsp-dev libmpg123-dev libsndfile1-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
 sip-tester wrk sox espeak-ng
-chromium openssl ca-certificates procps"
+chromium fonts-wqy-microhei openssl ca-certificates procps"
 
 missing=""
 for p in $PKGS; do
