@@ -4,3 +4,9 @@ ALTER TABLE calls
 	ADD COLUMN wrap_notes text CHECK (char_length(wrap_notes) <= 2000),
 	ADD COLUMN wrap_by    uuid,
 	ADD COLUMN wrap_at    timestamptz;
+
+-- A supervisor may end a call (hang-up from the wallboard, or leaving a
+-- call it took over).
+ALTER TABLE calls DROP CONSTRAINT calls_hangup_side_check,
+	ADD CONSTRAINT calls_hangup_side_check
+	CHECK (hangup_side IN ('caller', 'system', 'agent', 'supervisor'));

@@ -365,6 +365,14 @@ void call_agent_rebridge(struct call_agent *ca)
 }
 
 
+/** Tell the answering agent's console why its call ends (static). */
+void call_agent_end_why(struct call_queue *cq, const char *why)
+{
+	if (cq->conn)
+		cq->conn->end_why = why;
+}
+
+
 /** Hang every agent leg up (the call is over or the agent left). */
 void call_agent_hangup_all(struct call_queue *cq)
 {

@@ -134,6 +134,7 @@ bool call_queue_digit(struct call *call, char digit);
 void call_queue_end(struct call *call);
 bool call_queue_keeps(struct call *call);
 void call_queue_host_init(void);
+int  call_queue_take_over(struct call *call);
 
 /* call_queue_xfer.c */
 int  call_queue_hold(struct call *call, bool on);

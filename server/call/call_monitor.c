@@ -23,14 +23,17 @@
  * A monitor is the supervisor's browser session in the call's mixer.
  * Whatever the mode, the supervisor hears the caller and the agent;
  * whisper adds "the agent hears the supervisor", barge adds "the caller
- * hears the supervisor" too. The matrix is set again whenever a port
+ * hears the supervisor" too; take-over lets the agent go (wrap-up) and
+ * leaves caller and supervisor talking — the supervisor's leaving then
+ * ends the call. The matrix is set again whenever a port
  * changes (the agent answers, reconnects, leaves), so no mode needs a
  * special case. Each start, change and stop is an event on the call's
  * timeline and a row of the audit log.
  */
-enum mon_mode { MON_LISTEN = 0, MON_WHISPER, MON_BARGE };
+enum mon_mode { MON_LISTEN = 0, MON_WHISPER, MON_BARGE, MON_TAKEOVER };
 
-static const char *const mode_names[] = {"listen", "whisper", "barge"};
+static const char *const mode_names[] = {"listen", "whisper", "barge",
+					 "takeover"};
 
 static struct list tabs;     /* every monitor, to find a console's */
 
@@ -119,7 +122,7 @@ void call_monitor_rewire(struct call *call)
 			continue;
 		if (c) {
 			mport_hear(s, c, true);
-			mport_hear(c, s, m->mode == MON_BARGE);
+			mport_hear(c, s, m->mode >= MON_BARGE);
 		}
 		if (a) {
 			mport_hear(s, a, true);
@@ -131,10 +134,36 @@ void call_monitor_rewire(struct call *call)
 
 static void stop(struct call_monitor *m, const char *why)
 {
-	log_info("%H: %s stopped monitoring (%s)", call_debug, m->call,
+	struct call *call = m->call;
+	bool ends = m->mode == MON_TAKEOVER && call->state != CALL_ENDED;
+
+	log_info("%H: %s stopped monitoring (%s)", call_debug, call,
 		 m->name, why);
 	record(m, "monitor.stopped");
 	mem_deref(m);
+	if (ends)    /* the caller talked to the supervisor alone */
+		call_end(call, "supervisor", "supervisor_hangup");
+}
+
+
+/* Switch m to md: take-over releases the agent and is for good. */
+static int switch_mode(struct call_monitor *m, enum mon_mode md)
+{
+	int err;
+
+	if (m->mode == MON_TAKEOVER)
+		return md == MON_TAKEOVER ? 0 : EALREADY;
+
+	if (md == MON_TAKEOVER) {
+		err = call_queue_take_over(m->call);
+		if (err)
+			return err;
+	}
+
+	m->mode = md;
+	call_monitor_rewire(m->call);
+
+	return 0;
 }
 
 
@@ -212,7 +241,7 @@ int call_monitor_start(const struct principal *p, void *tab,
 
 	m->call = call;
 	m->tab = tab;
-	m->mode = md;
+	m->mode = md == MON_TAKEOVER ? MON_BARGE : md;
 	str_ncpy(m->user_id, p->id, sizeof(m->user_id));
 	str_ncpy(m->name, p->name, sizeof(m->name));
 
@@ -226,6 +255,10 @@ int call_monitor_start(const struct principal *p, void *tab,
 	list_append(&call->monitors, &m->le, m);
 	list_append(&tabs, &m->tle, m);
 	call_monitor_rewire(call);
+	if (md == MON_TAKEOVER && switch_mode(m, md)) {
+		mem_deref(m);
+		return EALREADY;
+	}
 	log_info("%H: %s monitors (%s)", call_debug, call, m->name, mode);
 	record(m, "monitor.started");
 
@@ -253,11 +286,11 @@ int call_monitor_mode(const struct principal *p, void *tab,
 	if (m->mode == md)
 		return 0;
 
-	m->mode = md;
-	call_monitor_rewire(call);
-	record(m, "monitor.changed");
+	err = switch_mode(m, md);
+	if (!err)
+		record(m, "monitor.changed");
 
-	return 0;
+	return err;
 }
 
 

@@ -388,7 +388,34 @@ bool call_queue_keeps(struct call *call)
 	struct call_queue *cq = cq_of(call);
 
 	return cq && (call_queue_connected(cq) || cq->phase == CQ_SURVEY ||
-		      cq->phase == CQ_TRANSFER);
+		      cq->phase == CQ_TRANSFER || cq->phase == CQ_TAKEN);
+}
+
+
+/**
+ * A supervisor takes the call over: the agent's part ends (wrap-up
+ * follows) and the caller stays, with the supervisor (call_monitor.c).
+ *
+ * @return 0, or EALREADY when no agent is on the call
+ */
+int call_queue_take_over(struct call *call)
+{
+	struct call_queue *cq = cq_of(call);
+	char agent_id[37];
+
+	if (!cq || !call_queue_connected(cq))
+		return EALREADY;
+
+	str_ncpy(agent_id, cq->agent_id, sizeof(agent_id));
+	call_play_stop(call);
+	call_agent_end_why(cq, "taken_over");
+	call_queue_agent_done(cq);
+	cq->phase = CQ_TAKEN;
+	call_emit(call, "call.taken_over", json_pack("{s:s, s:s}", "agent_id",
+						     agent_id, "work_no",
+						     cq->work_no));
+
+	return 0;
 }
 
 

@@ -20,6 +20,7 @@ enum cq_phase {
 	CQ_HELD,           /**< the agent put the caller on hold          */
 	CQ_TRANSFER,       /**< blind transfer to a number dialling       */
 	CQ_SURVEY,         /**< the agent left; the caller rates         */
+	CQ_TAKEN,          /**< a supervisor took the call over          */
 	CQ_OVERFLOW,       /**< out of the queue, overflow running        */
 	CQ_DONE,
 };
@@ -60,6 +61,7 @@ void call_agent_cancel(struct call_queue *cq, const char *agent_id,
 		       const char *why);
 void call_agent_bridge(struct call_queue *cq);
 void call_agent_hangup_all(struct call_queue *cq);
+void call_agent_end_why(struct call_queue *cq, const char *why);
 struct mport *call_agent_port(const struct call_queue *cq);
 
 /* call_queue.c */

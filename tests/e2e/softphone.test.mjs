@@ -516,3 +516,52 @@ test('the agent keypad sends DTMF the caller hears', async () => {
 		await loggedOut(a);
 	}
 });
+
+test('a supervisor takes the call over: the agent is let go, the caller talks to the supervisor', async () => {
+	const a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139010');
+	const sws = await wsAuthed(t.s, t.d.sup, ['monitor', 'call']);
+	try {
+		const rtc = await answer(a.ws, offer.call_id);
+		await rtc.mute(true);
+		const srtc = await rtcPage(browser, t.s.baseUrl);
+		sws.send({ type: 'monitor.start', call_id: offer.call_id,
+			mode: 'listen', sdp: await srtc.offer() });
+		await srtc.accept((await sws.next('rtc.answer', WAIT)).sdp);
+		await sws.next('monitor.started', WAIT);
+
+		sws.send({ type: 'monitor.mode', call_id: offer.call_id,
+			mode: 'takeover', id: 'tk' });
+		assert.equal((await sws.next((m) => m.id === 'tk', WAIT)).type,
+			'monitor.ok');
+		const end = await a.ws.next('call.ended', WAIT);
+		assert.equal(end.cause, 'taken_over');
+		await sws.next((m) => m.type === 'call.taken_over', WAIT);
+		await t.waitAgent('1006', (x) => x.state !== 'on_call');
+		/* the caller hears the supervisor and the supervisor the caller */
+		await c.rtp.heard(300, WAIT);
+		c.rtp.speak(500, 2000);
+		await poll(async () => (await srtc.inbound()).level > 0.01,
+			'the supervisor hears the caller', WAIT);
+		/* no way back to listening */
+		sws.send({ type: 'monitor.mode', call_id: offer.call_id,
+			mode: 'listen', id: 'back' });
+		assert.equal((await sws.next((m) => m.id === 'back', WAIT)).code,
+			'conflict');
+		/* the supervisor leaving ends the call */
+		sws.send({ type: 'monitor.stop', call_id: offer.call_id });
+		const row = await until(async () => {
+			const r = await t.s.api('GET', `/api/v1/calls/${offer.call_id}`,
+				null, t.d.sup);
+			return r.json?.ended_at && r.json;
+		}, 'the call ended', WAIT);
+		assert.equal(row.hangup_side, 'supervisor');
+		await c.done;
+		await srtc.page.close();
+		await rtc.page.close();
+	} finally {
+		sws.ws.close();
+		c.close();
+		await loggedOut(a);
+	}
+});
