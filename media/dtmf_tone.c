@@ -8,7 +8,7 @@
 #include "pcm.h"
 
 enum {
-	TONE_MS = 100,        /* Q.24 receivers need ≥ 40 ms; phones send 100 */
+	TONE_MS = 100,        /* receivers need 40 ms (Q.24); phones send 100 */
 	GAP_MS = 60,
 	DIGITS_MAX = 32,
 	AMPLITUDE = 6000,     /* per tone: about -11 dBm0 each, no clipping */
@@ -25,8 +25,9 @@ static void tone(int16_t *s, double lo, double hi)
 	const size_t n = TONE_MS * MEDIA_SRATE / 1000;
 
 	for (size_t i = 0; i < n; i++)
-		s[i] = (int16_t)lrint(AMPLITUDE * (sin(pi2 * lo * (double)i) +
-						    sin(pi2 * hi * (double)i)));
+		s[i] = (int16_t)lrint(AMPLITUDE *
+				      (sin(pi2 * lo * (double)i) +
+				       sin(pi2 * hi * (double)i)));
 }
 
 

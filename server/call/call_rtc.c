@@ -115,15 +115,17 @@ static void rtc_event(enum webrtc_event ev, const char *reason, void *arg)
 	case WEBRTC_FAILED:
 		log_info("agent %s: browser media failed: %s", ca->work_no,
 			 reason ? reason : "");
+		/* answered: a closing page (reload) ends its DTLS too; the
+		 * console reconnects or the session times out */
+		if (ca->answered)
+			break;
 		send_agent(ca, json_pack("{s:s, s:s, s:s}", "type",
 					 "call.media_failed", "call_id",
 					 ca->call_id, "reason",
 					 reason ? reason : "dtls"));
-		if (!ca->answered) {
-			ca->end_why = "media_failed";
-			call_agent_leg_failed(ca, ACD_MISS_UNREACHABLE,
-					      "media_failed");
-		}
+		ca->end_why = "media_failed";
+		call_agent_leg_failed(ca, ACD_MISS_UNREACHABLE,
+				      "media_failed");
 		break;
 
 	case WEBRTC_TIMEOUT:
