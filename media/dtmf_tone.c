@@ -8,7 +8,7 @@
 #include "pcm.h"
 
 enum {
-	TONE_MS = 100,        /* receivers need 40 ms (Q.24); phones send 100 */
+	TONE_MS = 100,        /* receivers need 40 ms (Q.24); phones: 100 */
 	GAP_MS = 60,
 	DIGITS_MAX = 32,
 	AMPLITUDE = 6000,     /* per tone: about -11 dBm0 each, no clipping */
