@@ -30,9 +30,24 @@ export class Board {
 			this.skew = atMs - Date.now();
 	}
 
+	/** A queue's figures; older ones than those shown are ignored. */
 	setQueue(q) {
+		const cur = this.queues.get(q.queue_id);
+		if (cur && cur.at_ms > q.at_ms)
+			return;
 		this.stamp(q.at_ms);
 		this.queues.set(q.queue_id, { ...q, seenAt: this.now() });
+	}
+
+	/** GET /live/queues: the queues there are, each as new as known. */
+	setQueues(list) {
+		const ids = new Set(list.map((q) => q.queue_id));
+		for (const id of [...this.queues.keys()]) {
+			if (!ids.has(id))
+				this.queues.delete(id);
+		}
+		for (const q of list)
+			this.setQueue(q);
 	}
 
 	/** The longest wait now, counted on from the last message. */
@@ -48,9 +63,19 @@ export class Board {
 			(a.skills || []).map((s) => s.skill_id)]));
 		const names = new Map(config.map((a) => [a.agent_id,
 			a.display_name || a.username || '']));
-		this.agents.clear();
+		const old = this.agents;
+		this.agents = new Map();
 		for (const a of live) {
-			this.agents.set(a.agent_id, { ...a,
+			/* an event that came in while the list was on its way is
+			 * newer than the list: keep what it said */
+			const seen = old.get(a.agent_id);
+			const st = seen && seen.since_ms > a.since_ms ? {
+				state: seen.state, reason: seen.reason,
+				since_ms: seen.since_ms, call_id: seen.call_id,
+				queue_id: seen.queue_id, caller: seen.caller,
+				queue: seen.queue, call_since_ms: seen.call_since_ms,
+			} : {};
+			this.agents.set(a.agent_id, { ...a, ...st,
 				name: a.name || names.get(a.agent_id) || '',
 				skills: skills.get(a.agent_id) || [],
 				queues: a.queues || [] });

@@ -174,9 +174,7 @@ async function load() {
 			all('/agents?limit=200'), all('/skills?limit=200'),
 			all('/queues?limit=200'), api('GET', '/live/history'),
 			all('/notready-reasons?limit=200')]);
-	board.queues.clear();
-	for (const q of queues)
-		board.setQueue(q);
+	board.setQueues(queues);
 	board.setAgents(liveAgents, agents);
 	board.skills = skills.map((s) => ({ skill_id: s.skill_id,
 		name: s.name })).sort((a, b) => a.name.localeCompare(b.name,
