@@ -5,10 +5,6 @@
 export const STATES = ['ready', 'ringing', 'on_call', 'wrap_up',
 	'not_ready', 'outbound', 'logged_out'];
 
-/* Busy first, then ready, not ready, logged out last. */
-const RANK = { on_call: 0, ringing: 1, outbound: 2, wrap_up: 3, ready: 4,
-	not_ready: 5, logged_out: 6 };
-
 export class Board {
 	constructor() {
 		this.queues = new Map();     /* queue_id -> queue.live data */
@@ -131,9 +127,13 @@ export class Board {
 				b.label || b.name, 'zh-CN'));
 	}
 
+	/* Logged-in agents by work number, then the logged out: a card
+	 * keeps its place while its agent works (no card moves under the
+	 * supervisor's pointer on every call). */
 	visibleAgents() {
+		const out = (a) => a.state === 'logged_out' ? 1 : 0;
 		return [...this.agents.values()].filter((a) => this.agentVisible(a))
-			.sort((a, b) => (RANK[a.state] ?? 9) - (RANK[b.state] ?? 9) ||
+			.sort((a, b) => out(a) - out(b) ||
 				a.work_no.length - b.work_no.length ||
 				a.work_no.localeCompare(b.work_no));
 	}
