@@ -56,6 +56,7 @@ static void destructor(void *arg)
 	mem_deref(call->cq);
 	mem_deref(call->ivr);
 	mem_deref(call->xfer);
+	mem_deref(call->consult);
 	mem_deref(call->player);
 	mem_deref(call->leg);
 	mem_deref(call->mixer);
@@ -211,6 +212,7 @@ void call_end(struct call *call, const char *side, const char *cause)
 
 	call->ivr = mem_deref(call->ivr);
 	call->xfer = mem_deref(call->xfer);
+	call->consult = mem_deref(call->consult);
 	call->player = mem_deref(call->player);
 	if (call->sc) {
 		sipcall_hangup(call->sc, 480, NULL);

@@ -40,6 +40,14 @@ static const struct param wrap_params[] = {
 };
 
 
+static const char *const consult_actions[] = {"start", "complete",
+	"conference", "cancel", NULL};
+
+static const struct param consult_params[] = {
+	{"action", PARAM_ENUM, true, 0, 0, consult_actions, false},
+	{"number", PARAM_STRING, false, 1, 32, NULL, false},
+};
+
 static const struct param dtmf_params[] = {
 	{"digits", PARAM_STRING, true, 1, 32, NULL, false},
 };
@@ -225,6 +233,40 @@ static void dtmf_post(struct http_req *req)
 }
 
 
+static void consult_post(struct http_req *req)
+{
+	struct call *call = live_call(req);
+	int err;
+
+	if (!call)
+		return;
+
+	err = call_console_consult(http_req_principal(req), call->call_id,
+				   api_str(req, "action"),
+				   api_str(req, "number"));
+	switch (err) {
+
+	case 0:
+		reply_ok(req, call, api_str(req, "action"));
+		break;
+
+	case ENOENT:
+		http_reply_problem(req, 409, "no_consultation", "No agent "
+				   "talks on the call, or it consults no one.");
+		break;
+
+	case EALREADY:
+		http_reply_problem(req, 409, "conflict", "The consultation "
+				   "is not in a state for this.");
+		break;
+
+	default:
+		reply_transfer(req, call, err, NULL);
+		break;
+	}
+}
+
+
 static void wrap_saved(int err, void *arg)
 {
 	struct http_req *req = arg;
@@ -276,6 +318,8 @@ static const struct http_route routes[] = {
 	 NULL, 0, hangup_post},
 	{"POST", "/api/v1/calls/{call_id}/dtmf", HTTP_TENANT, ROLE_AGENT,
 	 P(dtmf_params), dtmf_post},
+	{"POST", "/api/v1/calls/{call_id}/consult", HTTP_TENANT, ROLE_AGENT,
+	 P(consult_params), consult_post},
 	{"POST", "/api/v1/calls/{call_id}/disposition", HTTP_TENANT,
 	 ROLE_AGENT, P(wrap_params), wrap_post},
 };

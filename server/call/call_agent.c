@@ -362,6 +362,7 @@ void call_agent_rebridge(struct call_agent *ca)
 	mport_hear(a, b, on);
 	mport_hear(b, a, on);
 	call_monitor_rewire(call);
+	call_consult_rewire(call);
 }
 
 

@@ -160,3 +160,14 @@ int call_console_dtmf(const struct principal *p, const char *call_id,
 
 	return err;
 }
+
+
+/** The agent's second line: consult, complete, conference, cancel. */
+int call_console_consult(const struct principal *p, const char *call_id,
+			 const char *action, const char *number)
+{
+	struct call *call;
+	int err = own_call(p, call_id, &call);
+
+	return err ? err : call_consult(call, action, number);
+}

@@ -25,6 +25,8 @@ void call_console_reoffer(const struct principal *p, const char *call_id);
 int call_console_hangup(const struct principal *p, const char *call_id);
 int call_console_hold(const struct principal *p, const char *call_id,
 		      bool on);
+int call_console_consult(const struct principal *p, const char *call_id,
+			 const char *action, const char *number);
 int call_console_dtmf(const struct principal *p, const char *call_id,
 		      const char *digits);
 int call_console_transfer(const struct principal *p, const char *call_id,

@@ -59,6 +59,7 @@ struct call {
 	char region[64];                 /**< caller's, "" = not known  */
 	char carrier[32];
 	struct list monitors;            /**< struct call_monitor       */
+	struct call_consult *consult;    /**< (ref) the agent's 2nd line */
 };
 
 /* call.c */
@@ -143,6 +144,14 @@ int  call_queue_transfer_number(struct call *call, const char *number);
 int  call_queue_transfer_agent(struct call *call, const char *agent_id);
 bool call_queue_xfer_failed(struct call *call);
 const char *call_queue_agent_of(const struct call *call);
+int  call_queue_consult_done(struct call *call, const char *number);
+bool call_queue_talking(struct call *call);
+
+/* call_consult.c */
+struct call_consult;
+int  call_consult(struct call *call, const char *action,
+		  const char *number);
+void call_consult_rewire(struct call *call);
 
 /* call_monitor.c */
 void call_monitor_rewire(struct call *call);

@@ -225,3 +225,31 @@ const char *call_queue_agent_of(const struct call *call)
 
 	return cq && call_queue_connected(cq) ? cq->agent_id : "";
 }
+
+
+/**
+ * An attended transfer completes: the caller talks to the party the
+ * agent consulted (call_consult.c bridges them), the agent wraps up.
+ *
+ * @return 0, ENOENT (no agent talking on the call)
+ */
+int call_queue_consult_done(struct call *call, const char *number)
+{
+	struct call_queue *cq = talking(call);
+
+	if (!cq)
+		return ENOENT;
+
+	xfer_emit(cq, "consult", number);
+	release_agent(cq);
+	cq->phase = CQ_TRANSFER;
+
+	return 0;
+}
+
+
+/** Whether an agent talks on the call (or holds it). */
+bool call_queue_talking(struct call *call)
+{
+	return talking(call) != NULL;
+}

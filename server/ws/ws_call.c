@@ -38,6 +38,9 @@ static const struct field f_xfer[] = {F_CALL, {"to", JSON_OBJECT, true},
 				      F_END};
 static const struct field f_dtmf[] = {F_CALL, {"digits", JSON_STRING,
 				       true}, F_END};
+static const struct field f_consult[] = {F_CALL, {"action", JSON_STRING,
+					  true}, {"number", JSON_STRING, false},
+					  F_END};
 static const struct field f_wrap[] = {F_CALL, {"code", JSON_STRING, true},
 				      {"notes", JSON_STRING, false}, F_END};
 static const struct field f_mon[] = {F_CALL, {"mode", JSON_STRING, true},
@@ -128,6 +131,9 @@ static const char *code_of(int err, const char **message)
 	case EINVAL:
 		*message = "A field is missing or not valid.";
 		return "validation_failed";
+	case EBUSY:
+		*message = "The trunk or the tenant is at its call limit.";
+		return "limit_reached";
 	default:
 		*message = "The action failed; try again.";
 		return "failed";
@@ -348,6 +354,17 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 		err = call_console_reject(p, call_id);
 	else if (!strcmp(type, "call.hangup"))
 		err = call_console_hangup(p, call_id);
+	else if (!strcmp(type, "call.consult")) {
+		err = call_console_consult(p, call_id, str(msg, "action"),
+					   str(msg, "number"));
+		if (err == ENOTSUP) {
+			reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type",
+				"error", "code", "no_outbound_route", "message",
+				"The call's trunk has no outbound route; the "
+				"operator must set one first."));
+			return;
+		}
+	}
 	else if (!strcmp(type, "call.dtmf"))
 		err = call_console_dtmf(p, call_id, str(msg, "digits"));
 	else
@@ -355,7 +372,8 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 						json_object_get(msg, "hold")));
 
 	if (err)
-		reply_err(wsc, msg, err, err == EINVAL ? "digits" : NULL);
+		reply_err(wsc, msg, err, err != EINVAL ? NULL :
+			  !strcmp(type, "call.dtmf") ? "digits" : "action");
 	else
 		reply_ok(wsc, msg, "call.ok");
 }
@@ -402,6 +420,7 @@ static const struct {
 	{"call.hangup",          f_call},
 	{"call.hold",            f_hold},
 	{"call.dtmf",            f_dtmf},
+	{"call.consult",         f_consult},
 	{"call.transfer",        f_xfer},
 	{"call.disposition",     f_wrap},
 	{"monitor.start",        f_mon},

@@ -3,7 +3,8 @@
 // caller. The protocol of docs/WEBSOCKET.md is driven from the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { queueStack, until } from '../lib/acd_calls.mjs';
+import { queueStack, sippUas, until } from '../lib/acd_calls.mjs';
+import { rerouted } from '../lib/sip.mjs';
 import { wsAuthed } from '../lib/stack.mjs';
 import { launch, poll, rtcPage } from '../lib/browser.mjs';
 
@@ -564,4 +565,104 @@ test('a supervisor takes the call over: the agent is let go, the caller talks to
 		c.close();
 		await loggedOut(a);
 	}
+});
+
+
+/* An outside number answering through the trunk, echoing what it hears;
+ * fn(ua) runs with the trunk routed to it. */
+async function withFarEnd(fn) {
+	const ua = await sippUas('uas_answer.xml', ['-rtp_echo', '-m', '1']);
+	const trunk = `/api/v1/trunks/${t.d.trunkId}`;
+	const before = (await t.s.api('GET', trunk, null, t.d.op)).json;
+	await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+		outbound_uri: `sip:127.0.0.1:${ua.port}` }, t.d.op));
+	try {
+		await fn(ua);
+	} finally {
+		await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+			outbound_uri: before.outbound_uri }, t.d.op));
+		await ua.stop();
+	}
+}
+
+const consultState = (state) => (m) => m.type === 'call.consult' &&
+	m.state === state;
+
+test('consult an outside number, then hand the caller over (attended transfer)', async () => {
+	await withFarEnd(async () => {
+		const a = await readyAgent();
+		const { c, offer } = await offered(a.ws, '13900139011');
+		try {
+			const rtc = await answer(a.ws, offer.call_id);
+			const call = { type: 'call.consult', call_id: offer.call_id };
+			a.ws.send({ ...call, action: 'complete', id: 'early' });
+			assert.equal((await a.ws.next((m) => m.id === 'early', WAIT))
+				.code, 'not_found');
+			a.ws.send({ ...call, action: 'start', number: 'abc', id: 'n' });
+			assert.equal((await a.ws.next((m) => m.id === 'n', WAIT)).code,
+				'validation_failed');
+			a.ws.send({ ...call, action: 'start', number: '13800000001' });
+			await a.ws.next(consultState('ringing'), WAIT);
+			await a.ws.next(consultState('answered'), WAIT);
+			assert.equal((await t.live('1006')).state, 'on_call');
+			/* the agent talks to the far end: it echoes the agent back */
+			const e0 = (await rtc.inbound()).energy;
+			await poll(async () => (await rtc.inbound()).energy > e0 + 0.001,
+				'the agent hears the far end', WAIT);
+
+			a.ws.send({ ...call, action: 'complete' });
+			await a.ws.next(consultState('transferred'), WAIT);
+			await a.ws.next('call.ended', WAIT);
+			await t.waitAgent('1006', (x) => x.state !== 'on_call');
+			/* the caller now hears the far end (its own voice echoed) */
+			c.rtp.speak(700, 3000);
+			await c.rtp.heard(300, WAIT);
+			await hungUp(c);
+			const row = await until(async () => {
+				const r = await t.s.api('GET',
+					`/api/v1/calls/${offer.call_id}`, null, t.d.sup);
+				return r.json?.ended_at && r.json;
+			}, 'the call ended', WAIT);
+			assert.equal(row.disposition, 'transferred');
+			await rtc.page.close();
+		} finally {
+			try {
+				c.close();
+			} catch { /* closed when it hung up */ }
+			await loggedOut(a);
+		}
+	});
+});
+
+test('a three-way conference with an outside number, then back to two', async () => {
+	await withFarEnd(async () => {
+		const a = await readyAgent();
+		const { c, offer } = await offered(a.ws, '13900139012');
+		try {
+			const rtc = await answer(a.ws, offer.call_id);
+			await rtc.mute(true);
+			const call = { type: 'call.consult', call_id: offer.call_id };
+			a.ws.send({ ...call, action: 'conference', id: 'early' });
+			assert.equal((await a.ws.next((m) => m.id === 'early', WAIT))
+				.code, 'not_found');
+			a.ws.send({ ...call, action: 'start', number: '13800000002' });
+			await a.ws.next(consultState('answered'), WAIT);
+			a.ws.send({ ...call, action: 'conference' });
+			await a.ws.next(consultState('conference'), WAIT);
+			/* the caller hears the far end: its own voice, echoed */
+			await pause(500);
+			c.rtp.speak(700, 3000);
+			await c.rtp.heard(300, WAIT);
+			/* the agent hears the caller */
+			await poll(async () => (await rtc.inbound()).level > 0.01,
+				'the agent hears the conference', WAIT);
+			a.ws.send({ ...call, action: 'cancel' });
+			await a.ws.next(consultState('cancelled'), WAIT);
+			assert.equal((await t.live('1006')).state, 'on_call');
+			await rtc.page.close();
+		} finally {
+			await hungUp(c);
+			await loggedOut(a);
+		}
+	});
 });
