@@ -252,7 +252,8 @@ static void consult_post(struct http_req *req)
 
 	case ENOENT:
 		http_reply_problem(req, 409, "no_consultation", "No agent "
-				   "talks on the call, or it consults no one.");
+				   "talks on the call, or none is "
+				   "consulted.");
 		break;
 
 	case EALREADY:

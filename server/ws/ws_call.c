@@ -38,9 +38,8 @@ static const struct field f_xfer[] = {F_CALL, {"to", JSON_OBJECT, true},
 				      F_END};
 static const struct field f_dtmf[] = {F_CALL, {"digits", JSON_STRING,
 				       true}, F_END};
-static const struct field f_consult[] = {F_CALL, {"action", JSON_STRING,
-					  true}, {"number", JSON_STRING, false},
-					  F_END};
+static const struct field f_consult[] = {F_CALL,
+	{"action", JSON_STRING, true}, {"number", JSON_STRING, false}, F_END};
 static const struct field f_wrap[] = {F_CALL, {"code", JSON_STRING, true},
 				      {"notes", JSON_STRING, false}, F_END};
 static const struct field f_mon[] = {F_CALL, {"mode", JSON_STRING, true},
@@ -358,10 +357,10 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 		err = call_console_consult(p, call_id, str(msg, "action"),
 					   str(msg, "number"));
 		if (err == ENOTSUP) {
-			reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type",
-				"error", "code", "no_outbound_route", "message",
-				"The call's trunk has no outbound route; the "
-				"operator must set one first."));
+			reply(wsc, msg, json_pack("{s:s, s:s, s:s}",
+				"type", "error", "code", "no_outbound_route",
+				"message", "The call's trunk has no outbound "
+				"route; the operator must set one first."));
 			return;
 		}
 	}
