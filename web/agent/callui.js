@@ -370,7 +370,9 @@ export class CallUi {
 		try {
 			this.ctx.statebar.apply(await api('POST', `/agents/${
 				this.ctx.agentId}/wrap-up`, body));
-			if (action === 'end' && this.wrap?.saved)
+			/* ending it by hand is done with the call; a wrap-up
+			 * that times out keeps the card to save the outcome */
+			if (action === 'end')
 				this.closeWrap();
 		} catch (err) {
 			this.fail(err);

@@ -38,8 +38,12 @@ function varText(v) {
 	return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/* Variables every call has, shown above already. */
+const BUILTIN_VARS = new Set(['caller', 'number', 'call_id']);
+
 function varsTable(vars) {
-	const keys = Object.keys(vars || {});
+	const keys = Object.keys(vars || {}).filter((k) =>
+		!BUILTIN_VARS.has(k));
 	if (!keys.length)
 		return t('agent.cti.no_vars');
 	return el('table', { class: 'vars', id: 'cti-vars' },

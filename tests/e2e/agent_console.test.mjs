@@ -1,0 +1,285 @@
+// The agent console in headless Chromium (fake microphone) against the
+// real server, PostgreSQL and sipp: agent6 signs in, goes ready, a
+// caller's call rings the page with the screen pop (number, region, the
+// line, queue, VIP, the IVR path and what a CRM lookup found), the agent
+// answers with Ctrl+Enter and both hear each other, holds and resumes,
+// transfers to agent5 in a second page; agent5 reloads mid-call and is
+// back in the call, hangs up, saves the disposition; the call is in both
+// agents' recent calls and today's figures. Another tab taking the
+// device over is shown. Screenshots go to tests/artifacts/.
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { ROOT } from '../lib/stack.mjs';
+import { queueStack, until } from '../lib/acd_calls.mjs';
+import { launch, poll } from '../lib/browser.mjs';
+
+const NUMBER = '4001000600';
+const CALLER = '13900139001';
+const WAIT = 20000;
+const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
+const AGENT = (n) => ({ tenant: 'demo', username: `agent${n}`,
+	password: 'Agent@2026' });
+
+let t;
+let browser;
+let crm;
+let a;
+let b;
+let caller;
+let callId;
+const problems = [];
+
+/* A CRM the IVR's lookup node asks about the caller. */
+function startCrm() {
+	return new Promise((resolve) => {
+		const srv = http.createServer((req, res) => {
+			res.setHeader('content-type', 'application/json');
+			res.end(JSON.stringify({ name: '张三', level: '金卡' }));
+		});
+		srv.listen(0, '127.0.0.1', () => resolve(srv));
+	});
+}
+
+async function shot(page, name) {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	await page.screenshot({ path: path.join(ARTIFACTS,
+		`agent_console_${name}.png`), fullPage: true });
+}
+
+/* A page signed in as the agent, on its console. */
+async function consolePage(who) {
+	const page = await browser.ctx.newPage();
+	page.on('pageerror', (e) => problems.push(`${who.username}: ${
+		e.message}`));
+	await page.setViewportSize({ width: 1280, height: 900 });
+	await page.goto(`${t.s.baseUrl}/`);
+	await page.waitForSelector('body[data-ready="1"]');
+	await page.fill('#tenant', who.tenant);
+	await page.fill('#username', who.username);
+	await page.fill('#password', who.password);
+	await page.click('#login-submit');
+	await page.waitForURL('**/agent/**');
+	await page.waitForSelector('body[data-ready="1"]');
+	return page;
+}
+
+const text = (page, sel) => page.locator(sel).innerText();
+
+/* The softphone's getStats, polled until pred holds. */
+const statsUntil = (page, pred, what) => poll(async () => {
+	const s = await page.evaluate(() => window.openseat.phone.stats());
+	return pred(s) && s;
+}, what, WAIT);
+
+before(async () => {
+	/* real time, so that "today" is today; the caller on PCMU: PCMA's
+	 * encoder reads out of bounds for a -32768 sample (media/codec.c
+	 * passes it to g711_pcm2alaw as is), which a loud beep decoded
+	 * from Opus can be */
+	t = await queueStack({ env: { OPENSEAT_WEBRTC_GRACE: '10',
+		OPENSEAT_CLOCK_OFFSET: '' } });
+	const tr = await t.s.api('PATCH', `/api/v1/trunks/${t.d.trunkId}`,
+		{ codecs: 'PCMU' }, t.d.op);
+	assert.equal(tr.status, 200, tr.text);
+	crm = await startCrm();
+	const flow = await t.d.flow('坐席台演示', { start: 'hello', nodes: {
+		hello: { kind: 'set', vars: { channel: '热线' }, next: 'crm' },
+		crm: { kind: 'lookup', url: `http://127.0.0.1:${
+			crm.address().port}/customer`, fields: { customer: 'name',
+			level: 'level' }, next: 'q', fail: 'q' },
+		q: { kind: 'queue', queue: 'support', fail: 'h' },
+		h: { kind: 'hangup' },
+	} });
+	await t.d.number(NUMBER, { flow_id: flow });
+	await t.adminApi('POST', '/api/v1/vip-callers', { number: CALLER,
+		priority: 50, note: '金卡客户' }, 201);
+	await t.patchAgent('1005', { device: 'webrtc' });
+	/* wrap-up long enough to save the disposition in it, then end it */
+	await t.patchQueue(t.support.queue_id, { wrapup_s: 120 });
+	browser = await launch();
+});
+
+/* the pages as they were when each test ended (a failure's picture) */
+afterEach(async () => {
+	for (const [name, page] of [['a', a], ['b', b]]) {
+		if (page && !page.isClosed())
+			await shot(page, `last_${name}`).catch(() => {});
+	}
+});
+
+after(async () => {
+	caller?.close();
+	await browser?.close();
+	crm?.close();
+	await t?.stop();
+});
+
+test('agent6 signs in and goes ready in Chinese', async () => {
+	a = await consolePage(AGENT(6));
+	assert.equal(await text(a, '#state-label'), '已签出');
+	assert.match(await text(a, '#work-no'), /1006/);
+	assert.match(await text(a, '#shortcuts'), /Ctrl\+Enter[\s\S]*接听/);
+	await a.click('#btn-ready');
+	await a.waitForSelector('#statebar[data-state="ready"]');
+	await a.waitForSelector('#phone-status[data-state="registered"]');
+	assert.equal(await text(a, '#state-label'), '就绪');
+	assert.equal(await text(a, '#idle-title'), '等待来电…');
+	await shot(a, '1_ready');
+	await t.waitAgent('1006', (x) => x.state === 'ready' &&
+		x.device_reachable);
+});
+
+test('a call rings the page with the screen pop; Ctrl+Enter answers; ' +
+	'audio flows both ways', async () => {
+	caller = await t.call(CALLER, { service: NUMBER });
+	await a.waitForSelector('#ring-card:not([hidden])', { timeout: WAIT });
+	assert.equal(await text(a, '#cti-caller'), CALLER);
+	assert.match(await text(a, '#cti-number'), new RegExp(NUMBER));
+	assert.match(await text(a, '#cti-queue'), /售后服务/);
+	assert.ok(await a.isVisible('#ring-vip'));
+	assert.match(await text(a, '#cti-path'), /hello[\s\S]*crm[\s\S]*q/);
+	assert.equal(await text(a, '#cti-vars tr[data-var="customer"] td'),
+		'张三');
+	assert.equal(await text(a, '#cti-vars tr[data-var="level"] td'),
+		'金卡');
+	assert.match(await a.title(), new RegExp(CALLER));
+	await shot(a, '2_ringing');
+
+	await a.keyboard.press('Control+Enter');
+	await a.waitForSelector('#call-card[data-phase="talking"]',
+		{ timeout: WAIT });
+	assert.equal(await text(a, '#call-title'), CALLER);
+	callId = await a.getAttribute('#call-cti', 'data-call-id');
+	assert.match(callId, /^[0-9a-f-]{36}$/);
+	/* the caller hears the fake microphone's beeps */
+	await caller.rtp.heard(300, WAIT);
+	/* the browser hears the caller, with a level */
+	caller.rtp.speak(700, 6000);
+	const s = await statsUntil(a, (x) => x.packetsReceived > 50 &&
+		x.audioLevel > 0.01 && x.bytesSent > 0, 'audio in the browser');
+	assert.ok(s.audioLevel > 0.01, JSON.stringify(s));
+	await a.waitForSelector('#call-quality[data-q="good"]',
+		{ timeout: WAIT });
+	await shot(a, '3_talking');
+});
+
+test('hold and resume; a key on the keypad', async () => {
+	await a.click('#btn-keypad');
+	await a.click('#keys [data-digit="1"]');
+	await a.waitForSelector('#dtmf-sent:text("1")');
+	assert.ok(await a.isHidden('#agent-error'));
+	await a.click('#btn-hold');
+	await a.waitForSelector('#btn-hold[aria-pressed="true"]');
+	assert.equal(await text(a, '#call-phase'), '已保持');
+	await a.click('#btn-hold');
+	await a.waitForSelector('#btn-hold[aria-pressed="false"]');
+	assert.equal(await text(a, '#call-phase'), '通话中');
+	await until(async () => {
+		const c = (await t.s.api('GET', `/api/v1/calls/${callId}`, null,
+			t.d.sup)).json;
+		const types = (c?.events || []).map((e) => e.type);
+		return types.includes('call.held') &&
+			types.includes('call.resumed');
+	}, 'call.held and call.resumed on the timeline', WAIT);
+});
+
+test('blind transfer to agent5 in another page; agent5 reloads and is ' +
+	'back in the call', async () => {
+	b = await consolePage(AGENT(5));
+	/* the shortcut shown on the button */
+	await b.keyboard.press('Control+Shift+R');
+	await b.waitForSelector('#statebar[data-state="ready"]');
+	await b.waitForSelector('#phone-status[data-state="registered"]');
+
+	await a.click('#btn-transfer');
+	await a.locator('#xfer-agent option', { hasText: '1005' }).waitFor({
+		state: 'attached' });
+	await a.selectOption('#xfer-agent', { label: '1005 坐席5' });
+	await shot(a, '4_transfer');
+	await a.click('#transfer-form [type=submit]');
+	await a.waitForSelector('#wrap-card:not([hidden])', { timeout: WAIT });
+
+	await b.waitForSelector('#ring-card:not([hidden])', { timeout: WAIT });
+	assert.equal(await text(b, '#cti-caller'), CALLER);
+	await b.click('#btn-answer');
+	await b.waitForSelector('#call-card[data-phase="talking"]',
+		{ timeout: WAIT });
+	await statsUntil(b, (x) => x.packetsReceived > 20,
+		'audio at agent5');
+	/* agent6 is done with it: wrap-up ended by hand, ready again */
+	assert.equal(await text(a, '#state-label'), '话后处理');
+	await a.click('#wrap-end');
+	await a.waitForSelector('#statebar[data-state="ready"]');
+	await a.waitForSelector('#idle-card:not([hidden])');
+
+	/* a reload mid-call: the console finds its call and reconnects */
+	await b.reload();
+	await b.waitForSelector('body[data-ready="1"]');
+	await b.waitForSelector('#call-card[data-phase="talking"]',
+		{ timeout: WAIT });
+	assert.equal(await text(b, '#call-title'), CALLER);
+	await statsUntil(b, (x) => x.packetsReceived > 20,
+		'audio at agent5 after the reload');
+	const from = caller.rtp.samples.length;
+	await caller.rtp.until(() => caller.rtp.samples.length - from > 8000,
+		WAIT, 'media to the caller after the reload');
+	await caller.rtp.heard(300, WAIT);
+	await shot(b, '5_reconnected');
+});
+
+test('agent5 hangs up with Ctrl+Shift+H and saves the disposition',
+	async () => {
+		await b.keyboard.press('Control+Shift+H');
+		await b.waitForSelector('#wrap-card:not([hidden])',
+			{ timeout: WAIT });
+		await b.click('#wrap-save');
+		assert.equal(await text(b, '[data-error-for="code"]'),
+			'请选择或填写处理结果');
+		await b.fill('#wrap-code', '咨询');
+		await b.fill('#wrap-notes', '客户咨询退货流程，已告知');
+		await shot(b, '6_wrapup');
+		await b.click('#wrap-save');
+		await b.waitForSelector('#wrap-saved:not([hidden])');
+		const row = await until(async () => {
+			const r = await t.s.api('GET', `/api/v1/calls/${callId}`, null,
+				t.d.sup);
+			return r.json?.wrap_code && r.json;
+		}, 'the disposition saved', WAIT);
+		assert.equal(row.wrap_code, '咨询');
+		assert.equal(row.wrap_notes, '客户咨询退货流程，已告知');
+		assert.equal(row.agent_id, t.agents['1005'].agent_id);
+		await b.click('#wrap-end');
+		await b.waitForSelector('#statebar[data-state="ready"]',
+			{ timeout: WAIT });
+	});
+
+test('the call is in both agents\' recent calls and today\'s figures',
+	async () => {
+		for (const page of [a, b]) {
+			await page.click('#recent-refresh');
+			await page.locator(`#recent-list li[data-call-id="${callId}"]`)
+				.waitFor({ timeout: WAIT });
+			assert.equal(await text(page, '#today-answered'), '1');
+		}
+		assert.match(await text(b, `#recent-list li[data-call-id="${
+			callId}"]`), /13900139001[\s\S]*咨询/);
+		await shot(b, '7_recent');
+	});
+
+test('another tab taking agent6\'s device over is shown', async () => {
+	const other = await consolePage(AGENT(6));
+	await other.waitForSelector('#phone-status[data-state="registered"]');
+	await a.waitForSelector('#replaced:not([hidden])', { timeout: WAIT });
+	assert.match(await text(a, '#replaced'), /其他窗口或标签页/);
+	await shot(a, '8_replaced');
+	/* and back */
+	await a.click('#take-back');
+	await a.waitForSelector('#phone-status[data-state="registered"]');
+	await other.waitForSelector('#replaced:not([hidden])', {
+		timeout: WAIT });
+	await other.close();
+	assert.deepEqual(problems, []);
+});
