@@ -8,7 +8,9 @@
 //
 // Environment: BENCH_CONSOLES (default 200), BENCH_ROUNDS (state changes
 // per run, default 200), BENCH_RUNS (default 5), BENCH_GAP_MS (pause
-// between rounds, default 20).
+// between rounds, default 20), BENCH_WARMUP (unmeasured rounds first,
+// default 50), BENCH_DEBUG=1 (each round's first and last console on
+// stderr).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
