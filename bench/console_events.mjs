@@ -3,7 +3,8 @@
 // console's WebSocket. The latency of each round is measured from the
 // agent's message being written to the moment each supervisor socket
 // received the agent.state_changed it caused (all clients in this
-// process, stamped on arrival, parsed afterwards). Prints a Markdown
+// process; a frame is stamped and checked for the round's marker as it
+// arrives, nothing is parsed or polled meanwhile). Prints a Markdown
 // section for docs/PERFORMANCE.md.
 //
 // Environment: BENCH_CONSOLES (default 200), BENCH_ROUNDS (state changes
