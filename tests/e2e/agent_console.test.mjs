@@ -117,11 +117,23 @@ after(async () => {
 	await t?.stop();
 });
 
-test('agent6 signs in and goes ready in Chinese', async () => {
+test('agent6 signs in, takes a break, switches language, goes ready', async () => {
 	a = await consolePage(AGENT(6));
 	assert.equal(await text(a, '#state-label'), '已签出');
 	assert.match(await text(a, '#work-no'), /1006/);
 	assert.match(await text(a, '#shortcuts'), /Ctrl\+Enter[\s\S]*接听/);
+	/* a break with a reason from the tenant's list */
+	await a.selectOption('#reason-select', '休息');
+	await a.click('#btn-notready');
+	await a.waitForSelector('#statebar[data-state="not_ready"]');
+	assert.equal(await text(a, '#state-reason'), '休息');
+	/* the English switch relabels the console, and back */
+	await a.click('#lang-switch');
+	assert.equal(await text(a, '#state-label'), 'Not ready');
+	assert.equal(await text(a, '#idle-title'), 'Not ready');
+	await shot(a, '0_english');
+	await a.click('#lang-switch');
+	assert.equal(await text(a, '#state-label'), '示忙');
 	await a.click('#btn-ready');
 	await a.waitForSelector('#statebar[data-state="ready"]');
 	await a.waitForSelector('#phone-status[data-state="registered"]');
@@ -133,7 +145,7 @@ test('agent6 signs in and goes ready in Chinese', async () => {
 });
 
 test('a call rings the page with the screen pop; Ctrl+Enter answers; ' +
-	'audio flows both ways', async () => {
+	'audio flows both ways; mute', async () => {
 	caller = await t.call(CALLER, { service: NUMBER });
 	await a.waitForSelector('#ring-card:not([hidden])', { timeout: WAIT });
 	assert.equal(await text(a, '#cti-caller'), CALLER);
@@ -163,6 +175,13 @@ test('a call rings the page with the screen pop; Ctrl+Enter answers; ' +
 	assert.ok(s.audioLevel > 0.01, JSON.stringify(s));
 	await a.waitForSelector('#call-quality[data-q="good"]',
 		{ timeout: WAIT });
+	/* mute (Ctrl+Shift+M) stops what the caller hears, and back */
+	await a.keyboard.press('Control+Shift+M');
+	await a.waitForSelector('#btn-mute[aria-pressed="true"]');
+	await caller.rtp.quiet(1500, 300, WAIT);
+	await a.keyboard.press('Control+Shift+M');
+	await a.waitForSelector('#btn-mute[aria-pressed="false"]');
+	await caller.rtp.heard(300, WAIT);
 	await shot(a, '3_talking');
 });
 
