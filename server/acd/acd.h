@@ -210,6 +210,7 @@ int  acd_agent_logout(struct acd_agent *agent, const char *forced_by,
 		      uint64_t now);
 int  acd_agent_ready(struct acd_agent *agent, const char *forced_by,
 		     uint64_t now);
+int  acd_agent_outbound(struct acd_agent *agent, bool on, uint64_t now);
 int  acd_agent_not_ready(struct acd_agent *agent, const char *reason,
 			 const char *forced_by, uint64_t now);
 int  acd_agent_wrapup_end(struct acd_agent *agent, uint64_t now);

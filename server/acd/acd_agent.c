@@ -25,6 +25,7 @@ static void agent_destructor(void *arg)
 	skills_free(a->skillv, a->skillc);
 	mem_deref(a->agent_id);
 	mem_deref(a->reason);
+	mem_deref(a->reason_after);
 	mem_deref(a->call);
 }
 
@@ -435,6 +436,49 @@ int acd_agent_not_ready(struct acd_agent *a, const char *reason,
 	ring_drop(a, ACD_CANCEL_AGENT_GONE);
 	acd_timer_cancel(a->acd, &a->t_wrapup);
 	acd_agent_set_state(a, ACD_NOT_READY, reason, forced_by, NULL);
+	acd_leave(a->acd);
+
+	return 0;
+}
+
+
+/**
+ * The agent places a call of its own (click-to-dial): outbound until it
+ * ends, offered nothing meanwhile; then back to ready, or to the not
+ * ready (and reason) it was in. Wrap-up in progress is cut short.
+ *
+ * @return 0 if success, otherwise errorcode (EBUSY: ringing, on a call
+ *         or outbound already; EALREADY: ending what is not outbound;
+ *         EINVAL: logged out)
+ */
+int acd_agent_outbound(struct acd_agent *a, bool on, uint64_t now)
+{
+	if (!a || a->removed || a->state == ACD_LOGGED_OUT)
+		return EINVAL;
+
+	if (!on && a->state != ACD_OUTBOUND)
+		return EALREADY;
+	if (on && a->state != ACD_READY && a->state != ACD_NOT_READY &&
+	    a->state != ACD_WRAP_UP)
+		return EBUSY;
+
+	acd_enter(a->acd, now);
+	if (on) {
+		a->ready_after = a->state != ACD_NOT_READY;
+		mem_deref(a->reason_after);
+		a->reason_after = NULL;
+		(void)str_dup(&a->reason_after, a->reason ? a->reason : "");
+		acd_timer_cancel(a->acd, &a->t_wrapup);
+		acd_agent_set_state(a, ACD_OUTBOUND, NULL, NULL, NULL);
+	}
+	else if (a->ready_after) {
+		a->idle_since = a->acd->now;
+		acd_agent_make_ready(a, NULL);
+	}
+	else {
+		acd_agent_set_state(a, ACD_NOT_READY, a->reason_after, NULL,
+				    NULL);
+	}
 	acd_leave(a->acd);
 
 	return 0;

@@ -148,6 +148,8 @@ struct acd_agent {
 	struct acd_call *call;   /**< (ref) rung, talked to, wrapped up  */
 	struct acd_timer t_wrapup;
 	struct acd_counters cnt;
+	bool ready_after;        /**< outbound: ready again when done    */
+	char *reason_after;      /**< outbound: else not ready for this  */
 };
 
 enum acd_call_st {

@@ -57,6 +57,7 @@ static void destructor(void *arg)
 	mem_deref(call->ivr);
 	mem_deref(call->xfer);
 	mem_deref(call->consult);
+	mem_deref(call->out);
 	mem_deref(call->player);
 	mem_deref(call->leg);
 	mem_deref(call->mixer);
@@ -75,34 +76,20 @@ uint64_t call_now_ms(void)
 }
 
 
-/**
- * Create a call for an admitted INVITE and register it. The CDR row is
- * queued at once.
- *
- * @return 0 if success, otherwise errorcode
- */
-int call_alloc(struct call **callp, struct app *app,
-	       const struct tel_number *num, const struct tel_trunk *trunk,
-	       const char *caller, const char *sip_call_id)
+/* Fill in what every call has, before its kind adds the rest. */
+static struct call *call_new(struct app *app, const struct tel_number *num,
+			     const struct tel_trunk *trunk)
 {
-	struct call *call;
-	int err;
+	struct call *call = mem_zalloc(sizeof(*call), destructor);
 
-	if (!callp || !app || !num || !reg.calls)
-		return EINVAL;
-
-	call = mem_zalloc(sizeof(*call), destructor);
 	if (!call)
-		return ENOMEM;
+		return NULL;
 
 	call->app = app;
 	uuid_v4(call->call_id);
 	str_ncpy(call->tenant_id, num->tenant_id, sizeof(call->tenant_id));
 	str_ncpy(call->number_id, num->number_id, sizeof(call->number_id));
 	str_ncpy(call->number, num->number, sizeof(call->number));
-	str_ncpy(call->caller, caller ? caller : "", sizeof(call->caller));
-	str_ncpy(call->sip_call_id, sip_call_id ? sip_call_id : "",
-		 sizeof(call->sip_call_id));
 	str_ncpy(call->lang, "zh-CN", sizeof(call->lang));
 	if (trunk) {
 		str_ncpy(call->trunk_id, trunk->trunk_id,
@@ -110,8 +97,16 @@ int call_alloc(struct call **callp, struct app *app,
 	}
 	call->t_start = call_now_ms();
 
-	err = call_store_alloc(&call->store, app->db, call->tenant_id,
-			       call->call_id);
+	return call;
+}
+
+
+/* Register the call and queue its CDR row. */
+static int call_register(struct call *call, struct call **callp)
+{
+	int err = call_store_alloc(&call->store, call->app->db,
+				   call->tenant_id, call->call_id);
+
 	if (err) {
 		mem_deref(call);
 		return err;
@@ -126,6 +121,59 @@ int call_alloc(struct call **callp, struct app *app,
 	*callp = call;
 
 	return 0;
+}
+
+
+/**
+ * Create a call for an admitted INVITE and register it. The CDR row is
+ * queued at once.
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int call_alloc(struct call **callp, struct app *app,
+	       const struct tel_number *num, const struct tel_trunk *trunk,
+	       const char *caller, const char *sip_call_id)
+{
+	struct call *call;
+
+	if (!callp || !app || !num || !reg.calls)
+		return EINVAL;
+
+	call = call_new(app, num, trunk);
+	if (!call)
+		return ENOMEM;
+
+	str_ncpy(call->caller, caller ? caller : "", sizeof(call->caller));
+	str_ncpy(call->sip_call_id, sip_call_id ? sip_call_id : "",
+		 sizeof(call->sip_call_id));
+
+	return call_register(call, callp);
+}
+
+
+/**
+ * Create an agent's outbound call (click-to-dial) from the tenant's
+ * number num to callee through trunk, and register it.
+ */
+int call_alloc_out(struct call **callp, struct app *app,
+		   const struct tel_number *num, const struct tel_trunk *trunk,
+		   const char *callee, const char *agent_id)
+{
+	struct call *call;
+
+	if (!callp || !app || !num || !callee || !agent_id || !reg.calls)
+		return EINVAL;
+
+	call = call_new(app, num, trunk);
+	if (!call)
+		return ENOMEM;
+
+	call->outbound = true;
+	str_ncpy(call->caller, num->number, sizeof(call->caller));
+	str_ncpy(call->callee, callee, sizeof(call->callee));
+	str_ncpy(call->agent_id, agent_id, sizeof(call->agent_id));
+
+	return call_register(call, callp);
 }
 
 
@@ -213,6 +261,7 @@ void call_end(struct call *call, const char *side, const char *cause)
 	call->ivr = mem_deref(call->ivr);
 	call->xfer = mem_deref(call->xfer);
 	call->consult = mem_deref(call->consult);
+	call->out = mem_deref(call->out);
 	call->player = mem_deref(call->player);
 	if (call->sc) {
 		sipcall_hangup(call->sc, 480, NULL);

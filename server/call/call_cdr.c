@@ -37,6 +37,30 @@ static void add(struct call *call, const char *sql, unsigned n,
 }
 
 
+/* An agent's outbound call: from the tenant's number to the callee. */
+static void cdr_start_out(struct call *call)
+{
+	static const char sql[] =
+		"INSERT INTO calls (call_id, tenant_id, direction, number,"
+		" trunk_id, caller, callee, started_at, agent_id)"
+		" VALUES ($1, $2, 'outbound', $3, NULLIF($4, '')::uuid, $3,"
+		" $5, " TS(6) ", $7::uuid)";
+	char t[24];
+	const char *pv[7];
+
+	ms_text(t, sizeof(t), call->t_start);
+	pv[0] = call->call_id;
+	pv[1] = call->tenant_id;
+	pv[2] = call->number;
+	pv[3] = call->trunk_id;
+	pv[4] = call->callee;
+	pv[5] = t;
+	pv[6] = call->agent_id;
+
+	add(call, sql, 7, pv);
+}
+
+
 /** Insert the CDR row as the call starts. */
 void call_cdr_start(struct call *call)
 {
@@ -47,6 +71,11 @@ void call_cdr_start(struct call *call)
 		" $3, " TS(6) ", NULLIF($7, ''))";
 	char t[24];
 	const char *pv[7];
+
+	if (call->outbound) {
+		cdr_start_out(call);
+		return;
+	}
 
 	ms_text(t, sizeof(t), call->t_start);
 	pv[0] = call->call_id;

@@ -34,7 +34,8 @@ static int own_call(const struct principal *p, const char *call_id,
 
 	if (p->role < ROLE_SUPERVISOR &&
 	    (p->kind != PRINCIPAL_USER ||
-	     strcmp(call_queue_agent_of(call), p->id)))
+	     strcmp(call->outbound ? call->agent_id :
+		    call_queue_agent_of(call), p->id)))
 		return EACCES;
 
 	*callp = call;
@@ -52,7 +53,7 @@ int call_console_hangup(const struct principal *p, const char *call_id)
 	struct call *call;
 	int err;
 
-	if (!call_rtc_hangup(p, call_id))
+	if (!call_rtc_hangup(p, call_id) || !call_dial_hangup(p, call_id))
 		return 0;
 
 	err = own_call(p, call_id, &call);
@@ -142,7 +143,8 @@ int call_console_dtmf(const struct principal *p, const char *call_id,
 
 	if (err)
 		return err;
-	if (!call->mixer || !call->leg || !call_queue_agent_of(call)[0])
+	if (!call->mixer || !call->leg || (!call->outbound &&
+					   !call_queue_agent_of(call)[0]))
 		return EALREADY;
 
 	ds = mem_zalloc(sizeof(*ds), dtmf_destructor);

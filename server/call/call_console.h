@@ -21,6 +21,12 @@ int call_console_reconnect(const struct principal *p, const char *call_id,
 int call_console_reject(const struct principal *p, const char *call_id);
 void call_console_reoffer(const struct principal *p, const char *call_id);
 
+/* Click-to-dial from the browser (call_dial.c). */
+int call_console_dial(const struct principal *p, const char *number,
+		      const char *from, const char *sdp, char **answerp,
+		      char *call_id);
+int call_dial_hangup(const struct principal *p, const char *call_id);
+
 /* Any device (call_console.c). */
 int call_console_hangup(const struct principal *p, const char *call_id);
 int call_console_hold(const struct principal *p, const char *call_id,

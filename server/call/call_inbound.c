@@ -289,11 +289,11 @@ int call_leg_alloc_for(struct call *call, struct leg **legp,
  * A browser's media session answering its SDP offer: Opus first, then
  * PCMU; no STUN consent and no media for webrtc_grace ends it.
  */
-int call_webrtc_alloc(struct call *call, struct webrtc **wp,
+int call_webrtc_alloc(const struct app *app, struct webrtc **wp,
 		      const char *offer, char **answerp,
 		      webrtc_event_h *eh, void *arg)
 {
-	const struct cfg *c = &call->app->cfg;
+	const struct cfg *c = &app->cfg;
 	struct webrtc_cfg wc;
 
 	memset(&wc, 0, sizeof(wc));
@@ -305,6 +305,13 @@ int call_webrtc_alloc(struct call *call, struct webrtc **wp,
 	wc.timeout_ms = c->webrtc_grace * 1000;
 
 	return webrtc_alloc(wp, &wc, offer, strlen(offer), answerp, eh, arg);
+}
+
+
+/** The process state (for a call made from a console). */
+struct app *call_app(void)
+{
+	return si.app;
 }
 
 

@@ -60,12 +60,20 @@ struct call {
 	char carrier[32];
 	struct list monitors;            /**< struct call_monitor       */
 	struct call_consult *consult;    /**< (ref) the agent's 2nd line */
+	struct call_out *out;            /**< (ref) click-to-dial legs  */
+	bool outbound;                   /**< an agent dialled out      */
+	char callee[33];                 /**< outbound: who was called  */
+	char agent_id[37];               /**< outbound: who dialled     */
 };
 
 /* call.c */
 int  call_alloc(struct call **callp, struct app *app,
 		const struct tel_number *num, const struct tel_trunk *trunk,
 		const char *caller, const char *sip_call_id);
+int  call_alloc_out(struct call **callp, struct app *app,
+		    const struct tel_number *num,
+		    const struct tel_trunk *trunk, const char *callee,
+		    const char *agent_id);
 void call_end(struct call *call, const char *side, const char *cause);
 void call_set_disposition(struct call *call, const char *disposition);
 void call_emit(struct call *call, const char *type, struct json_t *data);
@@ -102,9 +110,10 @@ int  call_leg_alloc_for(struct call *call, struct leg **legp,
 			leg_dtmf_h *dtmfh, leg_event_h *evh, void *arg);
 struct sipedge *call_sip_edge(void);
 struct webrtc;
-int  call_webrtc_alloc(struct call *call, struct webrtc **wp,
+int  call_webrtc_alloc(const struct app *app, struct webrtc **wp,
 		       const char *offer, char **answerp,
 		       webrtc_event_h *eh, void *arg);
+struct app *call_app(void);
 const char *call_media_ip(void);
 
 /* call_transfer.c */
@@ -152,6 +161,9 @@ struct call_consult;
 int  call_consult(struct call *call, const char *action,
 		  const char *number);
 void call_consult_rewire(struct call *call);
+
+/* call_dial.c */
+struct mport *call_dial_agent_port(const struct call *call);
 
 /* call_monitor.c */
 void call_monitor_rewire(struct call *call);

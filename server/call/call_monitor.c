@@ -111,7 +111,8 @@ static void record(struct call_monitor *m, const char *action)
 void call_monitor_rewire(struct call *call)
 {
 	struct mport *c = call->leg ? leg_port(call->leg) : NULL;
-	struct mport *a = call->cq ? call_agent_port(call->cq) : NULL;
+	struct mport *a = call->cq ? call_agent_port(call->cq) :
+		call_dial_agent_port(call);
 	struct le *le;
 
 	for (le = call->monitors.head; le; le = le->next) {
@@ -245,7 +246,7 @@ int call_monitor_start(const struct principal *p, void *tab,
 	str_ncpy(m->user_id, p->id, sizeof(m->user_id));
 	str_ncpy(m->name, p->name, sizeof(m->name));
 
-	err = call_webrtc_alloc(call, &m->rtc, sdp, answerp, rtc_event, m);
+	err = call_webrtc_alloc(call->app, &m->rtc, sdp, answerp, rtc_event, m);
 	err = err ? err : webrtc_attach(m->rtc, call->mixer);
 	if (err) {
 		mem_deref(m);

@@ -170,7 +170,7 @@ int call_console_answer(const struct principal *p, const char *call_id,
 	if (ca->rtc || ca->answered)
 		return EALREADY;
 
-	return call_webrtc_alloc(ca->cq->call, &ca->rtc, sdp, answerp,
+	return call_webrtc_alloc(ca->cq->call->app, &ca->rtc, sdp, answerp,
 				 rtc_event, ca);
 }
 
@@ -188,7 +188,7 @@ int call_console_reconnect(const struct principal *p, const char *call_id,
 	if (!ca->answered)
 		return EALREADY;
 
-	err = call_webrtc_alloc(ca->cq->call, &w, sdp, answerp, rtc_event,
+	err = call_webrtc_alloc(ca->cq->call->app, &w, sdp, answerp, rtc_event,
 				ca);
 	if (err)
 		return err;

@@ -113,6 +113,8 @@ struct queue_agent_state {
 int  queue_agent_set_state(const char *tenant_id, const char *agent_id,
 			   const char *state, const char *reason,
 			   const char *by_user_id);
+int  queue_agent_outbound(const char *tenant_id, const char *agent_id,
+			  bool on);
 int  queue_agent_wrapup(const char *tenant_id, const char *agent_id,
 			bool extend, uint32_t seconds);
 int  queue_agent_get(const char *tenant_id, const char *agent_id,

@@ -269,6 +269,27 @@ int queue_agent_set_state(const char *tenant_id, const char *agent_id,
 }
 
 
+/**
+ * The agent dials out (on) or is done: no queue call is offered
+ * meanwhile. EBUSY: ringing or on a call; ENOENT: no such agent;
+ * EINVAL: logged out.
+ */
+int queue_agent_outbound(const char *tenant_id, const char *agent_id,
+			 bool on)
+{
+	struct qagent *qa = agent_of(tenant_id, agent_id);
+	int err;
+
+	if (!qa)
+		return ENOENT;
+
+	err = acd_agent_outbound(qa->a, on, queue_now());
+	queue_schedule();
+
+	return err;
+}
+
+
 /** End the agent's wrap-up now, or extend it by seconds. */
 int queue_agent_wrapup(const char *tenant_id, const char *agent_id,
 		       bool extend, uint32_t seconds)

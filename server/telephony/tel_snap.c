@@ -312,3 +312,72 @@ struct tel_number *tel_number_find(const char *number)
 
 	return e ? mem_ref(&e->pub) : NULL;
 }
+
+
+struct tenant_min {
+	const char *tenant_id;
+	struct num_ent *best;
+};
+
+
+static bool tenant_min(struct le *le, void *arg)
+{
+	struct num_ent *e = le->data;
+	struct tenant_min *tm = arg;
+
+	if (!strcmp(e->pub.tenant_id, tm->tenant_id) && (!tm->best ||
+	    strcmp(e->pub.number, tm->best->pub.number) < 0))
+		tm->best = e;
+
+	return false;
+}
+
+
+/**
+ * The tenant's number an agent's outbound call shows by default (the
+ * lowest, so the choice is stable); a reference, or NULL.
+ */
+struct tel_number *tel_number_of_tenant(const char *tenant_id)
+{
+	struct tenant_min tm = {tenant_id, NULL};
+
+	if (!cur || !tenant_id)
+		return NULL;
+
+	(void)hash_apply(cur->numh, tenant_min, &tm);
+
+	return tm.best ? mem_ref(&tm.best->pub) : NULL;
+}
+
+
+/**
+ * The trunk a tenant's number calls out through: the number's own trunk,
+ * else the first of the tenant's or the shared trunks with an outbound
+ * route; a reference, or NULL.
+ */
+struct tel_trunk *tel_trunk_for_number(const struct tel_number *num)
+{
+	struct le *le;
+
+	if (!cur || !num)
+		return NULL;
+
+	LIST_FOREACH(&cur->trunkl, le) {
+		struct trunk_ent *e = le->data;
+
+		if (num->trunk_id[0] && !strcmp(e->pub.trunk_id,
+						num->trunk_id))
+			return e->pub.outbound_uri[0] ? mem_ref(&e->pub) :
+				NULL;
+	}
+
+	LIST_FOREACH(&cur->trunkl, le) {
+		struct trunk_ent *e = le->data;
+
+		if (e->pub.outbound_uri[0] && (!e->pub.tenant_id[0] ||
+		    !strcmp(e->pub.tenant_id, num->tenant_id)))
+			return mem_ref(&e->pub);
+	}
+
+	return NULL;
+}

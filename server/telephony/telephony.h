@@ -56,6 +56,8 @@ struct tel_trunk *tel_trunk_by_addr(const struct sa *src);
 struct tel_trunk *tel_trunk_by_user(const char *auth_user);
 bool tel_digest_only_trunks(void);
 struct tel_number *tel_number_find(const char *number);
+struct tel_number *tel_number_of_tenant(const char *tenant_id);
+struct tel_trunk *tel_trunk_for_number(const struct tel_number *num);
 
 /**
  * Admit one more call on trunk (may be NULL) for tenant_id under the

@@ -40,6 +40,8 @@ static const struct field f_dtmf[] = {F_CALL, {"digits", JSON_STRING,
 				       true}, F_END};
 static const struct field f_consult[] = {F_CALL,
 	{"action", JSON_STRING, true}, {"number", JSON_STRING, false}, F_END};
+static const struct field f_dial[] = {{"number", JSON_STRING, true},
+	{"from", JSON_STRING, false}, F_SDP, F_END};
 static const struct field f_wrap[] = {F_CALL, {"code", JSON_STRING, true},
 				      {"notes", JSON_STRING, false}, F_END};
 static const struct field f_mon[] = {F_CALL, {"mode", JSON_STRING, true},
@@ -259,6 +261,35 @@ static void on_transfer(struct ws_client *wsc, const json_t *msg)
 }
 
 
+static void on_dial(struct ws_client *wsc, const json_t *msg)
+{
+	char call_id[37] = "", *answer = NULL;
+	int err;
+
+	err = call_console_dial(&wsc->principal, str(msg, "number"),
+				str(msg, "from"), str(msg, "sdp"), &answer,
+				call_id);
+	if (err == EBUSY)
+		err = EALREADY;
+	if (err == ENETUNREACH) {
+		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "error",
+			"code", "no_outbound_route", "message", "No trunk of "
+			"the tenant dials out; the operator must set one."));
+		return;
+	}
+	if (err) {
+		reply_err(wsc, msg, err, err == EINVAL ? "number" :
+			  err == ENOENT ? "from" : NULL);
+		mem_deref(answer);
+		return;
+	}
+
+	reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "rtc.answer",
+				  "call_id", call_id, "sdp", answer));
+	mem_deref(answer);
+}
+
+
 struct wrap_ctx {
 	struct ws_client *wsc;           /**< (ref) */
 	json_t *msg;                     /**< (ref) */
@@ -319,8 +350,8 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 	int err;
 
 	/* media goes only to the tab carrying the softphone */
-	if ((!strcmp(type, "call.answer") || !strcmp(type, "call.reconnect"))
-	    && !softphone_is_tab(p->id, wsc)) {
+	if ((!strcmp(type, "call.answer") || !strcmp(type, "call.reconnect")
+	     || !strcmp(type, "call.dial")) && !softphone_is_tab(p->id, wsc)) {
 		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type",
 			"error", "code", "conflict", "message", "This tab "
 			"does not carry your softphone (another tab took it, "
@@ -342,6 +373,10 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 	}
 	if (!strcmp(type, "call.transfer")) {
 		on_transfer(wsc, msg);
+		return;
+	}
+	if (!strcmp(type, "call.dial")) {
+		on_dial(wsc, msg);
 		return;
 	}
 	if (!strcmp(type, "call.disposition")) {
@@ -420,6 +455,7 @@ static const struct {
 	{"call.hold",            f_hold},
 	{"call.dtmf",            f_dtmf},
 	{"call.consult",         f_consult},
+	{"call.dial",            f_dial},
 	{"call.transfer",        f_xfer},
 	{"call.disposition",     f_wrap},
 	{"monitor.start",        f_mon},

@@ -666,3 +666,58 @@ test('a three-way conference with an outside number, then back to two', async ()
 		}
 	});
 });
+
+test('click-to-dial: the browser leg first, then the customer through the trunk from a tenant number', async () => {
+	await withFarEnd(async () => {
+		const a = await readyAgent();
+		const rtc = await rtcPage(browser, t.s.baseUrl);
+		try {
+			const sdp = await rtc.offer();
+			const ask = async (msg) => {
+				const id = `dial-${Math.random()}`;
+				a.ws.send({ type: 'call.dial', sdp, ...msg, id });
+				return a.ws.next((m) => m.id === id, WAIT);
+			};
+			let e = await ask({ number: 'abc' });
+			assert.equal(e.code, 'validation_failed');
+			assert.equal(e.field, 'number');
+			e = await ask({ number: '13800000009', from: '4009999999' });
+			assert.equal(e.code, 'not_found');
+			assert.equal((await t.live('1006')).state, 'ready');
+
+			const ans = await ask({ number: '138-0000-0009' });
+			assert.equal(ans.type, 'rtc.answer', JSON.stringify(ans));
+			await rtc.accept(ans.sdp);
+			await a.ws.next('call.dialing', WAIT);
+			await t.waitAgent('1006', (x) => x.state === 'outbound');
+			await a.ws.next((m) => m.type === 'call.connected' &&
+				m.call_id === ans.call_id, WAIT);
+			/* the far end echoes the agent: the browser hears it */
+			const e0 = (await rtc.inbound()).energy;
+			await poll(async () => (await rtc.inbound()).energy > e0 + 0.001,
+				'the browser hears the customer', WAIT);
+			/* no second call while dialling out */
+			e = await ask({ number: '13800000010' });
+			assert.equal(e.code, 'conflict');
+
+			a.ws.send({ type: 'call.hangup', call_id: ans.call_id });
+			await a.ws.next((m) => m.type === 'call.ended' &&
+				m.call_id === ans.call_id, WAIT);
+			await t.waitAgent('1006', (x) => x.state === 'ready');
+			const row = await until(async () => {
+				const r = await t.s.api('GET', `/api/v1/calls/${ans.call_id}`,
+					null, t.d.sup);
+				return r.json?.ended_at && r.json;
+			}, 'the call ended', WAIT);
+			assert.equal(row.direction, 'outbound');
+			assert.equal(row.callee, '13800000009');
+			assert.equal(row.agent_id, t.agents['1006'].agent_id);
+			assert.ok(row.answered_at);
+			assert.equal(row.disposition, 'completed');
+			assert.equal(row.hangup_side, 'agent');
+		} finally {
+			await rtc.page.close();
+			await loggedOut(a);
+		}
+	});
+});

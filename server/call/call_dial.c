@@ -1,0 +1,358 @@
+/* Click-to-dial: the agent's browser leg first, then the customer
+ * through the tenant's trunk, from one of the tenant's numbers. */
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_list.h>
+#include <re_tmr.h>
+#define LOG_MODULE "call"
+#include "log/log.h"
+#include "app.h"
+#include "auth/principal.h"
+#include "media/leg.h"
+#include "media/mixer.h"
+#include "media/sipedge.h"
+#include "media/webrtc.h"
+#include "telephony/telephony.h"
+#include "queue/queue.h"
+#include "agent/softphone.h"
+#include "call/call_int.h"
+#include "call/call_console.h"
+
+/*
+ * The console offers its SDP with the number; once the browser's DTLS
+ * is up the customer is dialled (so a failed microphone never rings a
+ * customer). The agent is "outbound" in the ACD for the whole call — no
+ * queue call is offered — and back to what it was afterwards. The CDR
+ * row is direction outbound, caller = the tenant's number shown,
+ * callee = the customer, agent_id = the agent. Either side hanging up
+ * ends the call.
+ */
+struct call_out {
+	struct call *call;               /**< (borrowed) owner          */
+	struct webrtc *rtc;              /**< (ref) the agent's browser */
+	struct sipcall *sc;              /**< (ref) the customer        */
+	struct tel_admission *adm;       /**< (ref)                     */
+	struct tel_trunk *trunk;         /**< (ref)                     */
+	char tenant_id[37];
+	char agent_id[37];
+	char call_id[37];
+	const char *end_why;             /**< static, for the console   */
+	bool dialled, answered, closing, outbound_set;
+};
+
+
+static void send_agent(const struct call_out *o, json_t *msg)
+{
+	(void)softphone_send(o->agent_id, msg);
+}
+
+
+static void out_destructor(void *arg)
+{
+	struct call_out *o = arg;
+
+	o->closing = true;      /* sipcall_hangup reports the close at once */
+	if (o->sc)
+		sipcall_hangup(o->sc, 487, NULL);
+	mem_deref(o->sc);
+	mem_deref(o->rtc);
+	mem_deref(o->adm);
+	mem_deref(o->trunk);
+	if (o->outbound_set)
+		(void)queue_agent_outbound(o->tenant_id, o->agent_id, false);
+	if (o->call_id[0])
+		send_agent(o, json_pack("{s:s, s:s, s:s}", "type",
+					"call.ended", "call_id", o->call_id,
+					"cause", o->end_why ? o->end_why :
+					"ended"));
+}
+
+
+static void end(struct call_out *o, const char *disposition,
+		const char *side, const char *cause)
+{
+	struct call *call = o->call;
+
+	o->end_why = cause;
+	if (disposition)
+		call_set_disposition(call, disposition);
+	call_end(call, side, cause);
+}
+
+
+static void on_dtmf(char digit, uint32_t dur_ms, void *arg)
+{
+	(void)digit;
+	(void)dur_ms;
+	(void)arg;
+}
+
+
+static void on_leg_event(enum leg_event ev, void *arg)
+{
+	struct call *call = arg;
+
+	if (ev == LEG_RTP_TIMEOUT && call->out)
+		end(call->out, NULL, "caller", "rtp_timeout");
+}
+
+
+static void on_answered(void *arg)
+{
+	struct call_out *o = arg;
+	struct call *call = o->call;
+	struct mport *c, *a;
+
+	o->answered = true;
+	(void)leg_start(call->leg);
+	if (leg_attach(call->leg, call->mixer)) {
+		end(o, NULL, "system", "error");
+		return;
+	}
+
+	c = leg_port(call->leg);
+	a = webrtc_port(o->rtc);
+	mport_hear(c, a, true);
+	mport_hear(a, c, true);
+	call->state = CALL_LIVE;
+	call->t_answer = call_now_ms();
+	call_cdr_answered(call);
+	call_emit(call, "call.answered", json_pack("{s:s, s:s}", "agent_id",
+		  o->agent_id, "direction", "outbound"));
+	send_agent(o, json_pack("{s:s, s:s, s:s}", "type", "call.connected",
+				"call_id", o->call_id, "codec",
+				webrtc_codec(o->rtc)));
+}
+
+
+static const char *cause_of(uint16_t scode)
+{
+	switch (scode) {
+
+	case 486:
+	case 600:
+		return "busy";
+	case 408:
+	case 480:
+	case 487:
+		return "no_answer";
+	case 404:
+	case 484:
+	case 604:
+		return "not_found";
+	default:
+		return "failed";
+	}
+}
+
+
+static void on_closed(const struct sipcall_end *end_info, void *arg)
+{
+	struct call_out *o = arg;
+
+	if (o->closing)
+		return;
+
+	o->sc = mem_deref(o->sc);
+	if (o->answered)
+		end(o, NULL, "caller", "bye");
+	else
+		end(o, "failed", "system", cause_of(end_info->scode));
+}
+
+
+/* The browser's media is up: ring the customer. */
+static void dial_customer(struct call_out *o)
+{
+	struct sipcall_handlers h = {on_answered, NULL, on_closed, o};
+	struct call *call = o->call;
+	const struct tel_trunk *trunk = o->trunk;
+	struct sipcall_dial d;
+	char uri[320], from[128];
+	int err;
+
+	err = call_dial_uri(uri, sizeof(uri), trunk->outbound_uri,
+			    call->callee);
+	err = err ? err : call_leg_alloc(call, &call->leg, on_dtmf,
+					 on_leg_event);
+	(void)re_snprintf(from, sizeof(from), "sip:%s@%s", call->number,
+			  call_media_ip());
+	memset(&d, 0, sizeof(d));
+	d.uri = uri;
+	d.from_uri = from;
+	d.auth_user = trunk->auth_user[0] ? trunk->auth_user : NULL;
+	d.auth_pass = trunk->auth_secret[0] ? trunk->auth_secret : NULL;
+	err = err ? err : sipedge_connect(&o->sc, call_sip_edge(), &d,
+					  call->leg, &h);
+	if (err) {
+		log_warn("%H: customer not dialled: %m", call_debug, call, err);
+		end(o, "failed", "system", "dial_failed");
+		return;
+	}
+
+	mem_ref(o->sc);
+	o->dialled = true;
+	send_agent(o, json_pack("{s:s, s:s, s:s}", "type", "call.dialing",
+				"call_id", o->call_id, "number",
+				call->callee));
+}
+
+
+static void rtc_event(enum webrtc_event ev, const char *reason, void *arg)
+{
+	struct call_out *o = arg;
+
+	switch (ev) {
+
+	case WEBRTC_ESTABLISHED:
+		if (!o->dialled)
+			dial_customer(o);
+		break;
+
+	case WEBRTC_FAILED:
+		if (!o->dialled) {
+			log_info("%H: agent media failed: %s", call_debug,
+				 o->call, reason ? reason : "");
+			end(o, "failed", "agent", "media_failed");
+		}
+		break;   /* later: a reload; the session times out */
+
+	case WEBRTC_TIMEOUT:
+		end(o, o->answered ? NULL : "failed", "agent",
+		    "media_timeout");
+		break;
+	}
+}
+
+
+/* The number shown to the customer: the one asked for, or the tenant's
+ * default. */
+static struct tel_number *from_number(const struct principal *p,
+				      const char *from)
+{
+	struct tel_number *num = from ? tel_number_find(from) :
+		tel_number_of_tenant(p->tenant_id);
+
+	if (num && strcmp(num->tenant_id, p->tenant_id))
+		num = mem_deref(num);
+
+	return num;
+}
+
+
+/* Everything but the call: the browser's session, the ACD, the trunk. */
+static int prepare(struct call_out **op, const struct principal *p,
+		   const struct tel_number *num, const char *sdp,
+		   char **answerp)
+{
+	struct call_out *o = mem_zalloc(sizeof(*o), out_destructor);
+	int err;
+
+	if (!o)
+		return ENOMEM;
+
+	str_ncpy(o->tenant_id, p->tenant_id, sizeof(o->tenant_id));
+	str_ncpy(o->agent_id, p->id, sizeof(o->agent_id));
+	o->trunk = tel_trunk_for_number(num);
+	err = o->trunk ? 0 : ENETUNREACH;
+	err = err ? err : call_webrtc_alloc(call_app(), &o->rtc, sdp,
+					    answerp, rtc_event, o);
+	err = err ? err : queue_agent_outbound(p->tenant_id, p->id, true);
+	o->outbound_set = !err;
+	if (err == EINVAL)
+		err = ENODEV;        /* logged out */
+	err = err ? err : tel_admit(&o->adm, o->trunk, num);
+	if (err) {
+		mem_deref(o);
+		return err;
+	}
+
+	*op = o;
+
+	return 0;
+}
+
+
+/**
+ * Click-to-dial from the agent's browser: sdp is the browser's offer,
+ * number the customer, from one of the tenant's numbers (NULL: the
+ * default). call_id (37 bytes) gets the new call's id.
+ *
+ * @return 0, EINVAL (not a phone number), ENOENT (no such number of the
+ * tenant), ENETUNREACH (no trunk dials out), ENODEV (logged out), EBUSY
+ * (ringing or on a call, or over a limit), EPROTO/ENOTSUP/EBADMSG (SDP)
+ */
+int call_console_dial(const struct principal *p, const char *number,
+		      const char *from, const char *sdp, char **answerp,
+		      char *call_id)
+{
+	struct tel_number *num;
+	struct call_out *o = NULL;
+	struct call *call = NULL;
+	char digits[33];
+	int err;
+
+	if (!number || tel_normalize(digits, sizeof(digits), number) ||
+	    !digits[0])
+		return EINVAL;
+
+	num = from_number(p, from);
+	if (!num)
+		return ENOENT;
+
+	err = prepare(&o, p, num, sdp, answerp);
+	err = err ? err : call_alloc_out(&call, call_app(), num, o->trunk,
+					 digits, p->id);
+	mem_deref(num);
+	if (err) {
+		mem_deref(o);
+		return err;
+	}
+
+	o->call = call;
+	call->out = o;
+	str_ncpy(o->call_id, call->call_id, sizeof(o->call_id));
+	str_ncpy(call_id, call->call_id, 37);
+	err = mixer_alloc(&call->mixer);
+	err = err ? err : webrtc_attach(o->rtc, call->mixer);
+	if (err) {
+		end(o, "failed", "system", "error");
+		return err;
+	}
+
+	call_emit(call, "call.created", json_pack("{s:s, s:s, s:s, s:s}",
+		  "direction", "outbound", "number", call->number, "callee",
+		  digits, "agent_id", p->id));
+	log_info("%H: agent dials out", call_debug, call);
+
+	return 0;
+}
+
+
+/** The agent (or a supervisor) hangs an outbound call up. */
+int call_dial_hangup(const struct principal *p, const char *call_id)
+{
+	struct call *call = call_id ? call_find(call_id) : NULL;
+
+	if (!call || !call->out || strcmp(call->tenant_id, p->tenant_id) ||
+	    call->state == CALL_ENDED)
+		return ENOENT;
+	if (strcmp(call->agent_id, p->id) && p->role < ROLE_SUPERVISOR)
+		return EACCES;
+
+	end(call->out, call->out->answered ? NULL : "abandoned",
+	    strcmp(call->agent_id, p->id) ? "supervisor" : "agent",
+	    "agent_hangup");
+
+	return 0;
+}
+
+
+/** The agent's port in an outbound call's mixer, or NULL. */
+struct mport *call_dial_agent_port(const struct call *call)
+{
+	return call->out ? webrtc_port(call->out->rtc) : NULL;
+}
