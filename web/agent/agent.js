@@ -199,8 +199,18 @@ async function main() {
 		onLevel: showLevel,
 		onQuality: (hint, q) => ctx.calls.showQuality(hint, q),
 		onState: (s) => {
-			if (s === 'failed' && ctx.calls.call)
+			const c = ctx.calls.call;
+			if (s !== 'failed' || !c)
+				return;
+			/* the network dropped under the call: one new offer per
+			 * 10 s while the server keeps the call (webrtc_grace) */
+			if (c.phase === 'talking' && Date.now() -
+				(c.rejoinedAt || 0) > 10000) {
+				c.rejoinedAt = Date.now();
+				ctx.calls.reconnect(c.id);
+			} else {
 				ctx.showError(t('agent.err.media_failed'));
+			}
 		},
 	});
 	ctx.statebar = new StateBar(ctx);

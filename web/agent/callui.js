@@ -244,6 +244,10 @@ export class CallUi {
 		this.call = null;
 		this.openWrap({ id: c.id, info: c.info, cause: m.cause,
 			talkedMs: c.connectedAt ? Date.now() - c.connectedAt : 0 });
+		/* the agent knows it hung up; anything else is said */
+		const k = `agent.ended.${m.cause}`;
+		if (m.cause && m.cause !== 'agent_hangup' && !c.transferred)
+			toast(hasKey(k) ? t(k) : t('agent.ended.ended'));
 		this.ctx.history.reload();
 	}
 

@@ -106,6 +106,9 @@ export class StateBar {
 			$(id).disabled = true;
 		try {
 			if (state === 'ready' && this.ctx.isWebrtc()) {
+				/* a call ringing behind other windows says so */
+				if (window.Notification?.permission === 'default')
+					Notification.requestPermission().catch(() => {});
 				await this.ctx.ensureMic();
 				await this.ctx.registerPhone();
 			}

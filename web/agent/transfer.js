@@ -87,6 +87,7 @@ export class Transfer {
 		btn.disabled = true;
 		try {
 			await this.ctx.rpc('call.transfer', { call_id: c.id, to });
+			c.transferred = true;
 			this.close();
 			toast(t('agent.xfer.done'));
 		} catch (err) {
