@@ -188,7 +188,8 @@ static void dial_customer(struct call_out *o)
 	err = err ? err : sipedge_connect(&o->sc, call_sip_edge(), &d,
 					  call->leg, &h);
 	if (err) {
-		log_warn("%H: customer not dialled: %m", call_debug, call, err);
+		log_warn("%H: customer not dialled: %m", call_debug, call,
+			 err);
 		end(o, "failed", "system", "dial_failed");
 		return;
 	}

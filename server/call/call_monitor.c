@@ -246,7 +246,8 @@ int call_monitor_start(const struct principal *p, void *tab,
 	str_ncpy(m->user_id, p->id, sizeof(m->user_id));
 	str_ncpy(m->name, p->name, sizeof(m->name));
 
-	err = call_webrtc_alloc(call->app, &m->rtc, sdp, answerp, rtc_event, m);
+	err = call_webrtc_alloc(call->app, &m->rtc, sdp, answerp, rtc_event,
+				m);
 	err = err ? err : webrtc_attach(m->rtc, call->mixer);
 	if (err) {
 		mem_deref(m);

@@ -261,6 +261,14 @@ static void on_transfer(struct ws_client *wsc, const json_t *msg)
 }
 
 
+static void reply_no_route(struct ws_client *wsc, const json_t *msg)
+{
+	reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "error",
+		"code", "no_outbound_route", "message", "The call's trunk "
+		"has no outbound route; the operator must set one first."));
+}
+
+
 static void on_dial(struct ws_client *wsc, const json_t *msg)
 {
 	char call_id[37] = "", *answer = NULL;
@@ -272,9 +280,7 @@ static void on_dial(struct ws_client *wsc, const json_t *msg)
 	if (err == EBUSY)
 		err = EALREADY;
 	if (err == ENETUNREACH) {
-		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "error",
-			"code", "no_outbound_route", "message", "No trunk of "
-			"the tenant dials out; the operator must set one."));
+		reply_no_route(wsc, msg);
 		return;
 	}
 	if (err) {
@@ -342,41 +348,52 @@ static void on_disposition(struct ws_client *wsc, json_t *msg)
 }
 
 
-static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
+/* Messages that carry the browser's media: only from the tab that
+ * carries the softphone. True if type is one. */
+static bool on_media(struct ws_client *wsc, const char *type,
+		     const json_t *msg)
 {
 	const struct principal *p = &wsc->principal;
 	const char *call_id = str(msg, "call_id");
 	char *answer = NULL;
 	int err;
 
-	/* media goes only to the tab carrying the softphone */
-	if ((!strcmp(type, "call.answer") || !strcmp(type, "call.reconnect")
-	     || !strcmp(type, "call.dial")) && !softphone_is_tab(p->id, wsc)) {
+	if (strcmp(type, "call.answer") && strcmp(type, "call.reconnect") &&
+	    strcmp(type, "call.dial"))
+		return false;
+
+	if (!softphone_is_tab(p->id, wsc)) {
 		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type",
 			"error", "code", "conflict", "message", "This tab "
 			"does not carry your softphone (another tab took it, "
 			"or it was never registered); register it here."));
-		return;
+		return true;
 	}
 
-	if (!strcmp(type, "call.answer")) {
-		err = call_console_answer(p, call_id, str(msg, "sdp"),
-					  &answer);
-		reply_sdp(wsc, msg, err, answer);
-		return;
-	}
-	if (!strcmp(type, "call.reconnect")) {
-		err = call_console_reconnect(p, call_id, str(msg, "sdp"),
-					     &answer);
-		reply_sdp(wsc, msg, err, answer);
-		return;
-	}
-	if (!strcmp(type, "call.transfer")) {
-		on_transfer(wsc, msg);
-		return;
-	}
 	if (!strcmp(type, "call.dial")) {
 		on_dial(wsc, msg);
+		return true;
+	}
+
+	err = !strcmp(type, "call.answer") ?
+		call_console_answer(p, call_id, str(msg, "sdp"), &answer) :
+		call_console_reconnect(p, call_id, str(msg, "sdp"), &answer);
+	reply_sdp(wsc, msg, err, answer);
+
+	return true;
+}
+
+
+static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
+{
+	const struct principal *p = &wsc->principal;
+	const char *call_id = str(msg, "call_id");
+	int err;
+
+	if (on_media(wsc, type, msg))
+		return;
+	if (!strcmp(type, "call.transfer")) {
+		on_transfer(wsc, msg);
 		return;
 	}
 	if (!strcmp(type, "call.disposition")) {
@@ -388,24 +405,18 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 		err = call_console_reject(p, call_id);
 	else if (!strcmp(type, "call.hangup"))
 		err = call_console_hangup(p, call_id);
-	else if (!strcmp(type, "call.consult")) {
+	else if (!strcmp(type, "call.consult"))
 		err = call_console_consult(p, call_id, str(msg, "action"),
 					   str(msg, "number"));
-		if (err == ENOTSUP) {
-			reply(wsc, msg, json_pack("{s:s, s:s, s:s}",
-				"type", "error", "code", "no_outbound_route",
-				"message", "The call's trunk has no outbound "
-				"route; the operator must set one first."));
-			return;
-		}
-	}
 	else if (!strcmp(type, "call.dtmf"))
 		err = call_console_dtmf(p, call_id, str(msg, "digits"));
 	else
 		err = call_console_hold(p, call_id, json_is_true(
 						json_object_get(msg, "hold")));
 
-	if (err)
+	if (err == ENOTSUP && !strcmp(type, "call.consult"))
+		reply_no_route(wsc, msg);
+	else if (err)
 		reply_err(wsc, msg, err, err != EINVAL ? NULL :
 			  !strcmp(type, "call.dtmf") ? "digits" : "action");
 	else
