@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ROOT } from '../lib/stack.mjs';
-import { rms } from '../lib/sip.mjs';
-import { queueStack, until } from '../lib/acd_calls.mjs';
+import { rerouted, rms } from '../lib/sip.mjs';
+import { queueStack, sippUas, until } from '../lib/acd_calls.mjs';
 import { launch, poll } from '../lib/browser.mjs';
 
 const NUMBER = '4001000600';
@@ -310,3 +310,84 @@ test('another tab taking agent6\'s device over is shown', async () => {
 	await other.close();
 	assert.deepEqual(problems, []);
 });
+
+/* The tenant's trunk sends outbound calls to a sipp that answers and
+ * echoes (the customer, or the colleague consulted) for fn. */
+async function withFarEnd(fn) {
+	const ua = await sippUas('uas_answer.xml', ['-rtp_echo', '-m', '1']);
+	const trunk = `/api/v1/trunks/${t.d.trunkId}`;
+	const before = (await t.s.api('GET', trunk, null, t.d.op)).json;
+	await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+		outbound_uri: `sip:127.0.0.1:${ua.port}` }, t.d.op));
+	try {
+		await fn(ua);
+	} finally {
+		await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+			outbound_uri: before.outbound_uri }, t.d.op));
+		await ua.stop();
+	}
+}
+
+test('click to dial a customer from the console', async () => {
+	await withFarEnd(async () => {
+		assert.ok(await a.isVisible('#dial-form'));
+		await a.fill('#dial-number', '138-0000-0009');
+		await a.click('#dial-go');
+		await a.waitForSelector('#call-card[data-phase="talking"]',
+			{ timeout: WAIT });
+		assert.equal(await text(a, '#call-title'), '13800000009');
+		await statsUntil(a, (x) => x.packetsReceived > 20,
+			'the customer\'s echo');
+		await shot(a, '9_dialled');
+		await a.click('#btn-hangup');
+		await a.waitForSelector('#wrap-card:not([hidden])', {
+			timeout: WAIT });
+		await a.click('#wrap-end');
+		await a.waitForSelector('#idle-card:not([hidden])');
+		const l = await t.s.api('GET', '/api/v1/calls?direction=outbound',
+			null, t.d.sup);
+		assert.equal(l.json.items[0]?.callee, '13800000009', l.text);
+	});
+});
+
+test('consult a colleague\'s number, three-way, cancel, hang up',
+	async () => {
+		await withFarEnd(async () => {
+			const c2 = await t.call('13900139002', { service: NUMBER });
+			try {
+				await a.waitForSelector('#ring-card:not([hidden])',
+					{ timeout: WAIT });
+				await a.click('#btn-answer');
+				await a.waitForSelector('#call-card[data-phase="talking"]',
+					{ timeout: WAIT });
+				await a.click('#btn-consult');
+				await a.fill('#consult-number', '13800000001');
+				await a.click('#consult-form [type=submit]');
+				await a.waitForSelector(
+					'#consult-state[data-state="answered"]', { timeout: WAIT });
+				assert.equal(await text(a, '#call-phase'), '已保持');
+				await a.click('#consult-conference');
+				await a.waitForSelector(
+					'#consult-state[data-state="conference"]',
+					{ timeout: WAIT });
+				await shot(a, '10_conference');
+				assert.equal(await text(a, '#call-phase'), '通话中');
+				/* back to two: the caller and the agent talk on */
+				await a.click('#consult-cancel');
+				await a.waitForSelector('#consult-form:not([hidden])',
+					{ timeout: WAIT });
+				assert.equal(await a.getAttribute('#btn-hold',
+					'aria-pressed'), 'false');
+				assert.ok(await a.isHidden('#agent-error'));
+				await a.click('#btn-hangup');
+				await a.waitForSelector('#wrap-card:not([hidden])',
+					{ timeout: WAIT });
+				await a.click('#wrap-end');
+				await a.waitForSelector('#statebar[data-state="ready"]',
+					{ timeout: WAIT });
+			} finally {
+				c2.close();
+			}
+			assert.deepEqual(problems, []);
+		});
+	});

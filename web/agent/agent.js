@@ -11,6 +11,7 @@ import { Softphone, micErrorKey } from '../common/rtc.js';
 import { rpcFor } from './rpc.js';
 import { StateBar, showLevel } from './statebar.js';
 import { CallUi } from './callui.js';
+import { Dialer } from './consult.js';
 import { History } from './history.js';
 
 const $ = (id) => document.getElementById(id);
@@ -162,6 +163,8 @@ function listen(live) {
 	live.on('call.media_failed', (m) => calls.onMediaFailed(m));
 	live.on('call.ended', (m) => calls.onEnded(m));
 	live.on('call.quality', (m) => calls.onQuality(m));
+	live.on('call.dialing', (m) => calls.onDialing(m));
+	live.on('call.consult', (m) => calls.consult.onEvent(m));
 	live.on('softphone.replaced', () => {
 		setPhoneState('replaced');
 		calls.onCancel({ call_id: calls.call?.phase === 'ringing' ?
@@ -216,6 +219,7 @@ async function main() {
 	ctx.statebar = new StateBar(ctx);
 	ctx.history = new History(ctx);
 	ctx.calls = new CallUi(ctx);
+	ctx.dialer = new Dialer(ctx, ctx.calls);
 	ctx.statebar.onChange((st) => ctx.calls.onState(st));
 	await loadAgent();
 	paintPhone();

@@ -8,6 +8,7 @@ import { toast } from '../common/shell.js';
 import { ctiItems } from './cti.js';
 import { clock } from './statebar.js';
 import { Transfer } from './transfer.js';
+import { Consult } from './consult.js';
 
 const $ = (id) => document.getElementById(id);
 const QUALITY_STALE_MS = 7000;
@@ -19,6 +20,8 @@ export class CallUi {
 		this.call = null;
 		this.wrap = null;
 		this.transfer = new Transfer(ctx, () => this.call);
+		this.consult = new Consult(ctx, () => this.call, () =>
+			this.render());
 		$('btn-answer').addEventListener('click', () => this.answer());
 		$('btn-reject').addEventListener('click', () => this.reject());
 		$('btn-hangup').addEventListener('click', () => this.hangup());
@@ -63,11 +66,23 @@ export class CallUi {
 
 	/* --- ringing --- */
 
+	/* A new call starts with the panels of the last one closed. */
+	resetPanels() {
+		$('keypad').hidden = true;
+		$('btn-keypad').setAttribute('aria-expanded', 'false');
+		$('dtmf-sent').textContent = '';
+		$('consult-box').hidden = true;
+		$('btn-consult').setAttribute('aria-expanded', 'false');
+		$('consult-number').value = '';
+		this.transfer.close();
+	}
+
 	onOffer(m) {
 		if (this.call && this.call.id !== m.call_id &&
 			this.call.phase !== 'ringing')
 			return;
 		this.closeWrap();
+		this.resetPanels();
 		this.call = { id: m.call_id, info: m, phase: 'ringing',
 			offeredAt: Date.now(), held: false, muted: false };
 		this.ctx.clearError();
@@ -144,6 +159,13 @@ export class CallUi {
 		c.phase = 'talking';
 		c.connectedAt = c.connectedAt || Date.now();
 		c.codec = m.codec || '';
+		this.render();
+	}
+
+	/** Click to dial: the customer's phone rings. */
+	onDialing(m) {
+		if (this.call?.id === m.call_id)
+			this.call.phase = 'dialing';
 		this.render();
 	}
 
@@ -260,6 +282,7 @@ export class CallUi {
 			return this.call;
 		const c = { id: callId, info: { call_id: callId }, phase,
 			held: false, muted: false, connectedAt: Date.now() };
+		this.resetPanels();
 		this.call = c;
 		this.render();
 		try {
@@ -438,6 +461,8 @@ export class CallUi {
 		}
 		if (this.wrap)
 			this.renderWrap();
+		this.consult.paint();
+		this.ctx.dialer?.paint();
 		this.ctx.renderIdle();
 		this.tick();
 	}

@@ -57,6 +57,9 @@ function varsTable(vars) {
  * the call log (after a reload), as elements for a card.
  */
 export function ctiItems(c, waitedMs) {
+	if (c.outbound)
+		return [item('dialled', el('span', { class: 'v big',
+			id: 'cti-caller' }, c.caller), 'caller')];
 	const q = c.queue || {};
 	const queue = q.label && q.name ? `${q.label} (${q.name})` :
 		q.label || q.name || '';

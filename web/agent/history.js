@@ -70,9 +70,11 @@ export class History {
 			const disp = c.wrap_code || (c.disposition && hasKey(
 				`disposition.${c.disposition}`) ?
 				t(`disposition.${c.disposition}`) : c.disposition || '');
+			const out = c.direction === 'outbound';
 			return el('li', { dataset: { callId: c.call_id } },
-				el('span', { class: 'who' }, c.caller ||
-					t('agent.cti.anonymous')),
+				el('span', { class: 'who', title: t(out ? 'agent.out' :
+					'agent.in') }, `${out ? '↗ ' : ''}${(out ? c.callee :
+					c.caller) || t('agent.cti.anonymous')}`),
 				el('span', { class: 'what' }, talk ? clock(talk) : ''),
 				el('span', { class: 'when' }, when(c.started_at)),
 				el('span', { class: 'what', dataset: { code:
