@@ -391,3 +391,31 @@ test('consult a colleague\'s number, three-way, cancel, hang up',
 			assert.deepEqual(problems, []);
 		});
 	});
+
+test('a SIP phone agent\'s console follows the call its phone answers',
+	async () => {
+		for (const w of ['1005', '1006'])
+			await t.setState(w, 'not_ready');
+		await t.phone('1001', { ringMs: 200, talkMs: 4000 });
+		const p = await consolePage(AGENT(1));
+		assert.equal(await text(p, '#phone-status'), '来电在 SIP 话机振铃');
+		assert.ok(await p.isHidden('#dial-form'));
+		await p.click('#btn-ready');
+		await p.waitForSelector('#statebar[data-state="ready"]');
+		const c3 = await t.call('13900139003', { service: NUMBER });
+		try {
+			await p.waitForSelector('#call-card:not([hidden])',
+				{ timeout: WAIT });
+			await p.waitForSelector('#call-title:text("13900139003")');
+			assert.match(await text(p, '#cti-path'), /hello[\s\S]*q/);
+			assert.ok(await p.isHidden('#btn-mute'));
+			await shot(p, '11_sip_agent');
+			/* the phone hangs up after talking: wrap-up */
+			await p.waitForSelector('#wrap-card:not([hidden])',
+				{ timeout: WAIT });
+		} finally {
+			c3.close();
+			await p.close();
+		}
+		assert.deepEqual(problems, []);
+	});

@@ -140,8 +140,11 @@ function onKey(ev) {
 		calls.answer();
 	else if (ev.ctrlKey && ev.shiftKey && k === 'h' && calls.talking)
 		calls.hangup();
-	else if (ev.ctrlKey && ev.shiftKey && k === 'r' && ctx.agent)
-		ctx.statebar.set('ready');
+	else if (ev.ctrlKey && ev.shiftKey && k === 'r') {
+		/* taken from the browser (a hard reload) even in a call */
+		if (ctx.agent && !calls.call)
+			ctx.statebar.set('ready');
+	}
 	else if (ev.ctrlKey && ev.shiftKey && k === 'm' && calls.talking)
 		calls.mute();
 	else if (!ev.ctrlKey && !ev.altKey && !ev.metaKey && !typing(ev) &&

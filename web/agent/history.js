@@ -42,10 +42,13 @@ export class History {
 
 	async load() {
 		const from = encodeURIComponent(localMidnight());
+		/* named even for an agent: a supervisor who is also an agent
+		 * would otherwise get the whole tenant's calls */
+		const who = encodeURIComponent(this.ctx.agentId);
 		try {
 			const [sum, list] = await Promise.all([
-				api('GET', `/calls/summary?from=${from}`),
-				api('GET', `/calls?limit=${RECENT}`)]);
+				api('GET', `/calls/summary?from=${from}&agent_id=${who}`),
+				api('GET', `/calls?limit=${RECENT}&agent_id=${who}`)]);
 			this.sum = sum;
 			this.items = list.items || [];
 			this.paint();
