@@ -190,6 +190,15 @@ test('a call rings the page with the screen pop; Ctrl+Enter answers; ' +
 	await a.keyboard.press('Control+Shift+M');
 	await a.waitForSelector('#btn-mute[aria-pressed="false"]');
 	await caller.rtp.heard(300, WAIT);
+	/* another microphone mid-call: the caller goes on hearing it */
+	await a.click('#devices summary');
+	await a.locator('#mic-select option', { hasText: 'Fake Audio Input 2' })
+		.waitFor({ state: 'attached' });
+	await a.selectOption('#mic-select', { label: 'Fake Audio Input 2' });
+	await poll(() => a.evaluate(() => /2$/.test(window.openseat.phone
+		.stream?.getAudioTracks()[0]?.label || '')), 'the second mic', WAIT);
+	await caller.rtp.heard(300, WAIT);
+	await a.click('#devices summary');
 	await shot(a, '3_talking');
 });
 
