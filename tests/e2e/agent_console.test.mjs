@@ -417,6 +417,7 @@ test('a SIP phone agent\'s console follows the call its phone answers',
 				{ timeout: WAIT });
 			await p.waitForSelector('#call-title:text("13900139003")');
 			assert.match(await text(p, '#cti-path'), /hello[\s\S]*q/);
+			assert.match(await text(p, '#cti-queue'), /售后服务/);
 			assert.ok(await p.isHidden('#btn-mute'));
 			await shot(p, '11_sip_agent');
 			/* the phone hangs up after talking: wrap-up */

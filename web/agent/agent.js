@@ -242,8 +242,12 @@ async function main() {
 	ctx.rpc = rpcFor(live);
 	bindLiveStatus(live);
 	listen(live);
-	if (ctx.agent)
+	if (ctx.agent) {
 		ctx.history.load();
+		/* queue labels for calls read back from the call log */
+		api('GET', '/live/queues').then((r) => ctx.setQueues(r.items ||
+			[])).catch(() => {});
+	}
 	window.addEventListener('pagehide', () => ctx.phone.destroy());
 	/* the softphone from the devtools console, for support and tests:
 	 * await openseat.phone.stats() */

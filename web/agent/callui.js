@@ -292,7 +292,7 @@ export class CallUi {
 				e.type === 'call.answered');
 			c.info = { ...c.info, caller: d.caller, number: d.number,
 				ivr_path: d.ivr_path, queue: { queue_id: d.queue_id,
-					name: this.ctx.queueName(d.queue_id) } };
+					label: this.ctx.queueName(d.queue_id) } };
 			if (d.connected_at)
 				c.connectedAt = Date.parse(d.connected_at) || c.connectedAt;
 			if (ans?.data?.waited_ms !== undefined)

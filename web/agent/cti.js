@@ -73,6 +73,7 @@ export function ctiItems(c, waitedMs) {
 		item('waited', waitedMs === undefined ? '' : clock(waitedMs), '',
 			'cti-waited'),
 		item('path', pathNodes(c.ivr_path), 'wide'),
-		item('vars', varsTable(c.vars), 'wide'),
-	];
+		/* a call read back from the log has no variables to show */
+		c.vars ? item('vars', varsTable(c.vars), 'wide') : null,
+	].filter(Boolean);
 }
