@@ -23,6 +23,18 @@ struct mcodec_state {
 };
 
 
+/*
+ * librem's G.711 encoders negate a negative sample into an int16_t, so
+ * -32768 stays negative and indexes before their tables (a saturated mix
+ * or a loud decoded browser frame produces it): one step less is the
+ * same code word.
+ */
+static inline int16_t g711_safe(int16_t v)
+{
+	return v == INT16_MIN ? INT16_MIN + 1 : v;
+}
+
+
 static int pcmu_enc(struct mcodec_state *st, uint8_t *buf, size_t *len,
 		    const int16_t *s)
 {
@@ -33,7 +45,7 @@ static int pcmu_enc(struct mcodec_state *st, uint8_t *buf, size_t *len,
 		return ENOMEM;
 
 	for (i = 0; i < MEDIA_FRAME; i++)
-		buf[i] = g711_pcm2ulaw(s[i]);
+		buf[i] = g711_pcm2ulaw(g711_safe(s[i]));
 
 	*len = MEDIA_FRAME;
 
@@ -69,7 +81,7 @@ static int pcma_enc(struct mcodec_state *st, uint8_t *buf, size_t *len,
 		return ENOMEM;
 
 	for (i = 0; i < MEDIA_FRAME; i++)
-		buf[i] = g711_pcm2alaw(s[i]);
+		buf[i] = g711_pcm2alaw(g711_safe(s[i]));
 
 	*len = MEDIA_FRAME;
 
