@@ -118,6 +118,9 @@ static void host_left(void *callarg, enum acd_left why,
 	struct call_queue *cq = callarg;
 
 	if (why == ACD_LEFT_ANSWERED) {
+		/* answered again after a transfer: the first agent may still
+		 * wrap the old entry up, after this side is freed */
+		acd_call_forget_arg(cq->taken);
 		mem_deref(cq->taken);
 		cq->taken = mem_ref(cq->ac);
 	}

@@ -159,6 +159,8 @@ test('blind transfer to another agent, then to an outside number ' +
 	const before = (await x.s.api('GET', trunk, null, x.d.op)).json;
 	await rerouted(x.s, () => x.s.api('PATCH', trunk, {
 		outbound_uri: `sip:127.0.0.1:${ua.port}` }, x.d.op));
+	/* 1004 still wraps up the call when it ends */
+	await x.patchQueue(x.support.queue_id, { wrapup_s: 60 });
 	await x.ready('1004');
 	const { c, rtp } = await call('4001000600', '13900000610');
 	try {
@@ -193,11 +195,14 @@ test('blind transfer to another agent, then to an outside number ' +
 		await c.done;
 		const rec = await waitCall(x.s, x.d.sup, '13900000610', ended);
 		assert.equal(rec.disposition, 'transferred');
+		/* the first agent's wrap-up outlives the call it wraps up */
+		assert.equal((await x.live('1004')).state, 'wrap_up');
 		const tos = rec.events.filter((e) => e.type === 'call.transferred')
 			.map((e) => e.data.to);
 		assert.deepEqual(tos.slice(0, 2), ['agent', 'number']);
 	} finally {
 		rtp.close();
+		await x.patchQueue(x.support.queue_id, { wrapup_s: 1 });
 		await rerouted(x.s, () => x.s.api('PATCH', trunk, {
 			outbound_uri: before.outbound_uri }, x.d.op));
 		await x.setState('1004', 'logged_out');
