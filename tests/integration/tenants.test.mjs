@@ -111,7 +111,7 @@ test('list pages through every tenant; get one', async () => {
 	const demo = all.find((t) => t.code === 'demo');
 	assert.equal(demo.name, '演示企业');
 	assert.equal(demo.seat_quota, 20);
-	assert.equal(demo.user_count, 7);
+	assert.equal(demo.user_count, 8);   /* admin, supervisor, agent1-6 */
 
 	for (const id of ['nope', '00000000-0000-4000-8000-000000000000']) {
 		const n = await s.api('GET', `/api/v1/tenants/${id}`, null, op);
