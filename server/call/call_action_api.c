@@ -48,6 +48,16 @@ static const struct param consult_params[] = {
 	{"number", PARAM_STRING, false, 1, 32, NULL, false},
 };
 
+static const char *const monitor_actions[] = {"start", "mode", "stop",
+	NULL};
+static const char *const monitor_modes[] = {"listen", "whisper", "barge",
+	"takeover", NULL};
+
+static const struct param monitor_params[] = {
+	{"action", PARAM_ENUM, true, 0, 0, monitor_actions, false},
+	{"mode", PARAM_ENUM, false, 0, 0, monitor_modes, false},
+};
+
 static const struct param dtmf_params[] = {
 	{"digits", PARAM_STRING, true, 1, 32, NULL, false},
 };
@@ -268,6 +278,45 @@ static void consult_post(struct http_req *req)
 }
 
 
+/* Monitoring with the supervisor's SIP phone (the browser's goes over
+ * the console's WebSocket, which carries its SDP). */
+static void monitor_post(struct http_req *req)
+{
+	const struct principal *p = http_req_principal(req);
+	const char *id = http_req_param(req, "call_id");
+	const char *action = api_str(req, "action");
+	const char *mode = api_str(req, "mode");
+	int err;
+
+	if (strcmp(action, "stop") && !mode) {
+		api_reply_invalid(req, "mode", "required", "listen, whisper, "
+				  "barge or takeover");
+		return;
+	}
+
+	err = !api_uuid_ok(id) ? ENOENT :
+		!strcmp(action, "start") ?
+		call_monitor_start_phone(p, NULL, id, mode) :
+		!strcmp(action, "mode") ? call_monitor_mode(p, NULL, id, mode) :
+		call_monitor_stop(p, NULL, id);
+	if (err == ENOENT)
+		http_reply_problem(req, 404, "not_found", "No call in "
+				   "progress has this id, or you do not "
+				   "monitor it.");
+	else if (err == ENODEV)
+		http_reply_problem(req, 409, "no_phone", "No SIP phone of "
+				   "yours is registered.");
+	else if (err == EALREADY)
+		http_reply_problem(req, 409, "conflict", "Not possible in "
+				   "the monitor's state now.");
+	else if (err)
+		http_reply_error(req, err);
+	else
+		http_reply_json(req, 200, json_pack("{s:s, s:s}", "call_id",
+						    id, "result", action));
+}
+
+
 static void wrap_saved(int err, void *arg)
 {
 	struct http_req *req = arg;
@@ -321,6 +370,8 @@ static const struct http_route routes[] = {
 	 P(dtmf_params), dtmf_post},
 	{"POST", "/api/v1/calls/{call_id}/consult", HTTP_TENANT, ROLE_AGENT,
 	 P(consult_params), consult_post},
+	{"POST", "/api/v1/calls/{call_id}/monitor", HTTP_TENANT,
+	 ROLE_SUPERVISOR, P(monitor_params), monitor_post},
 	{"POST", "/api/v1/calls/{call_id}/disposition", HTTP_TENANT,
 	 ROLE_AGENT, P(wrap_params), wrap_post},
 };

@@ -43,6 +43,8 @@ int call_console_transfer(const struct principal *p, const char *call_id,
 int call_monitor_start(const struct principal *p, void *tab,
 		       const char *call_id, const char *mode,
 		       const char *sdp, char **answerp);
+int call_monitor_start_phone(const struct principal *p, void *tab,
+			     const char *call_id, const char *mode);
 int call_monitor_mode(const struct principal *p, void *tab,
 		      const char *call_id, const char *mode);
 int call_monitor_stop(const struct principal *p, void *tab,

@@ -15,12 +15,16 @@
 #include "media/leg.h"
 #include "media/mixer.h"
 #include "media/webrtc.h"
+#include "media/sipedge.h"
+#include "agent/agent_reg.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
 #include "call/call_console.h"
 
 /*
- * A monitor is the supervisor's browser session in the call's mixer.
+ * A monitor is the supervisor's browser session in the call's mixer, or
+ * the supervisor's SIP phone (registered as an agent's phone is) rung
+ * for it.
  * Whatever the mode, the supervisor hears the caller and the agent;
  * whisper adds "the agent hears the supervisor", barge adds "the caller
  * hears the supervisor" too; take-over lets the agent go (wrap-up) and
@@ -45,7 +49,11 @@ struct call_monitor {
 	char user_id[37];
 	char name[65];
 	enum mon_mode mode;
-	struct webrtc *rtc;              /**< (ref)                      */
+	struct webrtc *rtc;              /**< (ref) a browser            */
+	struct leg *leg;                 /**< (ref) a SIP phone          */
+	struct sipcall *sc;              /**< (ref) a SIP phone          */
+	bool answered;                   /**< the phone answered         */
+	bool closing;                    /**< hung up by us: no report   */
 };
 
 
@@ -55,7 +63,22 @@ static void mon_destructor(void *arg)
 
 	list_unlink(&m->le);
 	list_unlink(&m->tle);
+	m->closing = true;      /* sipcall_hangup reports the close at once */
+	if (m->sc)
+		sipcall_hangup(m->sc, 487, NULL);
+	mem_deref(m->sc);
+	mem_deref(m->leg);
 	mem_deref(m->rtc);
+}
+
+
+/* The monitor's port in the mixer: NULL while its phone rings. */
+static struct mport *port_of(const struct call_monitor *m)
+{
+	if (m->rtc)
+		return webrtc_port(m->rtc);
+
+	return m->answered ? leg_port(m->leg) : NULL;
 }
 
 
@@ -117,7 +140,7 @@ void call_monitor_rewire(struct call *call)
 
 	for (le = call->monitors.head; le; le = le->next) {
 		struct call_monitor *m = le->data;
-		struct mport *s = webrtc_port(m->rtc);
+		struct mport *s = port_of(m);
 
 		if (!s)
 			continue;
@@ -156,6 +179,8 @@ static int switch_mode(struct call_monitor *m, enum mon_mode md)
 		return md == MON_TAKEOVER ? 0 : EALREADY;
 
 	if (md == MON_TAKEOVER) {
+		if (!port_of(m))
+			return EALREADY;    /* the phone still rings */
 		err = call_queue_take_over(m->call);
 		if (err)
 			return err;
@@ -187,14 +212,16 @@ static void rtc_event(enum webrtc_event ev, const char *reason, void *arg)
 }
 
 
-static struct call_monitor *find(struct call *call, const void *tab)
+/* A supervisor's monitor from one console (tab NULL: by REST). */
+static struct call_monitor *find(struct call *call, const void *tab,
+				 const char *user_id)
 {
 	struct le *le;
 
 	for (le = call->monitors.head; le; le = le->next) {
 		struct call_monitor *m = le->data;
 
-		if (m->tab == tab)
+		if (m->tab == tab && !strcmp(m->user_id, user_id))
 			return m;
 	}
 
@@ -219,10 +246,9 @@ static int live_call(const struct principal *p, const char *call_id,
 }
 
 
-/** A supervisor's console joins the call with its browser's SDP. */
-int call_monitor_start(const struct principal *p, void *tab,
-		       const char *call_id, const char *mode,
-		       const char *sdp, char **answerp)
+/* A new monitor of the call, in no list yet. */
+static int mon_new(struct call_monitor **mp, const struct principal *p,
+		   void *tab, const char *call_id, const char *mode)
 {
 	struct call_monitor *m;
 	struct call *call;
@@ -233,7 +259,7 @@ int call_monitor_start(const struct principal *p, void *tab,
 	err = err ? err : live_call(p, call_id, &call);
 	if (err)
 		return err;
-	if (find(call, tab))
+	if (find(call, tab, p->id))
 		return EALREADY;
 
 	m = mem_zalloc(sizeof(*m), mon_destructor);
@@ -242,18 +268,23 @@ int call_monitor_start(const struct principal *p, void *tab,
 
 	m->call = call;
 	m->tab = tab;
-	m->mode = md == MON_TAKEOVER ? MON_BARGE : md;
+	m->mode = md;
 	str_ncpy(m->user_id, p->id, sizeof(m->user_id));
 	str_ncpy(m->name, p->name, sizeof(m->name));
+	*mp = m;
 
-	err = call_webrtc_alloc(call->app, &m->rtc, sdp, answerp, rtc_event,
-				m);
-	err = err ? err : webrtc_attach(m->rtc, call->mixer);
-	if (err) {
-		mem_deref(m);
-		return err;
-	}
+	return 0;
+}
 
+
+/* The monitor joins its call's matrix (take-over: at once). */
+static int mon_add(struct call_monitor *m)
+{
+	struct call *call = m->call;
+	enum mon_mode md = m->mode;
+
+	if (md == MON_TAKEOVER)
+		m->mode = MON_BARGE;
 	list_append(&call->monitors, &m->le, m);
 	list_append(&tabs, &m->tle, m);
 	call_monitor_rewire(call);
@@ -261,10 +292,124 @@ int call_monitor_start(const struct principal *p, void *tab,
 		mem_deref(m);
 		return EALREADY;
 	}
-	log_info("%H: %s monitors (%s)", call_debug, call, m->name, mode);
+
+	log_info("%H: %s monitors (%s)", call_debug, call, m->name,
+		 mode_names[m->mode]);
 	record(m, "monitor.started");
 
 	return 0;
+}
+
+
+/** A supervisor's console joins the call with its browser's SDP. */
+int call_monitor_start(const struct principal *p, void *tab,
+		       const char *call_id, const char *mode,
+		       const char *sdp, char **answerp)
+{
+	struct call_monitor *m = NULL;
+	int err;
+
+	err = mon_new(&m, p, tab, call_id, mode);
+	if (err)
+		return err;
+
+	err = call_webrtc_alloc(m->call->app, &m->rtc, sdp, answerp,
+				rtc_event, m);
+	err = err ? err : webrtc_attach(m->rtc, m->call->mixer);
+	if (err) {
+		mem_deref(m);
+		return err;
+	}
+
+	return mon_add(m);
+}
+
+
+static void phone_dtmf(char digit, uint32_t dur_ms, void *arg)
+{
+	(void)digit;
+	(void)dur_ms;
+	(void)arg;
+}
+
+
+static void phone_event(enum leg_event ev, void *arg)
+{
+	struct call_monitor *m = arg;
+
+	if (ev == LEG_RTP_TIMEOUT)
+		stop(m, "phone_rtp_timeout");
+}
+
+
+static void phone_answered(void *arg)
+{
+	struct call_monitor *m = arg;
+
+	(void)leg_start(m->leg);
+	if (leg_attach(m->leg, m->call->mixer)) {
+		stop(m, "error");
+		return;
+	}
+
+	m->answered = true;
+	call_monitor_rewire(m->call);
+}
+
+
+static void phone_closed(const struct sipcall_end *end, void *arg)
+{
+	struct call_monitor *m = arg;
+
+	if (m->closing)
+		return;
+
+	m->sc = mem_deref(m->sc);
+	log_info("%H: %s's phone: %u %s", call_debug, m->call, m->name,
+		 end->scode, end->reason ? end->reason : "");
+	stop(m, m->answered ? "phone_hung_up" : "phone_not_answered");
+}
+
+
+/**
+ * The supervisor's registered SIP phone is rung to monitor the call;
+ * it joins when answered. ENODEV: no phone of this user is registered
+ * (or it stopped answering OPTIONS).
+ */
+int call_monitor_start_phone(const struct principal *p, void *tab,
+			     const char *call_id, const char *mode)
+{
+	struct sipcall_handlers h = {phone_answered, NULL, phone_closed,
+				     NULL};
+	struct call_monitor *m = NULL;
+	char buf[AGENT_REG_DIAL_MAX], from[160];
+	struct sipcall_dial d;
+	int err;
+
+	err = mon_new(&m, p, tab, call_id, mode);
+	if (err)
+		return err;
+
+	memset(&d, 0, sizeof(d));
+	err = agent_reg_dial(p->id, &d, buf, sizeof(buf)) ? ENODEV : 0;
+	(void)re_snprintf(from, sizeof(from), "sip:%s@%s",
+			  m->call->caller[0] ? m->call->caller : "monitor",
+			  call_media_ip());
+	d.from_uri = from;
+	d.from_name = "monitor";
+	h.arg = m;
+	err = err ? err : call_leg_alloc_for(m->call, &m->leg, phone_dtmf,
+					     phone_event, m);
+	err = err ? err : sipedge_connect(&m->sc, call_sip_edge(), &d,
+					  m->leg, &h);
+	if (err) {
+		mem_deref(m);
+		return err;
+	}
+
+	mem_ref(m->sc);
+
+	return mon_add(m);
 }
 
 
@@ -282,7 +427,7 @@ int call_monitor_mode(const struct principal *p, void *tab,
 	if (err)
 		return err;
 
-	m = find(call, tab);
+	m = find(call, tab, p->id);
 	if (!m)
 		return ENOENT;
 	if (m->mode == md)
@@ -306,7 +451,7 @@ int call_monitor_stop(const struct principal *p, void *tab,
 	if (err)
 		return err;
 
-	m = find(call, tab);
+	m = find(call, tab, p->id);
 	if (!m)
 		return ENOENT;
 

@@ -45,7 +45,7 @@ static const struct field f_dial[] = {{"number", JSON_STRING, true},
 static const struct field f_wrap[] = {F_CALL, {"code", JSON_STRING, true},
 				      {"notes", JSON_STRING, false}, F_END};
 static const struct field f_mon[] = {F_CALL, {"mode", JSON_STRING, true},
-				     F_SDP, F_END};
+	{"sdp", JSON_STRING, false}, {"device", JSON_STRING, false}, F_END};
 static const struct field f_mode[] = {F_CALL, {"mode", JSON_STRING, true},
 				      F_END};
 
@@ -424,27 +424,54 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 }
 
 
+/* Monitoring from the browser (false: it is the SIP phone instead). */
+static bool on_monitor_start(struct ws_client *wsc, const json_t *msg)
+{
+	const char *device = str(msg, "device");
+	char *answer = NULL;
+	int err;
+
+	if (device && !strcmp(device, "sip"))
+		return false;
+
+	if ((device && strcmp(device, "browser")) || !str(msg, "sdp")) {
+		reply_err(wsc, msg, EINVAL, device && strcmp(device,
+			  "browser") ? "device" : "sdp");
+		return true;
+	}
+
+	err = call_monitor_start(&wsc->principal, wsc, str(msg, "call_id"),
+				 str(msg, "mode"), str(msg, "sdp"), &answer);
+	reply_sdp(wsc, msg, err, answer);
+
+	return true;
+}
+
+
 static void on_monitor(struct ws_client *wsc, const char *type,
 		       json_t *msg)
 {
 	const struct principal *p = &wsc->principal;
 	const char *call_id = str(msg, "call_id");
-	char *answer = NULL;
 	int err;
 
-	if (!strcmp(type, "monitor.start")) {
-		err = call_monitor_start(p, wsc, call_id, str(msg, "mode"),
-					 str(msg, "sdp"), &answer);
-		reply_sdp(wsc, msg, err, answer);
+	if (!strcmp(type, "monitor.start") && on_monitor_start(wsc, msg))
 		return;
-	}
 
-	if (!strcmp(type, "monitor.mode"))
+	if (!strcmp(type, "monitor.start"))   /* the SIP phone rings */
+		err = call_monitor_start_phone(p, wsc, call_id,
+					       str(msg, "mode"));
+	else if (!strcmp(type, "monitor.mode"))
 		err = call_monitor_mode(p, wsc, call_id, str(msg, "mode"));
 	else
 		err = call_monitor_stop(p, wsc, call_id);
 
-	if (err)
+	if (err == ENODEV)
+		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "error",
+			"code", "no_phone", "message", "No SIP phone of yours "
+			"is registered (it must register as an agent's "
+			"phone does)."));
+	else if (err)
 		reply_err(wsc, msg, err, err == EINVAL ? "mode" : NULL);
 	else
 		reply(wsc, msg, json_pack("{s:s, s:s, s:s?}", "type",

@@ -7,6 +7,7 @@ import { queueStack, sippUas, until } from '../lib/acd_calls.mjs';
 import { rerouted } from '../lib/sip.mjs';
 import { wsAuthed } from '../lib/stack.mjs';
 import { launch, poll, rtcPage } from '../lib/browser.mjs';
+import { talkPhone } from '../lib/talkphone.mjs';
 
 const AGENT6 = { tenant: 'demo', username: 'agent6', password: 'Agent@2026' };
 const WAIT = 20000;
@@ -721,4 +722,62 @@ test('click-to-dial: the browser leg first, then the customer through the trunk 
 			await loggedOut(a);
 		}
 	});
+});
+
+
+test('a supervisor monitors with a SIP phone through REST: listen, barge, stop', async () => {
+	const me = (await t.s.api('GET', '/api/v1/me', null, t.d.sup)).json;
+	await t.reloaded(() => t.adminApi('POST', '/api/v1/agents', {
+		user_id: me.user_id, work_no: '9001', device: 'sip',
+		sip_user: 'sup9001', sip_secret: 'Phone@2026' }, 201));
+	await until(() => /agent phones loaded/.test(t.s.logs()),
+		'registrar reloaded', WAIT);
+	const phone = await talkPhone({ sipPort: t.s.sipPort, user: 'sup9001',
+		secret: 'Phone@2026', ringMs: 100, talkMs: 120000 });
+	const a = await readyAgent();
+	const { c, offer } = await offered(a.ws, '13900139013');
+	const sws = await wsAuthed(t.s, t.d.sup, ['monitor']);
+	const post = (body, tok = t.d.sup) => t.s.api('POST',
+		`/api/v1/calls/${offer.call_id}/monitor`, body, tok);
+	try {
+		await phone.registered();
+		const rtc = await answer(a.ws, offer.call_id);
+		await rtc.mute(true);
+		let r = await post({ action: 'fly', mode: 'listen' });
+		assert.equal(r.status, 400, r.text);
+		r = await post({ action: 'start' });
+		assert.equal(r.status, 400, r.text);
+		r = await post({ action: 'start', mode: 'listen' }, t.d.admin);
+		assert.equal(r.status, 409, r.text);
+		assert.equal(r.json.code, 'no_phone');
+
+		r = await post({ action: 'start', mode: 'listen' });
+		assert.equal(r.status, 200, r.text);
+		await phone.answered();
+		await sws.next('monitor.started', WAIT);
+		/* the phone echoes what it hears; listening, no one hears it */
+		await pause(1000);
+		const from = c.rtp.samples.length;
+		await c.rtp.speak(700, 2000);
+		await pause(500);
+		assert.equal(loud(c.rtp, from), 0, 'listening is silent');
+
+		r = await post({ action: 'mode', mode: 'barge' });
+		assert.equal(r.status, 200, r.text);
+		c.rtp.speak(700, 3000);
+		await c.rtp.heard(300, WAIT);   /* the supervisor's phone, heard */
+
+		r = await post({ action: 'stop' });
+		assert.equal(r.status, 200, r.text);
+		assert.equal((await sws.next('monitor.stopped', WAIT)).data.mode,
+			'barge');
+		r = await post({ action: 'stop' });
+		assert.equal(r.status, 404, r.text);
+		await rtc.page.close();
+	} finally {
+		sws.ws.close();
+		await hungUp(c);
+		await loggedOut(a);
+		await phone.stop();
+	}
 });
