@@ -297,7 +297,8 @@ static void monitor_post(struct http_req *req)
 	err = !api_uuid_ok(id) ? ENOENT :
 		!strcmp(action, "start") ?
 		call_monitor_start_phone(p, NULL, id, mode) :
-		!strcmp(action, "mode") ? call_monitor_mode(p, NULL, id, mode) :
+		!strcmp(action, "mode") ?
+		call_monitor_mode(p, NULL, id, mode) :
 		call_monitor_stop(p, NULL, id);
 	if (err == ENOENT)
 		http_reply_problem(req, 404, "not_found", "No call in "
