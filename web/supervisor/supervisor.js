@@ -118,6 +118,9 @@ function drawMonitor() {
 	for (const b of $('monitor-modes').querySelectorAll('button')) {
 		b.setAttribute('aria-pressed', b.dataset.mode === monitoring.mode ?
 			'true' : 'false');
+		/* a call taken over stays the supervisor's */
+		b.disabled = monitoring.mode === 'takeover' &&
+			b.dataset.mode !== 'takeover';
 	}
 }
 
@@ -223,7 +226,9 @@ function onAgentChanged(ev) {
 		reloadSoon();
 		return;
 	}
-	if (monitoring && monitoring.agent_id === d.agent_id &&
+	/* after a take-over the agent leaves the call; the supervisor not */
+	if (monitoring && monitoring.mode !== 'takeover' &&
+		monitoring.agent_id === d.agent_id &&
 		(d.state !== 'on_call' || d.call_id !== monitoring.call_id))
 		monitor.callGone(monitoring.call_id);
 	draw();

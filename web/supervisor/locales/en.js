@@ -76,6 +76,9 @@ export default {
 
 	'sv.mon.listen': 'Listen',
 	'sv.mon.whisper': 'Whisper',
+	'sv.mon.takeover': 'Take over',
+	'sv.mon.takeover_hint': 'The agent leaves the call (wrap-up) and you go on talking with the customer; hanging up ends the call',
+	'sv.mon.now.takeover': 'Took over {agent}\'s call',
 	'sv.mon.barge': 'Barge',
 	'sv.mon.stop': 'Stop monitoring',
 	'sv.mon.now.listen': 'Listening to {agent}',

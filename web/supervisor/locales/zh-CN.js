@@ -76,6 +76,9 @@ export default {
 
 	'sv.mon.listen': '监听',
 	'sv.mon.whisper': '耳语',
+	'sv.mon.takeover': '接管',
+	'sv.mon.takeover_hint': '坐席离开通话（进入话后处理），由您继续与客户通话；您挂断即结束通话',
+	'sv.mon.now.takeover': '已接管 {agent} 的通话',
 	'sv.mon.barge': '强插',
 	'sv.mon.stop': '结束监听',
 	'sv.mon.now.listen': '正在监听 {agent}',
