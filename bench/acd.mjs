@@ -22,6 +22,7 @@ import path from 'node:path';
 const bin = path.resolve(process.argv[2] || 'build/release/openseat');
 process.env.OPENSEAT_BIN = bin;
 const { startStack, freePort, ROOT } = await import('../tests/lib/stack.mjs');
+const { histogram, bucketPct } = await import('./metrics.mjs');
 
 const RATE = Number(process.env.BENCH_ACD_RATE || 100);
 const SECS = Number(process.env.BENCH_ACD_SECS || 60);
@@ -423,30 +424,8 @@ async function probeLoop(stack, sup, probe, phone, stopAt, waiting) {
 
 /* ---- /metrics and /proc ------------------------------------------------- */
 
-async function latencyBuckets(stack) {
-	const r = await stack.api('GET', '/metrics');
-	const b = [];
-	for (const line of r.text.split('\n')) {
-		const x = /^openseat_acd_offer_latency_seconds_bucket\{le="([^"]+)"\}\s+(\S+)/
-			.exec(line);
-		if (x)
-			b.push([x[1] === '+Inf' ? Infinity : Number(x[1]), Number(x[2])]);
-	}
-	return b;
-}
-
-/* Cumulative buckets a minus b; p-th percentile as "≤ bound". */
-function bucketPct(a, b, p) {
-	const d = a.map(([le, n], i) => [le, n - (b[i] ? b[i][1] : 0)]);
-	const total = d.length ? d[d.length - 1][1] : 0;
-	if (!total)
-		return { total, le: NaN };
-	for (const [le, n] of d) {
-		if (n >= total * p / 100)
-			return { total, le: le * 1000 };
-	}
-	return { total, le: Infinity };
-}
+const latencyBuckets = (stack) => histogram(stack,
+	'openseat_acd_offer_latency_seconds');
 
 const HZ = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })
 	.stdout.trim() || 100);

@@ -17,6 +17,8 @@ const { queueStack, QUEUE_NUMBER } = await import('../tests/lib/acd_calls.mjs');
 const { wsAuthed } = await import('../tests/lib/stack.mjs');
 const { SipUdp, RtpPeer } = await import('../tests/lib/sip.mjs');
 const { launch, rtcPage } = await import('../tests/lib/browser.mjs');
+const { histogram, bucketPct } = await import('./metrics.mjs');
+const OFFER_HIST = 'openseat_acd_offer_latency_seconds';
 
 const CALLS = Number(process.env.BENCH_RTC_CALLS || 60);
 const WARMUP = 3;    /* first calls load caches: not counted */
@@ -67,6 +69,7 @@ ws.send({ type: 'softphone.register' });
 await ws.next('softphone.ok', WAIT);
 const sip = await SipUdp.open(t.s);
 const offerMs = [];
+let hist0 = null;
 const inMs = [];
 const outMs = [];
 
@@ -92,6 +95,8 @@ for (let i = 0; i < CALLS + WARMUP; i++) {
 	const ans = await ws.next('rtc.answer', WAIT);
 	await page.accept(ans.sdp);
 	const first = await page.page.evaluate(firstPackets);
+	if (i === WARMUP - 1)
+		hist0 = await histogram(t.s, OFFER_HIST);
 	if (i >= WARMUP) {
 		offerMs.push(tOffer);
 		inMs.push(first.in - t1);
@@ -119,6 +124,12 @@ console.log(row('call.answer sent → first audio packet into the browser',
 	inMs));
 console.log(row('call.answer sent → first audio packet out of the browser',
 	outMs));
+
+const hist = await histogram(t.s, OFFER_HIST);
+console.log('');
+console.log(`Server side, the ACD's join → offer (${OFFER_HIST}): ` +
+	`p50 ≤ ${bucketPct(hist, hist0, 50).le} ms, ` +
+	`p99 ≤ ${bucketPct(hist, hist0, 99).le} ms.`);
 
 for (const c of consoles)
 	c.ws.close();

@@ -55,7 +55,8 @@ cat <<MSG
   企业编号 Tenant: demo  (演示企业)
     管理员 admin       admin       / Admin@2026
     班长 supervisor    supervisor  / Super@2026
-    坐席 agents        agent1..agent5 / Agent@2026
+    坐席 agents        agent1..agent6 / Agent@2026
+                       (agent6 接听在浏览器 / answers in the browser)
   平台运营 Operator (企业编号留空 / leave tenant empty):
                        operator    / Operator@2026
 
