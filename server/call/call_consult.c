@@ -94,14 +94,6 @@ void call_consult_rewire(struct call *call)
 }
 
 
-static void on_dtmf(char digit, uint32_t dur_ms, void *arg)
-{
-	(void)digit;
-	(void)dur_ms;
-	(void)arg;
-}
-
-
 static void on_event(enum leg_event ev, void *arg)
 {
 	struct call *call = arg;
@@ -148,31 +140,13 @@ static void on_closed(const struct sipcall_end *end, void *arg)
 static int dial(struct call *call, struct call_consult *cs)
 {
 	struct sipcall_handlers h = {on_estab, NULL, on_closed, cs};
-	const struct tel_trunk *trunk = call->trunk;
 	struct tel_number *num = tel_number_find(call->number);
-	struct sipcall_dial d;
-	char uri[320], from[128];
 	int err;
 
-	err = call_dial_uri(uri, sizeof(uri), trunk->outbound_uri,
-			    cs->number);
-	err = err ? err : num ? tel_admit(&cs->adm, trunk, num) : ENOENT;
-	err = err ? err : call_leg_alloc(call, &cs->leg, on_dtmf, on_event);
+	err = num ? tel_admit(&cs->adm, call->trunk, num) : ENOENT;
+	err = err ? err : call_dial_trunk(call, call->trunk, cs->number,
+					  on_event, &h, &cs->leg, &cs->sc);
 	mem_deref(num);
-	if (err)
-		return err;
-
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s", call->number,
-			  call_media_ip());
-	memset(&d, 0, sizeof(d));
-	d.uri = uri;
-	d.from_uri = from;
-	d.auth_user = trunk->auth_user[0] ? trunk->auth_user : NULL;
-	d.auth_pass = trunk->auth_secret[0] ? trunk->auth_secret : NULL;
-
-	err = sipedge_connect(&cs->sc, call_sip_edge(), &d, cs->leg, &h);
-	if (!err)
-		mem_ref(cs->sc);
 
 	return err;
 }

@@ -83,14 +83,6 @@ static void end(struct call_out *o, const char *disposition,
 }
 
 
-static void on_dtmf(char digit, uint32_t dur_ms, void *arg)
-{
-	(void)digit;
-	(void)dur_ms;
-	(void)arg;
-}
-
-
 static void on_leg_event(enum leg_event ev, void *arg)
 {
 	struct call *call = arg;
@@ -169,24 +161,10 @@ static void dial_customer(struct call_out *o)
 {
 	struct sipcall_handlers h = {on_answered, NULL, on_closed, o};
 	struct call *call = o->call;
-	const struct tel_trunk *trunk = o->trunk;
-	struct sipcall_dial d;
-	char uri[320], from[128];
 	int err;
 
-	err = call_dial_uri(uri, sizeof(uri), trunk->outbound_uri,
-			    call->callee);
-	err = err ? err : call_leg_alloc(call, &call->leg, on_dtmf,
-					 on_leg_event);
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s", call->number,
-			  call_media_ip());
-	memset(&d, 0, sizeof(d));
-	d.uri = uri;
-	d.from_uri = from;
-	d.auth_user = trunk->auth_user[0] ? trunk->auth_user : NULL;
-	d.auth_pass = trunk->auth_secret[0] ? trunk->auth_secret : NULL;
-	err = err ? err : sipedge_connect(&o->sc, call_sip_edge(), &d,
-					  call->leg, &h);
+	err = call_dial_trunk(call, o->trunk, call->callee, on_leg_event,
+			      &h, &call->leg, &o->sc);
 	if (err) {
 		log_warn("%H: customer not dialled: %m", call_debug, call,
 			 err);
@@ -194,7 +172,6 @@ static void dial_customer(struct call_out *o)
 		return;
 	}
 
-	mem_ref(o->sc);
 	o->dialled = true;
 	send_agent(o, json_pack("{s:s, s:s, s:s}", "type", "call.dialing",
 				"call_id", o->call_id, "number",

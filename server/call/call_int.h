@@ -121,6 +121,11 @@ struct call_xfer;
 int  call_transfer(struct call *call, const char *number);
 int  call_dial_uri(char *out, size_t sz, const char *outbound,
 		   const char *number);
+struct sipcall_handlers;
+int  call_dial_trunk(struct call *call, const struct tel_trunk *trunk,
+		     const char *number, leg_event_h *evh,
+		     const struct sipcall_handlers *h, struct leg **legp,
+		     struct sipcall **scp);
 
 /* call_ivr.c */
 struct call_ivr;

@@ -43,14 +43,6 @@ static void destructor(void *arg)
 }
 
 
-static void on_dtmf(char digit, uint32_t dur_ms, void *arg)
-{
-	(void)digit;
-	(void)dur_ms;
-	(void)arg;
-}
-
-
 static void on_event(enum leg_event ev, void *arg)
 {
 	struct call *call = arg;
@@ -122,6 +114,51 @@ int call_dial_uri(char *out, size_t sz, const char *outbound,
 }
 
 
+/* Digits are the far end's business, not ours, on an outbound leg. */
+static void dtmf_ignored(char digit, uint32_t dur_ms, void *arg)
+{
+	(void)digit;
+	(void)dur_ms;
+	(void)arg;
+}
+
+
+/**
+ * Dial number through trunk as the call's outbound leg (a transfer, a
+ * consultation, a click-to-dial): from the call's number, with the
+ * trunk's credentials. *legp gets a leg of the call (its events go to
+ * evh with the call as arg), *scp a referenced sipcall.
+ */
+int call_dial_trunk(struct call *call, const struct tel_trunk *trunk,
+		    const char *number, leg_event_h *evh,
+		    const struct sipcall_handlers *h, struct leg **legp,
+		    struct sipcall **scp)
+{
+	struct sipcall_dial d;
+	char uri[320], from[128];
+	int err;
+
+	err = call_dial_uri(uri, sizeof(uri), trunk->outbound_uri, number);
+	err = err ? err : call_leg_alloc(call, legp, dtmf_ignored, evh);
+	if (err)
+		return err;
+
+	(void)re_snprintf(from, sizeof(from), "sip:%s@%s", call->number,
+			  call_media_ip());
+	memset(&d, 0, sizeof(d));
+	d.uri = uri;
+	d.from_uri = from;
+	d.auth_user = trunk->auth_user[0] ? trunk->auth_user : NULL;
+	d.auth_pass = trunk->auth_secret[0] ? trunk->auth_secret : NULL;
+
+	err = sipedge_connect(scp, call_sip_edge(), &d, *legp, h);
+	if (!err)
+		mem_ref(*scp);
+
+	return err;
+}
+
+
 /**
  * Transfer the call to an external number through its trunk.
  *
@@ -133,9 +170,8 @@ int call_transfer(struct call *call, const char *number)
 	struct sipcall_handlers h = {on_estab, NULL, on_closed, NULL};
 	const struct tel_trunk *trunk = call->trunk;
 	struct tel_number *num = NULL;
-	struct sipcall_dial d;
 	struct call_xfer *x;
-	char digits[33], uri[320], from[128];
+	char digits[33];
 	int err;
 
 	if (call->xfer || !call->mixer)
@@ -145,35 +181,16 @@ int call_transfer(struct call *call, const char *number)
 	if (tel_normalize(digits, sizeof(digits), number) || !digits[0])
 		return EINVAL;
 
-	err = call_dial_uri(uri, sizeof(uri), trunk->outbound_uri, digits);
-	if (err)
-		return err;
-
 	x = mem_zalloc(sizeof(*x), destructor);
 	if (!x)
 		return ENOMEM;
 
 	x->call = call;
+	h.arg = x;
 	num = tel_number_find(call->number);
 	err = num ? tel_admit(&x->adm, trunk, num) : ENOENT;
-	err = err ? err : call_leg_alloc(call, &x->leg, on_dtmf, on_event);
-	if (err)
-		goto out;
-
-	(void)re_snprintf(from, sizeof(from), "sip:%s@%s", call->number,
-			  call_media_ip());
-	memset(&d, 0, sizeof(d));
-	d.uri = uri;
-	d.from_uri = from;
-	d.auth_user = trunk->auth_user[0] ? trunk->auth_user : NULL;
-	d.auth_pass = trunk->auth_secret[0] ? trunk->auth_secret : NULL;
-
-	h.arg = x;
-	err = sipedge_connect(&x->sc, call_sip_edge(), &d, x->leg, &h);
-	if (!err)
-		mem_ref(x->sc);
-
- out:
+	err = err ? err : call_dial_trunk(call, trunk, digits, on_event, &h,
+					  &x->leg, &x->sc);
 	mem_deref(num);
 	if (err) {
 		mem_deref(x);
