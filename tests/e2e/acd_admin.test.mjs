@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startStack } from '../lib/stack.mjs';
+import { ROOT, startStack } from '../lib/stack.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const WAIT = 15000;
@@ -87,6 +87,11 @@ test('the ACD tabs are there in Chinese, with the demo data', async () => {
 	await openTab('queues');
 	await page.locator('#queues-table tr[data-name="support"]').waitFor();
 	assert.deepEqual(problems, []);
+	/* the admin console beside the agent's and the supervisor's */
+	const dir = path.join(ROOT, 'tests/artifacts');
+	fs.mkdirSync(dir, { recursive: true });
+	await page.screenshot({ path: path.join(dir, 'admin.png'),
+		fullPage: true });
 });
 
 test('create a skill, an agent with it, a queue requiring it', async () => {
