@@ -66,7 +66,7 @@ json_t *call_cti_offer(const struct call_queue *cq)
 	uint64_t now = call_now_ms();
 
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:{s:s, s:s, s:s},"
-			 " s:I, s:b, s:i, s:o, s:o}",
+			 " s:I, s:b, s:i, s:o, s:o, s:i}",
 			 "type", "call.offer", "call_id", call->call_id,
 			 "caller", call->caller, "caller_region",
 			 region_json(call), "number", call->number,
@@ -77,5 +77,6 @@ json_t *call_cti_offer(const struct call_queue *cq)
 						   now - cq->queued_wall : 0),
 			 "vip", cq->priority > 0, "priority", cq->priority,
 			 "ivr_path", path ? path : json_array(),
-			 "vars", vars ? vars : json_object());
+			 "vars", vars ? vars : json_object(),
+			 "ring_timeout_s", (int)cq->qi.ring_timeout_s);
 }

@@ -34,6 +34,7 @@ struct queue_info {
 	bool survey;
 	uint32_t sticky_days;
 	uint32_t sl_threshold_s;
+	uint32_t ring_timeout_s;     /**< for the console's countdown    */
 };
 
 /** The agent an offer or an answer is about (borrowed strings). */

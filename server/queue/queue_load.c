@@ -192,6 +192,7 @@ static void info_fill(struct queue_info *in, const struct db_res *res,
 	str_ncpy(in->overflow_prompt, val(res, s, r, 12),
 		 sizeof(in->overflow_prompt));
 	in->sl_threshold_s = num(res, s, r, 15);
+	in->ring_timeout_s = num(res, s, r, 6);
 	str_ncpy(in->hold_music, val(res, s, r, 16), sizeof(in->hold_music));
 	in->announce_every_s = num(res, s, r, 17);
 	in->announce_position = flag(res, s, r, 18);

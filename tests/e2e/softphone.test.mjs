@@ -61,6 +61,7 @@ test('an agent answers in the browser: the screen pop, audio both ways, hang-up,
 		assert.deepEqual(offer.ivr_path, ['q']);
 		assert.equal(offer.vars.caller, '13900139001');
 		assert.equal(offer.vip, false);
+		assert.equal(offer.ring_timeout_s, 5);   /* queueStack's */
 
 		const rtc = await answer(ws, offer.call_id);
 		/* the caller hears the fake microphone's beeps */
