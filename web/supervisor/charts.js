@@ -19,10 +19,19 @@ function cssWidth(node) {
 	return Math.max(280, Math.floor(node.clientWidth || 480));
 }
 
+const pad2 = (n) => String(n).padStart(2, '0');
+
 function hhmm(sec) {
 	const d = new Date(sec * 1000);
-	return `${String(d.getHours()).padStart(2, '0')}:` +
-		String(d.getMinutes()).padStart(2, '0');
+	return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/* Axis labels: with ticks under a minute apart (a short span), seconds
+ * too, or every label would read the same minute. */
+function timeLabels(u, splits, axis, space, incr) {
+	return splits.map((sec) => incr < 60 ?
+		`${hhmm(sec)}:${pad2(new Date(sec * 1000).getSeconds())}` :
+		hhmm(sec));
 }
 
 export class Charts {
@@ -130,7 +139,7 @@ export class Charts {
 			cursor: { drag: { x: false, y: false } },
 			scales: { x: { time: true }, y: { range: (u, min, max) =>
 				[0, Math.max(4, Math.ceil(max * 1.2))] } },
-			axes: [{ values: (u, v) => v.map(hhmm), stroke: '#667085',
+			axes: [{ values: timeLabels, stroke: '#667085',
 				grid: { stroke: '#eef1f5' } },
 			{ stroke: '#667085', grid: { stroke: '#eef1f5' },
 				size: 36 }],
