@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ROOT } from '../lib/stack.mjs';
-import { rerouted, rms } from '../lib/sip.mjs';
-import { queueStack, sippUas, until } from '../lib/acd_calls.mjs';
+import { rms } from '../lib/sip.mjs';
+import { queueStack, until } from '../lib/acd_calls.mjs';
 import { launch, poll } from '../lib/browser.mjs';
 
 const NUMBER = '4001000600';
@@ -320,25 +320,9 @@ test('another tab taking agent6\'s device over is shown', async () => {
 	assert.deepEqual(problems, []);
 });
 
-/* The tenant's trunk sends outbound calls to a sipp that answers and
- * echoes (the customer, or the colleague consulted) for fn. */
-async function withFarEnd(fn) {
-	const ua = await sippUas('uas_answer.xml', ['-rtp_echo', '-m', '1']);
-	const trunk = `/api/v1/trunks/${t.d.trunkId}`;
-	const before = (await t.s.api('GET', trunk, null, t.d.op)).json;
-	await rerouted(t.s, () => t.s.api('PATCH', trunk, {
-		outbound_uri: `sip:127.0.0.1:${ua.port}` }, t.d.op));
-	try {
-		await fn(ua);
-	} finally {
-		await rerouted(t.s, () => t.s.api('PATCH', trunk, {
-			outbound_uri: before.outbound_uri }, t.d.op));
-		await ua.stop();
-	}
-}
 
 test('click to dial a customer from the console', async () => {
-	await withFarEnd(async () => {
+	await t.withFarEnd(async () => {
 		assert.ok(await a.isVisible('#dial-form'));
 		await a.fill('#dial-number', '138-0000-0009');
 		await a.click('#dial-go');
@@ -361,7 +345,7 @@ test('click to dial a customer from the console', async () => {
 
 test('consult a colleague\'s number, three-way, cancel, hang up',
 	async () => {
-		await withFarEnd(async () => {
+		await t.withFarEnd(async () => {
 			const c2 = await t.call('13900139002', { service: NUMBER });
 			try {
 				await a.waitForSelector('#ring-card:not([hidden])',

@@ -3,8 +3,7 @@
 // caller. The protocol of docs/WEBSOCKET.md is driven from the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { queueStack, sippUas, until } from '../lib/acd_calls.mjs';
-import { rerouted } from '../lib/sip.mjs';
+import { queueStack, until } from '../lib/acd_calls.mjs';
 import { wsAuthed } from '../lib/stack.mjs';
 import { launch, poll, rtcPage } from '../lib/browser.mjs';
 import { talkPhone } from '../lib/talkphone.mjs';
@@ -571,28 +570,12 @@ test('a supervisor takes the call over: the agent is let go, the caller talks to
 });
 
 
-/* An outside number answering through the trunk, echoing what it hears;
- * fn(ua) runs with the trunk routed to it. */
-async function withFarEnd(fn) {
-	const ua = await sippUas('uas_answer.xml', ['-rtp_echo', '-m', '1']);
-	const trunk = `/api/v1/trunks/${t.d.trunkId}`;
-	const before = (await t.s.api('GET', trunk, null, t.d.op)).json;
-	await rerouted(t.s, () => t.s.api('PATCH', trunk, {
-		outbound_uri: `sip:127.0.0.1:${ua.port}` }, t.d.op));
-	try {
-		await fn(ua);
-	} finally {
-		await rerouted(t.s, () => t.s.api('PATCH', trunk, {
-			outbound_uri: before.outbound_uri }, t.d.op));
-		await ua.stop();
-	}
-}
 
 const consultState = (state) => (m) => m.type === 'call.consult' &&
 	m.state === state;
 
 test('consult an outside number, then hand the caller over (attended transfer)', async () => {
-	await withFarEnd(async () => {
+	await t.withFarEnd(async () => {
 		const a = await readyAgent();
 		const { c, offer } = await offered(a.ws, '13900139011');
 		try {
@@ -638,7 +621,7 @@ test('consult an outside number, then hand the caller over (attended transfer)',
 });
 
 test('a three-way conference with an outside number, then back to two', async () => {
-	await withFarEnd(async () => {
+	await t.withFarEnd(async () => {
 		const a = await readyAgent();
 		const { c, offer } = await offered(a.ws, '13900139012');
 		try {
@@ -671,7 +654,7 @@ test('a three-way conference with an outside number, then back to two', async ()
 });
 
 test('click-to-dial: the browser leg first, then the customer through the trunk from a tenant number', async () => {
-	await withFarEnd(async () => {
+	await t.withFarEnd(async () => {
 		const a = await readyAgent();
 		const rtc = await rtcPage(browser, t.s.baseUrl);
 		try {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, freePort, request, startServer, wsAuthed } from
 	'./stack.mjs';
-import { RtpPeer, sipCall } from './sip.mjs';
+import { RtpPeer, rerouted, sipCall } from './sip.mjs';
 import { registerPhone } from './agentphone.mjs';
 import { talkPhone } from './talkphone.mjs';
 import { SECRET, acdStack, queueFlow } from './acd.mjs';
@@ -214,6 +214,23 @@ export async function queueStack(opts = {}) {
 				checkLogs(srv.logs());
 			} };
 		await t.listen();
+	};
+	/* The tenant's trunk sends outbound calls to a sipp that answers and
+	 * echoes what it hears (a customer, or a number consulted) while
+	 * fn(ua) runs; then the trunk goes back as it was. */
+	t.withFarEnd = async (fn) => {
+		const ua = await sippUas('uas_answer.xml', ['-rtp_echo', '-m', '1']);
+		const trunk = `/api/v1/trunks/${t.d.trunkId}`;
+		const before = (await t.s.api('GET', trunk, null, t.d.op)).json;
+		await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+			outbound_uri: `sip:127.0.0.1:${ua.port}` }, t.d.op));
+		try {
+			await fn(ua);
+		} finally {
+			await rerouted(t.s, () => t.s.api('PATCH', trunk, {
+				outbound_uri: before.outbound_uri }, t.d.op));
+			await ua.stop();
+		}
 	};
 	t.stop = async () => {
 		t.ews?.close();
