@@ -37,56 +37,34 @@ static void add(struct call *call, const char *sql, unsigned n,
 }
 
 
-/* An agent's outbound call: from the tenant's number to the callee. */
-static void cdr_start_out(struct call *call)
-{
-	static const char sql[] =
-		"INSERT INTO calls (call_id, tenant_id, direction, number,"
-		" trunk_id, caller, callee, started_at, agent_id)"
-		" VALUES ($1, $2, 'outbound', $3, NULLIF($4, '')::uuid, $3,"
-		" $5, " TS(6) ", $7::uuid)";
-	char t[24];
-	const char *pv[7];
-
-	ms_text(t, sizeof(t), call->t_start);
-	pv[0] = call->call_id;
-	pv[1] = call->tenant_id;
-	pv[2] = call->number;
-	pv[3] = call->trunk_id;
-	pv[4] = call->callee;
-	pv[5] = t;
-	pv[6] = call->agent_id;
-
-	add(call, sql, 7, pv);
-}
-
-
-/** Insert the CDR row as the call starts. */
+/**
+ * Insert the CDR row as the call starts. Inbound: the caller called our
+ * number. Outbound (an agent's click-to-dial): from our number to the
+ * callee, by the agent.
+ */
 void call_cdr_start(struct call *call)
 {
 	static const char sql[] =
 		"INSERT INTO calls (call_id, tenant_id, direction, number,"
-		" trunk_id, caller, callee, started_at, sip_call_id)"
-		" VALUES ($1, $2, 'inbound', $3, NULLIF($4, '')::uuid, $5,"
-		" $3, " TS(6) ", NULLIF($7, ''))";
+		" trunk_id, caller, callee, started_at, sip_call_id, agent_id)"
+		" VALUES ($1, $2, $3, $4, NULLIF($5, '')::uuid, $6, $7, "
+		TS(8) ", NULLIF($9, ''), NULLIF($10, '')::uuid)";
 	char t[24];
-	const char *pv[7];
-
-	if (call->outbound) {
-		cdr_start_out(call);
-		return;
-	}
+	const char *pv[10];
 
 	ms_text(t, sizeof(t), call->t_start);
 	pv[0] = call->call_id;
 	pv[1] = call->tenant_id;
-	pv[2] = call->number;
-	pv[3] = call->trunk_id;
-	pv[4] = call->caller;
-	pv[5] = t;
-	pv[6] = call->sip_call_id;
+	pv[2] = call->outbound ? "outbound" : "inbound";
+	pv[3] = call->number;
+	pv[4] = call->trunk_id;
+	pv[5] = call->caller;
+	pv[6] = call->outbound ? call->callee : call->number;
+	pv[7] = t;
+	pv[8] = call->sip_call_id;
+	pv[9] = call->agent_id;
 
-	add(call, sql, 7, pv);
+	add(call, sql, 10, pv);
 }
 
 
