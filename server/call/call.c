@@ -201,6 +201,22 @@ struct call *call_find(const char *call_id)
 
 
 /**
+ * The call in progress with this id in tenant_id, or NULL: another
+ * tenant's call is as unknown as none (borrowed).
+ */
+struct call *call_find_live(const char *tenant_id, const char *call_id)
+{
+	struct call *call = call_find(call_id);
+
+	if (!call || !tenant_id || strcmp(call->tenant_id, tenant_id) ||
+	    call->state == CALL_ENDED)
+		return NULL;
+
+	return call;
+}
+
+
+/**
  * Emit one event of this call: to the bus (WebSocket, later webhooks)
  * and to the call's timeline in the database, in order.
  *

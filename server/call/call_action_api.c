@@ -67,10 +67,10 @@ static struct call *live_call(struct http_req *req)
 {
 	const struct principal *p = http_req_principal(req);
 	const char *id = http_req_param(req, "call_id");
-	struct call *call = id && api_uuid_ok(id) ? call_find(id) : NULL;
+	struct call *call = api_uuid_ok(id) ?
+		call_find_live(p->tenant_id, id) : NULL;
 
-	if (!call || strcmp(call->tenant_id, p->tenant_id) ||
-	    call->state == CALL_ENDED) {
+	if (!call) {
 		http_reply_problem(req, 404, "not_found",
 				   "No call in progress has this id.");
 		return NULL;

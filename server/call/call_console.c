@@ -26,10 +26,9 @@
 static int own_call(const struct principal *p, const char *call_id,
 		    struct call **callp)
 {
-	struct call *call = call_id ? call_find(call_id) : NULL;
+	struct call *call = call_find_live(p->tenant_id, call_id);
 
-	if (!call || strcmp(call->tenant_id, p->tenant_id) ||
-	    call->state == CALL_ENDED)
+	if (!call)
 		return ENOENT;
 
 	if (p->role < ROLE_SUPERVISOR &&

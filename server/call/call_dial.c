@@ -313,10 +313,9 @@ int call_console_dial(const struct principal *p, const char *number,
 /** The agent (or a supervisor) hangs an outbound call up. */
 int call_dial_hangup(const struct principal *p, const char *call_id)
 {
-	struct call *call = call_id ? call_find(call_id) : NULL;
+	struct call *call = call_find_live(p->tenant_id, call_id);
 
-	if (!call || !call->out || strcmp(call->tenant_id, p->tenant_id) ||
-	    call->state == CALL_ENDED)
+	if (!call || !call->out)
 		return ENOENT;
 	if (strcmp(call->agent_id, p->id) && p->role < ROLE_SUPERVISOR)
 		return EACCES;

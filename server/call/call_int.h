@@ -78,6 +78,7 @@ void call_end(struct call *call, const char *side, const char *cause);
 void call_set_disposition(struct call *call, const char *disposition);
 void call_emit(struct call *call, const char *type, struct json_t *data);
 struct call *call_find(const char *call_id);
+struct call *call_find_live(const char *tenant_id, const char *call_id);
 int  call_debug(struct re_printf *pf, const struct call *call);
 uint64_t call_now_ms(void);
 

@@ -232,12 +232,11 @@ static struct call_monitor *find(struct call *call, const void *tab,
 static int live_call(const struct principal *p, const char *call_id,
 		     struct call **callp)
 {
-	struct call *call = call_id ? call_find(call_id) : NULL;
+	struct call *call = call_find_live(p->tenant_id, call_id);
 
 	if (p->role < ROLE_SUPERVISOR || p->kind != PRINCIPAL_USER)
 		return EACCES;
-	if (!call || strcmp(call->tenant_id, p->tenant_id) ||
-	    call->state == CALL_ENDED || !call->mixer)
+	if (!call || !call->mixer)
 		return ENOENT;
 
 	*callp = call;

@@ -141,11 +141,10 @@ static void rtc_event(enum webrtc_event ev, const char *reason, void *arg)
 static struct call_agent *browser_leg(const struct principal *p,
 				      const char *call_id)
 {
-	struct call *call = call_id ? call_find(call_id) : NULL;
+	struct call *call = call_find_live(p->tenant_id, call_id);
 	struct le *le;
 
-	if (!call || strcmp(call->tenant_id, p->tenant_id) ||
-	    call->state == CALL_ENDED || !call->cq)
+	if (!call || !call->cq)
 		return NULL;
 
 	for (le = call->cq->agents.head; le; le = le->next) {
