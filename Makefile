@@ -5,7 +5,7 @@ BUILD    ?= build/$(MODE)
 CC       ?= gcc
 
 PKGS     := libre librem libwebsockets libuv libpq jansson libjwt libsodium \
-	speexdsp libmpg123 sndfile opus
+	speexdsp libmpg123 sndfile opus libarchive
 # libre's headers need the defines its own build used (re.mk); without
 # HAVE_INET6 `struct sa` silently loses its IPv6 member.
 RE_DEFS  := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DUSE_OPENSSL \

@@ -8,9 +8,10 @@ libre-dev librem-dev libssl-dev zlib1g-dev
 libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
 libpq-dev libjansson-dev libjwt-dev libsodium-dev
 libmp3lame-dev libopus-dev libspeexdsp-dev libmpg123-dev libsndfile1-dev
+libarchive-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
-sip-tester wrk sox espeak-ng
+sip-tester wrk sox espeak-ng mpg123
 chromium fonts-wqy-microhei openssl ca-certificates procps"
 
 missing=""

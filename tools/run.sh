@@ -42,6 +42,13 @@ log_format         text
 CONF
 	umask 022
 fi
+# Recordings are encrypted at rest under this key (kept out of the
+# config file so a copied config does not carry it).
+if [ ! -s "$VAR/recording.key" ]; then
+	(umask 077 && openssl rand -hex 32 >"$VAR/recording.key")
+fi
+grep -q '^recording_master_key_file' "$CONF" ||
+	echo "recording_master_key_file $VAR/recording.key" >>"$CONF"
 
 "$BIN" -c "$CONF" migrate
 "$BIN" -c "$CONF" import-regions --if-empty

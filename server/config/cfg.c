@@ -95,6 +95,14 @@ static const struct cfg_key keyv[] = {
 	KU32(voicemail_max_seconds, "120", 5, 3600),
 	KU32(acd_check, "0", 0, 1),
 	KU32(webrtc_grace, "40", 2, 600),
+	KSTR(recording_dir, ""),
+	KSEC(recording_master_key, ""),
+	KSTR(recording_master_key_file, ""),
+	KSEC(recording_master_key_old, ""),
+	KU32(recording_bitrate, "32", 8, 64),
+	KU32(recording_encoders, "1", 1, 16),
+	KU32(recording_buffer_ms, "4000", 500, 60000),
+	KU32(recording_purge_hour, "3", 0, 23),
 };
 
 

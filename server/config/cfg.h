@@ -62,6 +62,18 @@ struct cfg {
 					    (reload, network) this long
 					    before its agent is offline and
 					    its call's media given up */
+	/* call recording */
+	char     recording_dir[512];     /* "": <var_dir>/recordings */
+	char     recording_master_key[128];  /* 64 hex digits; required
+					       unless ..._file */
+	char     recording_master_key_file[512];
+	char     recording_master_key_old[128];  /* rewrap keys from it */
+	uint32_t recording_bitrate;      /* 32 kbit/s MP3, 8..64 */
+	uint32_t recording_encoders;     /* 1 encoder thread, 1..16 */
+	uint32_t recording_buffer_ms;    /* 4000 ms of audio buffered per
+					    recording for the encoder */
+	uint32_t recording_purge_hour;   /* 3: the retention purge's hour
+					    (UTC+8) */
 };
 
 /** Minimum length of jwt_secret when it is given. */

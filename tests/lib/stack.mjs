@@ -13,6 +13,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 	'../..');
 const PG_LOCAL = path.join(ROOT, 'tools/pg-local');
 export const JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+/** The master key that wraps the tenants' recording keys in tests. */
+export const RECORDING_KEY =
+	'5eed5eed00112233445566778899aabbccddeeff00112233445566778899aabb';
 
 export const DEMO = {
 	admin: { tenant: 'demo', username: 'admin', password: 'Admin@2026' },
@@ -140,6 +143,7 @@ export async function startServer(db, opts = {}) {
 		OPENSEAT_RTP_PORT_MAX: String(rtpBase + 4000),
 		OPENSEAT_PROMPTS_DIR: path.join(ROOT, 'build/prompts'),
 		OPENSEAT_ACD_CHECK: '1',
+		OPENSEAT_RECORDING_MASTER_KEY: RECORDING_KEY,
 		...opts.env,
 	};
 	const proc = spawn(bin(), ['serve'], { env,
