@@ -27,6 +27,7 @@
 #include "prompt/prompt.h"
 #include "ivr/ivr.h"
 #include "acdcfg/acdcfg.h"
+#include "recording/qa.h"
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
@@ -183,6 +184,7 @@ static int routes_setup(struct app *app)
 	err |= queue_live_api_init();
 	err |= call_action_api_init();
 	err |= acdcfg_api_init();
+	err |= qa_api_init();
 
 	return err ? ENOMEM : 0;
 }

@@ -1,0 +1,28 @@
+/* What the QA handlers share. */
+#ifndef OPENSEAT_QA_INT_H
+#define OPENSEAT_QA_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "http/api.h"
+
+struct param;
+
+/** Criteria and scores of one form; the limits of migration 0010. */
+enum {
+	QA_CRITERIA_MAX = 20,
+	QA_NAME_MAX = 64,
+	QA_COMMENT_MAX = 2000,
+};
+
+const char *qa_path_id(struct http_req *req, const char *name);
+bool qa_array_ok(struct http_req *req, const char *field,
+		 const struct param *params, size_t n);
+void qa_run(struct http_req *req, struct db_txn *tx, int err,
+	    api_rows_h *h);
+void qa_reply_created(struct http_req *req, const struct db_res *res);
+void qa_reply_ok(struct http_req *req, const struct db_res *res);
+
+int qa_review_api_init(void);
+
+#endif
