@@ -24,6 +24,8 @@ struct mport {
 	mport_read_h *readh;
 	mport_write_h *writeh;
 	void *arg;                   /**< (borrowed)                      */
+	mport_tap_h *taph;           /**< a recorder's copy, or NULL      */
+	void *tap_arg;               /**< (borrowed)                      */
 	int32_t gain_q12;            /**< 4096 = 0 dB                     */
 	bool spoke;                  /**< frame holds audio this tick     */
 	struct mport **hearv;        /**< talkers this port hears, borrowed */
@@ -80,6 +82,10 @@ static void write_port(struct mport *p)
 
 	for (i = 0; i < MEDIA_FRAME; i++)
 		out[i] = sat16(acc[i]);
+
+	/* before writeh, which may free p */
+	if (p->taph)
+		p->taph(p->spoke ? p->frame : NULL, out, p->tap_arg);
 
 	p->writeh(out, n == 0, p->arg);
 }
@@ -177,6 +183,9 @@ static void mport_destructor(void *arg)
 	struct mixer *mx = p->mx;
 	struct le *le;
 
+	if (p->taph)
+		p->taph(NULL, NULL, p->tap_arg);
+
 	if (mx) {
 		for (le = mx->portl.head; le; le = le->next)
 			hear_del(le->data, p);
@@ -269,6 +278,22 @@ void mport_hear(struct mport *listener, struct mport *talker, bool on)
 	}
 
 	listener->hearv[listener->hearc++] = talker;
+}
+
+
+/**
+ * Copy every frame this port says and hears to taph, once per tick (a
+ * port that only speaks is never tapped). taph must not touch the
+ * mixer. When the port goes away taph is called with both frames NULL.
+ * NULL taph removes the tap; a port has at most one.
+ */
+void mport_tap(struct mport *mp, mport_tap_h *taph, void *arg)
+{
+	if (!mp)
+		return;
+
+	mp->taph    = taph;
+	mp->tap_arg = taph ? arg : NULL;
 }
 
 

@@ -26,6 +26,13 @@ typedef bool (mport_read_h)(int16_t *frame, void *arg);
  */
 typedef void (mport_write_h)(const int16_t *frame, bool silent, void *arg);
 
+/**
+ * A copy of one port's tick: what it said (NULL: silent) and what it
+ * heard. Both NULL: the port is gone.
+ */
+typedef void (mport_tap_h)(const int16_t *said, const int16_t *heard,
+			   void *arg);
+
 int  mixer_alloc(struct mixer **mxp);
 unsigned mixer_ports(const struct mixer *mx);
 
@@ -38,5 +45,6 @@ int  mport_alloc(struct mport **mpp, struct mixer *mx, const char *name,
 void mport_hear(struct mport *listener, struct mport *talker, bool on);
 bool mport_hears(const struct mport *listener, const struct mport *talker);
 void mport_gain(struct mport *mp, int gain_db);
+void mport_tap(struct mport *mp, mport_tap_h *taph, void *arg);
 
 #endif
