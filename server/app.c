@@ -28,6 +28,9 @@
 #include "ivr/ivr.h"
 #include "acdcfg/acdcfg.h"
 #include "recording/qa.h"
+#include "recording/rec_policy.h"
+#include "recording/rec_settings_api.h"
+#include "recording/recording.h"
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
@@ -185,6 +188,7 @@ static int routes_setup(struct app *app)
 	err |= call_action_api_init();
 	err |= acdcfg_api_init();
 	err |= qa_api_init();
+	err |= rec_settings_api_init();
 
 	return err ? ENOMEM : 0;
 }
@@ -231,6 +235,8 @@ int app_start(struct app *app)
 	err = err ? err : ivr_init(app);
 	err = err ? err : region_init(app);
 	err = err ? err : queue_init(app);
+	err = err ? err : rec_policy_init(app);
+	err = err ? err : recording_init(app);
 	err = err ? err : call_init(app);
 	err = err ? err : agent_reg_init(app);
 	if (!err)
@@ -261,8 +267,8 @@ static void drained(void *arg)
 }
 
 
-/* Calls are hung up and their records queued: let the database finish. */
-static void calls_drained(void *arg)
+/* The recordings' files and rows are complete: let the database finish. */
+static void recordings_drained(void *arg)
 {
 	struct app *app = arg;
 
@@ -270,6 +276,13 @@ static void calls_drained(void *arg)
 		db_drain(app->db, drained, NULL);
 	else
 		re_cancel();
+}
+
+
+/* Calls are hung up and their records queued: finish the recordings. */
+static void calls_drained(void *arg)
+{
+	recording_drain(recordings_drained, arg);
 }
 
 
@@ -300,6 +313,8 @@ void app_close(struct app *app)
 	agent_reg_close();
 	softphone_close();
 	call_close();
+	recording_close();
+	rec_policy_close();
 	webrtc_close();
 	queue_close();
 	tel_close();

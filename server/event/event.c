@@ -51,11 +51,12 @@ static const struct {
 } topic_table[] = {
 	{ROLE_AGENT,      {"agent", "queue", NULL}},
 	{ROLE_SUPERVISOR, {"user", "call", "ivr", "dtmf", "voicemail",
-			   "agent", "queue", "survey", "monitor", NULL}},
+			   "agent", "queue", "survey", "monitor", "recording",
+			   "alert", NULL}},
 	{ROLE_ADMIN,      {"user", "tenant", "api_key", "call", "ivr",
 			   "dtmf", "voicemail", "agent", "queue", "survey",
-			   "monitor", NULL}},
-	{ROLE_OPERATOR,   {"tenant", NULL}},
+			   "monitor", "recording", "alert", NULL}},
+	{ROLE_OPERATOR,   {"tenant", "alert", NULL}},
 };
 
 

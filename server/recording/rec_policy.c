@@ -1,0 +1,197 @@
+/* The recording policy: tenant settings cached on the loop, decisions. */
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#define LOG_MODULE "recording"
+#include "log/log.h"
+#include "app.h"
+#include "db/db.h"
+#include "recording/rec_policy.h"
+
+/*
+ * Settings are read on every recorded call, so they live in memory: all
+ * rows are loaded at start, and the settings API writes through here
+ * after its transaction committed. A tenant without a row has the
+ * defaults. (One node owns a tenant; see docs/SCALE-OUT.md.)
+ */
+
+struct entry {
+	struct le le;              /**< in pol.byid (owning)           */
+	char tenant_id[37];
+	struct rec_settings s;
+};
+
+static struct {
+	struct hash *byid;         /**< (own) struct entry             */
+	bool loaded;
+} pol;
+
+
+/** The defaults: every call recorded from the agent's answer, stereo. */
+void rec_policy_defaults(struct rec_settings *s)
+{
+	if (!s)
+		return;
+
+	memset(s, 0, sizeof(*s));
+	str_ncpy(s->mode, "all", sizeof(s->mode));
+	s->stereo = true;
+	s->retention_days = 180;
+	s->agent_playback = true;
+}
+
+
+static bool id_cmp(struct le *le, void *arg)
+{
+	const struct entry *e = le->data;
+
+	return !strcmp(e->tenant_id, arg);
+}
+
+
+static struct entry *find(const char *tenant_id)
+{
+	if (!pol.byid || !tenant_id)
+		return NULL;
+
+	return list_ledata(hash_lookup(pol.byid,
+				       hash_joaat_str(tenant_id), id_cmp,
+				       (void *)tenant_id));
+}
+
+
+void rec_policy_settings(const char *tenant_id, struct rec_settings *s)
+{
+	const struct entry *e = find(tenant_id);
+
+	if (!s)
+		return;
+
+	if (e)
+		*s = e->s;
+	else
+		rec_policy_defaults(s);
+}
+
+
+/**
+ * Remember a tenant's settings (after they were stored).
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int rec_policy_set(const char *tenant_id, const struct rec_settings *s)
+{
+	struct entry *e;
+
+	if (!tenant_id || !s || !pol.byid)
+		return EINVAL;
+
+	e = find(tenant_id);
+	if (!e) {
+		e = mem_zalloc(sizeof(*e), NULL);
+		if (!e)
+			return ENOMEM;
+
+		str_ncpy(e->tenant_id, tenant_id, sizeof(e->tenant_id));
+		hash_append(pol.byid, hash_joaat_str(e->tenant_id), &e->le,
+			    e);
+	}
+
+	e->s = *s;
+
+	return 0;
+}
+
+
+/** The mode that applies: queue's, else number's, else tenant's. */
+const char *rec_policy_mode(const struct rec_settings *s,
+			    const char *number_mode, const char *queue_mode)
+{
+	if (queue_mode && queue_mode[0])
+		return queue_mode;
+	if (number_mode && number_mode[0])
+		return number_mode;
+
+	return s ? s->mode : "none";
+}
+
+
+/** Whether a mode records a call of this direction. */
+bool rec_policy_records(const char *mode, bool outbound)
+{
+	if (!mode)
+		return false;
+	if (!strcmp(mode, "all"))
+		return true;
+	if (!strcmp(mode, "inbound"))
+		return !outbound;
+	if (!strcmp(mode, "outbound"))
+		return outbound;
+
+	return false;
+}
+
+
+static void load_row(const struct db_res *res, unsigned r)
+{
+	struct rec_settings s;
+	const char *v;
+
+	rec_policy_defaults(&s);
+	str_ncpy(s.mode, db_val(res, 0, r, 1), sizeof(s.mode));
+	s.from_call = !strcmp(db_val(res, 0, r, 2), "call");
+	s.stereo    = !strcmp(db_val(res, 0, r, 3), "stereo");
+	s.notice    = !strcmp(db_val(res, 0, r, 4), "t");
+	v = db_val(res, 0, r, 5);
+	s.retention_days = v ? (uint32_t)strtoul(v, NULL, 10) : 180;
+	s.agent_playback = !strcmp(db_val(res, 0, r, 6), "t");
+	(void)rec_policy_set(db_val(res, 0, r, 0), &s);
+}
+
+
+static void loaded(int err, const struct db_res *res, void *arg)
+{
+	unsigned r, n;
+	(void)arg;
+
+	if (err) {
+		log_error("recording settings not loaded (%m): every tenant "
+			  "records with the defaults", err);
+		return;
+	}
+
+	n = db_nrows(res, 0);
+	for (r = 0; r < n; r++)
+		load_row(res, r);
+
+	pol.loaded = true;
+	log_info("recording settings of %u tenants loaded", n);
+}
+
+
+int rec_policy_init(struct app *app)
+{
+	static const char sql[] =
+		"SELECT tenant_id::text, mode, start_at, channels, notice,"
+		" retention_days, agent_playback FROM recording_settings";
+	struct db_ctx ctx = {DB_OPERATOR, NULL};
+	int err;
+
+	if (!app)
+		return EINVAL;
+
+	err = hash_alloc(&pol.byid, 64);
+	if (err)
+		return err;
+
+	return db_query(app->db, &ctx, loaded, NULL, sql, 0, NULL);
+}
+
+
+void rec_policy_close(void)
+{
+	if (pol.byid)
+		hash_flush(pol.byid);
+	pol.byid = mem_deref(pol.byid);
+	pol.loaded = false;
+}
