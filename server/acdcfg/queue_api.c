@@ -37,7 +37,7 @@
 	" overflow_prompt, join_empty, leave_empty, sl_threshold_s," \
 	" hold_music, announce_every_s, announce_position, announce_wait," \
 	" announce_work_no, survey, sticky_days, sticky_wait_s, miss_limit," \
-	" routes"
+	" routes, recording"
 
 #define SETTINGS_R \
 	"r.name, r.label, r.strategy, r.priority, r.ring_timeout_s," \
@@ -45,7 +45,8 @@
 	" r.overflow_target, r.overflow_prompt, r.join_empty, r.leave_empty," \
 	" r.sl_threshold_s, r.hold_music, r.announce_every_s," \
 	" r.announce_position, r.announce_wait, r.announce_work_no," \
-	" r.survey, r.sticky_days, r.sticky_wait_s, r.miss_limit, r.routes"
+	" r.survey, r.sticky_days, r.sticky_wait_s, r.miss_limit, r.routes," \
+	" r.recording"
 
 #define SET_SQL \
 	"UPDATE queues q SET (" SETTINGS ") = (SELECT " SETTINGS_R \
@@ -60,6 +61,10 @@ static const char *const strategies[] = {
 };
 static const char *const overflows[] = {
 	"voicemail", "queue", "ivr", "hangup", NULL
+};
+/* The recording policy of the queue's calls; null: as the number's. */
+static const char *const rec_modes[] = {
+	"all", "inbound", "outbound", "none", NULL
 };
 static const char *const join_empties[] = {
 	"always", "logged_in", "ready", NULL
@@ -89,7 +94,8 @@ static const char *const join_empties[] = {
 	{"sticky_wait_s", PARAM_INT, false, 0, 300, NULL, false}, \
 	{"miss_limit", PARAM_INT, false, 0, 10, NULL, false}, \
 	{"skills", PARAM_ARRAY, false, 0, SKILLS_MAX, NULL, false}, \
-	{"routes", PARAM_ARRAY, false, 0, ROUTES_MAX, NULL, false}
+	{"routes", PARAM_ARRAY, false, 0, ROUTES_MAX, NULL, false}, \
+	{"recording", PARAM_ENUM, false, 0, 0, rec_modes, true}
 
 static const struct param create_params[] = {
 	{"name", PARAM_STRING, true, 1, 64, NULL, false},

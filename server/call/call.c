@@ -90,6 +90,8 @@ static struct call *call_new(struct app *app, const struct tel_number *num,
 	str_ncpy(call->tenant_id, num->tenant_id, sizeof(call->tenant_id));
 	str_ncpy(call->number_id, num->number_id, sizeof(call->number_id));
 	str_ncpy(call->number, num->number, sizeof(call->number));
+	str_ncpy(call->rec_number_mode, num->recording,
+		 sizeof(call->rec_number_mode));
 	str_ncpy(call->lang, "zh-CN", sizeof(call->lang));
 	if (trunk) {
 		str_ncpy(call->trunk_id, trunk->trunk_id,
@@ -273,6 +275,7 @@ void call_end(struct call *call, const char *side, const char *cause)
 			     "abandoned");
 	call_monitor_end_all(call);
 	call_queue_end(call);
+	call_rec_end(call);
 
 	call->ivr = mem_deref(call->ivr);
 	call->xfer = mem_deref(call->xfer);

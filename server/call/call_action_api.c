@@ -27,6 +27,12 @@ static const struct param hold_params[] = {
 	{"held", PARAM_BOOL, true, 0, 0, NULL, false},
 };
 
+static const char *const rec_actions[] = {"pause", "resume", NULL};
+
+static const struct param rec_params[] = {
+	{"action", PARAM_ENUM, true, 0, 0, rec_actions, false},
+};
+
 static const struct param xfer_params[] = {
 	{"queue", PARAM_STRING, false, 1, 64, NULL, false},
 	{"number", PARAM_STRING, false, 1, 32, NULL, false},
@@ -119,6 +125,42 @@ static void hold_post(struct http_req *req)
 	}
 
 	reply_ok(req, call, on ? "held" : "resumed");
+}
+
+
+/* Pause the recording for a card number, or resume it. */
+static void recording_post(struct http_req *req)
+{
+	const char *action = api_str(req, "action");
+	const char *id = http_req_param(req, "call_id");
+	int err;
+
+	err = api_uuid_ok(id) ? call_console_record(http_req_principal(req),
+						    id, action) : ENOENT;
+	switch (err) {
+
+	case 0:
+		http_reply_json(req, 200, json_pack("{s:s, s:s}", "call_id",
+			id, "result", !strcmp(action, "pause") ? "paused" :
+			"resumed"));
+		break;
+	case ENOENT:
+		http_reply_problem(req, 404, "not_found",
+				   "No call in progress has this id.");
+		break;
+	case ENODATA:
+		http_reply_problem(req, 409, "not_recorded",
+				   "The call is not being recorded.");
+		break;
+	case EALREADY:
+		http_reply_problem(req, 409, "conflict", !strcmp(action,
+			"pause") ? "The recording is paused already." :
+			"The recording is not paused.");
+		break;
+	default:
+		http_reply_error(req, err);
+		break;
+	}
 }
 
 
@@ -363,6 +405,8 @@ static void wrap_post(struct http_req *req)
 static const struct http_route routes[] = {
 	{"POST", "/api/v1/calls/{call_id}/hold", HTTP_TENANT, ROLE_AGENT,
 	 P(hold_params), hold_post},
+	{"POST", "/api/v1/calls/{call_id}/recording", HTTP_TENANT,
+	 ROLE_AGENT, P(rec_params), recording_post},
 	{"POST", "/api/v1/calls/{call_id}/transfer", HTTP_TENANT, ROLE_AGENT,
 	 P(xfer_params), transfer_post},
 	{"POST", "/api/v1/calls/{call_id}/hangup", HTTP_TENANT, ROLE_AGENT,

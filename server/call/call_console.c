@@ -81,6 +81,33 @@ int call_console_hold(const struct principal *p, const char *call_id,
 }
 
 
+/**
+ * Pause ("pause") or resume ("resume") the call's recording.
+ *
+ * @return 0 if success, ENODATA if the call is not recorded, EALREADY
+ *         if it already was, EINVAL for another action
+ */
+int call_console_record(const struct principal *p, const char *call_id,
+			const char *action)
+{
+	struct call *call;
+	bool pause;
+	int err;
+
+	if (!action || (strcmp(action, "pause") && strcmp(action, "resume")))
+		return EINVAL;
+
+	err = own_call(p, call_id, &call);
+	if (err)
+		return err;
+
+	pause = !strcmp(action, "pause");
+	err = call_rec_pause(call, pause);
+
+	return err == ENOENT ? ENODATA : err;
+}
+
+
 /** Blind transfer to exactly one of a queue, an agent, a number. */
 int call_console_transfer(const struct principal *p, const char *call_id,
 			  const char *queue, const char *agent_id,

@@ -35,6 +35,8 @@ int call_console_consult(const struct principal *p, const char *call_id,
 			 const char *action, const char *number);
 int call_console_dtmf(const struct principal *p, const char *call_id,
 		      const char *digits);
+int call_console_record(const struct principal *p, const char *call_id,
+			const char *action);
 int call_console_transfer(const struct principal *p, const char *call_id,
 			  const char *queue, const char *agent_id,
 			  const char *number);

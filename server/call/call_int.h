@@ -64,6 +64,8 @@ struct call {
 	bool outbound;                   /**< an agent dialled out      */
 	char callee[33];                 /**< outbound: who was called  */
 	char agent_id[37];               /**< outbound: who dialled     */
+	struct recording *rec;           /**< (ref) while recorded      */
+	char rec_number_mode[12];        /**< the number's policy, or "" */
 };
 
 /* call.c */
@@ -181,6 +183,12 @@ int  call_vm_start(struct call_vm **vmp, struct call *call,
 		   const char *box);
 bool call_vm_digit(struct call_vm *vm, char digit);
 void call_vm_detach(struct call_vm *vm);
+
+/* call_rec.c */
+bool call_rec_begin(struct call *call);
+void call_rec_answered(struct call *call, const char *queue_mode);
+int  call_rec_pause(struct call *call, bool paused);
+void call_rec_end(struct call *call);
 
 /* call_metrics.c */
 void call_count_rejected(const char *reason);

@@ -54,6 +54,7 @@ struct call_ivr {
 	struct call_vm *vm;              /**< (ref) voicemail running   */
 	struct tmr tmr;                  /**< reports a failed play     */
 	int play_err;
+	bool notice;                     /**< the recording notice plays */
 };
 
 
@@ -393,8 +394,37 @@ static int media_setup(struct call *call)
  *
  * @return 0 if success, otherwise errorcode (the call is ended)
  */
+static int run_start(struct call_ivr *ci)
+{
+	struct call *call = ci->call;
+	int err = ivr_run_start(ci->run);
+
+	if (err) {
+		log_warn("%H: IVR did not start: %m", call_debug, call, err);
+		call_set_disposition(call, "failed");
+		call_end(call, "system", "ivr_error");
+	}
+
+	return err;
+}
+
+
+/* The recording notice is over (or could not play): the flow begins. */
+static void notice_done(int err, void *arg)
+{
+	struct call_ivr *ci = arg;
+
+	if (err)
+		log_warn("%H: recording notice not played: %m", call_debug,
+			 ci->call, err);
+	ci->notice = false;
+	(void)run_start(ci);
+}
+
+
 int call_ivr_start(struct call *call)
 {
+	static const char *const notice[] = {"builtin/recording_notice"};
 	struct call_ivr *ci = call->ivr;
 	json_t *vars;
 	int err;
@@ -407,20 +437,24 @@ int call_ivr_start(struct call *call)
 	err = media_setup(call);
 	err = err ? err : ivr_run_alloc(&ci->run, ci->flow, &ops, ci, vars);
 	json_decref(vars);
-	if (!err) {
-		ivr_run_set_app(ci->run, call->app);
-		ivr_run_set_lookup_timeout(ci->run,
-					   call->app->cfg.lookup_timeout_ms);
-		err = ivr_run_start(ci->run);
-	}
-
 	if (err) {
 		log_warn("%H: IVR did not start: %m", call_debug, call, err);
 		call_set_disposition(call, "failed");
 		call_end(call, "system", "ivr_error");
+		return err;
 	}
 
-	return err;
+	ivr_run_set_app(ci->run, call->app);
+	ivr_run_set_lookup_timeout(ci->run, call->app->cfg.lookup_timeout_ms);
+
+	/* the caller hears that the call is recorded before anything else */
+	if (call_rec_begin(call) &&
+	    !call_play(call, notice, 1, NULL, notice_done, ci)) {
+		ci->notice = true;
+		return 0;
+	}
+
+	return run_start(ci);
 }
 
 
@@ -429,7 +463,7 @@ void call_ivr_dtmf(struct call *call, char digit)
 {
 	struct call_ivr *ci = call ? call->ivr : NULL;
 
-	if (!ci || call->state != CALL_LIVE)
+	if (!ci || call->state != CALL_LIVE || ci->notice)
 		return;
 
 	if (ci->vm && call_vm_digit(ci->vm, digit))

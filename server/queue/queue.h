@@ -35,6 +35,7 @@ struct queue_info {
 	uint32_t sticky_days;
 	uint32_t sl_threshold_s;
 	uint32_t ring_timeout_s;     /**< for the console's countdown    */
+	char recording[12];          /**< policy override, "" = inherit  */
 };
 
 /** The agent an offer or an answer is about (borrowed strings). */

@@ -46,7 +46,8 @@ static const char sql_queues[] =
 	" q.announce_work_no, q.survey, q.sticky_days, q.sticky_wait_s,"
 	" q.miss_limit, q.routes::text,"
 	" COALESCE((SELECT string_agg(s.skill_id::text, ',')"
-	"  FROM queue_skills s WHERE s.queue_id = q.queue_id), '')"
+	"  FROM queue_skills s WHERE s.queue_id = q.queue_id), ''),"
+	" COALESCE(q.recording, '')"
 	" FROM queues q";
 
 static const char sql_agents[] =
@@ -201,6 +202,7 @@ static void info_fill(struct queue_info *in, const struct db_res *res,
 	in->survey = flag(res, s, r, 21);
 	in->sticky_days = num(res, s, r, 22);
 	str_ncpy(in->routes, val(res, s, r, 25), sizeof(in->routes));
+	str_ncpy(in->recording, val(res, s, r, 27), sizeof(in->recording));
 }
 
 

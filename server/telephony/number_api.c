@@ -27,12 +27,17 @@
 	" 'tenant_code', (SELECT x.code FROM tenants x" \
 	" WHERE x.tenant_id = n.tenant_id), 'number', n.number," \
 	" 'trunk_id', n.trunk_id, 'flow_id', n.flow_id, 'routes', n.routes," \
-	" 'enabled', n.enabled, 'created_at', n.created_at," \
+	" 'enabled', n.enabled, 'recording', n.recording," \
+	" 'created_at', n.created_at," \
 	" 'updated_at', n.updated_at)"
 
 #define NOTIFY_SQL "SELECT pg_notify('" TEL_CHANNEL "', '')"
 
 enum { ROUTES_MAX = 32 };
+
+/* The recording policy of calls to this number; null: the tenant's. */
+static const char *const rec_modes[] = {"all", "inbound", "outbound",
+					"none", NULL};
 
 static const struct param create_params[] = {
 	{"number", PARAM_STRING, true, 1, 64, NULL, false},
@@ -44,6 +49,7 @@ static const struct param update_params[] = {
 	{"flow_id", PARAM_UUID, false, 0, 0, NULL, true},
 	{"routes", PARAM_ARRAY, false, 0, ROUTES_MAX, NULL, false},
 	{"enabled", PARAM_BOOL, false, 0, 0, NULL, false},
+	{"recording", PARAM_ENUM, false, 0, 0, rec_modes, true},
 };
 
 static const struct param route_params[] = {
@@ -299,8 +305,9 @@ static void number_update(struct http_req *req)
 		"UPDATE numbers n SET flow_id = CASE WHEN $2::bool"
 		" THEN $3::uuid ELSE n.flow_id END,"
 		" routes = COALESCE($4::jsonb, n.routes),"
-		" enabled = COALESCE($5::bool, n.enabled), updated_at = now()"
-		" WHERE n.number_id = $1"
+		" enabled = COALESCE($5::bool, n.enabled),"
+		" recording = CASE WHEN $6::bool THEN $7 ELSE n.recording END,"
+		" updated_at = now() WHERE n.number_id = $1"
 		" AND telephony_number_refs_missing($3::uuid, $4::jsonb)"
 		" IS NULL"
 		" RETURNING " NUMBER_JSON;
@@ -315,7 +322,7 @@ static void number_update(struct http_req *req)
 	struct db_ctx ctx = api_ctx(req);
 	struct db_txn *tx = NULL;
 	char *routes = NULL, *detail = NULL;
-	const char *pv[5];
+	const char *pv[7];
 	int err;
 
 	if (!id || !routes_ok(req))
@@ -327,6 +334,8 @@ static void number_update(struct http_req *req)
 	pv[2] = api_str(req, "flow_id");
 	pv[3] = routes;
 	pv[4] = en ? (json_is_true(en) ? "true" : "false") : NULL;
+	pv[5] = json_object_get(body, "recording") ? "true" : "false";
+	pv[6] = api_str(req, "recording");
 
 	{
 		char *s = json_dumps(body, JSON_COMPACT);
@@ -337,7 +346,7 @@ static void number_update(struct http_req *req)
 	w.detail_sql = detail;
 
 	err = err ? err : db_txn_alloc(&tx, &ctx);
-	err = err ? err : api_audit_change(tx, req, sql, 5, pv, &w);
+	err = err ? err : api_audit_change(tx, req, sql, 7, pv, &w);
 	err = err ? err : db_txn_add(tx, sql_why, 3,
 				     (const char *[]){id, pv[2], routes});
 	run_change(req, tx, err, updated);

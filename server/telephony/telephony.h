@@ -38,6 +38,7 @@ struct tel_number {
 	char trunk_id[37];           /**< "" = any trunk may deliver it  */
 	char flow_id[37];            /**< default flow; "" = none        */
 	char *routes_json;           /**< [{"schedule_id","flow_id"}...] */
+	char recording[12];          /**< policy override, "" = inherit  */
 };
 
 /** Calls admitted on a trunk and tenant; release exactly once. */

@@ -48,6 +48,8 @@ static const struct field f_mon[] = {F_CALL, {"mode", JSON_STRING, true},
 	{"sdp", JSON_STRING, false}, {"device", JSON_STRING, false}, F_END};
 static const struct field f_mode[] = {F_CALL, {"mode", JSON_STRING, true},
 				      F_END};
+static const struct field f_record[] = {F_CALL, {"action", JSON_STRING,
+					true}, F_END};
 
 
 static bool type_ok(const json_t *v, json_type t)
@@ -135,6 +137,9 @@ static const char *code_of(int err, const char **message)
 	case EBUSY:
 		*message = "The trunk or the tenant is at its call limit.";
 		return "limit_reached";
+	case ENODATA:
+		*message = "The call is not being recorded.";
+		return "not_recorded";
 	default:
 		*message = "The action failed; try again.";
 		return "failed";
@@ -410,6 +415,8 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 					   str(msg, "number"));
 	else if (!strcmp(type, "call.dtmf"))
 		err = call_console_dtmf(p, call_id, str(msg, "digits"));
+	else if (!strcmp(type, "call.record"))
+		err = call_console_record(p, call_id, str(msg, "action"));
 	else
 		err = call_console_hold(p, call_id, json_is_true(
 						json_object_get(msg, "hold")));
@@ -492,6 +499,7 @@ static const struct {
 	{"call.hangup",          f_call},
 	{"call.hold",            f_hold},
 	{"call.dtmf",            f_dtmf},
+	{"call.record",          f_record},
 	{"call.consult",         f_consult},
 	{"call.dial",            f_dial},
 	{"call.transfer",        f_xfer},
