@@ -31,6 +31,9 @@
 #include "recording/rec_policy.h"
 #include "recording/rec_settings_api.h"
 #include "recording/recording.h"
+#include "recording/rec_key.h"
+#include "recording/rec_ops.h"
+#include "recording/rec_store.h"
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
@@ -118,7 +121,7 @@ static void ready_check(void *arg)
 
 	/* the ACD's first load: agents logged in before a restart are
 	 * there again before the first call or request is served */
-	if (db_ready(app->db) && queue_loaded()) {
+	if (db_ready(app->db) && queue_loaded() && rec_key_ready()) {
 		const struct cfg *c = &app->cfg;
 
 		log_info("ready: serving http%s://%s:%u",
@@ -194,6 +197,39 @@ static int routes_setup(struct app *app)
 }
 
 
+/* The recording directory and the master key: without either, serving
+ * is refused (no recording may be lost or kept in plaintext). */
+static int rec_storage_init(struct app *app)
+{
+	char msg[512] = "";
+	int err;
+
+	err = rec_store_init(app, msg, sizeof(msg));
+	err = err ? err : rec_key_init(app, msg, sizeof(msg));
+	if (err) {
+		log_error("start-up refused: %s", msg);
+		return err;
+	}
+
+	err = rec_ops_api_init();
+	err = err ? err : rec_purge_init(app);
+
+	return err;
+}
+
+
+/**
+ * A start-up check that could only fail once the loop ran (the master
+ * key against the database): stop, and exit with err.
+ */
+void app_fail(struct app *app, int err)
+{
+	if (!app->exit_err)
+		app->exit_err = err;
+	app_stop(app);
+}
+
+
 /**
  * Bring up everything `serve` needs; logs "ready" once listeners are
  * bound and the database answers.
@@ -230,6 +266,7 @@ int app_start(struct app *app)
 					  c->login_window * 1000ULL,
 					  c->login_ban * 1000ULL, 100000);
 	err = err ? err : routes_setup(app);
+	err = err ? err : rec_storage_init(app);
 	err = err ? err : prompt_init(app);
 	err = err ? err : tel_init(app);
 	err = err ? err : ivr_init(app);
@@ -322,6 +359,8 @@ void app_close(struct app *app)
 	region_close();
 	app->db = mem_deref(app->db);
 	app->workers = mem_deref(app->workers);
+	rec_purge_close();
+	rec_key_close();
 	prompt_close();
 	app->rl_login = mem_deref(app->rl_login);
 	app->rl_addr = mem_deref(app->rl_addr);

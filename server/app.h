@@ -22,11 +22,13 @@ struct app {
 	uint8_t jwt_key[256];
 	size_t jwt_keylen;
 	uint64_t started_ms;
+	int exit_err;                    /**< app_fail's: exit nonzero */
 	bool stopping;
 };
 
 int  app_start(struct app *app);
 void app_stop(struct app *app);
+void app_fail(struct app *app, int err);
 void app_close(struct app *app);
 
 #endif

@@ -53,6 +53,8 @@ static int serve(void)
 	}
 
 	err = re_main(on_signal);
+	if (!err)
+		err = app.exit_err;
 	app_close(&app);
 	log_info("stopped");
 
