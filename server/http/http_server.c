@@ -69,6 +69,24 @@ static bool method_has_body(struct http_req *req)
 }
 
 
+/*
+ * Without a body lws sends no BODY_COMPLETION: dispatch now. A body
+ * with neither Content-Length nor Transfer-Encoding is empty. Yet a POST
+ * with "Content-Length: 0" does get a BODY_COMPLETION: it must not run
+ * the handler a second time while the first has not replied yet.
+ */
+static bool dispatch_early(struct http_req *req)
+{
+	if (!req->length_required &&            /* drained, then 411 */
+	    (!method_has_body(req) || req->content_length <= 0))
+		return true;
+
+	/* too big even to drain: 413 now */
+	return req->body_too_large &&
+		(uint64_t)req->content_length > http_req_drain_max(req);
+}
+
+
 static int on_http(struct lws *wsi, struct pss *pss)
 {
 	struct http_server *hs = lws_context_user(lws_get_context(wsi));
@@ -79,17 +97,8 @@ static int on_http(struct lws *wsi, struct pss *pss)
 	if (err)
 		return -1;
 
-	/*
-	 * Without a body lws sends no BODY_COMPLETION: dispatch now. A body
-	 * with neither Content-Length nor Transfer-Encoding is empty.
-	 */
-	if (!pss->req->length_required &&       /* drained, then 411 */
-	    (!method_has_body(pss->req) || pss->req->content_length <= 0))
+	if (dispatch_early(pss->req))
 		http_dispatch(pss->req);
-	else if (pss->req->body_too_large &&
-		 (uint64_t)pss->req->content_length >
-		 http_req_drain_max(pss->req))
-		http_dispatch(pss->req);  /* too big even to drain: 413 now */
 
 	return 0;
 }
@@ -121,7 +130,8 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return on_body(pss, in, len);
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (pss->req && !pss->req->replied)
+		if (pss->req && !pss->req->replied &&
+		    !dispatch_early(pss->req))
 			http_dispatch(pss->req);
 		return 0;
 
