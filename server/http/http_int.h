@@ -41,6 +41,7 @@ struct http_req {
 	char *authz;                     /**< (own) Authorization       */
 	char *ctype;                     /**< (own) Content-Type        */
 	char *idem_key;                  /**< (own) Idempotency-Key     */
+	char *range;                     /**< (own) Range               */
 	char remote[64];
 	char req_id[HTTP_REQ_ID_LEN];
 	int64_t content_length;          /**< -1 if not given           */

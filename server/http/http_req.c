@@ -27,6 +27,7 @@ static void destructor(void *arg)
 	mem_deref(req->authz);
 	mem_deref(req->ctype);
 	mem_deref(req->idem_key);
+	mem_deref(req->range);
 	mem_deref(req->body);
 	if (req->json)
 		json_decref(req->json);
@@ -212,6 +213,7 @@ int http_req_alloc(struct http_req **reqp, struct http_server *hs,
 	req->authz = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	req->ctype = hdr_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 	req->idem_key = custom_hdr_dup(wsi, "idempotency-key:");
+	req->range = hdr_dup(wsi, WSI_TOKEN_HTTP_RANGE);
 	err = query_read(req, wsi);
 	if (err)
 		goto out;
@@ -443,7 +445,7 @@ const char *http_req_param(const struct http_req *req, const char *name)
 
 
 /** A request header we keep: authorization, content-type,
- *  idempotency-key. */
+ *  idempotency-key, range. */
 const char *http_req_header(const struct http_req *req, const char *name)
 {
 	if (!strcasecmp(name, "authorization"))
@@ -452,6 +454,8 @@ const char *http_req_header(const struct http_req *req, const char *name)
 		return req->ctype;
 	if (!strcasecmp(name, "idempotency-key"))
 		return req->idem_key;
+	if (!strcasecmp(name, "range"))
+		return req->range;
 
 	return NULL;
 }

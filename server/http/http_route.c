@@ -14,7 +14,7 @@
 #include "http/param.h"
 #include "http/idem.h"
 
-#define MAX_ROUTE_TABLES 32
+#define MAX_ROUTE_TABLES 64
 
 /* Route tables are static arrays registered by each domain at start. */
 static struct {
