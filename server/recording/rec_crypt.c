@@ -18,7 +18,7 @@ struct rec_writer {
 	char path[PATH_MAX];
 	int fd;
 	int err;                 /**< sticky: the first write error */
-	uint64_t plain;          /**< plaintext bytes sealed so far */
+	uint64_t bytes;          /**< file bytes written so far */
 	size_t n;                /**< plaintext bytes waiting in buf */
 	uint8_t buf[REC_CHUNK_MAX];
 	uint8_t out[REC_FILE_LEN_BYTES + REC_CHUNK_MAX +
@@ -94,7 +94,7 @@ static int seal(struct rec_writer *w, uint8_t tag)
 	if (w->err)
 		return w->err;
 
-	w->plain += w->n;
+	w->bytes += REC_FILE_LEN_BYTES + clen;
 	w->n = 0;
 
 	return 0;
@@ -154,6 +154,7 @@ int rec_writer_open(struct rec_writer **wp, const char *path,
 		rec_writer_abort(w);
 		return err;
 	}
+	w->bytes = sizeof(hdr);
 
 	*wp = w;
 
@@ -217,7 +218,8 @@ int rec_writer_flush(struct rec_writer *w)
  * Seal the last chunk (FINAL tag), fsync the file and its directory and
  * free the writer, whatever the result.
  *
- * @param sizep plaintext bytes in the file (the MP3's size), may be NULL
+ * @param sizep the file's size on disk (what storage usage counts), may
+ *              be NULL
  *
  * @return 0 if success, otherwise errorcode (the file is left as it is)
  */
@@ -237,7 +239,7 @@ int rec_writer_finish(struct rec_writer *w, uint64_t *sizep)
 	if (!err)
 		err = rec_file_sync_dir(w->path);
 	if (!err && sizep)
-		*sizep = w->plain;
+		*sizep = w->bytes;
 
 	writer_free(w);
 

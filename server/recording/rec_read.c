@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include "recording/rec_crypt.h"
 #include "recording/rec_file.h"
@@ -253,7 +254,7 @@ static int rewrite(const char *path, const char *tmp,
  * a new file that replaces it (temp file, rename, fsync). A complete
  * file is left as it is.
  *
- * @param sizep plaintext bytes in the result
+ * @param sizep the result's size on disk
  *
  * @return 0 if success, ENODATA when the file was cut before its first
  *         chunk, otherwise as rec_file_read (EBADMSG, EPROTO: nothing
@@ -281,8 +282,12 @@ int rec_file_salvage(const char *path, const uint8_t key[REC_KEY_BYTES],
 		return err;
 
 	if (complete) {
-		if (sizep)
-			*sizep = len;
+		struct stat st;
+
+		if (stat(path, &st))
+			err = errno;
+		else if (sizep)
+			*sizep = (uint64_t)st.st_size;
 	}
 	else if (!len) {
 		err = ENODATA;

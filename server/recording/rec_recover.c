@@ -18,6 +18,7 @@
 #include "core/uuid.h"
 #include "recording/rec_key.h"
 #include "recording/rec_key_int.h"
+#include "recording/rec_file.h"
 #include "recording/rec_ops.h"
 #include "recording/rec_store.h"
 
@@ -39,7 +40,7 @@ struct orphan {
 	uint32_t key_no;
 	uint32_t bitrate;             /**< kbit/s */
 	uint8_t key[REC_KEY_BYTES];
-	uint64_t size;                /**< plaintext bytes after salvage */
+	uint64_t size;                /**< file bytes after salvage */
 	const char *reason;           /**< why it is removed */
 	int err;
 };
@@ -182,10 +183,21 @@ static void kept(int err, const struct db_res *res, void *arg)
 }
 
 
+/* The MP3's bytes, near enough: the file less its header (each chunk's
+ * 21 bytes of framing are 0.03 % of it). */
+static uint64_t mp3_bytes(const struct orphan *o)
+{
+	const uint64_t empty = REC_FILE_HDR_BYTES + REC_FILE_LEN_BYTES +
+		crypto_secretstream_xchacha20poly1305_ABYTES;
+
+	return o->size > empty ? o->size - empty : 0;
+}
+
+
 /* CBR: the duration follows from the size. */
 static void keep_orphan(struct orphan *o)
 {
-	uint64_t dur_ms = o->size * 8 / (o->bitrate ? o->bitrate : 32);
+	uint64_t dur_ms = mp3_bytes(o) * 8 / (o->bitrate ? o->bitrate : 32);
 	char size[32], dur[32];
 	const char *pv[3] = {o->recording_id, size, dur};
 	int err;
@@ -223,7 +235,7 @@ static void salvage_done(int err, void *arg)
 	struct orphan *o = arg;
 
 	sodium_memzero(o->key, sizeof(o->key));
-	if (!err && o->size) {
+	if (!err && mp3_bytes(o)) {
 		keep_orphan(o);
 		return;
 	}
