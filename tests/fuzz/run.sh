@@ -3,7 +3,7 @@
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
 #                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
 #                                fuzz_region|fuzz_vip_csv|fuzz_registrar|
-#                                fuzz_webrtc_sdp]
+#                                fuzz_webrtc_sdp|fuzz_rec_range]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -145,6 +145,13 @@ fuzz_webrtc_sdp)
 	printf '%s\r\n' 'v=0' 'm=audio 9 UDP/TLS/RTP/SAVPF 0' \
 		'a=ice-ufrag:abcd' 'a=ice-pwd:0123456789012345678901' \
 		'a=fingerprint:sha-256 00:11' 'a=setup:passive' \
+		> "$CORPUS/seed2"
+	;;
+fuzz_rec_range)
+	SRCS="server/recording/rec_range.c"
+	PKGS="libre"
+	printf '\020\047\000\000\000\000\000\000bytes=0-99' > "$CORPUS/seed1"
+	printf '\020\047\000\000\000\000\000\000bytes=-5, 7-' \
 		> "$CORPUS/seed2"
 	;;
 *)
