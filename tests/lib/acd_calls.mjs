@@ -128,7 +128,7 @@ export async function queueStack(opts = {}) {
 	t.listen = async () => {
 		t.events = [];
 		t.ews = await wsAuthed(t.s, t.d.sup, ['agent', 'queue', 'call',
-			'survey']);
+			'survey', 'recording', 'alert']);
 		t.ews.ws.on('message', (data) => {
 			try {
 				t.events.push(JSON.parse(data.toString()));
