@@ -100,7 +100,7 @@ async () => {
 	assert.equal(disk.subarray(0, 6).toString(), 'OSREC1');
 	assert.equal(disk.indexOf(mp3.subarray(1000, 1064)), -1,
 		'MP3 bytes in the clear on disk');
-	assert.equal(rec.size_bytes, mp3.length, 'the MP3 size in the row');
+	assert.equal(rec.size_bytes, disk.length, 'the size on disk in the row');
 	assert.ok(disk.length > mp3.length, 'the file is the MP3 sealed');
 });
 
