@@ -22,12 +22,19 @@ struct pss {
 	struct ws_client *wsc;           /**< (ref) after the upgrade   */
 };
 
-/* Sent with every response, static or ours (lws adds vhost headers). */
+/*
+ * Sent with every response, static or ours (lws adds vhost headers).
+ * Inline styles are allowed: the waveform library of the recordings page
+ * (wavesurfer.js) styles its shadow root with a <style> element. Scripts
+ * stay 'self' only, and with images, fonts and connections limited to
+ * 'self' an injected style could not send anything out.
+ */
 static const struct lws_protocol_vhost_options sec_headers[] = {
 	{&sec_headers[1], NULL, "strict-transport-security:",
 	 "max-age=31536000; includeSubDomains"},
 	{&sec_headers[2], NULL, "content-security-policy:",
 	 "default-src 'self'; img-src 'self' data:; "
+	 "style-src 'self' 'unsafe-inline'; "
 	 "media-src 'self' blob:; connect-src 'self'; "
 	 "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"},
 	{&sec_headers[3], NULL, "x-content-type-options:", "nosniff"},
