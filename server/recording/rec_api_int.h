@@ -43,7 +43,7 @@ struct param;
 	" ($" n "::uuid IS NULL OR c.agent_id = $" n "::uuid" \
 	" OR r.call_id IN (SELECT e.call_id FROM call_events e" \
 	" WHERE e.type = 'call.answered'" \
-	" AND e.data->>'agent_id' = $" n "::text))"
+	" AND e.data->>'agent_id' = $" n "::uuid::text))"
 
 /* The search's filters, $1 to $13; $13 is the agent a role forces. */
 #define REC_WHERE \

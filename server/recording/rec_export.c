@@ -30,7 +30,8 @@
  * at a time, so the archive needs no lock.
  *
  * A recording whose file is gone (purged meanwhile) is left out of the
- * zip and counted in `missing`; any other error fails the export.
+ * zip, and the ready export's `error` says how many were; any other
+ * error fails the export.
  *
  * The job holds the only reference to itself from start to the final
  * row update.
@@ -177,11 +178,14 @@ static void finished(int err, const struct db_res *res, void *arg)
 static void finish_write(struct rec_export *ex)
 {
 	struct db_ctx ctx = {DB_TENANT, ex->tenant_id};
-	char done[16], size[24], key_no[16];
-	const char *pv[6] = {ex->export_id, done, size, key_no,
-			     ex->err ? ex->errmsg : NULL, ex->rel};
+	char done[16], size[24], key_no[16], note[96];
+	const char *pv[7] = {ex->export_id, done, size, key_no,
+			     ex->err ? ex->errmsg : NULL, ex->rel,
+			     ex->missing ? note : NULL};
 	int err;
 
+	(void)re_snprintf(note, sizeof(note), "recordings left out (their "
+			  "files were purged meanwhile): %u", ex->missing);
 	(void)re_snprintf(done, sizeof(done), "%zu", ex->i);
 	(void)re_snprintf(size, sizeof(size), "%llu",
 			  (unsigned long long)ex->size);
@@ -198,8 +202,9 @@ static void finish_write(struct rec_export *ex)
 		       " $5::text IS NULL THEN 'ready' ELSE 'failed' END,"
 		       " done = $2::int, size_bytes = CASE WHEN $5::text IS"
 		       " NULL THEN $3::bigint END, key_no = $4::int,"
-		       " error = $5, path = $6, finished_at = now()"
-		       " WHERE export_id = $1::uuid", 6, pv);
+		       " error = COALESCE($5, $7), path = $6,"
+		       " finished_at = now() WHERE export_id = $1::uuid", 7,
+		       pv);
 	if (err) {
 		log_error("export %s: its row not completed: %m",
 			  ex->export_id, err);
