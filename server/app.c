@@ -28,6 +28,7 @@
 #include "ivr/ivr.h"
 #include "acdcfg/acdcfg.h"
 #include "recording/qa.h"
+#include "recording/rec_api.h"
 #include "recording/rec_policy.h"
 #include "recording/rec_settings_api.h"
 #include "recording/recording.h"
@@ -191,6 +192,7 @@ static int routes_setup(struct app *app)
 	err |= call_action_api_init();
 	err |= acdcfg_api_init();
 	err |= qa_api_init();
+	err |= rec_api_init();
 	err |= rec_settings_api_init();
 
 	return err ? ENOMEM : 0;
