@@ -21,6 +21,9 @@ import { initSkills } from './skills.js';
 import { initQueues } from './queues.js';
 import { initReasons } from './reasons.js';
 import { initVip } from './vip.js';
+import { initRecordings } from './recordings.js';
+import { initRecSettings } from './recsettings.js';
+import { initQaForms } from './qaforms.js';
 
 const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	flows: initFlows, schedules: initSchedules, prompts: initPrompts,
@@ -28,10 +31,11 @@ const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	tenants: initTenants, trunks: initTrunks,
 	opnumbers: initOperatorNumbers, agents: initAgents,
 	skills: initSkills, queues: initQueues, reasons: initReasons,
-	vip: initVip };
+	vip: initVip, recordings: initRecordings, recsettings: initRecSettings,
+	qaforms: initQaForms };
 const TENANT_TABS = ['users', 'agents', 'skills', 'queues', 'reasons',
 	'vip', 'apikeys', 'numbers', 'flows', 'schedules', 'prompts',
-	'voicemail', 'calls', 'audit'];
+	'voicemail', 'calls', 'recordings', 'qaforms', 'recsettings', 'audit'];
 const OPERATOR_TABS = ['tenants', 'trunks', 'numbers'];
 
 const tables = {};

@@ -1,8 +1,10 @@
 // Today's figures (answered, missed, average handle time) and the agent's
-// recent calls, from GET /calls/summary and GET /calls (its own only).
+// recent calls, from GET /calls/summary and GET /calls (its own only),
+// with a play button on those that have a recording.
 import { getLocale, hasKey, onLocaleChange, t } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { el } from '../common/shell.js';
+import { fetchAudio } from '../common/recordings/audio.js';
 import { clock } from './statebar.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,7 +31,9 @@ export class History {
 	constructor(ctx) {
 		this.ctx = ctx;
 		this.items = [];
+		this.recs = new Map();
 		this.timer = null;
+		this.audioUrl = null;
 		$('recent-refresh').addEventListener('click', () => this.reload());
 		onLocaleChange(() => this.paint());
 	}
@@ -51,6 +55,7 @@ export class History {
 				api('GET', `/calls?limit=${RECENT}&agent_id=${who}`)]);
 			this.sum = sum;
 			this.items = list.items || [];
+			this.recs = await this.recordings(who);
 			this.paint();
 			document.body.dataset.history = String(
 				Number(document.body.dataset.history || 0) + 1);
@@ -58,6 +63,66 @@ export class History {
 			if (err.code !== 'network_error')
 				this.ctx.showError(err);
 		}
+	}
+
+	/*
+	 * The recordings of the calls shown, by call_id: one search over
+	 * their time span rather than one request per call. A 403 means the
+	 * tenant does not let agents play their calls back: no buttons.
+	 */
+	async recordings(who) {
+		const starts = this.items.map((c) => c.started_at).filter(Boolean)
+			.sort();
+		if (!starts.length)
+			return new Map();
+		try {
+			const r = await api('GET', `/recordings?agent_id=${who}&from=${
+				encodeURIComponent(starts[0])}&limit=50`);
+			return new Map((r.items || []).filter((x) => x.status ===
+				'ready' || x.status === 'partial').map((x) => [x.call_id, x]));
+		} catch {
+			return new Map();
+		}
+	}
+
+	audio() {
+		let a = $('recent-audio');
+		if (!a) {
+			a = el('audio', { id: 'recent-audio', controls: true,
+				preload: 'none' });
+			$('recent-list').after(a);
+		}
+		return a;
+	}
+
+	async play(rec, btn) {
+		btn.disabled = true;
+		try {
+			const { blob } = await fetchAudio(`/recordings/${
+				encodeURIComponent(rec.recording_id)}/audio`);
+			const a = this.audio();
+			if (this.audioUrl)
+				URL.revokeObjectURL(this.audioUrl);
+			this.audioUrl = URL.createObjectURL(blob);
+			a.src = this.audioUrl;
+			a.dataset.callId = rec.call_id;
+			await a.play().catch(() => { /* the controls are there */ });
+		} catch (err) {
+			this.ctx.showError(err);
+		} finally {
+			btn.disabled = false;
+		}
+	}
+
+	playButton(c) {
+		const rec = this.recs.get(c.call_id);
+		if (!rec)
+			return null;
+		const b = el('button', { type: 'button', class: 'link play',
+			title: t('agent.play_recording'),
+			'aria-label': t('agent.play_recording'),
+			onclick: () => this.play(rec, b) }, '▶');
+		return b;
 	}
 
 	paint() {
@@ -79,7 +144,8 @@ export class History {
 					'agent.in') }, `${out ? '↗ ' : ''}${(out ? c.callee :
 					c.caller) || t('agent.cti.anonymous')}`),
 				el('span', { class: 'what' }, talk ? clock(talk) : ''),
-				el('span', { class: 'when' }, when(c.started_at)),
+				el('span', { class: 'when' }, when(c.started_at), ' ',
+					this.playButton(c)),
 				el('span', { class: 'what', dataset: { code:
 					c.wrap_code || '' } }, disp));
 		}));

@@ -5,11 +5,13 @@ import agentZh from '../agent/locales/zh-CN.js';
 import agentEn from '../agent/locales/en.js';
 import supervisorZh from '../supervisor/locales/zh-CN.js';
 import supervisorEn from '../supervisor/locales/en.js';
+import recordingsZh from './locales/recordings.zh-CN.js';
+import recordingsEn from './locales/recordings.en.js';
 
 /* Each console keeps its own strings beside its pages. */
 const DICTS = {
-	'zh-CN': { ...zhCN, ...agentZh, ...supervisorZh },
-	en: { ...en, ...agentEn, ...supervisorEn },
+	'zh-CN': { ...zhCN, ...agentZh, ...supervisorZh, ...recordingsZh },
+	en: { ...en, ...agentEn, ...supervisorEn, ...recordingsEn },
 };
 const STORE_KEY = 'openseat.locale';
 const DEFAULT = 'zh-CN';
