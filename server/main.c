@@ -1,4 +1,5 @@
 /* openseat: the server, and the operator's commands, in one binary. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <getopt.h>
@@ -44,6 +45,10 @@ static void on_signal(int sig)
 static int serve(void)
 {
 	int err;
+
+	/* a file over the size limit fails that write with EFBIG (reported
+	 * for the recording it belongs to) instead of killing the server */
+	(void)signal(SIGXFSZ, SIG_IGN);
 
 	err = app_start(&app);
 	if (err) {

@@ -19,7 +19,8 @@ struct param;
 	" r.call_id, 'status', r.status, 'started_at', r.started_at," \
 	" 'ended_at', r.ended_at, 'duration_ms', r.duration_ms," \
 	" 'size_bytes', r.size_bytes, 'channels', r.channels," \
-	" 'pauses', r.pauses, 'flags', r.flags, 'direction', c.direction," \
+	" 'pauses', r.pauses, 'flags', r.flags, 'error', r.error," \
+	" 'direction', c.direction," \
 	" 'number', c.number, 'caller', c.caller, 'callee', c.callee," \
 	" 'agent_id', c.agent_id, 'agent_name'," \
 	" COALESCE(NULLIF(u.display_name, ''), u.username)," \

@@ -113,6 +113,8 @@ export async function recordedCall(t, o = {}) {
 		await spoken;
 		const ready = await t.waitEvent((m) => m.type === (o.expect ??
 			'recording.ready') && m.data?.call_id === callId, from, 30000);
+		await t.waitEvent((m) => m.type === 'call.ended' &&
+			m.data.call_id === callId, from, 30000);
 		c.close();
 		return { call: c, callId, ready };
 	} finally {
