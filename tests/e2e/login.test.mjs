@@ -198,6 +198,13 @@ test('the platform operator sees the tenants', async (t) => {
 	await row.waitFor();
 	assert.match(await row.innerText(), /演示企业/);
 	assert.match(await row.innerText(), /20/);
+	/* each tenant's recordings and their storage, from the usage */
+	const heads = await page.locator('#tenants-table th').allInnerTexts();
+	assert.deepEqual(heads.slice(4, 6), ['录音数', '录音存储']);
+	await page.waitForFunction(() => document.querySelector(
+		'#tenants-table tr[data-code="demo"] td:nth-child(6)')
+		?.textContent === '0 B');
+	assert.equal(await row.locator('td:nth-child(5)').innerText(), '0');
 	page.check();
 });
 

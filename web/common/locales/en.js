@@ -130,6 +130,8 @@ export default {
 	'tenants.name': 'Company name',
 	'tenants.seat_quota': 'Seat quota',
 	'tenants.users': 'Users',
+	'tenants.recordings': 'Recordings',
+	'tenants.recording_bytes': 'Recording storage',
 	'tenants.status': 'Status',
 	'tenants.active': 'Active',
 	'tenants.suspended': 'Suspended',

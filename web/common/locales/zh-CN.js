@@ -130,6 +130,8 @@ export default {
 	'tenants.name': '企业名称',
 	'tenants.seat_quota': '坐席上限',
 	'tenants.users': '用户数',
+	'tenants.recordings': '录音数',
+	'tenants.recording_bytes': '录音存储',
 	'tenants.status': '状态',
 	'tenants.active': '正常',
 	'tenants.suspended': '已停用',
