@@ -29,6 +29,7 @@
 #include "acdcfg/acdcfg.h"
 #include "recording/qa.h"
 #include "recording/rec_api.h"
+#include "recording/rec_export.h"
 #include "recording/rec_policy.h"
 #include "recording/rec_settings_api.h"
 #include "recording/recording.h"
@@ -129,6 +130,7 @@ static void ready_check(void *arg)
 			 c->tls_cert[0] ? "s" : "", c->http_addr,
 			 c->http_port);
 		st.ready_logged = true;
+		rec_export_sweep(app);
 		return;
 	}
 

@@ -2,6 +2,7 @@
 #ifndef OPENSEAT_REC_EXPORT_H
 #define OPENSEAT_REC_EXPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,5 +19,7 @@ int  rec_export_item(struct rec_export *ex, size_t i,
 		     const char *recording_id, const char *rel,
 		     uint32_t key_no, const char *name, int64_t mtime);
 void rec_export_start(struct rec_export *ex);
+void rec_export_sweep(struct app *app);
+bool rec_export_swept(void);
 
 #endif

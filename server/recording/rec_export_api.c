@@ -228,6 +228,13 @@ void rec_export_create(struct http_req *req)
 	struct db_ctx ctx = api_ctx(req);
 	struct rec_filter f;
 
+	if (!rec_export_swept()) {
+		http_reply_header(req, "retry-after", "1");
+		http_reply_problem(req, 503, "starting", "The server is "
+				   "starting; retry shortly.");
+		return;
+	}
+
 	memset(&f, 0, sizeof(f));
 	if (rec_filter_get(req, &f, rec_arg_body))
 		api_query(req, &ctx, match_sql, REC_NFILTERS, f.pv, matched);

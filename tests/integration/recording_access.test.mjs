@@ -4,6 +4,7 @@
 // real: sipp calls answered by an agent's sipp phone playing a tone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeMp3, fetchBytes, readWavChannels, recordedCall,
@@ -441,4 +442,37 @@ test('audio: a recording still recording is 409; a file gone is 404',
 			.map((e) => e.name);
 		assert.equal(names.length, 1);
 		assert.ok(names[0].includes(rec[CALLER_1].recording_id), names);
+	});
+
+test('export: one cut short by a restart is failed, its file removed',
+	async () => {
+		/* what a job stopped midway leaves: its row running, part of
+		 * its file written */
+		const id = crypto.randomUUID();
+		const rel = `${t.d.tenantId}/exports/${id}.osrec`;
+		const file = path.join(t.s.db.dir, 'recordings', rel);
+		fs.mkdirSync(path.dirname(file), { recursive: true });
+		fs.writeFileSync(file, Buffer.from('OSREC1\0\0partial'));
+		t.s.db.psql(`INSERT INTO recording_exports (export_id, tenant_id,
+			status, total, done, path) VALUES ('${id}',
+			'${t.d.tenantId}', 'running', 5, 2, '${rel}')`, true);
+
+		await t.restart();
+		const p = `/api/v1/recordings/exports/${id}`;
+		const st = await until(async () => {
+			const r = (await api('GET', p)).json;
+			return r.status !== 'running' && r;
+		}, 'the export settled', 10000);
+		assert.equal(st.status, 'failed');
+		assert.match(st.error, /interrupted by a restart/);
+		await until(() => !fs.existsSync(file), 'partial file removed');
+		assert.equal((await api('GET', `${p}/file`)).status, 409);
+
+		/* and exports work again */
+		const x = await api('POST', '/api/v1/recordings/exports',
+			{ caller: CALLER_1 });
+		assert.equal(x.status, 202, x.text);
+		await until(async () => (await api('GET',
+			`/api/v1/recordings/exports/${x.json.export_id}`)).json
+			.status === 'ready', 'export after restart', 20000);
 	});
