@@ -194,3 +194,35 @@ test('settings: defaults, bad input named, admins only', async () => {
 	r = await t.s.api('GET', '/api/v1/recording/settings', null, t.d.sup);
 	assert.deepEqual(r.json, before, 'nothing changed');
 });
+
+test('from the call\'s start with the notice: the caller hears that the ' +
+	'call is recorded, and the IVR and queue are in the recording',
+async () => {
+	await settings({ start_at: 'call', notice: true, channels: 'mono' });
+	try {
+		const from = t.mark();
+		const { callId } = await recordedCall(t, { talkMs: 2000,
+			callerMs: 1000 });
+		const started = t.since(from, (m) => m.type === 'call.recording' &&
+			m.data.call_id === callId && m.data.action === 'started');
+		const answered = t.since(from, (m) => m.type === 'call.answered' &&
+			m.data.call_id === callId);
+		assert.ok(t.events.indexOf(started[0]) <
+			t.events.indexOf(answered[0]), 'recorded before the answer');
+
+		const [rec] = await recordingsOf(t, callId);
+		assert.equal(rec.channels, 1);
+		const [mono] = decodeMp3(await mp3Of(rec)).ch;
+		const c = await t.s.api('GET', `/api/v1/calls/${callId}`, null,
+			t.d.sup);
+		const callMs = Date.parse(c.json.ended_at) -
+			Date.parse(c.json.answered_at);
+		assert.ok(Math.abs(mono.length / 8 - callMs) < 500,
+			`recording ${mono.length / 8} ms, call ${callMs} ms`);
+		/* the notice is the first thing in it */
+		assert.ok(rmsAt(mono, 8000, 0.1, 0.9) > 300, 'the notice');
+	} finally {
+		await settings({ start_at: 'answer', notice: false,
+			channels: 'stereo' });
+	}
+});
