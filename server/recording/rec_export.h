@@ -9,8 +9,10 @@
 struct app;
 struct rec_export;
 
-/* The most recordings one export may hold. */
+/* The most recordings one export may hold, and the most bytes: the
+ * zip is served from memory (as the audio is). */
 #define REC_EXPORT_MAX 1000
+#define REC_EXPORT_MAX_BYTES (512ull * 1024 * 1024)
 
 int  rec_export_alloc(struct rec_export **exp, struct app *app,
 		      const char *tenant_id, const char *export_id,

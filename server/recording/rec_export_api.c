@@ -37,7 +37,8 @@ static const char match_sql[] =
 	"SELECT r.recording_id, r.path, r.key_no,"
 	" to_char(r.started_at AT TIME ZONE 'Asia/Shanghai',"
 	" 'YYYYMMDD-HH24MISS'), c.caller,"
-	" EXTRACT(EPOCH FROM r.started_at)::bigint" REC_FROM REC_WHERE
+	" EXTRACT(EPOCH FROM r.started_at)::bigint, COALESCE(r.size_bytes, 0)"
+	REC_FROM REC_WHERE
 	" AND r.status IN ('ready', 'partial')"
 	" ORDER BY r.started_at, r.recording_id LIMIT 1001";
 
@@ -191,19 +192,43 @@ static int create_prepare(struct create *c, const struct db_res *res,
 }
 
 
-static void matched(struct http_req *req, const struct db_res *res)
+/* At most REC_EXPORT_MAX recordings, REC_EXPORT_MAX_BYTES in all;
+ * false if a 422 was sent. */
+static bool size_ok(struct http_req *req, const struct db_res *res)
 {
-	char export_id[40], rel[128];
-	struct create *c;
-	int err;
+	uint64_t bytes = 0;
 
 	if (db_nrows(res, 0) > REC_EXPORT_MAX) {
 		http_reply_problem(req, 422, "export_too_large", "More than "
 				   "1000 recordings match; narrow the "
 				   "filters (e.g. a shorter time range) and "
 				   "export in parts.");
-		return;
+		return false;
 	}
+
+	for (unsigned i = 0; i < db_nrows(res, 0); i++)
+		bytes += strtoull(db_val(res, 0, i, 6), NULL, 10);
+
+	if (bytes > REC_EXPORT_MAX_BYTES) {
+		http_reply_problem(req, 422, "export_too_large", "The "
+				   "recordings that match are more than "
+				   "512 MB; narrow the filters (e.g. a "
+				   "shorter time range) and export in parts.");
+		return false;
+	}
+
+	return true;
+}
+
+
+static void matched(struct http_req *req, const struct db_res *res)
+{
+	char export_id[40], rel[128];
+	struct create *c;
+	int err;
+
+	if (!size_ok(req, res))
+		return;
 
 	c = mem_zalloc(sizeof(*c), create_destructor);
 	if (!c) {

@@ -397,6 +397,23 @@ test('export: bad filters are 400, over 1000 matches 422', async () => {
 		t.s.db.psql("DELETE FROM recordings WHERE started_at <" +
 			" '2002-01-01'", true);
 	}
+
+	/* two of 300 MB: more than a zip served from memory may hold */
+	t.s.db.psql(`INSERT INTO recordings (tenant_id, call_id, status, path,
+		key_no, channels, bitrate, started_at, duration_ms, size_bytes)
+		SELECT '${t.d.tenantId}', gen_random_uuid(), 'ready',
+		'${t.d.tenantId}/2001/01/01/z' || i || '.osrec', 1, 2, 32,
+		'2001-01-01T00:00:00Z'::timestamptz + i * interval '1 s',
+		1000, 300 * 1024 * 1024 FROM generate_series(1, 2) i`, true);
+	try {
+		const r = await api('POST', '/api/v1/recordings/exports',
+			{ from: '2001-01-01', to: '2001-01-02' });
+		assert.equal(r.status, 422, r.text);
+		assert.match(r.json.detail, /512 MB/);
+	} finally {
+		t.s.db.psql("DELETE FROM recordings WHERE started_at <" +
+			" '2002-01-01'", true);
+	}
 });
 
 test('audio: a recording still recording is 409; a file gone is 404',
@@ -414,6 +431,10 @@ test('audio: a recording still recording is 409; a file gone is 404',
 			t.s.db.psql(`DELETE FROM recordings WHERE recording_id =
 				'${row}'`, true);
 		}
+		/* deleted: as unknown as any other id */
+		for (const p of [`/api/v1/recordings/${row}`,
+			`/api/v1/recordings/${row}/audio`])
+			assert.equal((await api('GET', p)).status, 404, p);
 
 		/* purged meanwhile: the row is there, the file is not */
 		const r2 = rec[CALLER_2];
