@@ -297,7 +297,8 @@ static void next_orphan(void)
 	struct orphan *o;
 	int err;
 
-	if (rv.next >= rv.n) {
+	/* shutting down: the rest waits for the next start */
+	if (rv.next >= rv.n || rv.app->stopping) {
 		finished();
 		return;
 	}
