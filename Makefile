@@ -151,6 +151,15 @@ $(BUILD)/bench/webrtc_media: bench/webrtc_media.c $(LIBMEDIA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Concurrent recorded calls, in process (see bench/recording.c).
+.PHONY: bench-recording
+bench-recording: $(BUILD)/bench/recording
+	@$(BUILD)/bench/recording $(BENCH_CALLS)
+
+$(BUILD)/bench/recording: bench/recording.c $(LIBSERVER) $(LIBMEDIA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 clean:
 	rm -rf build
 

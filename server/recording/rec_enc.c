@@ -33,12 +33,13 @@ struct rec_stream {
 	struct le le;              /**< thread's list, or failed/done  */
 	struct le le_fail;         /**< in the failed list, once       */
 	struct rectap *tap;        /**< (ref) until done               */
-	lame_global_flags *gf;     /**< (own)                          */
+	lame_global_flags *gf;     /**< (own) made by the thread       */
 	struct rec_writer *w;      /**< thread's                       */
 	char path[512];
 	char rel[256];
 	uint8_t key[REC_KEY_BYTES];
 	uint32_t key_no;
+	uint32_t bitrate;          /**< kbit/s                         */
 	unsigned channels;
 	bool opened;
 	uint32_t frames;           /**< encoded                        */
@@ -200,11 +201,37 @@ static void encode(struct rec_stream *s, const int16_t *pcm, size_t n)
 }
 
 
+/* On the encoder thread: lame_init_params() costs the loop too much to
+ * run there at every call's start. */
+static int lame_setup(struct rec_stream *s, uint32_t bitrate)
+{
+	s->gf = lame_init();
+	if (!s->gf)
+		return ENOMEM;
+
+	lame_set_in_samplerate(s->gf, MEDIA_SRATE);
+	lame_set_out_samplerate(s->gf, MEDIA_SRATE);
+	lame_set_num_channels(s->gf, (int)s->channels);
+	lame_set_mode(s->gf, s->channels == 2 ? STEREO : MONO);
+	lame_set_brate(s->gf, (int)bitrate);
+	lame_set_quality(s->gf, 7);            /* fast; speech at 8 kHz */
+	lame_set_bWriteVbrTag(s->gf, 0);
+
+	return lame_init_params(s->gf) < 0 ? EINVAL : 0;
+}
+
+
 static void open_file(struct rec_stream *s)
 {
 	int err;
 
 	s->opened = true;
+	err = lame_setup(s, s->bitrate);
+	if (err) {
+		fail(s, err, "setting up the MP3 encoder");
+		return;
+	}
+
 	err = rec_store_mkdirs(s->rel);
 	if (err) {
 		fail(s, err, "creating the recording's directory");
@@ -453,24 +480,6 @@ void rec_enc_close(void)
 }
 
 
-static int lame_setup(struct rec_stream *s, uint32_t bitrate)
-{
-	s->gf = lame_init();
-	if (!s->gf)
-		return ENOMEM;
-
-	lame_set_in_samplerate(s->gf, MEDIA_SRATE);
-	lame_set_out_samplerate(s->gf, MEDIA_SRATE);
-	lame_set_num_channels(s->gf, (int)s->channels);
-	lame_set_mode(s->gf, s->channels == 2 ? STEREO : MONO);
-	lame_set_brate(s->gf, (int)bitrate);
-	lame_set_quality(s->gf, 7);            /* fast; speech at 8 kHz */
-	lame_set_bWriteVbrTag(s->gf, 0);
-
-	return lame_init_params(s->gf) < 0 ? EINVAL : 0;
-}
-
-
 static void pick_thread(struct rec_stream *s)
 {
 	struct enc_thread *th = &enc.thv[0];
@@ -498,7 +507,6 @@ int rec_enc_start(struct rec_stream **sp, struct rectap *tap,
 		  rec_done_h *doneh, void *arg)
 {
 	struct rec_stream *s;
-	int err;
 
 	if (!sp || !tap || !job || !job->path || !job->rel || !job->key)
 		return EINVAL;
@@ -510,12 +518,7 @@ int rec_enc_start(struct rec_stream **sp, struct rectap *tap,
 		return ENOMEM;
 
 	s->channels = rectap_channels(tap);
-	err = lame_setup(s, job->bitrate);
-	if (err) {
-		mem_deref(s);
-		return err;
-	}
-
+	s->bitrate  = job->bitrate;
 	str_ncpy(s->path, job->path, sizeof(s->path));
 	str_ncpy(s->rel, job->rel, sizeof(s->rel));
 	memcpy(s->key, job->key, REC_KEY_BYTES);
