@@ -88,8 +88,9 @@ static void make_voice(void)
 			double env = 0.5 + 0.5 * sin(2 * M_PI * (s ? 3 : 4) *
 						     i / MEDIA_SRATE);
 
-			voice[s][i] = (int16_t)(6000 * env *
-						sin(2 * M_PI * f * i / MEDIA_SRATE));
+			double v = sin(2 * M_PI * f * i / MEDIA_SRATE);
+
+			voice[s][i] = (int16_t)(6000 * env * v);
 		}
 	}
 }
