@@ -2,8 +2,9 @@
 // answered by a sipp agent is recorded; the demo supervisor finds it by
 // the caller's number, plays it (the player reports playing and its time
 // advances), sees the call's events as markers on the waveform and in
-// the timeline beside it, scores it with a QA form, and downloads the
-// MP3. The admin changes the recording settings and edits a QA form
+// the timeline beside it (and the span the agent paused the recording,
+// shaded), scores it with a QA form, and downloads the MP3. An agent
+// plays its own call back from the console, unless the tenant says no. The admin changes the recording settings and edits a QA form
 // with a bad weight first. Screenshots go to tests/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,7 +59,20 @@ before(async () => {
 			{ name: '解决问题', weight: 60, max_score: 10 }] }, t.d.sup);
 	assert.equal(r.status, 201, r.text);
 	form = r.json;
-	({ callId } = await recordedCall(t, { caller: CALLER, talkMs: 5000 }));
+	/* paused for a second mid-call: a span of time is the point here */
+	const step = async (id, action) => {
+		const r = await t.s.api('POST', `/api/v1/calls/${id}/recording`,
+			{ action }, t.d.sup);
+		assert.equal(r.status, 200, r.text);
+	};
+	const span = () => new Promise((res) => setTimeout(res, 1000));
+	({ callId } = await recordedCall(t, { caller: CALLER, talkMs: 5000,
+		callerMs: 4000, during: async ({ callId: id }) => {
+			await span();
+			await step(id, 'pause');
+			await span();
+			await step(id, 'resume');
+		} }));
 	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
 	ctx = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS,
@@ -111,6 +125,12 @@ test('a supervisor finds a recorded call, plays it, scores it, downloads it',
 			'#rec-player').dataset.markers) >= 1);
 		assert.ok(await player.locator('[part~="marker"]').count() >= 1,
 			'markers in the waveform');
+		/* the pause: shaded on the waveform, named in the timeline */
+		assert.equal(await player.locator('[part~="region"]').count(), 1);
+		await page.waitForSelector('#rec-timeline ' +
+			'li[data-type="recording.paused"][data-marked="1"]');
+		assert.match(await page.locator('.rec-flags').innerText(),
+			/录音暂停 1 秒/);
 		await page.screenshot({ path: path.join(ARTIFACTS,
 			'recordings.png'), fullPage: true });
 		await page.click('#rec-play');
