@@ -145,10 +145,18 @@ static bool reply_constraint(struct http_req *req, const struct db_res *res)
 		return true;
 	}
 
-	if (!strcmp(state, "23503") && strstr(msg, "qa_reviews_form_id")) {
+	if (!strcmp(state, "23503") && strstr(msg, "qa_reviews_form_id") &&
+	    strstr(msg, "update or delete on")) {
 		reply_conflict(req, "form_in_use", "form_id",
 			       "Reviews were scored with this form, so it "
 			       "stays; set active to false to retire it.");
+		return true;
+	}
+
+	/* a review whose form or recording was deleted meanwhile */
+	if (!strcmp(state, "23503") && strstr(msg, "qa_reviews")) {
+		http_reply_problem(req, 404, "not_found", "The recording or "
+				   "the form was deleted meanwhile.");
 		return true;
 	}
 

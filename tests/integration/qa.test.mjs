@@ -401,3 +401,29 @@ test('results: averages and counts per agent and per queue', async () => {
 	assert.equal((await s.api('GET', '/api/v1/qa/results?group=agent',
 		null, agent)).status, 403);
 });
+
+test('a purged recording takes its reviews along and is not found',
+	async () => {
+		const f = await createForm({ ...FORM, name: '清理' });
+		const gone = id(6);
+		s.db.psql(`INSERT INTO recordings (recording_id, tenant_id,
+			call_id, status, path, key_no, channels, bitrate, duration_ms)
+			VALUES ('${gone}', '${demo}', '${CALL.demo}', 'ready',
+			'f.osrec', 1, 2, 32, 1000)`, true);
+		const ok = FORM.criteria.map((c) => ({ criterion: c.name,
+			score: 0 }));
+		const r = await s.api('POST', `/api/v1/recordings/${gone}/reviews`,
+			{ form_id: f.form_id, scores: ok }, sup);
+		assert.equal(r.status, 201, r.text);
+		assert.equal(Number(r.json.total), 0);
+		/* as the retention purge deletes it */
+		s.db.psql(`DELETE FROM recordings WHERE recording_id = '${gone}'`,
+			true);
+		assert.equal(Number(s.db.psql(`SELECT count(*) FROM qa_reviews
+			WHERE recording_id = '${gone}'`, true)), 0);
+		assert.equal((await reviews(gone)).status, 404);
+		const again = await s.api('POST',
+			`/api/v1/recordings/${gone}/reviews`,
+			{ form_id: f.form_id, scores: ok }, sup);
+		assert.equal(again.status, 404, again.text);
+	});
