@@ -3,7 +3,8 @@
 #   tests/fuzz/run.sh [seconds] [fuzz_param|fuzz_cfg|fuzz_sdp|fuzz_telephony|
 #                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
 #                                fuzz_region|fuzz_vip_csv|fuzz_registrar|
-#                                fuzz_webrtc_sdp|fuzz_rec_range]
+#                                fuzz_webrtc_sdp|fuzz_rec_range|
+#                                fuzz_rec_file]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -153,6 +154,13 @@ fuzz_rec_range)
 	printf '\020\047\000\000\000\000\000\000bytes=0-99' > "$CORPUS/seed1"
 	printf '\020\047\000\000\000\000\000\000bytes=-5, 7-' \
 		> "$CORPUS/seed2"
+	;;
+fuzz_rec_file)
+	SRCS="server/recording/rec_crypt.c server/recording/rec_read.c"
+	PKGS="libsodium"
+	printf '\001' > "$CORPUS/seed1"
+	printf '\002\004\000\000\000' > "$CORPUS/seed2"
+	printf '\003' > "$CORPUS/seed3"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
