@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEMO, wsAuthed } from '../lib/stack.mjs';
 import { rerouted } from '../lib/sip.mjs';
 import { QUEUE_NUMBER } from '../lib/acd_calls.mjs';
 import { AGENT_HZ, CALLER_HZ, decodeMp3, fetchBytes, recordedCall,
@@ -117,9 +118,18 @@ test('paused for a card number: silence for the span, the span in ' +
 				{ action: 'pause' }, t.d.sup);
 			assert.equal(r.status, 409, r.text);
 			await new Promise((r2) => setTimeout(r2, 1500));
-			r = await t.s.api('POST', `/api/v1/calls/${id}/recording`,
-				{ action: 'resume' }, t.d.sup);
-			assert.equal(r.status, 200, r.text);
+			/* the agent resumes from the console */
+			const ws = await wsAuthed(t.s, await t.s.token(DEMO.agent));
+			ws.send({ type: 'call.record', call_id: id, action: 'rewind',
+				id: 1 });
+			const bad = await ws.next((m) => m.id === 1);
+			assert.equal(bad.code, 'validation_failed');
+			assert.equal(bad.field, 'action');
+			ws.send({ type: 'call.record', call_id: id, action: 'resume',
+				id: 2 });
+			assert.equal((await ws.next((m) => m.id === 2)).type,
+				'call.ok');
+			ws.close();
 		} });
 	const [rec] = await recordingsOf(t, callId);
 	assert.equal(rec.pauses.length, 1, JSON.stringify(rec.pauses));
@@ -153,7 +163,13 @@ test('policies: the number over the tenant, the queue over the number',
 	async () => {
 		await settings({ mode: 'outbound' });
 		let { callId } = await recordedCall(t, { talkMs: 1500,
-			expect: 'call.ended' });
+			expect: 'call.ended', during: async ({ callId: id }) => {
+				const r = await t.s.api('POST',
+					`/api/v1/calls/${id}/recording`, { action: 'pause' },
+					t.d.sup);
+				assert.equal(r.status, 409, r.text);
+				assert.equal(r.json.code, 'not_recorded', r.text);
+			} });
 		assert.deepEqual(await recordingsOf(t, callId), [],
 			'tenant outbound only: an inbound call is not recorded');
 
