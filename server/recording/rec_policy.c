@@ -23,8 +23,14 @@ struct entry {
 
 static struct {
 	struct hash *byid;         /**< (own) struct entry             */
+	struct app *app;           /**< (borrowed)                     */
+	struct tmr tmr;            /**< retries the load               */
 	bool loaded;
 } pol;
+
+enum { RETRY_MS = 200 };
+
+static void load(void *arg);
 
 
 /** The defaults: every call recorded from the agent's answer, stereo. */
@@ -155,8 +161,10 @@ static void loaded(int err, const struct db_res *res, void *arg)
 	(void)arg;
 
 	if (err) {
-		log_error("recording settings not loaded (%m): every tenant "
-			  "records with the defaults", err);
+		log_warn("recording settings not loaded (%m): trying again",
+			 err);
+		if (err != ECANCELED)
+			tmr_start(&pol.tmr, RETRY_MS, load, NULL);
 		return;
 	}
 
@@ -169,12 +177,28 @@ static void loaded(int err, const struct db_res *res, void *arg)
 }
 
 
-int rec_policy_init(struct app *app)
+/* Until the first load (the database may not be up yet), tenants have
+ * the defaults: every call recorded. */
+static void load(void *arg)
 {
 	static const char sql[] =
 		"SELECT tenant_id::text, mode, start_at, channels, notice,"
 		" retention_days, agent_playback FROM recording_settings";
 	struct db_ctx ctx = {DB_OPERATOR, NULL};
+	int err;
+	(void)arg;
+
+	if (!pol.app || pol.app->stopping)
+		return;
+
+	err = db_query(pol.app->db, &ctx, loaded, NULL, sql, 0, NULL);
+	if (err)
+		tmr_start(&pol.tmr, RETRY_MS, load, NULL);
+}
+
+
+int rec_policy_init(struct app *app)
+{
 	int err;
 
 	if (!app)
@@ -184,12 +208,18 @@ int rec_policy_init(struct app *app)
 	if (err)
 		return err;
 
-	return db_query(app->db, &ctx, loaded, NULL, sql, 0, NULL);
+	pol.app = app;
+	tmr_init(&pol.tmr);
+	load(NULL);
+
+	return 0;
 }
 
 
 void rec_policy_close(void)
 {
+	tmr_cancel(&pol.tmr);
+	pol.app = NULL;
 	if (pol.byid)
 		hash_flush(pol.byid);
 	pol.byid = mem_deref(pol.byid);
