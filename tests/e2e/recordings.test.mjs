@@ -151,6 +151,13 @@ test('a supervisor finds a recorded call, plays it, scores it, downloads it',
 		await page.fill('#qa-c1', '10');
 		assert.equal(await page.locator('#qa-total').innerText(), '92');
 		await page.fill('#qa-comment', '开场白可以更简短');
+		/* a language switch keeps what was typed */
+		await page.click('#lang-switch');
+		assert.equal(await page.locator('#qa-save').innerText(),
+			'Save score');
+		assert.equal(await page.inputValue('#qa-c0'), '4');
+		assert.equal(await page.locator('#qa-total').innerText(), '92');
+		await page.click('#lang-switch');
 		await page.click('#qa-save');
 		await page.waitForSelector('#qa-saved');
 		assert.equal(await page.locator('#qa-reviews li').count(), 1);

@@ -158,7 +158,10 @@ export class RecordingPlayer {
 		const state = this.root.dataset.state;
 		const time = Number(this.root.dataset.time || 0);
 		const wave = this.q('#rec-wave');
+		const speed = this.q('#rec-speed')?.value;
 		this.draw(wave);
+		if (speed)
+			this.q('#rec-speed').value = speed;
 		this.setState(state);
 		this.tick(time);
 		this.drawTimeline();

@@ -62,9 +62,21 @@ export class QaPanel {
 		this.root.replaceChildren();
 	}
 
+	/* a language switch keeps what the reviewer typed */
 	repaint() {
-		if (this.rec)
-			this.draw();
+		if (!this.rec)
+			return;
+		const typed = [...this.root.querySelectorAll('input, textarea')]
+			.map((x) => [x.id, x.value]);
+		this.draw();
+		for (const [id, v] of typed) {
+			const x = id && this.root.querySelector(`#${CSS.escape(id)}`);
+			if (x)
+				x.value = v;
+		}
+		const f = this.root.querySelector('#qa-score');
+		if (f && this.form)
+			this.updateTotal(f);
 	}
 
 	draw() {
