@@ -221,6 +221,7 @@ int rec_key_init(struct app *app, char *errbuf, size_t errsz)
 	}
 
 	err = rec_check_start(app, &mk.cur, mk.old.set ? &mk.old : NULL);
+	err = err ? err : rec_key_listen(app);
 	if (err)
 		(void)re_snprintf(errbuf, errsz, "recording keys: %m", err);
 

@@ -42,6 +42,7 @@ struct app *rec_key_app(void);
 void rec_key_cache_put(const char *tenant_id, uint32_t key_no,
 		       const uint8_t key[REC_KEY_BYTES], bool current);
 void rec_key_cache_flush(void);
+int  rec_key_listen(struct app *app);
 
 int  rec_check_start(struct app *app, const struct rec_master *cur,
 		     const struct rec_master *old);

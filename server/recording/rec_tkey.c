@@ -12,6 +12,9 @@
 #include "recording/rec_key_int.h"
 
 #define CACHE_BUCKETS 256
+/* A tenant key added on any node: the others stop using their cached
+ * current key for new recordings and read the newest again. */
+#define KEYS_CHANNEL  "openseat_recording_keys"
 
 /** An unwrapped key; zeroed when freed. */
 struct tkey {
@@ -357,6 +360,8 @@ static int rotate(struct kreq *r)
 	pv[1] = box;
 	pv[2] = rec_key_master()->id;
 	err = db_txn_alloc(&tx, &ctx);
+	err = err ? err : db_txn_add(tx, "SELECT pg_notify('" KEYS_CHANNEL
+				     "', $1::text)", 1, pv);
 	err = err ? err : db_txn_add(tx, "INSERT INTO recording_keys"
 		" (tenant_id, key_no, wrapped, master_id)"
 		" SELECT $1::uuid, COALESCE(max(key_no), 0) + 1, $2::bytea,"
@@ -411,4 +416,27 @@ int rec_key_rotate_info(const char *tenant_id, rec_key_info_h *h,
 	r->infoh = h;
 
 	return rotate(r);
+}
+
+
+static void keys_notified(const char *channel, const char *payload,
+			  void *arg)
+{
+	struct tkey *cur;
+
+	(void)channel;
+	(void)arg;
+	if (!payload || strlen(payload) != UUID_STRLEN - 1)
+		return;
+
+	cur = cache_find(payload, 0);
+	if (cur)
+		cur->current = false;
+}
+
+
+/** Hear of tenant keys added by other nodes. */
+int rec_key_listen(struct app *app)
+{
+	return db_listen(app->db, KEYS_CHANNEL, keys_notified, NULL);
 }

@@ -244,6 +244,41 @@ static void test_restart_and_master_rotation(void **state)
 }
 
 
+/* Another node rotates: this one hears it and stops using its cached
+ * key for new recordings. */
+static void test_other_node_rotation(void **state)
+{
+	char box[REC_WRAP_HEXLEN + 1];
+	uint8_t key[REC_KEY_BYTES];
+	const char *pv[3] = {t.tenant, box, rec_key_master()->id};
+	struct got g = {0};
+	uint64_t end;
+
+	(void)state;
+	assert_int_equal(rec_key_current(t.tenant, got_key, &g), 0);
+	wait_for(1);
+	assert_int_equal(g.key_no, 2);
+
+	randombytes_buf(key, sizeof(key));
+	rec_wrap(box, rec_key_master(), key, sizeof(key));
+	(void)admin_val("INSERT INTO recording_keys (tenant_id, key_no,"
+			" wrapped, master_id) VALUES ($1, 3, $2::bytea, $3)"
+			" RETURNING key_no", 3, pv);
+	(void)admin_val("SELECT pg_notify('openseat_recording_keys', $1)",
+			1, pv);
+
+	for (end = tmr_jiffies() + 5000; tmr_jiffies() < end;) {
+		memset(&g, 0, sizeof(g));
+		assert_int_equal(rec_key_current(t.tenant, got_key, &g), 0);
+		wait_for(1);
+		if (g.key_no == 3)
+			break;
+	}
+	assert_int_equal(g.key_no, 3);
+	assert_memory_equal(g.key, key, REC_KEY_BYTES);
+}
+
+
 static void test_master_parse(void **state)
 {
 	static const char *const bad[] = {
@@ -331,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_rotate),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_restart_and_master_rotation),
+		cmocka_unit_test(test_other_node_rotation),
 		cmocka_unit_test(test_master_parse),
 		cmocka_unit_test(test_wrap),
 	};
