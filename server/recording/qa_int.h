@@ -7,6 +7,7 @@
 #include "http/api.h"
 
 struct param;
+struct json_t;
 
 /** Criteria and scores of one form; the limits of migration 0010. */
 enum {
@@ -15,6 +16,16 @@ enum {
 	QA_COMMENT_MAX = 2000,
 };
 
+/** Why a review's scores were refused (a 400 naming the field). */
+struct qa_score_error {
+	char field[48];
+	char code[24];
+	char message[120];
+};
+
+int qa_score(const struct json_t *criteria, const struct json_t *scores,
+	     char **storedp, char *total, size_t tsz,
+	     struct qa_score_error *e);
 const char *qa_path_id(struct http_req *req, const char *name);
 bool qa_array_ok(struct http_req *req, const char *field,
 		 const struct param *params, size_t n);

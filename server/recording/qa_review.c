@@ -1,6 +1,5 @@
 /* /api/v1/recordings/{recording_id}/reviews and /api/v1/qa/results:
  * scoring a recording with a QA form, and the averages. */
-#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include <re_types.h>
@@ -14,12 +13,11 @@
 #include "recording/qa_int.h"
 
 /*
- * A review scores every criterion of the form exactly once, 0 up to the
- * criterion's max_score; its total is the sum of weight·score/max_score,
- * 0..100. The review stores each score with the weight and max_score it
- * was given under, so editing the form later does not change what past
- * reviews say. Agent and queue are copied from the call, so results
- * group by who took the call even after the agent's queues change.
+ * A review is checked and totalled by qa_score() (qa_score.c). It
+ * stores each score with the weight and max_score it was given under,
+ * so editing the form later does not change what past reviews say.
+ * Agent and queue are copied from the call, so results group by who
+ * took the call even after the agent's queues change.
  */
 
 #define REVIEW_JSON \
@@ -48,157 +46,6 @@ static const struct param score_params[] = {
 enum {
 	COL_STATUS, COL_CALL, COL_AGENT, COL_QUEUE, COL_CRITERIA, COL_ACTIVE
 };
-
-
-static int criterion_index(json_t *criteria, const char *name)
-{
-	size_t i;
-	json_t *c;
-
-	json_array_foreach(criteria, i, c) {
-		if (!strcmp(json_string_value(json_object_get(c, "name")),
-			    name))
-			return (int)i;
-	}
-
-	return -1;
-}
-
-
-/* Replies 400 naming scores[i] when item i does not fit the form. */
-static bool score_fits(struct http_req *req, json_t *criteria, size_t i,
-		       json_t *item, json_t *stored)
-{
-	const char *name = json_string_value(json_object_get(item,
-							     "criterion"));
-	json_int_t score = json_integer_value(json_object_get(item,
-							      "score"));
-	int k = criterion_index(criteria, name);
-	json_t *c = json_array_get(criteria, k < 0 ? 0 : (size_t)k);
-	json_int_t max = json_integer_value(json_object_get(c, "max_score"));
-	char field[48], msg[80];
-
-	(void)re_snprintf(field, sizeof(field), "scores[%zu].criterion", i);
-	if (k < 0) {
-		api_reply_invalid(req, field, "unknown",
-				  "the form has no criterion of this name");
-		return false;
-	}
-
-	if (json_object_get(json_array_get(stored, (size_t)k), "score")) {
-		api_reply_invalid(req, field, "duplicate",
-				  "scores this criterion a second time");
-		return false;
-	}
-
-	if (score > max) {
-		(void)re_snprintf(field, sizeof(field), "scores[%zu].score",
-				  i);
-		(void)re_snprintf(msg, sizeof(msg), "must be at most %lld, "
-				  "this criterion's max_score",
-				  (long long)max);
-		api_reply_invalid(req, field, "range", msg);
-		return false;
-	}
-
-	return !json_object_set_new(json_array_get(stored, (size_t)k),
-				    "score", json_integer(score));
-}
-
-
-/* The stored scores: the form's criteria in order, each to be scored. */
-static json_t *stored_alloc(json_t *criteria)
-{
-	json_t *stored = json_array();
-	size_t i;
-	json_t *c;
-
-	json_array_foreach(criteria, i, c) {
-		json_t *o = json_pack("{s:O,s:O,s:O}", "criterion",
-				      json_object_get(c, "name"), "weight",
-				      json_object_get(c, "weight"),
-				      "max_score",
-				      json_object_get(c, "max_score"));
-
-		if (!o || json_array_append_new(stored, o)) {
-			json_decref(stored);
-			return NULL;
-		}
-	}
-
-	return stored;
-}
-
-
-/* Sum of weight·score/max_score; replies 400 for an unscored one. */
-static bool total_of(struct http_req *req, json_t *stored, double *totalp)
-{
-	double total = 0;
-	char msg[120];
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(stored, i, o) {
-		json_t *score = json_object_get(o, "score");
-
-		if (!score) {
-			(void)re_snprintf(msg, sizeof(msg), "criterion \"%s\""
-					  " is not scored", json_string_value(
-					  json_object_get(o, "criterion")));
-			api_reply_invalid(req, "scores", "missing", msg);
-			return false;
-		}
-
-		total += (double)json_integer_value(json_object_get(o,
-								    "weight"))
-			* (double)json_integer_value(score) /
-			(double)json_integer_value(json_object_get(o,
-							 "max_score"));
-	}
-
-	*totalp = total > 100 ? 100 : total;
-	return true;
-}
-
-
-/*
- * The body's scores against the form's criteria (JSON text from the
- * database). Sets *storedp (JSON text) and total; false if replied.
- */
-static bool scores_check(struct http_req *req, const char *criteria_text,
-			 char **storedp, double *totalp)
-{
-	json_t *criteria = json_loads(criteria_text, 0, NULL);
-	json_t *scores = json_object_get(http_req_json(req), "scores");
-	json_t *stored = criteria ? stored_alloc(criteria) : NULL;
-	bool ok = stored != NULL;
-	char *s = NULL;
-	size_t i;
-	json_t *item;
-
-	if (!ok)
-		http_reply_error(req, ENOMEM);
-
-	json_array_foreach(scores, i, item) {
-		if (!ok)
-			break;
-		ok = score_fits(req, criteria, i, item, stored);
-	}
-
-	ok = ok && total_of(req, stored, totalp);
-	if (ok) {
-		s = json_dumps(stored, JSON_COMPACT);
-		if (!s || str_dup(storedp, s)) {
-			http_reply_error(req, ENOMEM);
-			ok = false;
-		}
-	}
-
-	free(s);  /* ccheck: foreign */
-	json_decref(stored);
-	json_decref(criteria);
-	return ok;
-}
 
 
 /* The lookup's verdict on recording and form; false if replied. */
@@ -283,20 +130,27 @@ static void review_insert(struct http_req *req, const struct db_res *res,
 
 static void target_found(struct http_req *req, const struct db_res *res)
 {
+	json_t *criteria = NULL;
+	struct qa_score_error e;
 	char *scores = NULL;
 	char total[24];
-	double t = 0;
-	long h;
+	int err;
 
-	if (!target_ok(req, res) ||
-	    !scores_check(req, db_val(res, 0, 0, COL_CRITERIA), &scores, &t))
+	if (!target_ok(req, res))
 		return;
 
-	/* two decimals, as numeric(5, 2) keeps it */
-	h = (long)(t * 100 + 0.5);
-	(void)re_snprintf(total, sizeof(total), "%ld.%02ld", h / 100,
-			  h % 100);
-	review_insert(req, res, scores, total);
+	criteria = json_loads(db_val(res, 0, 0, COL_CRITERIA), 0, NULL);
+	err = qa_score(criteria, json_object_get(http_req_json(req),
+						 "scores"),
+		       &scores, total, sizeof(total), &e);
+	json_decref(criteria);
+	if (err == EINVAL)
+		api_reply_invalid(req, e.field, e.code, e.message);
+	else if (err)
+		http_reply_error(req, err);
+	else
+		review_insert(req, res, scores, total);
+
 	mem_deref(scores);
 }
 
