@@ -202,7 +202,8 @@ test('a call rings the page with the screen pop; Ctrl+Enter answers; ' +
 	await shot(a, '3_talking');
 });
 
-test('hold and resume; a key on the keypad', async () => {
+test('hold and resume; a key on the keypad; the recording paused and ' +
+	'resumed', async () => {
 	await a.click('#btn-keypad');
 	await a.click('#keys [data-digit="1"]');
 	await a.waitForSelector('#dtmf-sent:text("1")');
@@ -220,6 +221,13 @@ test('hold and resume; a key on the keypad', async () => {
 		return types.includes('call.held') &&
 			types.includes('call.resumed');
 	}, 'call.held and call.resumed on the timeline', WAIT);
+
+	await a.click('#btn-record');
+	await a.waitForSelector('#btn-record[aria-pressed="true"]');
+	assert.equal(await text(a, '#btn-record'), '恢复录音');
+	await a.click('#btn-record');
+	await a.waitForSelector('#btn-record[aria-pressed="false"]');
+	assert.ok(await a.isHidden('#agent-error'));
 });
 
 test('blind transfer to agent5 in another page; agent5 reloads and is ' +
@@ -287,6 +295,15 @@ test('agent5 hangs up with Ctrl+Shift+H and saves the disposition',
 		assert.equal(row.wrap_code, '咨询');
 		assert.equal(row.wrap_notes, '客户咨询退货流程，已告知');
 		assert.equal(row.agent_id, t.agents['1005'].agent_id);
+		/* one recording across the transfer, with agent6's pause */
+		const rec = await until(async () => {
+			const r = await t.s.api('GET',
+				`/api/v1/recordings?call_id=${callId}`, null, t.d.sup);
+			return r.json?.items?.[0]?.status === 'ready' &&
+				r.json.items;
+		}, 'the recording ready', WAIT);
+		assert.equal(rec.length, 1);
+		assert.equal(rec[0].pauses.length, 1);
 		await b.click('#wrap-end');
 		await b.waitForSelector('#statebar[data-state="ready"]',
 			{ timeout: WAIT });

@@ -27,6 +27,7 @@ export class CallUi {
 		$('btn-hangup').addEventListener('click', () => this.hangup());
 		$('btn-hold').addEventListener('click', () => this.hold());
 		$('btn-mute').addEventListener('click', () => this.mute());
+		$('btn-record').addEventListener('click', () => this.record());
 		$('btn-keypad').addEventListener('click', () => this.toggleKeypad());
 		$('btn-transfer').addEventListener('click', () =>
 			this.transfer.toggle());
@@ -222,6 +223,30 @@ export class CallUi {
 			this.fail(err);
 		}
 		$('btn-hold').disabled = false;
+		this.render();
+	}
+
+	/* Pause the recording while the caller reads out a card number. A
+	 * call that is not recorded says so once and loses the button. */
+	async record() {
+		const c = this.call;
+		if (!c || c.phase !== 'talking' || c.unrecorded)
+			return;
+		const pause = !c.recPaused;
+		$('btn-record').disabled = true;
+		try {
+			await this.ctx.rpc('call.record', { call_id: c.id,
+				action: pause ? 'pause' : 'resume' });
+			c.recPaused = pause;
+		} catch (err) {
+			if (err.code === 'not_recorded') {
+				c.unrecorded = true;
+				toast(t('agent.record_none'));
+			} else {
+				this.fail(err);
+			}
+		}
+		$('btn-record').disabled = false;
 		this.render();
 	}
 
@@ -488,6 +513,11 @@ export class CallUi {
 		$('btn-hold').setAttribute('aria-pressed', String(c.held));
 		$('btn-hold').textContent = t(c.held ? 'agent.unhold' :
 			'agent.hold');
+		$('btn-record').hidden = !!c.unrecorded;
+		$('btn-record').disabled = !live;
+		$('btn-record').setAttribute('aria-pressed', String(!!c.recPaused));
+		$('btn-record').textContent = t(c.recPaused ?
+			'agent.record_resume' : 'agent.record_pause');
 		$('btn-mute').hidden = !rtc;
 		$('btn-mute').setAttribute('aria-pressed', String(c.muted));
 		$('btn-mute').textContent = t(c.muted ? 'agent.unmute' :
