@@ -7,7 +7,9 @@
 # with sipp and 100 agents' phones: bench/acd.mjs) or BENCH=softphone
 # (the browser softphone with 200 consoles: bench/softphone.mjs) or
 # BENCH=console-events (an agent's state change to 200 supervisors'
-# wallboards: bench/console_events.mjs) runs one.
+# wallboards: bench/console_events.mjs) or BENCH=recording-calls (hang-up
+# to recording.ready end to end: bench/recording_calls.mjs) runs one; the
+# recording encoder in process is make bench-recording.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/openseat}
@@ -33,4 +35,7 @@ all|softphone) node bench/softphone.mjs "$BIN" ;;
 esac
 case ${BENCH:-all} in
 all|console-events) node bench/console_events.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|recording-calls) node bench/recording_calls.mjs "$BIN" ;;
 esac
