@@ -4,7 +4,7 @@
 #                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
 #                                fuzz_region|fuzz_vip_csv|fuzz_registrar|
 #                                fuzz_webrtc_sdp|fuzz_rec_range|
-#                                fuzz_rec_file]
+#                                fuzz_rec_file|fuzz_qa_score]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -161,6 +161,15 @@ fuzz_rec_file)
 	printf '\001' > "$CORPUS/seed1"
 	printf '\002\004\000\000\000' > "$CORPUS/seed2"
 	printf '\003' > "$CORPUS/seed3"
+	;;
+fuzz_qa_score)
+	SRCS="server/recording/qa_score.c"
+	printf '%s\n%s' '[{"name":"a","weight":100,"max_score":5}]' \
+		'[{"criterion":"a","score":9}]' > "$CORPUS/seed1"
+	printf '%s%s\n%s' '[{"name":"a","weight":40,"max_score":5},' \
+		'{"name":"b","weight":60,"max_score":10}]' \
+		'[{"criterion":"a","score":4},{"criterion":"b","score":10}]' \
+		> "$CORPUS/seed2"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
