@@ -178,6 +178,12 @@ test('a supervisor finds a recorded call, plays it, scores it, downloads it',
 		assert.ok(bytes.subarray(0, 3).toString('latin1') === 'ID3' ||
 			(bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0),
 		`MP3 starts ${bytes.subarray(0, 4).toString('hex')}`);
+		const [wav] = await Promise.all([page.waitForEvent('download'),
+			page.click('#rec-dl-wav')]);
+		assert.match(wav.suggestedFilename(), /\.wav$/);
+		const riff = fs.readFileSync(await wav.path());
+		assert.equal(riff.subarray(0, 4).toString('latin1'), 'RIFF');
+		assert.equal(riff.subarray(8, 12).toString('latin1'), 'WAVE');
 
 		/* English labels after the switch; the player stays */
 		await page.click('#lang-switch');
