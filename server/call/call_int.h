@@ -188,6 +188,7 @@ void call_vm_detach(struct call_vm *vm);
 bool call_rec_begin(struct call *call);
 void call_rec_answered(struct call *call, const char *queue_mode);
 int  call_rec_pause(struct call *call, bool paused);
+void call_rec_hold(struct call *call, bool held);
 void call_rec_end(struct call *call);
 
 /* call_metrics.c */

@@ -71,6 +71,7 @@ int call_queue_hold(struct call *call, bool on)
 		call_play_stop(call);
 	}
 
+	call_rec_hold(call, on);
 	call_emit(call, on ? "call.held" : "call.resumed",
 		  json_pack("{s:s, s:s}", "agent_id", cq->agent_id,
 			    "work_no", cq->work_no));

@@ -110,6 +110,14 @@ int call_rec_pause(struct call *call, bool paused)
 }
 
 
+/** The caller is held or back: the recording keeps the spans. */
+void call_rec_hold(struct call *call, bool held)
+{
+	if (call)
+		recording_hold(call->rec, held);
+}
+
+
 /** The call ended: the recording is finished off the loop. */
 void call_rec_end(struct call *call)
 {

@@ -44,6 +44,10 @@ struct recording {
 	int64_t started_ms;           /**< wall clock                    */
 	uint32_t key_no;
 	uint32_t pause_at;            /**< ms into the file, while paused */
+	uint32_t hold_at;             /**< ms into the file, while held  */
+	uint32_t hold_ms;             /**< the caller on hold, in all    */
+	uint32_t longest_hold_ms;
+	bool held;
 	bool stopped;
 	bool failed;
 	bool self_ref;                /**< held for the encoder      */
@@ -188,12 +192,15 @@ static void on_fail(int err, const char *error, void *arg)
 }
 
 
-static char *flags_json(const struct rec_result *res, bool partial)
+static char *flags_json(const struct recording *rec,
+			const struct rec_result *res, bool partial)
 {
-	json_t *j = json_pack("{s:i, s:i, s:b, s:i, s:b}",
+	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:b, s:i, s:b}",
 			      "longest_silence_ms",
 			      (int)res->longest_silence_ms,
 			      "talkover_ms", (int)res->talkover_ms,
+			      "hold_ms", (int)rec->hold_ms,
+			      "longest_hold_ms", (int)rec->longest_hold_ms,
 			      "overflow", res->dropped_ms > 0,
 			      "dropped_ms", (int)res->dropped_ms,
 			      "partial", partial);
@@ -212,7 +219,7 @@ static void on_done(const struct rec_result *res, void *arg)
 	struct row r = {res->err ? "failed" : partial ? "partial" : "ready",
 			clock_wall_ms(), res, NULL,
 			res->err ? res->error : NULL};
-	char *flags = flags_json(res, partial);
+	char *flags = flags_json(rec, res, partial);
 	char error[96];
 
 	rec->stream = NULL;
@@ -365,6 +372,28 @@ int recording_pause(struct recording *rec, bool paused)
 }
 
 
+/** The caller is put on hold or taken off it (for the QA flags). */
+void recording_hold(struct recording *rec, bool held)
+{
+	uint32_t now, span;
+
+	if (!rec || rec->stopped || rec->held == held)
+		return;
+
+	now = rectap_ms(rec->tap);
+	rec->held = held;
+	if (held) {
+		rec->hold_at = now;
+		return;
+	}
+
+	span = now - rec->hold_at;
+	rec->hold_ms += span;
+	if (span > rec->longest_hold_ms)
+		rec->longest_hold_ms = span;
+}
+
+
 bool recording_paused(const struct recording *rec)
 {
 	return rec && rectap_paused(rec->tap);
@@ -382,6 +411,7 @@ void recording_stop(struct recording *rec)
 
 	if (rectap_paused(rec->tap))
 		(void)recording_pause(rec, false);
+	recording_hold(rec, false);
 
 	rec->stopped = true;
 	rectap_stop(rec->tap);

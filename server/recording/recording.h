@@ -28,6 +28,7 @@ int  recording_start(struct recording **recp,
 		     const struct recording_spec *spec);
 int  recording_pause(struct recording *rec, bool paused);
 bool recording_paused(const struct recording *rec);
+void recording_hold(struct recording *rec, bool held);
 void recording_stop(struct recording *rec);
 const char *recording_id(const struct recording *rec);
 

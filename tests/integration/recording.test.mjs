@@ -242,3 +242,28 @@ async () => {
 			channels: 'stereo' });
 	}
 });
+
+test('the QA flags: hold spans, the longest silence, talk-over',
+	async () => {
+		const { callId } = await recordedCall(t, { talkMs: 5000,
+			callerMs: 1000, agentLeadMs: 500, agentMs: 1000,
+			during: async ({ callId: id }) => {
+				await new Promise((r) => setTimeout(r, 1800));
+				let r = await t.s.api('POST', `/api/v1/calls/${id}/hold`,
+					{ held: true }, t.d.sup);
+				assert.equal(r.status, 200, r.text);
+				await new Promise((r2) => setTimeout(r2, 1000));
+				r = await t.s.api('POST', `/api/v1/calls/${id}/hold`,
+					{ held: false }, t.d.sup);
+				assert.equal(r.status, 200, r.text);
+			} });
+		const [rec] = await recordingsOf(t, callId);
+		const f = rec.flags;
+		assert.ok(f.hold_ms > 800 && f.hold_ms < 1400, JSON.stringify(f));
+		assert.equal(f.longest_hold_ms, f.hold_ms);
+		/* both spoke from 0.5 s to 1 s */
+		assert.ok(f.talkover_ms > 300 && f.talkover_ms < 800,
+			JSON.stringify(f));
+		assert.ok(f.longest_silence_ms > 1000, JSON.stringify(f));
+		assert.equal(f.overflow, false);
+	});
