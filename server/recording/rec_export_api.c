@@ -10,6 +10,7 @@
 #define LOG_MODULE "recording"
 #include "log/log.h"
 #include "app.h"
+#include "core/clock.h"
 #include "auth/principal.h"
 #include "http/param.h"
 #include "worker/worker.h"
@@ -148,20 +149,24 @@ static void uuid_make(char *buf, size_t sz)
 static int row_insert(struct create *c, const char *export_id,
 		      const char *rel, size_t n)
 {
+	/* created_at on the server's clock, which the daily expiry reads */
 	static const char sql[] =
 		"INSERT INTO recording_exports (export_id, tenant_id,"
-		" created_by, filters, status, total, path) VALUES"
+		" created_by, filters, status, total, path, created_at) VALUES"
 		" ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4::jsonb,"
-		" 'running', $5::int, $6) RETURNING export_id";
+		" 'running', $5::int, $6, to_timestamp($7::bigint / 1000.0))"
+		" RETURNING export_id";
 	const struct principal *p = http_req_principal(c->req);
 	struct db_ctx ctx = api_ctx(c->req);
-	char total[16];
-	const char *pv[6] = {export_id, p->tenant_id, p->id, c->filters,
-			     total, rel};
+	char total[16], now[24];
+	const char *pv[7] = {export_id, p->tenant_id, p->id, c->filters,
+			     total, rel, now};
 
 	(void)re_snprintf(total, sizeof(total), "%zu", n);
+	(void)re_snprintf(now, sizeof(now), "%lld",
+			  (long long)clock_wall_ms());
 
-	return db_query(http_req_app(c->req)->db, &ctx, inserted, c, sql, 6,
+	return db_query(http_req_app(c->req)->db, &ctx, inserted, c, sql, 7,
 			pv);
 }
 

@@ -170,9 +170,53 @@ static void deleted(int err, const struct db_res *res, void *arg)
 }
 
 
+/* Exports past their day: the rows say expired, then the files go. */
+static void exports_expired(int err, const struct db_res *res, void *arg)
+{
+	struct purge *p = arg;
+
+	err = err ? err : collect(p, res);
+	if (err) {
+		log_error("purge: exports: %m", err);
+		mem_deref(p);
+		return;
+	}
+
+	if (p->n)
+		log_info("purge: %u export(s) older than a day removed", p->n);
+
+	if (worker_submit(p->app->workers, unlink_work, unlink_done, p))
+		mem_deref(p);
+}
+
+
+/* An export's zip is kept a day after it was asked for. */
+static void expire_exports(struct app *app, const char *now)
+{
+	const struct db_ctx ctx = {DB_OPERATOR, NULL};
+	const char *pv[1] = {now};
+	struct purge *p;
+
+	p = mem_zalloc(sizeof(*p), purge_destructor);
+	if (!p)
+		return;
+	p->app = app;
+
+	if (db_query(app->db, &ctx, exports_expired, p,
+		"WITH old AS (SELECT export_id, path FROM recording_exports"
+		" WHERE status IN ('ready', 'failed') AND path IS NOT NULL"
+		" AND created_at < to_timestamp($1::bigint / 1000.0)"
+		" - interval '1 day' FOR UPDATE)"
+		" UPDATE recording_exports e SET status = 'expired', path = NULL"
+		" FROM old WHERE e.export_id = old.export_id"
+		" RETURNING e.tenant_id::text, old.path, '0'", 1, pv))
+		mem_deref(p);
+}
+
+
 /**
  * Purge every tenant's recordings older than its retention_days (180
- * without settings) as of now_ms.
+ * without settings) as of now_ms, and exports older than a day.
  *
  * @param now_ms the wall clock (clock_wall_ms), a parameter for tests
  * @param h      called when the files are gone, or NULL
@@ -216,6 +260,8 @@ int rec_purge_run(struct app *app, int64_t now_ms, rec_purge_h *h,
 		" FROM del ORDER BY tenant_id", 1, pv);
 	if (err)
 		mem_deref(p);
+	else
+		expire_exports(app, now);
 
 	return err;
 }

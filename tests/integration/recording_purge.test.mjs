@@ -205,3 +205,30 @@ test('purge and usage are the operator\'s', async () => {
 		assert.equal((await t.s.api(m, p)).status, 401);
 	}
 });
+
+test('an export\'s zip goes a day after it was asked for', async () => {
+	const c = await recordedCall(t, { talkMs: 2000 });
+	let r = await t.s.api('POST', '/api/v1/recordings/exports',
+		{ call_id: c.callId }, t.d.sup);
+	assert.equal(r.status, 202, r.text);
+	const id = r.json.export_id;
+	await until(async () => (await t.s.api('GET',
+		`/api/v1/recordings/exports/${id}`, null, t.d.sup)).json?.status ===
+		'ready', 'the export ready', 15000);
+	const zip = fileOf(`${t.d.tenantId}/exports/${id}.osrec`);
+	assert.ok(fs.existsSync(zip), zip);
+
+	await purge();
+	assert.ok(fs.existsSync(zip), 'kept within its day');
+
+	await restartAt('@2027-12-16T02:00:00Z');
+	await purge();
+	await until(() => !fs.existsSync(zip), 'the zip removed', 5000);
+	r = await t.s.api('GET', `/api/v1/recordings/exports/${id}`, null,
+		t.d.sup);
+	assert.equal(r.json.status, 'expired');
+	r = await t.s.api('GET', `/api/v1/recordings/exports/${id}/file`, null,
+		t.d.sup);
+	assert.equal(r.status, 409, r.text);
+	assert.match(t.s.logs(), /purge: 1 export\(s\) older than a day/);
+});
