@@ -201,6 +201,9 @@ static int routes_setup(struct app *app)
 }
 
 
+static void key_failed(int err, void *arg);
+
+
 /* The recording directory and the master key: without either, serving
  * is refused (no recording may be lost or kept in plaintext). */
 static int rec_storage_init(struct app *app)
@@ -209,6 +212,7 @@ static int rec_storage_init(struct app *app)
 	int err;
 
 	err = rec_store_init(app, msg, sizeof(msg));
+	rec_key_on_fail(key_failed, app);
 	err = err ? err : rec_key_init(app, msg, sizeof(msg));
 	if (err) {
 		log_error("start-up refused: %s", msg);
@@ -231,6 +235,12 @@ void app_fail(struct app *app, int err)
 	if (!app->exit_err)
 		app->exit_err = err;
 	app_stop(app);
+}
+
+
+static void key_failed(int err, void *arg)
+{
+	app_fail(arg, err);
 }
 
 

@@ -46,7 +46,7 @@ static void fail(const char *fmt, ...)
 
 	/* no plaintext fallback: the process stops, nonzero */
 	log_error("start-up refused: %s", msg);
-	app_fail(ck.app, EACCES);
+	rec_key_failed(EACCES);
 }
 
 

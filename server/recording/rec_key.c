@@ -19,6 +19,8 @@ static struct {
 	struct app *app;              /**< borrowed: outlives us */
 	struct rec_master cur;
 	struct rec_master old;
+	rec_key_fail_h *failh;
+	void *fail_arg;
 } mk;
 
 
@@ -226,6 +228,24 @@ int rec_key_init(struct app *app, char *errbuf, size_t errsz)
 		(void)re_snprintf(errbuf, errsz, "recording keys: %m", err);
 
 	return err;
+}
+
+
+/** Who stops the server when the master key proves wrong (app.c). */
+void rec_key_on_fail(rec_key_fail_h *h, void *arg)
+{
+	mk.failh = h;
+	mk.fail_arg = arg;
+}
+
+
+/* The check failed: no plaintext fallback, the server stops. */
+void rec_key_failed(int err)
+{
+	if (mk.failh)
+		mk.failh(err, mk.fail_arg);
+	else
+		re_cancel();
 }
 
 

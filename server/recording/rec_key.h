@@ -20,6 +20,10 @@ struct app;
 typedef void (rec_key_h)(int err, uint32_t key_no,
 			 const uint8_t key[REC_KEY_BYTES], void *arg);
 
+/** The master key proved wrong once checked: the server must stop. */
+typedef void (rec_key_fail_h)(int err, void *arg);
+
+void rec_key_on_fail(rec_key_fail_h *h, void *arg);
 int  rec_key_init(struct app *app, char *errbuf, size_t errsz);
 void rec_key_close(void);
 int  rec_key_current(const char *tenant_id, rec_key_h *h, void *arg);

@@ -44,6 +44,7 @@ void rec_key_cache_put(const char *tenant_id, uint32_t key_no,
 void rec_key_cache_flush(void);
 int  rec_key_listen(struct app *app);
 
+void rec_key_failed(int err);
 int  rec_check_start(struct app *app, const struct rec_master *cur,
 		     const struct rec_master *old);
 bool rec_check_done(void);

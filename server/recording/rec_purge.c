@@ -207,8 +207,8 @@ static void expire_exports(struct app *app, const char *now)
 		" WHERE status IN ('ready', 'failed') AND path IS NOT NULL"
 		" AND created_at < to_timestamp($1::bigint / 1000.0)"
 		" - interval '1 day' FOR UPDATE)"
-		" UPDATE recording_exports e SET status = 'expired', path = NULL"
-		" FROM old WHERE e.export_id = old.export_id"
+		" UPDATE recording_exports e SET status = 'expired',"
+		" path = NULL FROM old WHERE e.export_id = old.export_id"
 		" RETURNING e.tenant_id::text, old.path, '0'", 1, pv))
 		mem_deref(p);
 }
