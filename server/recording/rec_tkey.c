@@ -35,6 +35,9 @@ struct kreq {
 	rec_key_info_h *infoh;        /**< instead of h: no key material */
 	void *arg;                    /**< borrowed: the caller's */
 	int err;
+	uint32_t found_no;            /**< the cached key taken, or 0 */
+	uint8_t key[REC_KEY_BYTES];   /**< its copy: a NOTIFY may retire it
+				           before the answer */
 };
 
 static struct {
@@ -58,6 +61,7 @@ static void kreq_destructor(void *arg)
 
 	tmr_cancel(&r->tmr);
 	list_unlink(&r->le);
+	sodium_memzero(r->key, sizeof(r->key));
 }
 
 
@@ -147,13 +151,12 @@ static void answer(struct kreq *r, int err, uint32_t key_no,
 static void cached_answer(void *arg)
 {
 	struct kreq *r = arg;
-	const struct tkey *k = cache_find(r->tenant_id, r->key_no);
 
-	if (!k) {
+	if (!r->found_no) {
 		answer(r, r->err ? r->err : ENOENT, 0, NULL);
 		return;
 	}
-	answer(r, 0, k->key_no, k->key);
+	answer(r, 0, r->found_no, r->key);
 }
 
 
@@ -228,8 +231,13 @@ static int kreq_alloc(struct kreq **rp, const char *tenant_id,
  * caller's own call. */
 static bool from_cache(struct kreq *r)
 {
-	if (!cache_find(r->tenant_id, r->key_no))
+	const struct tkey *k = cache_find(r->tenant_id, r->key_no);
+
+	if (!k)
 		return false;
+
+	r->found_no = k->key_no;
+	memcpy(r->key, k->key, REC_KEY_BYTES);
 
 	list_append(&cache.reql, &r->le, r);
 	tmr_start(&r->tmr, 0, cached_answer, r);

@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { until } from '../lib/acd_calls.mjs';
-import { CALLER_HZ, decodeMp3, fetchBytes, recordingStack, rmsAt,
-	tonePcap } from '../lib/recording.mjs';
+import { CALLER_HZ, decodeMp3, fetchBytes, recordingStack, rmsAt }
+	from '../lib/recording.mjs';
+import { SECRET } from '../lib/acd.mjs';
+import { AgentUa } from '../lib/agentua.mjs';
 
 let t;
 
@@ -25,9 +27,10 @@ const recDir = () => path.join(t.s.db.dir, 'recordings');
 
 /** A call answered by 1001 that goes on for talkMs; its call id. */
 async function callUp(talkMs) {
-	const pcap = tonePcap(path.join(t.pcapDir, `a-${Date.now()}.pcap`),
-		{ ms: talkMs });
-	const phone = await t.phone('1001', { talkMs, ringMs: 100, pcap });
+	const phone = await AgentUa.open(t, { user: 'demo1001', secret: SECRET,
+		ringMs: 100, talkMs });
+	await phone.registered();
+	await t.waitAgent('1001', (x) => x.device_reachable);
 	await t.readyAll('1001');
 	const from = t.mark();
 	const c = await t.call(`1390000${String(Date.now()).slice(-4)}`);
@@ -65,7 +68,6 @@ test('killed during a recorded call: the recording is kept as partial ' +
 	await t.restart({ kill: true });
 	c.close();
 	await phone.stop();
-	t.phones.splice(t.phones.indexOf(phone), 1);
 
 	await until(() => rowOf(callId).status !== 'recording',
 		'recovery', 15000);
