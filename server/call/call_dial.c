@@ -114,7 +114,8 @@ static void on_answered(void *arg)
 	call_cdr_answered(call);
 	call_emit(call, "call.answered", json_pack("{s:s, s:s}", "agent_id",
 		  o->agent_id, "direction", "outbound"));
-	call_rec_answered(call, NULL);
+	if (call_rec_answered(call, NULL))
+		call_rec_notice(call, a);
 	send_agent(o, json_pack("{s:s, s:s, s:s}", "type", "call.connected",
 				"call_id", o->call_id, "codec",
 				webrtc_codec(o->rtc)));

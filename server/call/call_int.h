@@ -186,7 +186,9 @@ void call_vm_detach(struct call_vm *vm);
 
 /* call_rec.c */
 bool call_rec_begin(struct call *call);
-void call_rec_answered(struct call *call, const char *queue_mode);
+bool call_rec_answered(struct call *call, const char *queue_mode);
+struct mport;
+void call_rec_notice(struct call *call, struct mport *agent);
 int  call_rec_pause(struct call *call, bool paused);
 void call_rec_hold(struct call *call, bool held);
 void call_rec_end(struct call *call);

@@ -207,7 +207,7 @@ static void connected(struct call_queue *cq,
 					 cq->queued_wall)));
 	log_info("%H: answered by agent %s", call_debug, call,
 		 agent->work_no);
-	call_rec_answered(call, cq->qi.recording);
+	(void)call_rec_answered(call, cq->qi.recording);
 
 	/* the IVR is over: its run ends "queued", the call goes on */
 	call_ivr_resume(call, 0);

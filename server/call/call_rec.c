@@ -8,6 +8,9 @@
 #define LOG_MODULE "call"
 #include "log/log.h"
 #include "media/leg.h"
+#include "media/mixer.h"
+#include "media/player.h"
+#include "prompt/prompt.h"
 #include "recording/rec_policy.h"
 #include "recording/recording.h"
 #include "call/call_int.h"
@@ -71,19 +74,98 @@ bool call_rec_begin(struct call *call)
 }
 
 
-/** An agent answered: recording starts unless it runs or may not. */
-void call_rec_answered(struct call *call, const char *queue_mode)
+/**
+ * An agent answered (or, outbound, the callee did): recording starts
+ * unless it runs or may not.
+ *
+ * @return true if it started now and the tenant wants the notice heard
+ */
+bool call_rec_answered(struct call *call, const char *queue_mode)
 {
 	struct rec_settings s;
 	const char *mode;
 
 	if (!call || call->rec || call->state == CALL_ENDED)
-		return;
+		return false;
 
 	rec_policy_settings(call->tenant_id, &s);
 	mode = rec_policy_mode(&s, call->rec_number_mode, queue_mode);
-	if (rec_policy_records(mode, call->outbound))
-		start(call, &s);
+	if (!rec_policy_records(mode, call->outbound))
+		return false;
+
+	start(call, &s);
+
+	return call->rec && s.notice;
+}
+
+
+/*
+ * The notice on an outbound call, heard by both sides as they start to
+ * talk. It owns itself until played: the call may end meanwhile (its
+ * player keeps the mixer until then).
+ */
+struct notice {
+	struct prompt_req *req;      /**< (ref) */
+	struct player *pl;           /**< (ref) */
+};
+
+
+static void notice_destructor(void *arg)
+{
+	struct notice *n = arg;
+
+	mem_deref(n->req);
+	mem_deref(n->pl);
+}
+
+
+static void notice_played(int err, void *arg)
+{
+	(void)err;
+	mem_deref(arg);
+}
+
+
+static void notice_loaded(int err, struct pcm *pcm, void *arg)
+{
+	struct notice *n = arg;
+
+	err = err ? err : player_play(n->pl, &pcm, 1, false, notice_played,
+				      n);
+	if (err) {
+		log_warn("recording notice not played: %m", err);
+		mem_deref(n);
+	}
+}
+
+
+/** Play the recording notice to the customer and the agent's port. */
+void call_rec_notice(struct call *call, struct mport *agent)
+{
+	struct notice *n;
+	int err;
+
+	if (!call || !call->mixer || !call->leg)
+		return;
+
+	n = mem_zalloc(sizeof(*n), notice_destructor);
+	if (!n)
+		return;
+
+	err = player_alloc(&n->pl, call->mixer, "notice");
+	if (!err) {
+		mport_hear(leg_port(call->leg), player_port(n->pl), true);
+		mport_hear(agent, player_port(n->pl), true);
+		err = prompt_load(&n->req, call->app, call->tenant_id,
+				  "builtin/recording_notice", call->lang,
+				  notice_loaded, n);
+	}
+
+	if (err) {
+		log_warn("%H: recording notice not played: %m", call_debug,
+			 call, err);
+		mem_deref(n);
+	}
 }
 
 

@@ -338,7 +338,12 @@ test('another tab taking agent6\'s device over is shown', async () => {
 });
 
 
-test('click to dial a customer from the console', async () => {
+test('click to dial a customer from the console; the call is recorded ' +
+	'with the notice', async () => {
+	let r = await t.s.api('PUT', '/api/v1/recording/settings',
+		{ notice: true }, t.d.admin);
+	assert.equal(r.status, 200, r.text);
+	const mark = t.s.logs().length;
 	await t.withFarEnd(async () => {
 		assert.ok(await a.isVisible('#dial-form'));
 		await a.fill('#dial-number', '138-0000-0009');
@@ -357,7 +362,19 @@ test('click to dial a customer from the console', async () => {
 		const l = await t.s.api('GET', '/api/v1/calls?direction=outbound',
 			null, t.d.sup);
 		assert.equal(l.json.items[0]?.callee, '13800000009', l.text);
+		const id = l.json.items[0].call_id;
+		const rec = await until(async () => {
+			const x = await t.s.api('GET',
+				`/api/v1/recordings?call_id=${id}`, null, t.d.sup);
+			return x.json?.items?.[0]?.status === 'ready' && x.json.items[0];
+		}, 'the outbound call\'s recording', WAIT);
+		assert.equal(rec.direction, 'outbound');
+		assert.equal(rec.callee, '13800000009');
 	});
+	assert.doesNotMatch(t.s.logs().slice(mark), /notice not played/);
+	r = await t.s.api('PUT', '/api/v1/recording/settings',
+		{ notice: false }, t.d.admin);
+	assert.equal(r.status, 200, r.text);
 });
 
 test('consult a colleague\'s number, three-way, cancel, hang up',
