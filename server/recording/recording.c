@@ -16,6 +16,7 @@
 #include "media/rectap.h"
 #include "recording/rec_enc.h"
 #include "recording/rec_key.h"
+#include "recording/rec_metrics.h"
 #include "recording/rec_store.h"
 #include "recording/recording.h"
 
@@ -234,6 +235,7 @@ static void on_done(const struct rec_result *res, void *arg)
 	r.flags = flags;
 	write_row(rec, &r);
 	free(flags);  /* ccheck: foreign */
+	rec_metrics_finished(r.status, res->dropped_ms);
 
 	if (!res->err)
 		publish(rec, "recording.ready", json_pack("{s:s, s:i, s:I}",
@@ -272,6 +274,7 @@ static void on_key(int err, uint32_t key_no, const uint8_t *key, void *arg)
 		r.error = error;
 		report_failure(rec, error);
 		write_row(rec, &r);
+		rec_metrics_finished("failed", 0);
 		rec->self_ref = false;
 		mem_deref(rec);
 	}
@@ -435,6 +438,7 @@ int recording_init(struct app *app)
 	if (err)
 		return err;
 
+	rec_metrics_init();
 	rs.app     = app;
 	rs.bitrate = app->cfg.recording_bitrate;
 	rs.buf_ms  = app->cfg.recording_buffer_ms;
@@ -479,6 +483,7 @@ void recording_drain(void (*drainedh)(void *arg), void *arg)
 void recording_close(void)
 {
 	tmr_cancel(&rs.drain_tmr);
+	rec_metrics_close();
 	rec_enc_close();
 	rs.app = NULL;
 }

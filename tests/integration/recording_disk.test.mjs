@@ -63,4 +63,9 @@ test('disk full while recording: the call goes on, the recording ' +
 	assert.equal(again.ready.data.status, 'ready');
 	const h = await t.s.api('GET', '/healthz');
 	assert.equal(h.status, 200);
+	/* and the operator's metrics count both */
+	const m = (await t.s.api('GET', '/metrics')).text;
+	assert.match(m, /openseat_recordings_total\{status="failed"\} 1\b/);
+	assert.match(m, /openseat_recordings_total\{status="ready"\} 1\b/);
+	assert.match(m, /openseat_recordings_active 0\b/);
 });
