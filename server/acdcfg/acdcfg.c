@@ -53,6 +53,8 @@ static const struct conflict {
 	 "skills", "not_found", "no skill with this id in your tenant"},
 	{"notready_reasons_tenant_name", 409, "name_taken", "name", "taken",
 	 "another reason of this tenant has this name"},
+	{"disposition_codes_tenant_id_code_key", 409, "code_taken", "code",
+	 "taken", "another disposition code of this tenant is the same"},
 	{"queues_tenant_name", 409, "name_taken", "name", "taken",
 	 "another queue of this tenant has this name"},
 	{"queue_skills_pkey", 400, "validation_failed", "skills",
@@ -409,6 +411,7 @@ int acdcfg_api_init(void)
 	err |= agent_api_init();
 	err |= agent_reg_api_init();
 	err |= reason_api_init();
+	err |= disposition_api_init();
 	err |= queue_api_init();
 	err |= vip_api_init();
 

@@ -42,6 +42,7 @@ int skill_api_init(void);
 int agent_api_init(void);
 int agent_reg_api_init(void);
 int reason_api_init(void);
+int disposition_api_init(void);
 int queue_api_init(void);
 int vip_api_init(void);
 

@@ -1,4 +1,5 @@
-/* The demo tenant's ACD: skill, agents, reasons and the support queue. */
+/* The demo tenant's ACD: skill, agents, reasons, disposition codes and
+ * the support queue. */
 #include <stddef.h>
 #include "acdcfg/acdcfg.h"
 
@@ -37,6 +38,14 @@ const char *const acdcfg_demo_sqlv[] = {
 	"INSERT INTO notready_reasons (tenant_id, name, position)"
 	" SELECT $1, r.name, r.position FROM (VALUES ('休息', 1),"
 	" ('会议', 2), ('培训', 3), ('就餐', 4)) AS r (name, position)"
+	" ON CONFLICT DO NOTHING",
+
+	/* only into an empty list: codes the admin deleted stay gone */
+	"INSERT INTO disposition_codes (tenant_id, code, position)"
+	" SELECT $1, c.code, c.position FROM (VALUES ('咨询', 1),"
+	" ('投诉', 2), ('售后', 3), ('已解决', 4), ('回访', 5))"
+	" AS c (code, position) WHERE NOT EXISTS (SELECT 1 FROM"
+	" disposition_codes d WHERE d.tenant_id = $1)"
 	" ON CONFLICT DO NOTHING",
 
 	"INSERT INTO queues (tenant_id, name, label, strategy,"

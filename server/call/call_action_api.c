@@ -368,6 +368,9 @@ static void wrap_saved(int err, void *arg)
 		http_reply_problem(req, 404, "not_found", "You have no call "
 				   "with this id (an agent may set only the "
 				   "calls it answered).");
+	else if (err == EINVAL)
+		api_reply_invalid(req, "code", "not_listed", "must be one of "
+				  "the tenant's enabled disposition codes");
 	else if (err)
 		http_reply_error(req, err);
 	else

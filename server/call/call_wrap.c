@@ -18,11 +18,23 @@ struct wrap_req {
 };
 
 
+static bool flag(const struct db_res *res, unsigned col)
+{
+	const char *v = db_val(res, 0, 0, col);
+
+	return v && !strcmp(v, "t");
+}
+
+
 static void saved(int err, const struct db_res *res, void *arg)
 {
 	struct wrap_req *wr = arg;
 
 	if (!err && !db_nrows(res, 0))
+		err = EIO;
+	else if (!err && !flag(res, 0))
+		err = EINVAL;
+	else if (!err && !flag(res, 1))
 		err = ENOENT;
 
 	wr->h(err, wr->arg);
@@ -47,17 +59,25 @@ static size_t chars(const char *s)
  * (ENOENT otherwise, as for an unknown call or another tenant's);
  * a supervisor on any call of its tenant. EINVAL: the code is not 1-64
  * characters or the notes are over 2000. h is called exactly once when
- * 0 is returned.
+ * 0 is returned; with EINVAL when the tenant keeps a list of codes
+ * (any enabled) and the code is not an enabled one of it. The list is
+ * checked in the same statement, so the loop waits for nothing.
  */
 int call_wrap_save(struct app *app, const struct principal *p,
 		   const char *call_id, const char *code, const char *notes,
 		   call_wrap_h *h, void *arg)
 {
 	static const char sql[] =
-		"UPDATE calls SET wrap_code = $3, wrap_notes = NULLIF($4, ''),"
-		" wrap_by = $5::uuid, wrap_at = now()"
-		" WHERE call_id = $1::uuid AND tenant_id = $2::uuid"
-		" AND ($6 = '' OR agent_id = $5::uuid) RETURNING call_id";
+		"WITH v AS (SELECT NOT EXISTS (SELECT 1 FROM"
+		" disposition_codes d WHERE d.tenant_id = $2::uuid AND"
+		" d.enabled) OR EXISTS (SELECT 1 FROM disposition_codes d"
+		" WHERE d.tenant_id = $2::uuid AND d.enabled AND d.code = $3)"
+		" AS ok), u AS (UPDATE calls SET wrap_code = $3,"
+		" wrap_notes = NULLIF($4, ''), wrap_by = $5::uuid,"
+		" wrap_at = now() WHERE call_id = $1::uuid AND"
+		" tenant_id = $2::uuid AND ($6 = '' OR agent_id = $5::uuid)"
+		" AND (SELECT ok FROM v) RETURNING call_id)"
+		" SELECT (SELECT ok FROM v), EXISTS (SELECT 1 FROM u)";
 	struct db_ctx ctx = {DB_TENANT, p->tenant_id};
 	const char *pv[6];
 	struct wrap_req *wr;

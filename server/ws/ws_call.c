@@ -321,8 +321,9 @@ static void wrap_saved(int err, void *arg)
 	struct wrap_ctx *w = arg;
 
 	if (!w->wsc->closed) {
-		if (err)
-			reply_err(w->wsc, w->msg, err, NULL);
+		if (err)  /* EINVAL: not a code of the tenant's list */
+			reply_err(w->wsc, w->msg, err,
+				  err == EINVAL ? "code" : NULL);
 		else
 			reply_ok(w->wsc, w->msg, "call.ok");
 	}
