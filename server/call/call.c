@@ -90,6 +90,7 @@ static struct call *call_new(struct app *app, const struct tel_number *num,
 	str_ncpy(call->tenant_id, num->tenant_id, sizeof(call->tenant_id));
 	str_ncpy(call->number_id, num->number_id, sizeof(call->number_id));
 	str_ncpy(call->number, num->number, sizeof(call->number));
+	str_ncpy(call->number_label, num->label, sizeof(call->number_label));
 	str_ncpy(call->rec_number_mode, num->recording,
 		 sizeof(call->rec_number_mode));
 	str_ncpy(call->lang, "zh-CN", sizeof(call->lang));

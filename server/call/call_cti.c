@@ -65,11 +65,13 @@ json_t *call_cti_offer(const struct call_queue *cq)
 		json_array();
 	uint64_t now = call_now_ms();
 
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:{s:s, s:s, s:s},"
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s,"
+			 " s:{s:s, s:s, s:s},"
 			 " s:I, s:b, s:i, s:o, s:o, s:i}",
 			 "type", "call.offer", "call_id", call->call_id,
 			 "caller", call->caller, "caller_region",
 			 region_json(call), "number", call->number,
+			 "number_label", call->number_label,
 			 "queue", "queue_id", cq->qi.queue_id, "name",
 			 cq->qi.name, "label", cq->qi.label,
 			 "waited_ms", (json_int_t)(cq->queued_wall &&

@@ -36,6 +36,7 @@ struct call {
 	char tenant_id[37];
 	char number_id[37];
 	char number[33];                 /**< the DID dialed            */
+	char number_label[257];          /**< its hotline's name, or "" */
 	char caller[65];
 	char sip_call_id[128];
 	char trunk_id[37];

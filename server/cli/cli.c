@@ -316,7 +316,8 @@ static int create_voicemail_box(struct db *db, const char *tid,
  * The demo IVR answers 4001000100, delivered by a trunk that trusts this
  * machine (127.0.0.1 and ::1) without credentials: a SIP phone or sipp
  * pointed at 127.0.0.1:5060 reaches it. The flow comes from
- * config/demo-flow.json (next to the migrations).
+ * config/demo-flow.json (next to the migrations). A demo number with no
+ * label (seeded before labels existed) gets one; an admin's label stays.
  */
 static int create_demo_ivr(struct db *db, const char *tid,
 			   const char *graph)
@@ -340,10 +341,12 @@ static int create_demo_ivr(struct db *db, const char *tid,
 		"WITH t AS (INSERT INTO trunks (tenant_id, name, allow_addrs)"
 		" VALUES ($1, '本机演示中继', ARRAY['127.0.0.1', '::1'])"
 		" ON CONFLICT (name) DO NOTHING RETURNING trunk_id)"
-		" INSERT INTO numbers (tenant_id, number, flow_id)"
-		" SELECT $1, '4001000100', flow_id FROM flows"
+		" INSERT INTO numbers (tenant_id, number, flow_id, label)"
+		" SELECT $1, '4001000100', flow_id, '客服热线' FROM flows"
 		" WHERE tenant_id = $1 AND name = '演示导航'"
-		" ON CONFLICT (number) DO NOTHING";
+		" ON CONFLICT (number) DO UPDATE SET label = EXCLUDED.label"
+		" WHERE numbers.label = ''"
+		" AND numbers.tenant_id = EXCLUDED.tenant_id";
 	const char *pv[2] = {tid, graph};
 	struct answer a;
 	int err;

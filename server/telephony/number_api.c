@@ -18,7 +18,9 @@
  * (DELETE); the tenant's admin chooses what answers it (PATCH flow_id,
  * routes, enabled). Whether the flows and schedules named exist in the
  * tenant is asked of PostgreSQL (telephony_number_refs_missing, under
- * the tenant's RLS) in the same transaction as the update.
+ * the tenant's RLS) in the same transaction as the update. The label
+ * names the hotline on the agent's screen pop; either may set it, and
+ * it is stored trimmed so "售后热线 " and "售后热线" are not two names.
  */
 
 #define NUMBER_JSON \
@@ -28,12 +30,13 @@
 	" WHERE x.tenant_id = n.tenant_id), 'number', n.number," \
 	" 'trunk_id', n.trunk_id, 'flow_id', n.flow_id, 'routes', n.routes," \
 	" 'enabled', n.enabled, 'recording', n.recording," \
+	" 'label', n.label," \
 	" 'created_at', n.created_at," \
 	" 'updated_at', n.updated_at)"
 
 #define NOTIFY_SQL "SELECT pg_notify('" TEL_CHANNEL "', '')"
 
-enum { ROUTES_MAX = 32 };
+enum { ROUTES_MAX = 32, LABEL_MAX = 64 };
 
 /* The recording policy of calls to this number; null: the tenant's. */
 static const char *const rec_modes[] = {"all", "inbound", "outbound",
@@ -43,6 +46,7 @@ static const struct param create_params[] = {
 	{"number", PARAM_STRING, true, 1, 64, NULL, false},
 	{"tenant_id", PARAM_UUID, true, 0, 0, NULL, false},
 	{"trunk_id", PARAM_UUID, false, 0, 0, NULL, true},
+	{"label", PARAM_STRING, false, 0, LABEL_MAX, NULL, false},
 };
 
 static const struct param update_params[] = {
@@ -50,12 +54,30 @@ static const struct param update_params[] = {
 	{"routes", PARAM_ARRAY, false, 0, ROUTES_MAX, NULL, false},
 	{"enabled", PARAM_BOOL, false, 0, 0, NULL, false},
 	{"recording", PARAM_ENUM, false, 0, 0, rec_modes, true},
+	{"label", PARAM_STRING, false, 0, LABEL_MAX, NULL, false},
 };
 
 static const struct param route_params[] = {
 	{"schedule_id", PARAM_UUID, true, 0, 0, NULL, false},
 	{"flow_id", PARAM_UUID, true, 0, 0, NULL, false},
 };
+
+/*
+ * The parameter table refuses control characters but lets tab and
+ * newline through, as free text may hold them; a label is one line.
+ */
+static bool label_ok(struct http_req *req)
+{
+	const char *label = api_str(req, "label");
+
+	if (!label || !strpbrk(label, "\t\n"))
+		return true;
+
+	api_reply_invalid(req, "label", "format",
+			  "must not contain control characters");
+	return false;
+}
+
 
 static const char *path_number_id(struct http_req *req)
 {
@@ -204,7 +226,8 @@ static void number_create(struct http_req *req)
 {
 	static const char sql[] =
 		"INSERT INTO numbers AS n (number_id, tenant_id, number,"
-		" trunk_id) SELECT $1, $2, $3, $4::uuid"
+		" trunk_id, label)"
+		" SELECT $1, $2, $3, $4::uuid, COALESCE(btrim($5), '')"
 		" WHERE EXISTS (SELECT 1 FROM tenants x"
 		" WHERE x.tenant_id = $2)"
 		" AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM trunks t"
@@ -219,8 +242,11 @@ static void number_create(struct http_req *req)
 	struct db_ctx ctx = api_ctx(req);
 	struct db_txn *tx = NULL;
 	char number_id[UUID_STRLEN], norm[33];
-	const char *pv[4];
+	const char *pv[5];
 	int err;
+
+	if (!label_ok(req))
+		return;
 
 	if (tel_normalize(norm, sizeof(norm), api_str(req, "number"))) {
 		api_reply_invalid(req, "number", "format",
@@ -235,10 +261,11 @@ static void number_create(struct http_req *req)
 	pv[1] = tenant_id;
 	pv[2] = norm;
 	pv[3] = api_str(req, "trunk_id");
+	pv[4] = api_str(req, "label");
 	w.target_id = number_id;
 
 	err = db_txn_alloc(&tx, &ctx);
-	err = err ? err : api_audit_change(tx, req, sql, 4, pv, &w);
+	err = err ? err : api_audit_change(tx, req, sql, 5, pv, &w);
 	err = err ? err : db_txn_add(tx, sql_tenant, 1, &tenant_id);
 	run_change(req, tx, err, created);
 }
@@ -307,6 +334,7 @@ static void number_update(struct http_req *req)
 		" routes = COALESCE($4::jsonb, n.routes),"
 		" enabled = COALESCE($5::bool, n.enabled),"
 		" recording = CASE WHEN $6::bool THEN $7 ELSE n.recording END,"
+		" label = COALESCE(btrim($8), n.label),"
 		" updated_at = now() WHERE n.number_id = $1"
 		" AND telephony_number_refs_missing($3::uuid, $4::jsonb)"
 		" IS NULL"
@@ -322,10 +350,10 @@ static void number_update(struct http_req *req)
 	struct db_ctx ctx = api_ctx(req);
 	struct db_txn *tx = NULL;
 	char *routes = NULL, *detail = NULL;
-	const char *pv[7];
+	const char *pv[8];
 	int err;
 
-	if (!id || !routes_ok(req))
+	if (!id || !routes_ok(req) || !label_ok(req))
 		return;
 
 	err = api_json_text(req, "routes", &routes);
@@ -336,6 +364,7 @@ static void number_update(struct http_req *req)
 	pv[4] = en ? (json_is_true(en) ? "true" : "false") : NULL;
 	pv[5] = json_object_get(body, "recording") ? "true" : "false";
 	pv[6] = api_str(req, "recording");
+	pv[7] = api_str(req, "label");
 
 	{
 		char *s = json_dumps(body, JSON_COMPACT);
@@ -346,7 +375,7 @@ static void number_update(struct http_req *req)
 	w.detail_sql = detail;
 
 	err = err ? err : db_txn_alloc(&tx, &ctx);
-	err = err ? err : api_audit_change(tx, req, sql, 7, pv, &w);
+	err = err ? err : api_audit_change(tx, req, sql, 8, pv, &w);
 	err = err ? err : db_txn_add(tx, sql_why, 3,
 				     (const char *[]){id, pv[2], routes});
 	run_change(req, tx, err, updated);

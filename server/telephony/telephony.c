@@ -43,7 +43,7 @@ static const char sql_numbers[] =
 	"SELECT n.number_id::text, n.number, n.tenant_id::text, t.code,"
 	" t.status = 'active', t.max_calls, COALESCE(n.trunk_id::text, ''),"
 	" COALESCE(n.flow_id::text, ''), n.routes::text,"
-	" COALESCE(n.recording, '')"
+	" COALESCE(n.recording, ''), n.label"
 	" FROM numbers n JOIN tenants t ON t.tenant_id = n.tenant_id"
 	" WHERE n.enabled";
 
@@ -106,6 +106,7 @@ static int add_numbers(struct tel_snap *snap, const struct db_res *res)
 		str_ncpy(n.trunk_id, val(res, 1, i, 6), sizeof(n.trunk_id));
 		str_ncpy(n.flow_id, val(res, 1, i, 7), sizeof(n.flow_id));
 		str_ncpy(n.recording, val(res, 1, i, 9), sizeof(n.recording));
+		str_ncpy(n.label, val(res, 1, i, 10), sizeof(n.label));
 
 		err = tel_snap_add_number(snap, &n, val(res, 1, i, 8));
 		if (err)

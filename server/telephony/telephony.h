@@ -39,6 +39,7 @@ struct tel_number {
 	char flow_id[37];            /**< default flow; "" = none        */
 	char *routes_json;           /**< [{"schedule_id","flow_id"}...] */
 	char recording[12];          /**< policy override, "" = inherit  */
+	char label[257];             /**< hotline's name, "" = none      */
 };
 
 /** Calls admitted on a trunk and tenant; release exactly once. */
