@@ -67,8 +67,9 @@ export function ctiItems(c, waitedMs) {
 		item('caller', el('span', { class: 'v big', id: 'cti-caller' },
 			c.caller || t('agent.cti.anonymous')), 'caller'),
 		item('region', regionText(c.caller_region), '', 'cti-region'),
-		item('number', [c.number, c.number_label].filter(Boolean)
-			.join(' · '), '', 'cti-number'),
+		/* the hotline's name first: it is what tells lines apart */
+		item('number', [c.number_label, c.number].filter(Boolean)
+			.join(' '), '', 'cti-number'),
 		item('queue', queue, '', 'cti-queue'),
 		item('waited', waitedMs === undefined ? '' : clock(waitedMs), '',
 			'cti-waited'),
