@@ -13,6 +13,7 @@ import { StateBar, showLevel } from './statebar.js';
 import { CallUi } from './callui.js';
 import { Dialer } from './consult.js';
 import { History } from './history.js';
+import { WrapCodes } from './wrapcodes.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -101,6 +102,10 @@ ctx.registerPhone = async () => {
 
 /* After (re)connecting: the device back, and a call we were in. */
 async function online() {
+	/* read at sign-in; they may have changed while we were away */
+	if (ctx.wasOnline)
+		ctx.wrapCodes.load();
+	ctx.wasOnline = true;
 	try {
 		await ctx.statebar.load();
 		if (!ctx.isWebrtc())
@@ -222,6 +227,8 @@ async function main() {
 	ctx.statebar = new StateBar(ctx);
 	ctx.history = new History(ctx);
 	ctx.calls = new CallUi(ctx);
+	ctx.wrapCodes = new WrapCodes();
+	onLocaleChange(() => ctx.wrapCodes.paint());
 	ctx.dialer = new Dialer(ctx, ctx.calls);
 	ctx.statebar.onChange((st) => ctx.calls.onState(st));
 	await loadAgent();
@@ -234,7 +241,7 @@ async function main() {
 		ctx.clearError();
 		ctx.registerPhone().catch((err) => ctx.showError(err));
 	});
-	await Promise.all([ctx.statebar.loadReasons(),
+	await Promise.all([ctx.statebar.loadReasons(), ctx.wrapCodes.load(),
 		ctx.agent ? ctx.statebar.load().catch((e) => ctx.showError(e)) :
 			null]);
 	ctx.calls.render();

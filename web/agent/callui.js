@@ -368,12 +368,7 @@ export class CallUi {
 		$('wrap-count').textContent = '0';
 		$('wrap-error').hidden = true;
 		$('wrap-saved').hidden = true;
-		const codes = t('agent.wrap.codes').split(',');
-		$('wrap-codes').replaceChildren(...codes.map((x) => {
-			const o = document.createElement('option');
-			o.value = x;
-			return o;
-		}));
+		this.ctx.wrapCodes.paint();
 		this.render();
 	}
 
@@ -383,11 +378,12 @@ export class CallUi {
 
 	async saveWrap() {
 		const w = this.wrap;
-		const code = $('wrap-code').value.trim();
+		const code = this.ctx.wrapCodes.value();
 		const notes = $('wrap-notes').value;
 		const err = document.querySelector('[data-error-for="code"]');
 		err.textContent = code ? '' : t('agent.wrap.code_required');
-		$('wrap-code').setAttribute('aria-invalid', String(!code));
+		this.ctx.wrapCodes.control().setAttribute('aria-invalid',
+			String(!code));
 		if (!w || !code)
 			return;
 		$('wrap-save').disabled = true;

@@ -114,6 +114,7 @@ export default {
 	'agent.wrap.call': 'Call from {caller}, talked {talk}',
 	'agent.wrap.code': 'Outcome',
 	'agent.wrap.codes': 'Enquiry,Complaint,After-sales,Repair,Follow-up,Other',
+	'agent.wrap.pick': 'Choose the outcome',
 	'agent.wrap.code_required': 'Pick or type the outcome',
 	'agent.wrap.notes': 'Notes',
 	'agent.wrap.save': 'Save',

@@ -114,6 +114,7 @@ export default {
 	'agent.wrap.call': '来电 {caller}，通话 {talk}',
 	'agent.wrap.code': '处理结果',
 	'agent.wrap.codes': '咨询,投诉,售后,报修,回访,其他',
+	'agent.wrap.pick': '请选择处理结果',
 	'agent.wrap.code_required': '请选择或填写处理结果',
 	'agent.wrap.notes': '备注',
 	'agent.wrap.save': '保存',
