@@ -22,7 +22,12 @@
  * that ended with it. The agent filter is forced, not offered.
  */
 
-#define CALL_JSON "to_jsonb(c)"
+/* The number's label is today's, not the one it had during the call:
+ * the console names the line the way agents know it now. */
+#define CALL_JSON \
+	"(to_jsonb(c) || jsonb_build_object('number_label'," \
+	" (SELECT n.label FROM numbers n WHERE n.number = c.number" \
+	" AND n.tenant_id = c.tenant_id)))"
 
 #define EVENTS_JSON \
 	"COALESCE((SELECT jsonb_agg(jsonb_build_object('seq', e.seq," \

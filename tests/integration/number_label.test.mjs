@@ -181,3 +181,27 @@ test('an offer names the hotline by the label it has now', async () => {
 		ws.ws.close();
 	}
 });
+
+test('the call log names the line by its label now', async () => {
+	await t.s.api('PATCH', numPath(), { label: '售后热线' }, t.d.admin);
+	const r = await t.s.api('GET', '/api/v1/calls?caller=13900139501',
+		null, t.d.sup);
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.items.length, 1, r.text);
+	assert.equal(r.json.items[0].number, QUEUE_NUMBER);
+	assert.equal(r.json.items[0].number_label, '售后热线');
+	const one = await t.s.api('GET',
+		`/api/v1/calls/${r.json.items[0].call_id}`, null, t.d.sup);
+	assert.equal(one.json.number_label, '售后热线');
+	assert.ok(Array.isArray(one.json.events));
+	/* a number since given to another tenant lends demo's old calls
+	 * no label: acme's 4001000599 is 投诉热线 */
+	const cid = r.json.items[0].call_id;
+	t.s.db.psql(`UPDATE calls SET number = '4001000599' WHERE call_id =
+		'${cid}'`, true);
+	const moved = await t.s.api('GET', `/api/v1/calls/${cid}`, null,
+		t.d.sup);
+	assert.equal(moved.json.number_label, null);
+	t.s.db.psql(`UPDATE calls SET number = '${QUEUE_NUMBER}' WHERE
+		call_id = '${cid}'`, true);
+});
