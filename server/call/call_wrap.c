@@ -30,11 +30,14 @@ static void saved(int err, const struct db_res *res, void *arg)
 {
 	struct wrap_req *wr = arg;
 
+	/* a call the agent may not touch is not found, whatever the code */
 	if (!err && !db_nrows(res, 0))
 		err = EIO;
 	else if (!err && !flag(res, 0))
-		err = EINVAL;
+		err = ENOENT;
 	else if (!err && !flag(res, 1))
+		err = EINVAL;
+	else if (!err && !flag(res, 2))
 		err = ENOENT;
 
 	wr->h(err, wr->arg);
@@ -72,12 +75,14 @@ int call_wrap_save(struct app *app, const struct principal *p,
 		" disposition_codes d WHERE d.tenant_id = $2::uuid AND"
 		" d.enabled) OR EXISTS (SELECT 1 FROM disposition_codes d"
 		" WHERE d.tenant_id = $2::uuid AND d.enabled AND d.code = $3)"
-		" AS ok), u AS (UPDATE calls SET wrap_code = $3,"
-		" wrap_notes = NULLIF($4, ''), wrap_by = $5::uuid,"
-		" wrap_at = now() WHERE call_id = $1::uuid AND"
-		" tenant_id = $2::uuid AND ($6 = '' OR agent_id = $5::uuid)"
-		" AND (SELECT ok FROM v) RETURNING call_id)"
-		" SELECT (SELECT ok FROM v), EXISTS (SELECT 1 FROM u)";
+		" AS ok), c AS (SELECT call_id FROM calls WHERE"
+		" call_id = $1::uuid AND tenant_id = $2::uuid AND"
+		" ($6 = '' OR agent_id = $5::uuid)), u AS (UPDATE calls SET"
+		" wrap_code = $3, wrap_notes = NULLIF($4, ''),"
+		" wrap_by = $5::uuid, wrap_at = now() WHERE call_id IN"
+		" (SELECT call_id FROM c) AND (SELECT ok FROM v)"
+		" RETURNING call_id) SELECT EXISTS (SELECT 1 FROM c),"
+		" (SELECT ok FROM v), EXISTS (SELECT 1 FROM u)";
 	struct db_ctx ctx = {DB_TENANT, p->tenant_id};
 	const char *pv[6];
 	struct wrap_req *wr;

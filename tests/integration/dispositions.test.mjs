@@ -212,6 +212,7 @@ test('a call takes only an enabled code of the list (REST)', async () => {
 	const agent2 = await t.s.token({ tenant: 'demo', username: 'agent2',
 		password: 'Agent@2026' });
 	assert.equal((await dispose('咨询', agent2)).status, 404);
+	assert.equal((await dispose('随便写', agent2)).status, 404);
 });
 
 test('call.disposition over the WebSocket names the field code',
