@@ -316,7 +316,8 @@ export class CallUi {
 			const ans = (d.events || []).find((e) =>
 				e.type === 'call.answered');
 			c.info = { ...c.info, caller: d.caller, number: d.number,
-				ivr_path: d.ivr_path, queue: { queue_id: d.queue_id,
+				number_label: d.number_label, ivr_path: d.ivr_path,
+				queue: { queue_id: d.queue_id,
 					label: this.ctx.queueName(d.queue_id) } };
 			if (d.connected_at)
 				c.connectedAt = Date.parse(d.connected_at) || c.connectedAt;

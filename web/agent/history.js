@@ -144,7 +144,9 @@ export class History {
 					'agent.in') }, `${out ? '↗ ' : ''}${(out ? c.callee :
 					c.caller) || t('agent.cti.anonymous')}`),
 				el('span', { class: 'what' }, talk ? clock(talk) : ''),
-				el('span', { class: 'when' }, when(c.started_at), ' ',
+				/* which hotline: an agent on several lines asks */
+				el('span', { class: 'when' }, c.number_label ?
+					`${c.number_label} · ` : '', when(c.started_at), ' ',
 					this.playButton(c)),
 				el('span', { class: 'what', dataset: { code:
 					c.wrap_code || '' } }, disp));
