@@ -170,3 +170,34 @@ test('a VIP list with a bad line is refused line by line', async () => {
 	await page.locator('#vip-table tr[data-number="13800138000"]').waitFor();
 	assert.deepEqual(problems, []);
 });
+
+test('处理结果: the demo codes in order; a duplicate refused at the field; ' +
+	'a new code added and disabled', async () => {
+	assert.equal(await page.innerText('#tabs [data-tab="dispositions"]'),
+		'处理结果');
+	await openTab('dispositions');
+	await page.locator('#dispositions-table tr[data-code="回访"]').waitFor();
+	assert.deepEqual(await page.$$eval('#dispositions-table tbody tr',
+		(rs) => rs.map((r) => r.dataset.code)),
+	['咨询', '投诉', '售后', '已解决', '回访']);
+	await page.click('#dispositions-new');
+	await page.fill('#dcf-code', '咨询');
+	await page.click('#disposition-form [type=submit]');
+	const err = page.locator('#disposition-form [data-error-for="code"]');
+	await err.filter({ hasText: /./ }).waitFor();
+	assert.equal(await err.innerText(), '已被占用');
+	await page.fill('#dcf-code', '报修');
+	await page.fill('#dcf-position', '6');
+	await reloaded('dispositions', () =>
+		page.click('#disposition-form [type=submit]'));
+	const row = page.locator('#dispositions-table tr[data-code="报修"]');
+	await row.waitFor();
+	await row.locator('button', { hasText: '停用' }).click();
+	await row.locator('.badge', { hasText: '已停用' }).waitFor();
+	const admin = await stack.token(stack.admin);
+	const items = (await stack.api('GET', '/api/v1/disposition-codes', null,
+		admin)).json.items;
+	assert.deepEqual(items.map((c) => [c.code, c.position, c.enabled]).at(-1),
+		['报修', 6, false]);
+	assert.deepEqual(problems, []);
+});

@@ -94,7 +94,7 @@ before(async () => {
 		q: { kind: 'queue', queue: 'support', fail: 'h' },
 		h: { kind: 'hangup' },
 	} });
-	await t.d.number(NUMBER, { flow_id: flow });
+	await t.d.number(NUMBER, { flow_id: flow, label: '售后热线' });
 	await t.adminApi('POST', '/api/v1/vip-callers', { number: CALLER,
 		priority: 50, note: '金卡客户' }, 201);
 	await t.patchAgent('1005', { device: 'webrtc' });
@@ -150,7 +150,8 @@ test('a call rings the page with the screen pop; Ctrl+Enter answers; ' +
 	caller = await t.call(CALLER, { service: NUMBER });
 	await a.waitForSelector('#ring-card:not([hidden])', { timeout: WAIT });
 	assert.equal(await text(a, '#cti-caller'), CALLER);
-	assert.match(await text(a, '#cti-number'), new RegExp(NUMBER));
+	/* the hotline's name, then its digits */
+	assert.equal(await text(a, '#cti-number'), `售后热线 ${NUMBER}`);
 	assert.match(await text(a, '#cti-queue'), /售后服务/);
 	assert.ok(await a.isVisible('#ring-vip'));
 	assert.match(await text(a, '#cti-path'), /hello[\s\S]*crm[\s\S]*q/);
@@ -265,6 +266,10 @@ test('blind transfer to agent5 in another page; agent5 reloads and is ' +
 	await b.waitForSelector('#call-card[data-phase="talking"]',
 		{ timeout: WAIT });
 	assert.equal(await text(b, '#call-title'), CALLER);
+	/* read back from the call log: the line keeps its name */
+	await b.waitForFunction((want) => document.querySelector(
+		'#call-cti #cti-number')?.textContent === want,
+	`售后热线 ${NUMBER}`, { timeout: WAIT });
 	await statsUntil(b, (x) => x.packetsReceived > 20,
 		'audio at agent5 after the reload');
 	const from = caller.rtp.samples.length;
@@ -282,7 +287,13 @@ test('agent5 hangs up with Ctrl+Shift+H and saves the disposition',
 		await b.click('#wrap-save');
 		assert.equal(await text(b, '[data-error-for="code"]'),
 			'请选择或填写处理结果');
-		await b.fill('#wrap-code', '咨询');
+		/* the demo tenant keeps a list: a select of its codes, no
+		 * free text */
+		assert.ok(await b.isHidden('#wrap-code'));
+		assert.deepEqual(await b.$$eval('#wrap-select option',
+			(os) => os.map((o) => o.value)),
+		['', '咨询', '投诉', '售后', '已解决', '回访']);
+		await b.selectOption('#wrap-select', '咨询');
 		await b.fill('#wrap-notes', '客户咨询退货流程，已告知');
 		await shot(b, '6_wrapup');
 		await b.click('#wrap-save');
@@ -318,7 +329,7 @@ test('the call is in both agents\' recent calls and today\'s figures',
 			assert.equal(await text(page, '#today-answered'), '1');
 		}
 		assert.match(await text(b, `#recent-list li[data-call-id="${
-			callId}"]`), /13900139001[\s\S]*咨询/);
+			callId}"]`), /13900139001[\s\S]*售后热线 ·[\s\S]*咨询/);
 		await shot(b, '7_recent');
 	});
 

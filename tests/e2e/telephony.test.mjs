@@ -346,7 +346,8 @@ test('the operator sees the trunks page', async (t) => {
 	page.check();
 });
 
-test('the operator assigns a number; the admin disables it', async (t) => {
+test('the operator assigns a number with a label; the admin disables ' +
+	'it and renames the hotline', async (t) => {
 	if (needs(t, '/numbers'))
 		return;
 	const op = stack.operator;
@@ -355,11 +356,13 @@ test('the operator assigns a number; the admin disables it', async (t) => {
 	await opPage.click('#numbers-assign');
 	await opPage.fill('#af-number', '+86 400-100-0199');
 	await opPage.selectOption('#af-tenant', { label: '演示企业 (demo)' });
+	await opPage.fill('#af-label', '投诉热线');
 	await opPage.click('#assign-form [type=submit]');
 	const opRow = opPage.locator('#numbers-table tr[data-number=' +
 		'"4001000199"]');
 	await opRow.waitFor();
 	assert.match(await opRow.innerText(), /演示企业/);
+	assert.match(await opRow.innerText(), /投诉热线/);
 	opPage.check();
 
 	const page = await admin(t);
@@ -374,15 +377,23 @@ test('the operator assigns a number; the admin disables it', async (t) => {
 	assert.equal(list.json.items.find((n) => n.number === '4001000199')
 		.enabled, false);
 
-	/* the edit form saves the default flow and routes (none here) */
+	/* the edit form saves the label, the default flow and routes (none
+	 * here) */
 	await row.getByText('编辑').click();
 	await page.locator('#number-form').waitFor();
 	assert.equal(await page.isChecked('#nf-enabled'), false);
+	assert.equal(await page.inputValue('#nf-label'), '投诉热线');
+	await page.fill('#nf-label', ' 售后热线 ');
 	await page.locator('#nf-enabled').check();
 	await page.click('#number-form [type=submit]');
 	await page.locator('#number-form').waitFor({ state: 'hidden' });
 	await page.locator('#numbers-table tr[data-number="4001000199"]')
 		.getByText('正常').waitFor();
+	await page.locator('#numbers-table tr[data-number="4001000199"]')
+		.getByText('售后热线', { exact: true }).waitFor();
+	const saved = await stack.api('GET', '/api/v1/numbers?number=4001000199',
+		null, token);
+	assert.equal(saved.json.items[0].label, '售后热线');
 	page.check();
 });
 

@@ -20,6 +20,7 @@ import { initAgents } from './agents.js';
 import { initSkills } from './skills.js';
 import { initQueues } from './queues.js';
 import { initReasons } from './reasons.js';
+import { initDispositions } from './dispositions.js';
 import { initVip } from './vip.js';
 import { initRecordings } from './recordings.js';
 import { initRecSettings } from './recsettings.js';
@@ -31,11 +32,13 @@ const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	tenants: initTenants, trunks: initTrunks,
 	opnumbers: initOperatorNumbers, agents: initAgents,
 	skills: initSkills, queues: initQueues, reasons: initReasons,
+	dispositions: initDispositions,
 	vip: initVip, recordings: initRecordings, recsettings: initRecSettings,
 	qaforms: initQaForms };
 const TENANT_TABS = ['users', 'agents', 'skills', 'queues', 'reasons',
-	'vip', 'apikeys', 'numbers', 'flows', 'schedules', 'prompts',
-	'voicemail', 'calls', 'recordings', 'qaforms', 'recsettings', 'audit'];
+	'dispositions', 'vip', 'apikeys', 'numbers', 'flows', 'schedules',
+	'prompts', 'voicemail', 'calls', 'recordings', 'qaforms', 'recsettings',
+	'audit'];
 const OPERATOR_TABS = ['tenants', 'trunks', 'numbers'];
 
 const tables = {};

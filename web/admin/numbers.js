@@ -1,6 +1,7 @@
-// Numbers tab: the tenant's numbers, the flow each one answers with, its
-// schedule routes (the first open schedule wins, else the flow) and
-// whether it is enabled. The platform operator assigns numbers to tenants.
+// Numbers tab: the tenant's numbers, the hotline's name agents see on
+// the screen pop, the flow each one answers with, its schedule routes
+// (the first open schedule wins, else the flow) and whether it is
+// enabled. The platform operator assigns numbers to tenants.
 import { errorText, formatTime, t } from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
@@ -37,8 +38,8 @@ async function setEnabled(n, enabled) {
 
 function row(n) {
 	return el('tr', { dataset: { numberId: n.number_id, number: n.number } },
-		td(n.number, 'mono'), td(flowName(n.flow_id)),
-		td(routesText(n.routes)),
+		td(n.number, 'mono'), td(n.label || '—'),
+		td(flowName(n.flow_id)), td(routesText(n.routes)),
 		el('td', {}, n.enabled === false ?
 			badge(t('numbers.disabled'), 'off') :
 			badge(t('numbers.active'))),
@@ -88,6 +89,7 @@ async function openEdit(n) {
 	editing = n;
 	toggleForm(form, true);
 	form.querySelector('[data-number]').textContent = n.number;
+	form.elements.namedItem('label').value = n.label || '';
 	const sel = form.elements.namedItem('flow_id');
 	fillSelect(sel, flowOptions('numbers.no_flow'));
 	sel.value = n.flow_id || '';
@@ -107,6 +109,7 @@ async function submit(ev) {
 		flow_id: li.querySelector('.flow').value,
 	}));
 	const body = {
+		label: form.elements.namedItem('label').value.trim(),
 		flow_id: form.elements.namedItem('flow_id').value || null,
 		routes,
 		enabled: form.elements.namedItem('enabled').checked,
@@ -131,6 +134,8 @@ function buildForm() {
 		novalidate: true, hidden: true },
 	el('h3', { 'data-number': true, class: 'mono' }), formError(),
 	el('div', { class: 'form-grid' },
+		field('numbers.label', el('input', { id: 'nf-label', name: 'label',
+			maxlength: '64', autocomplete: 'off' }), 'numbers.label_hint'),
 		field('numbers.default_flow', el('select', { id: 'nf-flow',
 			name: 'flow_id' }), 'numbers.default_flow_hint'),
 		el('div', { class: 'field' }, el('label', { class: 'check' },
@@ -165,7 +170,7 @@ export function initNumbers(onError) {
 	form = buildForm();
 	const section = tabPage('numbers', { titleKey: 'tab.numbers',
 		body: [form, ...tableBlock('numbers-table', ['numbers.number',
-			'numbers.default_flow', 'numbers.routes', 'numbers.status',
+			'numbers.label', 'numbers.default_flow', 'numbers.routes', 'numbers.status',
 			'common.updated_at', ''])] });
 	table = new PagedTable(section, { path: () => '/numbers', row,
 		onError });
@@ -197,7 +202,7 @@ async function unassign(n) {
 
 function opRow(n) {
 	return el('tr', { dataset: { numberId: n.number_id, number: n.number } },
-		td(n.number, 'mono'),
+		td(n.number, 'mono'), td(n.label || '—'),
 		td(nameOf(tenants, 'tenant_id', n.tenant_id)),
 		td(n.trunk_id ? nameOf(trunks, 'trunk_id', n.trunk_id) :
 			t('numbers.any_trunk')),
@@ -217,6 +222,9 @@ async function assign(f) {
 	const trunk = f.elements.namedItem('trunk_id').value;
 	if (trunk)
 		body.trunk_id = trunk;
+	const label = f.elements.namedItem('label').value.trim();
+	if (label)
+		body.label = label;
 	await api('POST', '/numbers', body,
 		{ headers: { 'Idempotency-Key': newIdempotencyKey() } });
 	toggleForm(f, false);
@@ -235,7 +243,9 @@ function buildAssignForm() {
 		field('numbers.tenant', el('select', { id: 'af-tenant',
 			name: 'tenant_id', required: true })),
 		field('numbers.trunk', el('select', { id: 'af-trunk',
-			name: 'trunk_id' }))),
+			name: 'trunk_id' })),
+		field('numbers.label', el('input', { id: 'af-label', name: 'label',
+			maxlength: '64', autocomplete: 'off' }), 'numbers.label_hint')),
 	formActions('numbers.assign'));
 	return f;
 }
@@ -248,7 +258,7 @@ export function initOperatorNumbers(onError) {
 	const section = tabPage('numbers', { titleKey: 'tab.numbers',
 		tools: [newBtn],
 		body: [f, ...tableBlock('numbers-table', ['numbers.number',
-			'numbers.tenant', 'numbers.trunk', 'numbers.status',
+			'numbers.label', 'numbers.tenant', 'numbers.trunk', 'numbers.status',
 			'common.created_at', ''])] });
 	table = new PagedTable(section, { path: () => '/numbers', row: opRow,
 		onError });
