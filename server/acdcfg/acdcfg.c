@@ -341,44 +341,6 @@ bool acdcfg_page(struct http_req *req, unsigned *limitp, char ts[64],
 }
 
 
-/**
- * Check each object of the array field against a parameter table; a
- * 400 names the item and its field.
- */
-bool acdcfg_array_ok(struct http_req *req, const char *field,
-		     const struct param *params, size_t n)
-{
-	json_t *a = json_object_get(http_req_json(req), field);
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(a, i, v) {
-		struct param_error e;
-		size_t errc = 0;
-		char name[96];
-
-		if (json_is_object(v) &&
-		    !param_validate(v, params, n, false, &e, 1, &errc))
-			continue;
-
-		if (json_is_object(v) && errc && e.field[0])
-			(void)re_snprintf(name, sizeof(name), "%s[%zu].%s",
-					  field, i, e.field);
-		else
-			(void)re_snprintf(name, sizeof(name), "%s[%zu]",
-					  field, i);
-
-		api_reply_invalid(req, name,
-				  json_is_object(v) && errc ? e.code : "type",
-				  json_is_object(v) && errc ? e.message :
-				  "must be an object");
-		return false;
-	}
-
-	return true;
-}
-
-
 /** A boolean body field as "true"/"false", or NULL when absent. */
 const char *acdcfg_bool(struct http_req *req, const char *field)
 {

@@ -126,7 +126,7 @@ static bool fields_ok(struct http_req *req)
 		return false;
 	}
 
-	return acdcfg_array_ok(req, "skills", skill_params,
+	return api_array_ok(req, "skills", skill_params,
 			       ARRAY_SIZE(skill_params));
 }
 

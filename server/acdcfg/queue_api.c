@@ -227,7 +227,7 @@ static bool routes_ok(struct http_req *req)
 	size_t i;
 	json_t *r;
 
-	if (!acdcfg_array_ok(req, "routes", route_params,
+	if (!api_array_ok(req, "routes", route_params,
 			     ARRAY_SIZE(route_params)))
 		return false;
 

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "http/http_int.h"
 #include "http/api.h"
+#include "http/param.h"
 #include "http/cursor.h"
 #include "event/event.h"
 
@@ -306,4 +307,41 @@ void api_publish(const char *tenant_id, const char *type, const char *json)
 	json_t *data = json ? json_loads(json, 0, NULL) : NULL;
 
 	(void)event_publish(tenant_id, type, data ? data : json_object());
+}
+
+
+/**
+ * Check each object of the array field against a parameter table; a
+ * 400 names the item and its field (e.g. criteria[2].weight).
+ */
+bool api_array_ok(struct http_req *req, const char *field,
+		  const struct param *params, size_t n)
+{
+	json_t *a = json_object_get(http_req_json(req), field);
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		struct param_error e;
+		size_t errc = 0;
+		char name[96];
+		bool obj = json_is_object(v);
+
+		if (obj && !param_validate(v, params, n, false, &e, 1, &errc))
+			continue;
+
+		if (obj && errc && e.field[0])
+			(void)re_snprintf(name, sizeof(name), "%s[%zu].%s",
+					  field, i, e.field);
+		else
+			(void)re_snprintf(name, sizeof(name), "%s[%zu]",
+					  field, i);
+
+		api_reply_invalid(req, name, obj && errc ? e.code : "type",
+				  obj && errc ? e.message :
+				  "must be an object");
+		return false;
+	}
+
+	return true;
 }

@@ -39,6 +39,9 @@ bool api_uuid_ok(const char *s);
 const char *api_str(const struct http_req *req, const char *field);
 int  api_json_text(const struct http_req *req, const char *field,
 		   char **textp);
+struct param;
+bool api_array_ok(struct http_req *req, const char *field,
+		  const struct param *params, size_t n);
 void api_reply_invalid(struct http_req *req, const char *field,
 		       const char *code, const char *message);
 void api_publish(const char *tenant_id, const char *type, const char *json);

@@ -66,43 +66,6 @@ const char *qa_path_id(struct http_req *req, const char *name)
 }
 
 
-/**
- * Check each object of the array field against a parameter table; a
- * 400 names the item and its field (e.g. criteria[2].weight).
- */
-bool qa_array_ok(struct http_req *req, const char *field,
-		 const struct param *params, size_t n)
-{
-	json_t *a = json_object_get(http_req_json(req), field);
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(a, i, v) {
-		struct param_error e;
-		size_t errc = 0;
-		char name[96];
-		bool obj = json_is_object(v);
-
-		if (obj && !param_validate(v, params, n, false, &e, 1, &errc))
-			continue;
-
-		if (obj && errc && e.field[0])
-			(void)re_snprintf(name, sizeof(name), "%s[%zu].%s",
-					  field, i, e.field);
-		else
-			(void)re_snprintf(name, sizeof(name), "%s[%zu]",
-					  field, i);
-
-		api_reply_invalid(req, name, obj && errc ? e.code : "type",
-				  obj && errc ? e.message :
-				  "must be an object");
-		return false;
-	}
-
-	return true;
-}
-
-
 /* A 409 whose errors[] names the field, like a 400's. */
 static void reply_conflict(struct http_req *req, const char *code,
 			   const char *field, const char *detail)
@@ -256,7 +219,7 @@ static bool criteria_ok(struct http_req *req)
 	size_t i;
 	json_t *v;
 
-	if (!qa_array_ok(req, "criteria", criterion_params,
+	if (!api_array_ok(req, "criteria", criterion_params,
 			 ARRAY_SIZE(criterion_params)))
 		return false;
 

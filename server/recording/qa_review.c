@@ -167,7 +167,7 @@ static void review_create(struct http_req *req)
 	const char *id = qa_path_id(req, "recording_id");
 	const char *pv[2];
 
-	if (!id || !qa_array_ok(req, "scores", score_params,
+	if (!id || !api_array_ok(req, "scores", score_params,
 				ARRAY_SIZE(score_params)))
 		return;
 
