@@ -138,20 +138,33 @@ bool rec_policy_records(const char *mode, bool outbound)
 }
 
 
-static void load_row(const struct db_res *res, unsigned r)
+static bool is(const char *v, const char *want)
+{
+	return v && !strcmp(v, want);
+}
+
+
+/**
+ * Remember a tenant's settings from a row whose columns 1..6 are mode,
+ * start_at, channels, notice, retention_days, agent_playback (the
+ * start-up load and the settings API's reply both read them so).
+ */
+void rec_policy_set_row(const char *tenant_id, const struct db_res *res,
+			unsigned stmt, unsigned row)
 {
 	struct rec_settings s;
 	const char *v;
 
 	rec_policy_defaults(&s);
-	str_ncpy(s.mode, db_val(res, 0, r, 1), sizeof(s.mode));
-	s.from_call = !strcmp(db_val(res, 0, r, 2), "call");
-	s.stereo    = !strcmp(db_val(res, 0, r, 3), "stereo");
-	s.notice    = !strcmp(db_val(res, 0, r, 4), "t");
-	v = db_val(res, 0, r, 5);
+	v = db_val(res, stmt, row, 1);
+	str_ncpy(s.mode, v ? v : "all", sizeof(s.mode));
+	s.from_call = is(db_val(res, stmt, row, 2), "call");
+	s.stereo    = is(db_val(res, stmt, row, 3), "stereo");
+	s.notice    = is(db_val(res, stmt, row, 4), "t");
+	v = db_val(res, stmt, row, 5);
 	s.retention_days = v ? (uint32_t)strtoul(v, NULL, 10) : 180;
-	s.agent_playback = !strcmp(db_val(res, 0, r, 6), "t");
-	(void)rec_policy_set(db_val(res, 0, r, 0), &s);
+	s.agent_playback = is(db_val(res, stmt, row, 6), "t");
+	(void)rec_policy_set(tenant_id, &s);
 }
 
 
@@ -170,7 +183,7 @@ static void loaded(int err, const struct db_res *res, void *arg)
 
 	n = db_nrows(res, 0);
 	for (r = 0; r < n; r++)
-		load_row(res, r);
+		rec_policy_set_row(db_val(res, 0, r, 0), res, 0, r);
 
 	pol.loaded = true;
 	log_info("recording settings of %u tenants loaded", n);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct app;
+struct db_res;
 
 struct rec_settings {
 	char mode[12];              /**< all|inbound|outbound|none      */
@@ -25,6 +26,8 @@ int  rec_policy_init(struct app *app);
 void rec_policy_close(void);
 void rec_policy_settings(const char *tenant_id, struct rec_settings *s);
 int  rec_policy_set(const char *tenant_id, const struct rec_settings *s);
+void rec_policy_set_row(const char *tenant_id, const struct db_res *res,
+			unsigned stmt, unsigned row);
 void rec_policy_defaults(struct rec_settings *s);
 const char *rec_policy_mode(const struct rec_settings *s,
 			    const char *number_mode, const char *queue_mode);

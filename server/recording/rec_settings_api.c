@@ -1,5 +1,4 @@
 /* /api/v1/recording/settings: a tenant's recording policy. */
-#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include <re_types.h>
@@ -58,29 +57,12 @@ static void settings_get(struct http_req *req)
 }
 
 
-static bool is_t(const char *v)
-{
-	return v && !strcmp(v, "t");
-}
-
-
 /* Committed: the cache follows, then the reply. */
 static void put_done(struct http_req *req, const struct db_res *res)
 {
-	struct rec_settings s;
-	const char *v;
-
-	if (db_nrows(res, 1) == 1) {
-		rec_policy_defaults(&s);
-		str_ncpy(s.mode, db_val(res, 1, 0, 1), sizeof(s.mode));
-		s.from_call = !strcmp(db_val(res, 1, 0, 2), "call");
-		s.stereo = !strcmp(db_val(res, 1, 0, 3), "stereo");
-		s.notice = is_t(db_val(res, 1, 0, 4));
-		v = db_val(res, 1, 0, 5);
-		s.retention_days = v ? (uint32_t)strtoul(v, NULL, 10) : 180;
-		s.agent_playback = is_t(db_val(res, 1, 0, 6));
-		(void)rec_policy_set(http_req_principal(req)->tenant_id, &s);
-	}
+	if (db_nrows(res, 1) == 1)
+		rec_policy_set_row(http_req_principal(req)->tenant_id, res, 1,
+				   0);
 
 	api_reply_row(req, 200, res, 1);
 }
