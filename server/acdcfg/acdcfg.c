@@ -341,15 +341,6 @@ bool acdcfg_page(struct http_req *req, unsigned *limitp, char ts[64],
 }
 
 
-/** A boolean body field as "true"/"false", or NULL when absent. */
-const char *acdcfg_bool(struct http_req *req, const char *field)
-{
-	json_t *v = json_object_get(http_req_json(req), field);
-
-	return v ? (json_is_true(v) ? "true" : "false") : NULL;
-}
-
-
 /** An integer body field as text in buf, or NULL when absent. */
 const char *acdcfg_int(struct http_req *req, const char *field, char *buf,
 		       size_t sz)

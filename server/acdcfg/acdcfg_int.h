@@ -32,7 +32,6 @@ void acdcfg_reply_field(struct http_req *req, unsigned status,
 			const char *code, const char *message);
 void acdcfg_reply_last(struct http_req *req, const struct db_res *res,
 		       unsigned status);
-const char *acdcfg_bool(struct http_req *req, const char *field);
 const char *acdcfg_int(struct http_req *req, const char *field, char *buf,
 		       size_t sz);
 

@@ -198,7 +198,7 @@ static void code_create(struct http_req *req)
 	pv[0] = code_id;
 	pv[1] = http_req_principal(req)->tenant_id;
 	pv[3] = acdcfg_int(req, "position", pos, sizeof(pos));
-	pv[4] = acdcfg_bool(req, "enabled");
+	pv[4] = api_bool(req, "enabled");
 	change(req, sql, 5, pv, "disposition_code.create", created);
 }
 
@@ -220,7 +220,7 @@ static void code_update(struct http_req *req)
 
 	pv[0] = id;
 	pv[2] = acdcfg_int(req, "position", pos, sizeof(pos));
-	pv[3] = acdcfg_bool(req, "enabled");
+	pv[3] = api_bool(req, "enabled");
 	change(req, sql, 4, pv, "disposition_code.update", updated);
 }
 

@@ -135,7 +135,7 @@ static void reason_create(struct http_req *req)
 	pv[1] = http_req_principal(req)->tenant_id;
 	pv[2] = api_str(req, "name");
 	pv[3] = acdcfg_int(req, "position", pos, sizeof(pos));
-	pv[4] = acdcfg_bool(req, "enabled");
+	pv[4] = api_bool(req, "enabled");
 	change(req, sql, 5, pv, "notready_reason.create", created);
 }
 
@@ -157,7 +157,7 @@ static void reason_update(struct http_req *req)
 	pv[0] = id;
 	pv[1] = api_str(req, "name");
 	pv[2] = acdcfg_int(req, "position", pos, sizeof(pos));
-	pv[3] = acdcfg_bool(req, "enabled");
+	pv[3] = api_bool(req, "enabled");
 	change(req, sql, 4, pv, "notready_reason.update", updated);
 }
 

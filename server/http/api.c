@@ -345,3 +345,12 @@ bool api_array_ok(struct http_req *req, const char *field,
 
 	return true;
 }
+
+
+/** A boolean body field as "true"/"false" (SQL text), NULL if absent. */
+const char *api_bool(const struct http_req *req, const char *field)
+{
+	json_t *v = json_object_get(http_req_json(req), field);
+
+	return v ? (json_is_true(v) ? "true" : "false") : NULL;
+}

@@ -37,6 +37,7 @@ int  api_page_args(struct http_req *req, unsigned *limitp, char *ts,
 		   size_t tsz, char *id, size_t isz);
 bool api_uuid_ok(const char *s);
 const char *api_str(const struct http_req *req, const char *field);
+const char *api_bool(const struct http_req *req, const char *field);
 int  api_json_text(const struct http_req *req, const char *field,
 		   char **textp);
 struct param;

@@ -262,14 +262,6 @@ static bool body_ok(struct http_req *req)
 }
 
 
-static const char *active_arg(struct http_req *req)
-{
-	json_t *v = json_object_get(http_req_json(req), "active");
-
-	return v ? (json_is_true(v) ? "true" : "false") : NULL;
-}
-
-
 static void list_done(struct http_req *req, const struct db_res *res)
 {
 	unsigned limit;
@@ -367,7 +359,7 @@ static void form_create(struct http_req *req)
 	pv[1] = tenant_id;
 	pv[2] = api_str(req, "name");
 	pv[3] = criteria;
-	pv[4] = active_arg(req);
+	pv[4] = api_bool(req, "active");
 	form_change(req, sql, 5, pv, &w, qa_reply_created);
 	mem_deref(criteria);
 }
@@ -400,7 +392,7 @@ static void form_update(struct http_req *req)
 	pv[0] = id;
 	pv[1] = api_str(req, "name");
 	pv[2] = criteria;
-	pv[3] = active_arg(req);
+	pv[3] = api_bool(req, "active");
 	form_change(req, sql, 4, pv, &w, qa_reply_ok);
 	mem_deref(criteria);
 }

@@ -68,14 +68,6 @@ static void put_done(struct http_req *req, const struct db_res *res)
 }
 
 
-static const char *boolv(struct http_req *req, const char *name)
-{
-	json_t *v = json_object_get(http_req_json(req), name);
-
-	return v ? (json_is_true(v) ? "true" : "false") : NULL;
-}
-
-
 static void settings_put(struct http_req *req)
 {
 	static const char sql[] =
@@ -106,14 +98,14 @@ static void settings_put(struct http_req *req)
 	pv[1] = api_str(req, "mode");
 	pv[2] = api_str(req, "start_at");
 	pv[3] = api_str(req, "channels");
-	pv[4] = boolv(req, "notice");
+	pv[4] = api_bool(req, "notice");
 	pv[5] = NULL;
 	if (json_is_integer(days)) {
 		re_snprintf(dbuf, sizeof(dbuf), "%lld",
 			    (long long)json_integer_value(days));
 		pv[5] = dbuf;
 	}
-	pv[6] = boolv(req, "agent_playback");
+	pv[6] = api_bool(req, "agent_playback");
 
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 7, pv, &w);

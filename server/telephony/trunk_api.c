@@ -314,14 +314,6 @@ static void int_param(struct http_req *req, const char *field, char *buf,
 }
 
 
-static const char *bool_param(struct http_req *req, const char *field)
-{
-	json_t *v = json_object_get(http_req_json(req), field);
-
-	return v ? (json_is_true(v) ? "true" : "false") : NULL;
-}
-
-
 /* Values $2..$10 shared by create and update: name .. enabled. */
 struct trunk_vals {
 	const char *pv[10];
@@ -342,7 +334,7 @@ static int vals_get(struct http_req *req, struct trunk_vals *v)
 	int_param(req, "max_calls", v->calls, sizeof(v->calls), &v->pv[6]);
 	int_param(req, "max_cps", v->cps, sizeof(v->cps), &v->pv[7]);
 	v->pv[8] = api_str(req, "outbound_uri");
-	v->pv[9] = bool_param(req, "enabled");
+	v->pv[9] = api_bool(req, "enabled");
 
 	return err;
 }
