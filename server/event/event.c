@@ -47,15 +47,16 @@ static struct {
 /* Topics each role may receive; an event's topic is its type's prefix. */
 static const struct {
 	enum role role;
-	const char *topics[16];
+	const char *topics[24];
 } topic_table[] = {
-	{ROLE_AGENT,      {"agent", "queue", NULL}},
+	{ROLE_AGENT,      {"agent", "queue", "announcement", "ticket", NULL}},
 	{ROLE_SUPERVISOR, {"user", "call", "ivr", "dtmf", "voicemail",
 			   "agent", "queue", "survey", "monitor", "recording",
-			   "alert", NULL}},
+			   "alert", "customer", "ticket", "announcement", NULL}},
 	{ROLE_ADMIN,      {"user", "tenant", "api_key", "call", "ivr",
 			   "dtmf", "voicemail", "agent", "queue", "survey",
-			   "monitor", "recording", "alert", NULL}},
+			   "monitor", "recording", "alert", "customer", "ticket",
+			   "announcement", "webhook", NULL}},
 	{ROLE_OPERATOR,   {"tenant", "alert", NULL}},
 };
 

@@ -7,11 +7,19 @@ import supervisorZh from '../supervisor/locales/zh-CN.js';
 import supervisorEn from '../supervisor/locales/en.js';
 import recordingsZh from './locales/recordings.zh-CN.js';
 import recordingsEn from './locales/recordings.en.js';
+import crmZh from './locales/crm.zh-CN.js';
+import crmEn from './locales/crm.en.js';
+import ticketsZh from './locales/tickets.zh-CN.js';
+import ticketsEn from './locales/tickets.en.js';
+import integrationZh from './locales/integration.zh-CN.js';
+import integrationEn from './locales/integration.en.js';
 
 /* Each console keeps its own strings beside its pages. */
 const DICTS = {
-	'zh-CN': { ...zhCN, ...agentZh, ...supervisorZh, ...recordingsZh },
-	en: { ...en, ...agentEn, ...supervisorEn, ...recordingsEn },
+	'zh-CN': { ...zhCN, ...agentZh, ...supervisorZh, ...recordingsZh,
+		...crmZh, ...ticketsZh, ...integrationZh },
+	en: { ...en, ...agentEn, ...supervisorEn, ...recordingsEn,
+		...crmEn, ...ticketsEn, ...integrationEn },
 };
 const STORE_KEY = 'openseat.locale';
 const DEFAULT = 'zh-CN';

@@ -1,0 +1,3 @@
+// Strings of the crm pages (en).
+export default {
+};

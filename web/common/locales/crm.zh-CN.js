@@ -1,0 +1,3 @@
+// Strings of the crm pages (zh-CN).
+export default {
+};

@@ -1,0 +1,3 @@
+// Strings of the integration pages (zh-CN).
+export default {
+};

@@ -1,0 +1,3 @@
+// Strings of the tickets pages (zh-CN).
+export default {
+};
