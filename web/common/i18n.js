@@ -7,19 +7,27 @@ import supervisorZh from '../supervisor/locales/zh-CN.js';
 import supervisorEn from '../supervisor/locales/en.js';
 import recordingsZh from './locales/recordings.zh-CN.js';
 import recordingsEn from './locales/recordings.en.js';
-import crmZh from './locales/crm.zh-CN.js';
-import crmEn from './locales/crm.en.js';
+import customersZh from './locales/customers.zh-CN.js';
+import customersEn from './locales/customers.en.js';
+import custimportZh from './locales/custimport.zh-CN.js';
+import custimportEn from './locales/custimport.en.js';
+import screenpopZh from './locales/screenpop.zh-CN.js';
+import screenpopEn from './locales/screenpop.en.js';
 import ticketsZh from './locales/tickets.zh-CN.js';
 import ticketsEn from './locales/tickets.en.js';
-import integrationZh from './locales/integration.zh-CN.js';
-import integrationEn from './locales/integration.en.js';
+import webhooksZh from './locales/webhooks.zh-CN.js';
+import webhooksEn from './locales/webhooks.en.js';
+import restapiZh from './locales/restapi.zh-CN.js';
+import restapiEn from './locales/restapi.en.js';
 
 /* Each console keeps its own strings beside its pages. */
 const DICTS = {
 	'zh-CN': { ...zhCN, ...agentZh, ...supervisorZh, ...recordingsZh,
-		...crmZh, ...ticketsZh, ...integrationZh },
+		...customersZh, ...custimportZh, ...screenpopZh, ...ticketsZh,
+		...webhooksZh, ...restapiZh },
 	en: { ...en, ...agentEn, ...supervisorEn, ...recordingsEn,
-		...crmEn, ...ticketsEn, ...integrationEn },
+		...customersEn, ...custimportEn, ...screenpopEn, ...ticketsEn,
+		...webhooksEn, ...restapiEn },
 };
 const STORE_KEY = 'openseat.locale';
 const DEFAULT = 'zh-CN';

@@ -1,3 +1,0 @@
-// Strings of the crm pages (en).
-export default {
-};

@@ -1,3 +1,0 @@
-// Strings of the crm pages (zh-CN).
-export default {
-};

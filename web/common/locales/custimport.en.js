@@ -1,0 +1,3 @@
+// Strings of the custimport pages (en).
+export default {
+};

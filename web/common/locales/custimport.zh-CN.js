@@ -1,0 +1,3 @@
+// Strings of the custimport pages (zh-CN).
+export default {
+};

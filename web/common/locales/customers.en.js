@@ -1,0 +1,3 @@
+// Strings of the customers pages (en).
+export default {
+};

@@ -1,3 +1,0 @@
-// Strings of the integration pages (zh-CN).
-export default {
-};

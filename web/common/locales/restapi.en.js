@@ -1,0 +1,3 @@
+// Strings of the restapi pages (en).
+export default {
+};

@@ -1,0 +1,3 @@
+// Strings of the screenpop pages (en).
+export default {
+};

@@ -1,0 +1,3 @@
+// Strings of the screenpop pages (zh-CN).
+export default {
+};

@@ -1,0 +1,3 @@
+// Strings of the webhooks pages (en).
+export default {
+};

@@ -1,0 +1,3 @@
+// Strings of the webhooks pages (zh-CN).
+export default {
+};
