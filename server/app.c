@@ -4,6 +4,7 @@
 #include <re.h>
 #define LOG_MODULE "main"
 #include "log/log.h"
+#include "log/log_out.h"
 #include "app.h"
 #include "db/db.h"
 #include "worker/worker.h"
@@ -56,6 +57,7 @@ static struct {
 	struct metric *m_db_lat;
 	struct metric *m_ws;
 	struct metric *m_workers;
+	struct metric *m_log_dropped;
 	bool ready_logged;
 } st;
 
@@ -95,6 +97,7 @@ static void collect(void *arg)
 	metric_set(st.m_workers, NULL, worker_pending(app->workers));
 	metric_set(st.m_lag, NULL, st.lag_max);
 	st.lag_max = 0;
+	metric_set(st.m_log_dropped, NULL, (double)log_out_dropped());
 }
 
 
@@ -113,6 +116,9 @@ static void metrics_setup(struct app *app)
 	st.m_workers = metric_gauge("openseat_worker_jobs_pending",
 				    "Jobs waiting for or running on the "
 				    "worker pool.");
+	st.m_log_dropped = metric_gauge("openseat_log_lines_dropped",
+					"Log lines lost since the start: the "
+					"log output was not read.");
 	(void)metrics_on_collect(collect, app);
 }
 

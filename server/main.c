@@ -2,10 +2,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <re.h>
 #define LOG_MODULE "main"
 #include "log/log.h"
+#include "log/log_out.h"
 #include "app.h"
 #include "cli/cli.h"
 
@@ -50,10 +52,16 @@ static int serve(void)
 	 * for the recording it belongs to) instead of killing the server */
 	(void)signal(SIGXFSZ, SIG_IGN);
 
+	/* from here on, a reader that stops reading stderr never stops the
+	 * loop: lines wait in a buffer (or are dropped and counted) */
+	if (log_out_start(STDERR_FILENO))
+		log_warn("log lines are written synchronously");
+
 	err = app_start(&app);
 	if (err) {
 		log_error("start-up failed: %m", err);
 		app_close(&app);
+		log_out_stop();
 		return err;
 	}
 
@@ -62,6 +70,7 @@ static int serve(void)
 		err = app.exit_err;
 	app_close(&app);
 	log_info("stopped");
+	log_out_stop();
 
 	return err;
 }
