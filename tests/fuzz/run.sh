@@ -4,7 +4,7 @@
 #                                fuzz_prompt|fuzz_sip|fuzz_flow|fuzz_schedule|
 #                                fuzz_region|fuzz_vip_csv|fuzz_registrar|
 #                                fuzz_webrtc_sdp|fuzz_rec_range|
-#                                fuzz_rec_file|fuzz_qa_score]
+#                                fuzz_rec_file|fuzz_qa_score|fuzz_csv]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -170,6 +170,15 @@ fuzz_qa_score)
 		'{"name":"b","weight":60,"max_score":10}]' \
 		'[{"criterion":"a","score":4},{"criterion":"b","score":10}]' \
 		> "$CORPUS/seed2"
+	;;
+fuzz_csv)
+	SRCS="server/core/csv.c server/core/textenc.c"
+	PKGS="libre"
+	# first byte: 0 auto, 1 utf-8, 2 gbk, 3 gb18030
+	printf '\000\357\273\277name,phone\r\n"a, ""b""",1\r\n' \
+		> "$CORPUS/seed1"
+	printf '\002\325\305\310\375,"x\ny"\n\"\n' > "$CORPUS/seed2"
+	printf '\000a,"open\nb,c\n"d"e\n' > "$CORPUS/seed3"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
