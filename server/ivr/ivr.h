@@ -129,7 +129,6 @@ int  ivr_run_jump(struct ivr_run *run, const char *node_id);
 const char *ivr_run_var(const struct ivr_run *run, const char *name);
 const char *ivr_run_node(const struct ivr_run *run);
 struct json_t *ivr_run_vars(const struct ivr_run *run);
-int  ivr_lookup_add_ca(const char *path);
 void ivr_run_set_lookup_timeout(struct ivr_run *run, uint32_t ms);
 void ivr_run_set_app(struct ivr_run *run, struct app *app);
 

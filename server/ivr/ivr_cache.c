@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "schedule/schedule.h"
 #include "ivr/ivr.h"
+#include "http/fetch.h"
 #include "ivr/ivr_int.h"
 #include "ivr/ivr_api.h"
 #define LOG_MODULE "ivr"
@@ -219,6 +220,6 @@ void ivr_close(void)
 {
 	ivr_flow_forget(NULL);
 	schedule_close();
-	ivr_lookup_close();
+	fetch_close();
 	fc.app = NULL;
 }

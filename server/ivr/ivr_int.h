@@ -7,7 +7,7 @@
 struct param;
 struct ivr_exec;
 struct ivr_node;
-struct ivr_lookup;
+struct fetch;
 
 /*
  * A node kind. Kinds are registered in one list (ivr_kind.c); nothing
@@ -103,7 +103,7 @@ struct ivr_exec {
 	const struct ivr_node *node;
 	enum ivr_wait wait;
 	struct tmr tmr;
-	struct ivr_lookup *lookup;   /**< (ref) in flight, or NULL       */
+	struct fetch *lookup;        /**< (ref) in flight, or NULL       */
 	struct ivr_var varv[IVR_VARS_MAX];
 	unsigned varc;
 	char ahead[IVR_TYPEAHEAD + 1];   /**< digits typed ahead         */
@@ -136,13 +136,6 @@ int  ivr_expand(struct mbuf *mb, const struct ivr_exec *x, const char *tpl,
 		bool urlenc);
 int  ivr_int(const json_t *obj, const char *key, int def);
 const char *ivr_str(const json_t *obj, const char *key);
-
-/* The lookup node's HTTP request (ivr_lookup.c) */
-typedef void (ivr_lookup_h)(int err, const json_t *result, void *arg);
-int  ivr_lookup_start(struct ivr_lookup **lkp, const char *method,
-		      const char *url, const char *body, uint32_t timeout_ms,
-		      ivr_lookup_h *h, void *arg);
-void ivr_lookup_close(void);
 
 /* The area switch's region query (ivr_region.c) */
 typedef void (ivr_region_h)(int err, const char *region, void *arg);

@@ -9,6 +9,7 @@
 #include <re_list.h>
 #include <re_mbuf.h>
 #include <re_tmr.h>
+#include "http/fetch.h"
 #include "http/param.h"
 #include "ivr/ivr.h"
 #include "ivr/ivr_int.h"
@@ -85,12 +86,29 @@ static void value_text(char *buf, size_t sz, const json_t *v)
 }
 
 
-static void lookup_done(int err, const json_t *result, void *arg)
+static const char *error_name(int err)
+{
+	switch (err) {
+
+	case 0:         return NULL;
+	case ETIMEDOUT: return "timeout";
+	case EBADMSG:
+	case EPROTO:
+	case EMSGSIZE:  return "bad_answer";
+	case EAUTH:     return "untrusted";
+	default:        return "unreachable";
+	}
+}
+
+
+static void lookup_done(int err, uint16_t scode, const json_t *result,
+			void *arg)
 {
 	struct ivr_exec *x = arg;
 	const json_t *fields = json_object_get(x->node->obj, "fields");
 	const char *k;
 	json_t *v;
+	(void)scode;
 
 	x->lookup = mem_deref(x->lookup);
 	if (ivr_gone(x) || x->wait != IVR_ASYNC)
@@ -110,9 +128,7 @@ static void lookup_done(int err, const json_t *result, void *arg)
 
 	ivr_emit(x, "ivr.lookup", json_pack("{s:s,s:b,s:s?}", "node",
 			x->node->id, "ok", !err,
-			"error", err == ETIMEDOUT ? "timeout" :
-			err == EPROTO ? "bad_answer" : err == EAUTH ?
-			"untrusted" : err ? "unreachable" : NULL));
+			"error", error_name(err)));
 	ivr_goto(x, err ? "fail" : "next");
 	mem_deref(x);
 }
@@ -161,8 +177,11 @@ static void lookup_enter(struct ivr_exec *x)
 	}
 
 	x->wait = IVR_ASYNC;
-	err = err ? err : ivr_lookup_start(&x->lookup, method, url, body, ms,
-					   lookup_done, x);
+	if (!err) {
+		struct fetch_req r = {method, url, body, NULL, ms, false};
+
+		err = fetch_start(&x->lookup, &r, lookup_done, x);
+	}
 	mem_deref(mb);
 	mem_deref(url);
 	mem_deref(body);

@@ -13,6 +13,7 @@
 #include <re_main.h>
 #include "core/clock.h"
 #include "schedule/schedule.h"
+#include "http/fetch.h"
 #include "ivr/ivr.h"
 #include "ivr/ivr_int.h"
 
@@ -41,18 +42,18 @@ int64_t clock_wall_ms(void)
 	return 1795000000001LL;
 }
 
-int ivr_lookup_start(struct ivr_lookup **lkp, const char *method,
-		     const char *url, const char *body, uint32_t timeout_ms,
-		     ivr_lookup_h *h, void *arg)
+int fetch_start(struct fetch **fp, const struct fetch_req *r,
+		fetch_h *h, void *arg)
 {
-	(void)lkp;
-	(void)method;
-	(void)url;
-	(void)body;
-	(void)timeout_ms;
+	(void)fp;
+	(void)r;
 	(void)h;
 	(void)arg;
 	return ECONNREFUSED;
+}
+
+void fetch_close(void)
+{
 }
 
 int ivr_region_lookup(struct app *app, const char *tenant_id,
