@@ -48,5 +48,6 @@ int crm_phone_norm(char *out, size_t sz, const char *in);
 int customer_find_by_phone(struct app *app, const char *tenant_id,
 			   const char *phone, customer_found_h *h,
 			   void *arg);
+int customer_api_init(void);
 
 #endif

@@ -1,0 +1,293 @@
+/* What the customer and custom field handlers share: changes, errors. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include "app.h"
+#include "auth/principal.h"
+#include "http/api.h"
+#include "crm/crm_int.h"
+
+/*
+ * A change is one transaction: the audited statement (its audit row is
+ * written only when it matched a row), what goes with it, and a last
+ * SELECT of the resource as the reply. A unique violation names its
+ * constraint; the table below turns it into the field it is about.
+ */
+
+static const struct conflict {
+	const char *constraint;
+	unsigned status;
+	const char *problem;
+	const char *field;
+	const char *code;
+	const char *message;
+} conflicts[] = {
+	{"customer_phones_pkey", 409, "phone_taken", "phones", "taken",
+	 "a number is another customer's (changed meanwhile); read the "
+	 "customer again"},
+	{"customer_fields_tenant_id_key_key", 409, "key_taken", "key",
+	 "taken", "another custom field of this tenant has this key"},
+	{"customer_fields_options", 400, "validation_failed", "options",
+	 "required", "a select field needs 1 to 100 options; other types "
+	 "take none"},
+	{"customers_name_check", 400, "validation_failed", "name", "format",
+	 "must be 1 to 100 characters, no control characters"},
+	{"customer_fields_label_check", 400, "validation_failed", "label",
+	 "format", "must be 1 to 64 characters, no control characters"},
+};
+
+struct change {
+	struct http_req *req;     /**< (ref) */
+	api_rows_h *h;
+};
+
+
+static void change_destructor(void *arg)
+{
+	struct change *c = arg;
+
+	mem_deref(c->req);
+}
+
+
+/**
+ * Reply with a problem whose errors[] names one field (400 is
+ * validation_failed, others carry their own problem code).
+ */
+void crm_reply_field(struct http_req *req, unsigned status,
+		     const char *problem, const char *field,
+		     const char *code, const char *message)
+{
+	char type[80];
+	json_t *pb;
+	char *s;
+
+	if (status == 400) {
+		api_reply_invalid(req, field, code, message);
+		return;
+	}
+
+	(void)re_snprintf(type, sizeof(type), "/problems/%s", problem);
+	pb = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s,s:s}]}",
+		       "type", type, "title", "Conflict", "status",
+		       (int)status, "code", problem, "detail", message,
+		       "errors", "field", field, "code", code,
+		       "message", message);
+	s = pb ? json_dumps(pb, JSON_COMPACT) : NULL;
+	json_decref(pb);
+	if (!s) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	http_reply_raw(req, status, "application/problem+json", s, strlen(s));
+	free(s);  /* ccheck: foreign */
+}
+
+
+static bool reply_conflict(struct http_req *req, const char *msg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(conflicts); i++) {
+		const struct conflict *c = &conflicts[i];
+		char quoted[80];
+
+		(void)re_snprintf(quoted, sizeof(quoted), "\"%s\"",
+				  c->constraint);
+		if (!strstr(msg, quoted))
+			continue;
+
+		crm_reply_field(req, c->status, c->problem, c->field,
+				c->code, c->message);
+		return true;
+	}
+
+	return false;
+}
+
+
+/** Reply to a failed change: a violated constraint names its field. */
+void crm_reply_err(struct http_req *req, int err, const struct db_res *res)
+{
+	const char *msg = db_errmsg(res);
+
+	if (!msg || !reply_conflict(req, msg))
+		http_reply_error(req, err);
+}
+
+
+static void change_done(int err, const struct db_res *res, void *arg)
+{
+	struct change *c = arg;
+
+	if (http_req_gone(c->req))
+		goto out;
+
+	if (!err)
+		c->h(c->req, res);
+	else
+		crm_reply_err(c->req, err, res);
+
+ out:
+	mem_deref(c);
+}
+
+
+/**
+ * Start a change: a transaction holding the audited statement.
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int crm_begin(struct db_txn **txp, struct http_req *req, const char *sql,
+	      unsigned n, const char *const *pv, const struct crm_change *c)
+{
+	struct api_audit_what aw = {http_req_principal(req)->tenant_id,
+				    c->action, c->target_type, c->target_id,
+				    c->detail};
+	struct db_ctx ctx = api_ctx(req);
+	int err;
+
+	err = db_txn_alloc(txp, &ctx);
+	err = err ? err : api_audit_change(*txp, req, sql, n, pv, &aw);
+	if (err)
+		*txp = mem_deref(*txp);
+
+	return err;
+}
+
+
+/**
+ * Run a change; h gets the rows, every error is replied to here. Takes
+ * tx; err is the caller's error so far.
+ */
+void crm_run(struct http_req *req, struct db_txn *tx, int err,
+	     api_rows_h *h)
+{
+	struct change *c = NULL;
+
+	if (!err) {
+		c = mem_zalloc(sizeof(*c), change_destructor);
+		err = c ? 0 : ENOMEM;
+	}
+	if (err) {
+		mem_deref(tx);
+		http_reply_error(req, err);
+		return;
+	}
+
+	c->req = mem_ref(req);
+	c->h = h;
+	err = db_txn_exec(http_req_app(req)->db, tx, change_done, c);
+	if (err) {
+		mem_deref(c);
+		http_reply_error(req, err);
+	}
+}
+
+
+/**
+ * The {name} of the path as a UUID in lower case (the spelling audit
+ * rows name it by), or a 404 reply and NULL.
+ */
+const char *crm_path_id(struct http_req *req, const char *name,
+			char buf[UUID_STRLEN])
+{
+	const char *id = http_req_param(req, name);
+
+	if (!api_uuid_ok(id)) {
+		http_reply_error(req, ENOENT);
+		return NULL;
+	}
+
+	for (size_t i = 0; i < UUID_STRLEN; i++)
+		buf[i] = (char)tolower((unsigned char)id[i]);
+
+	return buf;
+}
+
+
+/** Page arguments as text; false if a 400 was replied. */
+bool crm_page(struct http_req *req, unsigned *limitp, char ts[64],
+	      char id[64], char lim[16])
+{
+	if (api_page_args(req, limitp, ts, 64, id, 64))
+		return false;
+
+	(void)re_snprintf(lim, 16, "%u", *limitp);
+	return true;
+}
+
+
+/** Reply with a page of (json, created_at, id) rows. */
+void crm_list_done(struct http_req *req, const struct db_res *res)
+{
+	unsigned limit;
+	char ts[64], id[64];
+
+	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
+	api_reply_page(req, res, 0, limit);
+}
+
+
+/*
+ * A page of something a customer has (its calls, its history): the
+ * first statement finds the customer (none: 404), the second is the
+ * page.
+ */
+void crm_sub_list_done(struct http_req *req, const struct db_res *res)
+{
+	unsigned limit;
+	char ts[64], id[64];
+
+	if (db_res_stmts(res) < 2 || db_nrows(res, 0) < 1) {
+		http_reply_error(req, ENOENT);
+		return;
+	}
+
+	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
+	api_reply_page(req, res, 1, limit);
+}
+
+
+/*
+ * A string field of the body without control characters (a tab or a
+ * newline is allowed unless one_line). False if a 400 was replied.
+ */
+bool crm_text_ok(struct http_req *req, const char *field, bool one_line)
+{
+	const char *s = api_str(req, field);
+
+	if (!s)
+		return true;
+
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == 0x7f || (c < 0x20 &&
+				  (one_line || (c != '\n' && c != '\t')))) {
+			api_reply_invalid(req, field, "format",
+					  "must not contain control "
+					  "characters");
+			return false;
+		}
+	}
+
+	return true;
+}
+
+
+/** Compact JSON text of j as a mem_ object, NULL on ENOMEM. */
+char *crm_json_text(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *out = NULL;
+
+	if (s)
+		(void)str_dup(&out, s);
+	free(s);  /* ccheck: foreign */
+
+	return out;
+}
