@@ -186,7 +186,7 @@ static void connected(struct call_queue *cq,
 		      const struct queue_agent_info *agent)
 {
 	struct call *call = cq->call;
-	char bufs[PLAY_REFS_MAX][24];
+	char bufs[PLAY_REFS_MAX][PLAY_REF_SZ];
 	const char *refv[PLAY_REFS_MAX];
 	size_t n = 0, i;
 
@@ -215,9 +215,9 @@ static void connected(struct call_queue *cq,
 		return;
 
 	if (cq->qi.announce_work_no) {
-		str_ncpy(bufs[n++], "builtin/agent_id_pre", 24);
+		str_ncpy(bufs[n++], "builtin/agent_id_pre", PLAY_REF_SZ);
 		n += call_queue_digit_refs(&bufs[n], 8, agent->work_no);
-		str_ncpy(bufs[n++], "builtin/agent_id_post", 24);
+		str_ncpy(bufs[n++], "builtin/agent_id_post", PLAY_REF_SZ);
 		for (i = 0; i < n; i++)
 			refv[i] = bufs[i];
 		if (!call_play(call, refv, n, NULL, bridge_now, cq))

@@ -65,7 +65,7 @@ void call_queue_announce_schedule(struct call_queue *cq)
 
 
 /* Append "builtin/digit_N" refs for every digit of n. */
-size_t call_queue_digit_refs(char (*buf)[24], size_t max,
+size_t call_queue_digit_refs(char (*buf)[PLAY_REF_SZ], size_t max,
 			     const char *digits)
 {
 	size_t n = 0;
@@ -99,7 +99,7 @@ static void announced(int err, void *arg)
 static void announce_start(void *arg)
 {
 	struct call_queue *cq = arg;
-	char bufs[PLAY_REFS_MAX][24], num[16];
+	char bufs[PLAY_REFS_MAX][PLAY_REF_SZ], num[16];
 	const char *refv[PLAY_REFS_MAX];
 	size_t n = 0, i;
 	unsigned ahead;
@@ -111,17 +111,18 @@ static void announce_start(void *arg)
 	ahead = queue_position(cq->ac);
 	ahead = ahead ? ahead - 1 : 0;
 	if (cq->qi.announce_position) {
-		str_ncpy(bufs[n++], "builtin/queue_position_pre", 24);
+		str_ncpy(bufs[n++], "builtin/queue_position_pre", PLAY_REF_SZ);
 		(void)re_snprintf(num, sizeof(num), "%u", ahead);
 		n += call_queue_digit_refs(&bufs[n], 4, num);
-		str_ncpy(bufs[n++], "builtin/queue_position_post", 24);
+		str_ncpy(bufs[n++], "builtin/queue_position_post",
+			 PLAY_REF_SZ);
 	}
 	if (cq->qi.announce_wait) {
 		min = (queue_expected_wait_s(cq->qi.queue_id) + 59) / 60;
-		str_ncpy(bufs[n++], "builtin/queue_wait_pre", 24);
+		str_ncpy(bufs[n++], "builtin/queue_wait_pre", PLAY_REF_SZ);
 		(void)re_snprintf(num, sizeof(num), "%u", min ? min : 1);
 		n += call_queue_digit_refs(&bufs[n], 3, num);
-		str_ncpy(bufs[n++], "builtin/queue_wait_post", 24);
+		str_ncpy(bufs[n++], "builtin/queue_wait_post", PLAY_REF_SZ);
 	}
 
 	for (i = 0; i < n; i++)

@@ -79,9 +79,10 @@ void call_queue_overflow(struct call_queue *cq, const char *result);
 
 /* call_queue_hold.c */
 #define PLAY_REFS_MAX 12
+#define PLAY_REF_SZ   40    /* "builtin/queue_position_post" and longer */
 void call_queue_play_hold(struct call_queue *cq);
 void call_queue_announce_schedule(struct call_queue *cq);
-size_t call_queue_digit_refs(char (*buf)[24], size_t max,
+size_t call_queue_digit_refs(char (*buf)[PLAY_REF_SZ], size_t max,
 			     const char *digits);
 
 #endif

@@ -336,6 +336,7 @@ test('routes: a caller from 北京 goes to the Beijing queue, others stay',
 test('announcements: every 10 s a waiting caller hears how many are ' +
 	'ahead and the expected wait, between the hold music', async () => {
 	await x.patchQueue(x.support.queue_id, { announce_every_s: 10 });
+	const logFrom = x.s.logs().length;
 	/* the second call is placed once the first joined: a join waits for
 	 * a database look-up, so two calls at once may join either way */
 	const a = await call('4001000600', '13900000611');
@@ -352,6 +353,13 @@ test('announcements: every 10 s a waiting caller hears how many are ' +
 		assert.ok(eb.data.expected_wait_min >= 1);
 		/* the second caller hears audio: music, then the announcement */
 		await b.rtp.heard();
+		/* every prompt of it exists (a name cut short once made the
+		 * position part fail): two seconds on, none failed to play */
+		const heard = b.rtp.samples.length;
+		await b.rtp.until(() => b.rtp.samples.length - heard >= 16000,
+			5000, 'two seconds of audio after the announcement');
+		assert.doesNotMatch(x.s.logs().slice(logFrom),
+			/prompt not played/);
 	} finally {
 		for (const k of [a, b]) {
 			await k.c.hangup();
