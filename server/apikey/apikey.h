@@ -2,6 +2,12 @@
 #ifndef OPENSEAT_APIKEY_H
 #define OPENSEAT_APIKEY_H
 
-int apikey_api_init(void);
+#include <stdint.h>
+
+struct app;
+
+int  apikey_api_init(void);
+int  apikey_init(struct app *app, uint32_t rate_per_s, uint32_t burst);
+void apikey_close(void);
 
 #endif

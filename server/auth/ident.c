@@ -1,4 +1,5 @@
 /* A short-lived cache of who a credential belongs to, and their state. */
+#include <stdlib.h>
 #include <string.h>
 #include <re_types.h>
 #include <re_fmt.h>
@@ -14,9 +15,11 @@
  * Every authenticated request needs the user's or key's current state
  * (disabled, deleted, tenant suspended, role). Entries live TTL_MS; a
  * change made on this node forgets the entry at once. Other nodes see a
- * change within TTL_MS (until cross-node invalidation arrives by NOTIFY).
+ * change within TTL_MS, or at once when the change is NOTIFYed on
+ * IDENT_CHANNEL (ident_forget_all_nodes(): revoked and changed API keys).
  */
 #define TTL_MS   10000
+#define IDENT_CHANNEL "openseat_ident"
 #define MAX_ENTRIES 50000
 
 struct entry {
@@ -57,7 +60,9 @@ static const char sql_key[] =
 	" FROM tenants t WHERE t.tenant_id = k.tenant_id"
 	" AND k.key_hash = $1 AND k.revoked_at IS NULL"
 	" RETURNING k.api_key_id, k.tenant_id, k.name, k.name, k.role,"
-	" false, 'zh-CN', false, t.code, t.name, t.status";
+	" false, 'zh-CN', false, t.code, t.name, t.status,"
+	" coalesce(k.rate_limit_per_s, 0), coalesce(k.burst, 0),"
+	" coalesce(k.agent_id::text, '')";
 
 
 static void entry_destructor(void *arg)
@@ -136,6 +141,14 @@ static void copy_row(struct ident *id, const struct db_res *res,
 	str_ncpy(id->tenant_name, db_val(res, 0, 0, 9),
 		 sizeof(id->tenant_name));
 	id->tenant_suspended = !strcmp(db_val(res, 0, 0, 10), "suspended");
+	if (kind == PRINCIPAL_API_KEY) {
+		id->p.rate_per_s = (uint32_t)strtoul(db_val(res, 0, 0, 11),
+						     NULL, 10);
+		id->p.rate_burst = (uint32_t)strtoul(db_val(res, 0, 0, 12),
+						     NULL, 10);
+		str_ncpy(id->p.agent_id, db_val(res, 0, 0, 13),
+			 sizeof(id->p.agent_id));
+	}
 }
 
 
@@ -235,6 +248,39 @@ void ident_forget(const char *id)
 {
 	if (cache.ht)
 		(void)hash_apply(cache.ht, forget_id, (void *)id);
+}
+
+
+static void notified(const char *channel, const char *payload, void *arg)
+{
+	(void)channel;
+	(void)arg;
+
+	if (payload && payload[0])
+		ident_forget(payload);
+	else
+		ident_flush();
+}
+
+
+/**
+ * Forget, on every node, what was cached of a user or API key changed
+ * in tx (a revoked key must fail at once everywhere, not after TTL_MS).
+ * The NOTIFY is sent at commit; this node also forgets it then.
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int ident_forget_all_nodes(struct db_txn *tx, const char *id)
+{
+	return db_txn_add(tx, "SELECT pg_notify('" IDENT_CHANNEL "', $1)",
+			  1, &id);
+}
+
+
+/** LISTEN for other nodes' changes. */
+int ident_listen(struct app *app)
+{
+	return db_listen(app->db, IDENT_CHANNEL, notified, NULL);
 }
 
 

@@ -27,5 +27,8 @@ void ident_lookup(struct app *app, enum principal_kind kind,
 void ident_forget(const char *id);
 void ident_forget_tenant(const char *tenant_id);
 void ident_flush(void);
+struct db_txn;
+int  ident_forget_all_nodes(struct db_txn *tx, const char *id);
+int  ident_listen(struct app *app);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef OPENSEAT_PRINCIPAL_H
 #define OPENSEAT_PRINCIPAL_H
 
+#include <stdint.h>
 #include "auth/role.h"
 
 #define UUID_LEN 37
@@ -19,6 +20,11 @@ struct principal {
 	char tenant_id[UUID_LEN];   /**< empty for the operator             */
 	enum role role;
 	char name[72];              /**< username or key name, for audit   */
+	/* an API key's own request rate (0: the configured default) and,
+	 * for an agent key, the agent it acts for ("" if none) */
+	uint32_t rate_per_s;
+	uint32_t rate_burst;
+	char agent_id[UUID_LEN];
 };
 
 const char *principal_kind_name(enum principal_kind k);

@@ -10,6 +10,7 @@
 #include "log/log.h"
 #include "app.h"
 #include "auth/authn.h"
+#include "auth/keyrate.h"
 #include "http/http_int.h"
 #include "http/param.h"
 #include "http/idem.h"
@@ -337,6 +338,43 @@ static bool access_ok(const struct http_req *req)
 }
 
 
+/*
+ * An API key's request takes one from the key's bucket; every reply to
+ * it says how many are left. Sessions of people are not limited here.
+ * @return true if refused (429 sent)
+ */
+static bool key_over_limit(struct http_req *req, const struct principal *p)
+{
+	struct keyrate_state st;
+	char v[16];
+	int err;
+
+	if (p->kind != PRINCIPAL_API_KEY)
+		return false;
+
+	err = keyrate_check(p->id, p->rate_per_s, p->rate_burst, &st);
+	if (err && err != EAGAIN)
+		return false;     /* no memory for a bucket: let it through */
+
+	if (st.limit) {
+		(void)re_snprintf(v, sizeof(v), "%u", st.limit);
+		http_reply_header(req, "ratelimit-limit", v);
+		(void)re_snprintf(v, sizeof(v), "%u", st.remaining);
+		http_reply_header(req, "ratelimit-remaining", v);
+	}
+	if (!err)
+		return false;
+
+	(void)re_snprintf(v, sizeof(v), "%u", st.retry_s);
+	http_reply_header(req, "retry-after", v);
+	http_reply_problem(req, 429, "rate_limited",
+			   "This API key sent more requests than its rate "
+			   "limit allows; retry after Retry-After seconds.");
+
+	return true;
+}
+
+
 static void authn_done(int err, const char *why, const struct principal *p,
 		       void *arg)
 {
@@ -367,6 +405,8 @@ static void authn_done(int err, const char *why, const struct principal *p,
 	}
 
 	req->principal = *p;
+	if (key_over_limit(req, p))
+		goto out;
 	if (!access_ok(req)) {
 		http_reply_problem(req, 403, "forbidden",
 				   "Your role does not allow this.");
