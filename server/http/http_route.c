@@ -367,7 +367,7 @@ static bool key_over_limit(struct http_req *req, const struct principal *p)
 
 	(void)re_snprintf(v, sizeof(v), "%u", st.retry_s);
 	http_reply_header(req, "retry-after", v);
-	http_reply_problem(req, 429, "rate_limited",
+	http_reply_problem(req, 429, "too_many_requests",
 			   "This API key sent more requests than its rate "
 			   "limit allows; retry after Retry-After seconds.");
 
