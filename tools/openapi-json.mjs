@@ -1,7 +1,7 @@
 // docs/openapi.yaml and docs/openapi/*.yaml (the sources) → docs/openapi.json
 // (served by openseat). A part under docs/openapi/ holds one area's `paths`
 // and `components` (schemas, parameters, responses …) and may add `tags`;
-// a name defined twice is an error.
+// a name (or a path's method) defined twice is an error.
 // usage: node tools/openapi-json.mjs [--check]   (--check: exit 1 if stale)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,8 +24,19 @@ function mergeInto(into, from, where) {
 	}
 }
 
+/* A part may add methods to a path defined elsewhere (POST /api/v1/calls
+ * beside the call log's GET); a method defined twice is an error. */
+function mergePaths(into, from, where) {
+	for (const [p, item] of Object.entries(from ?? {})) {
+		if (p in into)
+			mergeInto(into[p], item, `${where} ${p}`);
+		else
+			into[p] = item;
+	}
+}
+
 function merge(doc, part, file) {
-	mergeInto(doc.paths, part.paths, `${file} paths`);
+	mergePaths(doc.paths, part.paths, `${file} paths`);
 	for (const [kind, defs] of Object.entries(part.components ?? {})) {
 		doc.components[kind] ??= {};
 		mergeInto(doc.components[kind], defs, `${file} ${kind}`);
