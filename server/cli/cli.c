@@ -12,6 +12,7 @@
 #include "region/region.h"
 #include "cli/cli.h"
 #include "acdcfg/acdcfg.h"
+#include "crm/ticket.h"
 
 /*
  * Commands run one statement at a time through the same asynchronous db
@@ -424,6 +425,12 @@ static int cmd_seed_demo(struct db *db, const char *flow_path)
 		const char *pv[1] = {tid};
 
 		err = exec(db, &a, acdcfg_demo_sqlv[i], 1, pv);
+	}
+	for (int i = 0; !err && ticket_demo_sqlv[i]; i++) {
+		struct answer a;
+		const char *pv[1] = {tid};
+
+		err = exec(db, &a, ticket_demo_sqlv[i], 1, pv);
 	}
 	if (!err)
 		log_info("demo tenant ready: code demo (%s)", tid);
