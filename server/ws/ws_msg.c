@@ -12,6 +12,7 @@
 #include "auth/authn.h"
 #include "auth/principal.h"
 #include "ws/ws_int.h"
+#include "ws/ws_audience.h"
 
 #define TOKEN_MAX 4096
 
@@ -403,7 +404,8 @@ void ws_msg_handle(struct ws_client *wsc, const uint8_t *p, size_t len)
 
 /**
  * Whether an event goes to a client: authenticated, same tenant (the
- * operator sees every tenant), a topic its role may have, subscribed.
+ * operator sees every tenant), a topic its role may have, addressed to
+ * it (ws_audience_ok), subscribed.
  */
 bool ws_wants(const struct ws_client *wsc, const struct event *ev)
 {
@@ -419,6 +421,9 @@ bool ws_wants(const struct ws_client *wsc, const struct event *ev)
 		return false;
 
 	if (!event_topic_allowed(wsc->principal.role, type))
+		return false;
+
+	if (!ws_audience_ok(&wsc->principal, type, event_data(ev)))
 		return false;
 
 	for (i = 0; i < wsc->ntopics; i++) {
