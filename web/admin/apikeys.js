@@ -1,4 +1,6 @@
-// API keys tab: list, create (the key shown once), revoke.
+// API keys tab: list, create (the key shown once, with a copy button),
+// a key's rate limit (set at creation, changed later), revoke. An agent
+// key may act for one agent (click-to-dial for itself only).
 import { errorText, formatTime, roleText, t } from '../common/i18n.js';
 import { api, newIdempotencyKey } from '../common/api.js';
 import { toast } from '../common/shell.js';
@@ -19,15 +21,71 @@ async function revoke(k) {
 	}
 }
 
+/* "" → null (the server's default); a number otherwise; undefined
+ * when the admin cancelled. */
+function askLimit(label, now) {
+	const v = window.prompt(`${label} (${t('restapi.keys.rate_default')}: ` +
+		'—)', now ?? '');
+	if (v === null)
+		return undefined;
+	return v.trim() === '' ? null : Number(v.trim());
+}
+
+async function editRate(k) {
+	const rate = askLimit(t('restapi.keys.rate_per_s'), k.rate_limit_per_s);
+	if (rate === undefined)
+		return;
+	const burst = askLimit(t('restapi.keys.burst'), k.burst);
+	if (burst === undefined)
+		return;
+	try {
+		await api('PATCH', `/api-keys/${encodeURIComponent(
+			k.api_key_id)}`, { rate_limit_per_s: rate, burst });
+		toast(t('restapi.keys.saved'));
+		table.reload();
+	} catch (err) {
+		toast(errorText(err));
+	}
+}
+
+function rateText(k) {
+	if (k.rate_limit_per_s == null && k.burst == null)
+		return t('restapi.keys.rate_default');
+	return t('restapi.keys.rate_value', {
+		rate: k.rate_limit_per_s ?? t('restapi.keys.rate_default'),
+		burst: k.burst ?? t('restapi.keys.rate_default') });
+}
+
 function row(k) {
 	const status = k.revoked_at ?
 		badge(t('apikeys.revoked'), 'bad') : badge(t('apikeys.active'));
 	return el('tr', { dataset: { apiKeyId: k.api_key_id } },
 		td(k.name), td(roleText(k.role)), td(k.prefix, 'mono'),
 		td(formatTime(k.created_at)), td(formatTime(k.last_used_at)),
-		el('td', {}, status),
-		el('td', { class: 'actions' }, k.revoked_at ? '' :
-			linkButton(t('apikeys.revoke'), () => revoke(k), 'danger')));
+		td(rateText(k)), el('td', {}, status),
+		el('td', { class: 'actions' }, k.revoked_at ? '' : [
+			linkButton(t('restapi.keys.edit_rate'), () => editRate(k)),
+			linkButton(t('apikeys.revoke'), () => revoke(k), 'danger')]));
+}
+
+/* The agents an agent key may act for, read when the form opens. */
+async function loadAgents() {
+	const sel = document.getElementById('kf-agent');
+	try {
+		const r = await api('GET', '/agents?limit=200');
+		sel.replaceChildren(sel.options[0], ...r.items.map((a) =>
+			el('option', { value: a.agent_id },
+				`${a.work_no} ${a.display_name ?? a.username ?? ''}`)));
+	} catch {
+		/* the form still works without binding */
+	}
+}
+
+function paintAgentField() {
+	const agent = document.getElementById('kf-role').value === 'agent';
+	document.getElementById('kf-agent-field').hidden = !agent;
+	if (!agent)
+		document.getElementById('kf-agent').value = '';
 }
 
 /* The key exists only in this dialog; closing it forgets the value. */
@@ -85,7 +143,15 @@ export function initApiKeys(onError) {
 	table = new PagedTable(section, { path: () => '/api-keys', row,
 		onError });
 	document.getElementById('apikeys-new').addEventListener('click',
-		() => toggleForm(form, form.hidden));
+		() => {
+			toggleForm(form, form.hidden);
+			if (!form.hidden) {
+				paintAgentField();
+				loadAgents();
+			}
+		});
+	document.getElementById('kf-role').addEventListener('change',
+		paintAgentField);
 	form.querySelector('[data-cancel]').addEventListener('click',
 		() => toggleForm(form, false));
 	form.addEventListener('submit', submitCreate);
