@@ -131,8 +131,9 @@ export class Dialer {
 		});
 	}
 
-	async dial() {
-		const number = digits($('dial-number').value);
+	/** number: typed (the form), or given by a CRM's request (extra:
+	 * from, request_id — web/agent/dialreq.js). */
+	async dial(number = digits($('dial-number').value), extra = {}) {
 		$('dial-error').textContent = NUMBER_RE.test(number) ? '' :
 			t('agent.xfer.pick_number');
 		if (!NUMBER_RE.test(number) || this.calls.call)
@@ -146,7 +147,8 @@ export class Dialer {
 		this.calls.render();
 		try {
 			const sdp = await this.ctx.phone.offer();
-			const r = await this.ctx.rpc('call.dial', { number, sdp });
+			const r = await this.ctx.rpc('call.dial', { number, sdp,
+				...extra });
 			c.id = r.call_id;
 			await this.ctx.phone.accept(r.sdp);
 			$('dial-number').value = '';
