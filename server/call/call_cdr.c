@@ -9,6 +9,7 @@
 #include "log/log.h"
 #include "app.h"
 #include "db/db.h"
+#include "webhook/webhook.h"
 #include "call/call_store.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
@@ -188,16 +189,20 @@ void call_cdr_survey(struct call *call, int score)
 }
 
 
-/** One row of the call's timeline. */
+/**
+ * One row of the call's timeline; the event's webhook deliveries, if
+ * any endpoint wants it, are written by the same statement.
+ */
 void call_cdr_event(struct call *call, unsigned seq, const char *type,
-		    const char *json)
+		    const char *json, struct event *ev)
 {
 	static const char sql[] =
 		"INSERT INTO call_events (tenant_id, call_id, seq, type, data,"
 		" created_at) VALUES ($1, $2, $3::int, $4, $5::jsonb, "
 		TS(6) ")";
-	char s[16], t[24];
-	const char *pv[6];
+	char s[16], t[24], *wsql = NULL;
+	const char *pv[6 + WEBHOOK_NPARAMS];
+	unsigned n = 6;
 
 	(void)re_snprintf(s, sizeof(s), "%u", seq);
 	ms_text(t, sizeof(t), call_now_ms());
@@ -208,7 +213,11 @@ void call_cdr_event(struct call *call, unsigned seq, const char *type,
 	pv[4] = json;
 	pv[5] = t;
 
-	add(call, sql, 6, pv);
+	if (webhook_stmt(&wsql, &n, sql, pv, ev))
+		log_warn("%H: %s: webhooks not queued", call_debug, call,
+			 type);
+	add(call, wsql ? wsql : sql, n, pv);
+	mem_deref(wsql);
 }
 
 

@@ -24,6 +24,7 @@ struct event {
 	char ts[32];                     /**< ISO 8601 UTC, milliseconds  */
 	json_t *data;                    /**< (own) one jansson reference */
 	struct mbuf *json;               /**< (own) envelope, NUL-ended   */
+	bool outboxed;                   /**< webhooks queued with it     */
 };
 
 /* A registered sink; the list owns its entries. */
@@ -219,6 +220,71 @@ static void dispatch(const struct event *ev)
 
 
 /**
+ * Make an event without publishing it yet, for a change that writes its
+ * event to the database (and the webhook outbox) before the sinks see
+ * it: the id, time and envelope are fixed here.
+ *
+ * @param evp        The event; publish it with event_dispatch(), then
+ *                   mem_deref() it
+ * @param tenant_id  Tenant the event belongs to, or NULL/"" for none
+ * @param type       Event type, e.g. "user.created" ([a-z0-9_.], <= 63)
+ * @param data       Payload; the caller's reference is taken, also when
+ *                   an error is returned
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int event_create(struct event **evp, const char *tenant_id,
+		 const char *type, struct json_t *data)
+{
+	int err;
+
+	if (!evp || !data) {
+		json_decref(data);
+		return EINVAL;
+	}
+
+	if (!name_valid(type, false) ||
+	    (tenant_id && strlen(tenant_id) > EVENT_NAME_MAX)) {
+		log_warn("not publishing an event with a bad type or tenant");
+		json_decref(data);
+		return EINVAL;
+	}
+
+	err = event_alloc(evp, tenant_id, type, data);
+	if (err)
+		log_warn("event %s not published: %m", type, err);
+
+	return err;
+}
+
+
+/** Publish an event made by event_create() to every registered sink. */
+void event_dispatch(const struct event *ev)
+{
+	if (ev)
+		dispatch(ev);
+}
+
+
+/**
+ * Note that the event's webhook deliveries were written with the change
+ * (webhook/webhook.h), so the webhook sink does not queue them again.
+ */
+void event_set_outboxed(struct event *ev)
+{
+	if (ev)
+		ev->outboxed = true;
+}
+
+
+/** Whether the event's webhook deliveries were written with it. */
+bool event_outboxed(const struct event *ev)
+{
+	return ev && ev->outboxed;
+}
+
+
+/**
  * Publish an event to every registered sink, synchronously, in
  * registration order. The event's envelope is serialized once.
  *
@@ -238,18 +304,9 @@ int event_publish(const char *tenant_id, const char *type,
 	if (!data)
 		return EINVAL;
 
-	if (!name_valid(type, false) ||
-	    (tenant_id && strlen(tenant_id) > EVENT_NAME_MAX)) {
-		log_warn("not publishing an event with a bad type or tenant");
-		json_decref(data);
-		return EINVAL;
-	}
-
-	err = event_alloc(&ev, tenant_id, type, data);
-	if (err) {
-		log_warn("event %s not published: %m", type, err);
+	err = event_create(&ev, tenant_id, type, data);
+	if (err)
 		return err;
-	}
 
 	dispatch(ev);
 	mem_deref(ev);

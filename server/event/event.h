@@ -18,6 +18,11 @@ int  event_subscribe(event_h *h, void *arg);
 void event_unsubscribe(event_h *h, void *arg);
 int  event_publish(const char *tenant_id, const char *type,
 		   struct json_t *data);
+int  event_create(struct event **evp, const char *tenant_id,
+		  const char *type, struct json_t *data);
+void event_dispatch(const struct event *ev);
+void event_set_outboxed(struct event *ev);
+bool event_outboxed(const struct event *ev);
 
 const char *event_type(const struct event *ev);
 const char *event_id(const struct event *ev);

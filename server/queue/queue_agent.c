@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "db/db.h"
 #include "event/event.h"
+#include "webhook/webhook.h"
 #include "agent/agent_reg.h"
 #include "queue/queue_int.h"
 
@@ -53,9 +54,11 @@ static void logged(int err, const struct db_res *res, void *arg)
 }
 
 
+/* The row, and the event's webhook deliveries in the same statement */
 static void log_row(const struct qagent *qa, const char *state,
 		    const char *reason, const char *call_id,
-		    const char *queue_id, const char *forced_by, uint64_t us)
+		    const char *queue_id, const char *forced_by, uint64_t us,
+		    struct event *ev)
 {
 	static const char sql[] =
 		"INSERT INTO agent_state_log (tenant_id, agent_id, state,"
@@ -63,8 +66,9 @@ static void log_row(const struct qagent *qa, const char *state,
 		" ($1, $2, $3, $4, NULLIF($5, '')::uuid, NULLIF($6, '')::uuid,"
 		" NULLIF($7, '')::uuid, to_timestamp($8::bigint / 1e6))";
 	struct db_ctx ctx = {DB_TENANT, qa->tenant_id};
-	char t[24];
-	const char *pv[8];
+	const char *pv[8 + WEBHOOK_NPARAMS];
+	char t[24], *wsql = NULL;
+	unsigned n = 8;
 
 	if (!rt.app || !rt.app->db)
 		return;
@@ -79,7 +83,11 @@ static void log_row(const struct qagent *qa, const char *state,
 	pv[6] = forced_by;
 	pv[7] = t;
 
-	(void)db_query(rt.app->db, &ctx, logged, NULL, sql, 8, pv);
+	if (webhook_stmt(&wsql, &n, sql, pv, ev))
+		log_warn("agent state: webhooks not queued");
+	(void)db_query(rt.app->db, &ctx, logged, NULL, wsql ? wsql : sql, n,
+		       pv);
+	mem_deref(wsql);
 }
 
 
@@ -167,6 +175,7 @@ void queue_agent_transition(struct acd_agent *agent,
 	const char *call_id = call_id_of(t->call);
 	const char *queue_id = t->queue ? acd_queue_id(t->queue) : "";
 	const char *reason = t->reason ? t->reason : "";
+	struct event *ev = NULL;
 	uint64_t us;
 
 	if (!qa)
@@ -178,12 +187,13 @@ void queue_agent_transition(struct acd_agent *agent,
 		qa->ready_at = t->at;
 	count_tenant(qa, t->from, t->to);
 	note_call(qa, t, queue_id, us / 1000);
+	(void)event_create(&ev, qa->tenant_id, "agent.state_changed",
+			   transition_json(qa, t, call_id, queue_id,
+					   us / 1000));
 	log_row(qa, state, reason, call_id, queue_id,
-		t->forced_by ? t->forced_by : "", us);
-
-	(void)event_publish(qa->tenant_id, "agent.state_changed",
-			    transition_json(qa, t, call_id, queue_id,
-					    us / 1000));
+		t->forced_by ? t->forced_by : "", us, ev);
+	event_dispatch(ev);
+	mem_deref(ev);
 	queue_live_mark();
 }
 
