@@ -8,10 +8,15 @@
 #include <re_mem.h>
 #include <re_list.h>
 #include <re_tmr.h>
+#define LOG_MODULE "call"
+#include "log/log.h"
 #include "app.h"
 #include "region/region.h"
+#include "crm/screenpop.h"
+#include "agent/softphone.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
+#include "call/call_agent_int.h"
 #include "call/call_cti.h"
 
 
@@ -31,12 +36,77 @@ static void region_done(int err, const char *region, const char *carrier,
 }
 
 
+/* The consoles that already had the offer (or dialled) learn it now. */
+static void customer_send(const struct call *call)
+{
+	struct le *le;
+
+	if (call->outbound) {
+		(void)softphone_send(call->agent_id, json_pack("{s:s, s:s,"
+				     " s:O}", "type", "call.customer",
+				     "call_id", call->call_id, "customer",
+				     call->customer));
+		return;
+	}
+
+	for (le = call->cq ? call->cq->agents.head : NULL; le;
+	     le = le->next) {
+		const struct call_agent *ca = le->data;
+
+		if (ca->browser)
+			(void)softphone_send(ca->agent_id, json_pack(
+				"{s:s, s:s, s:O}", "type", "call.customer",
+				"call_id", call->call_id, "customer",
+				call->customer));
+	}
+}
+
+
+static void popped(struct json_t *customer, void *arg)
+{
+	struct call *call = arg;
+
+	call->pop = screenpop_cancel(call->pop);
+	if (call->state == CALL_ENDED || call->customer) {
+		json_decref(customer);
+		return;
+	}
+
+	/* an unknown caller's form is prefilled with the region */
+	if (json_is_false(json_object_get(customer, "found")) &&
+	    call->region[0])
+		json_object_set_new(customer, "region",
+				    json_string(call->region));
+	call->customer = customer;
+	customer_send(call);
+}
+
+
 /**
- * Look the caller's region up while the call waits, so that an offer
- * carries it without waiting for the database.
+ * Start the screen pop of the customer's number (the caller, or whom
+ * an agent dialled): the call keeps the result for every offer after.
+ */
+void call_cti_pop(struct call *call)
+{
+	struct screenpop_call c = {call->tenant_id, call->call_id,
+				   call->outbound ? call->callee :
+				   call->caller, call->number};
+
+	if (call->pop || call->customer)
+		return;
+
+	if (screenpop_start(&call->pop, call->app, &c, popped, call))
+		log_warn("%H: no screen pop", call_debug, call);
+}
+
+
+/**
+ * Look the caller's region and customer up while the call waits, so
+ * that an offer carries them without waiting for the database.
  */
 void call_cti_prepare(struct call *call)
 {
+	call_cti_pop(call);
 	if (call->region[0] || !call->caller[0])
 		return;
 
@@ -65,9 +135,10 @@ json_t *call_cti_offer(const struct call_queue *cq)
 		json_array();
 	uint64_t now = call_now_ms();
 
+	/* customer null: the lookup is still running (call.customer) */
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s,"
 			 " s:{s:s, s:s, s:s},"
-			 " s:I, s:b, s:i, s:o, s:o, s:i}",
+			 " s:I, s:b, s:i, s:o, s:o, s:i, s:O?}",
 			 "type", "call.offer", "call_id", call->call_id,
 			 "caller", call->caller, "caller_region",
 			 region_json(call), "number", call->number,
@@ -80,5 +151,6 @@ json_t *call_cti_offer(const struct call_queue *cq)
 			 "vip", cq->priority > 0, "priority", cq->priority,
 			 "ivr_path", path ? path : json_array(),
 			 "vars", vars ? vars : json_object(),
-			 "ring_timeout_s", (int)cq->qi.ring_timeout_s);
+			 "ring_timeout_s", (int)cq->qi.ring_timeout_s,
+			 "customer", call->customer);
 }

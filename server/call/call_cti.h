@@ -7,6 +7,8 @@ struct call_queue;
 struct json_t;
 
 void call_cti_prepare(struct call *call);
+void call_cti_pop(struct call *call);
+int  call_pop_api_init(void);
 struct json_t *call_cti_offer(const struct call_queue *cq);
 
 #endif
