@@ -69,6 +69,8 @@ static struct {
 	struct app *app;             /**< (borrowed)                     */
 	json_t *rows;                /**< results waiting for a flush    */
 	json_t *disables;            /**< [endpoint_id, reason] pairs    */
+	uint64_t wake_ms;            /**< soonest retry of rows waiting  */
+	uint64_t wake_flushing;      /**< ... of the batch being written */
 	bool flushing;
 } rs;
 
@@ -205,8 +207,9 @@ int wh_result_add(const struct wh_job *job, const struct wh_http_result *r)
 		(void)json_array_append_new(rs.disables,
 				json_pack("[s,s]", job->endpoint_id,
 					  o.disabled_reason));
-	if (o.retry_in_ms)
-		wh_deliver_wake_in(o.retry_in_ms);
+	/* the retry is due once its row says so: wake after the commit */
+	if (o.retry_in_ms && (!rs.wake_ms || o.retry_in_ms < rs.wake_ms))
+		rs.wake_ms = o.retry_in_ms;
 
 	flush();
 	return 0;
@@ -234,6 +237,9 @@ static void flushed(int err, const struct db_res *res, void *arg)
 	(void)arg;
 
 	rs.flushing = false;
+	if (rs.wake_flushing)
+		wh_deliver_wake_in(rs.wake_flushing);
+	rs.wake_flushing = 0;
 	if (err) {
 		if (err != ECANCELED)
 			log_warn("webhook results not written: %m (%s)", err,
@@ -294,6 +300,8 @@ static void flush(void)
 
 	rs.rows = json_array();
 	rs.disables = json_array();
+	rs.wake_flushing = rs.wake_ms;
+	rs.wake_ms = 0;
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : txn_build(tx, rows, disables);
 	if (err)
