@@ -279,6 +279,64 @@ bool crm_text_ok(struct http_req *req, const char *field, bool one_line)
 }
 
 
+static bool name_ok(struct http_req *req, const char *field,
+		    const json_t *a, size_t i, size_t max)
+{
+	const char *s = json_string_value(json_array_get(a, i));
+	char name[48];
+	size_t n = 0;
+
+	(void)re_snprintf(name, sizeof(name), "%s[%zu]", field, i);
+	if (!s) {
+		api_reply_invalid(req, name, "type", "must be a string");
+		return false;
+	}
+
+	for (const char *p = s; *p; p++) {
+		n += ((unsigned char)*p & 0xc0) != 0x80;
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			n = max + 1;
+	}
+	if (!n || n > max || !s[strspn(s, " ")]) {
+		char msg[80];
+
+		(void)re_snprintf(msg, sizeof(msg), "must be 1 to %zu "
+				  "characters, no control characters", max);
+		api_reply_invalid(req, name, "length", msg);
+		return false;
+	}
+
+	for (size_t j = 0; j < i; j++) {
+		if (!strcmp(s, json_string_value(json_array_get(a, j)))) {
+			api_reply_invalid(req, name, "duplicate",
+					  "is the same as an earlier one");
+			return false;
+		}
+	}
+
+	return true;
+}
+
+
+/**
+ * Each item of the body's array field is a string of 1 to max
+ * characters (not only spaces, no control characters), none twice
+ * (tags, a select's options). False if a 400 was replied, naming the
+ * item (tags[2]).
+ */
+bool crm_names_ok(struct http_req *req, const char *field, size_t max)
+{
+	const json_t *a = json_object_get(http_req_json(req), field);
+
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		if (!name_ok(req, field, a, i, max))
+			return false;
+	}
+
+	return true;
+}
+
+
 /** Compact JSON text of j as a mem_ object, NULL on ENOMEM. */
 char *crm_json_text(const json_t *j)
 {

@@ -72,51 +72,10 @@ static bool key_ok(struct http_req *req)
 }
 
 
-static bool option_ok(struct http_req *req, const json_t *opts, size_t i)
-{
-	const char *s = json_string_value(json_array_get(opts, i));
-	char field[32];
-	size_t n = 0;
-
-	(void)re_snprintf(field, sizeof(field), "options[%zu]", i);
-	if (!s) {
-		api_reply_invalid(req, field, "type", "must be a string");
-		return false;
-	}
-
-	for (const char *p = s; *p; p++) {
-		n += ((unsigned char)*p & 0xc0) != 0x80;
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			n = OPTION_MAX + 1;
-	}
-	if (!n || n > OPTION_MAX) {
-		api_reply_invalid(req, field, "length", "must be 1 to 64 "
-				  "characters, no control characters");
-		return false;
-	}
-
-	for (size_t j = 0; j < i; j++) {
-		if (!strcmp(s, json_string_value(json_array_get(opts, j)))) {
-			api_reply_invalid(req, field, "duplicate",
-					  "names an option twice");
-			return false;
-		}
-	}
-
-	return true;
-}
-
-
 static bool options_ok(struct http_req *req)
 {
-	const json_t *opts = json_object_get(http_req_json(req), "options");
-
-	for (size_t i = 0; i < json_array_size(opts); i++) {
-		if (!option_ok(req, opts, i))
-			return false;
-	}
-
-	return crm_text_ok(req, "label", true);
+	return crm_names_ok(req, "options", OPTION_MAX) &&
+		crm_text_ok(req, "label", true);
 }
 
 

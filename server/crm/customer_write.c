@@ -122,54 +122,6 @@ static bool email_ok(struct http_req *req)
 }
 
 
-static bool tag_ok(struct http_req *req, const json_t *tags, size_t i)
-{
-	const char *s = json_string_value(json_array_get(tags, i));
-	char field[32];
-	size_t n = 0;
-
-	(void)re_snprintf(field, sizeof(field), "tags[%zu]", i);
-	if (!s) {
-		api_reply_invalid(req, field, "type", "must be a string");
-		return false;
-	}
-
-	for (const char *p = s; *p; p++) {
-		n += ((unsigned char)*p & 0xc0) != 0x80;
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			n = TAG_MAX + 1;
-	}
-	if (!n || n > TAG_MAX || !s[strspn(s, " ")]) {
-		api_reply_invalid(req, field, "length", "must be 1 to 32 "
-				  "characters, no control characters");
-		return false;
-	}
-
-	for (size_t j = 0; j < i; j++) {
-		if (!strcmp(s, json_string_value(json_array_get(tags, j)))) {
-			api_reply_invalid(req, field, "duplicate",
-					  "names a tag twice");
-			return false;
-		}
-	}
-
-	return true;
-}
-
-
-static bool tags_ok(struct http_req *req)
-{
-	const json_t *tags = json_object_get(http_req_json(req), "tags");
-
-	for (size_t i = 0; i < json_array_size(tags); i++) {
-		if (!tag_ok(req, tags, i))
-			return false;
-	}
-
-	return true;
-}
-
-
 /* Each number in the stored spelling, 3 to 20 digits, none twice. */
 static bool phones_take(struct http_req *req, struct cw *w)
 {
@@ -218,7 +170,8 @@ static bool body_ok(struct http_req *req, struct cw *w)
 	return name_ok(req) && email_ok(req) &&
 		crm_text_ok(req, "company", true) &&
 		crm_text_ok(req, "region", true) &&
-		crm_text_ok(req, "notes", false) && tags_ok(req) &&
+		crm_text_ok(req, "notes", false) &&
+		crm_names_ok(req, "tags", TAG_MAX) &&
 		phones_take(req, w);
 }
 
