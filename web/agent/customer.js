@@ -26,7 +26,8 @@ function tagList(tags) {
 
 function when(iso) {
 	const d = new Date(iso);
-	return Number.isNaN(d.getTime()) ? '' : d.toLocaleString();
+	return Number.isNaN(d.getTime()) ? '' : d.toLocaleString(
+		document.documentElement.lang || 'zh-CN', { hour12: false });
 }
 
 /* The form module belongs to the customer pages: loaded when needed, so
@@ -76,6 +77,27 @@ export class CustomerPanel {
 			return;
 		this.callId = m.call_id;
 		this.show(m.customer);
+	}
+
+	/**
+	 * A call the console did not see offered (a reload, a SIP phone's
+	 * call): the server keeps its screen pop.
+	 */
+	async adopt(callId) {
+		if (!callId || callId === this.callId)
+			return;
+		this.callId = callId;
+		this.customer = null;
+		this.show(null);
+		try {
+			const r = await api('GET', `/calls/${encodeURIComponent(
+				callId)}/customer`);
+			if (this.callId === callId && r.customer)
+				this.show(r.customer);
+		} catch {
+			if (this.callId === callId)
+				this.clear();
+		}
 	}
 
 	cancel(m) {
@@ -224,7 +246,7 @@ export class CustomerPanel {
 			?.label || k;
 		box.replaceChildren(...keys.map((k) => el('div', { class: 'item',
 			dataset: { field: k } }, el('div', { class: 'k' }, label(k)),
-		el('div', { class: 'v' }, String(values[k]))))));
+		el('div', { class: 'v' }, String(values[k])))));
 	}
 
 	async create(phone, region) {
