@@ -133,7 +133,8 @@ export class Dialer {
 
 	/** number: typed (the form), or given by a CRM's request (extra:
 	 * from, request_id — web/agent/dialreq.js). */
-	async dial(number = digits($('dial-number').value), extra = {}) {
+	async dial(typed = $('dial-number').value, extra = {}) {
+		const number = digits(typed);
 		$('dial-error').textContent = NUMBER_RE.test(number) ? '' :
 			t('agent.xfer.pick_number');
 		if (!NUMBER_RE.test(number) || this.calls.call)
