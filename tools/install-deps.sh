@@ -12,7 +12,7 @@ libarchive-dev
 libcmocka-dev
 postgresql-15 postgresql-client-15
 sip-tester wrk sox espeak-ng mpg123
-chromium fonts-wqy-microhei openssl ca-certificates procps"
+chromium firefox-esr fonts-wqy-microhei openssl ca-certificates procps"
 
 missing=""
 for p in $PKGS; do
