@@ -88,30 +88,7 @@ void acdcfg_reply_field(struct http_req *req, unsigned status,
 			const char *problem, const char *field,
 			const char *code, const char *message)
 {
-	char type[80];
-	json_t *pb;
-	char *s;
-
-	if (status == 400) {
-		api_reply_invalid(req, field, code, message);
-		return;
-	}
-
-	(void)re_snprintf(type, sizeof(type), "/problems/%s", problem);
-	pb = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s,s:s}]}",
-		       "type", type, "title", "Conflict", "status",
-		       (int)status, "code", problem, "detail", message,
-		       "errors", "field", field, "code", code,
-		       "message", message);
-	s = pb ? json_dumps(pb, JSON_COMPACT) : NULL;
-	json_decref(pb);
-	if (!s) {
-		http_reply_error(req, ENOMEM);
-		return;
-	}
-
-	http_reply_raw(req, status, "application/problem+json", s, strlen(s));
-	free(s);  /* ccheck: foreign */
+	api_reply_field(req, status, problem, field, code, message);
 }
 
 
@@ -122,20 +99,8 @@ void acdcfg_reply_field(struct http_req *req, unsigned status,
 static void reply_check(struct http_req *req, unsigned status,
 			const char *msg)
 {
-	char field[64], code[24];
-	const char *a = strchr(msg, '|');
-	const char *b = a ? strchr(a + 1, '|') : NULL;
-
-	if (!b || (size_t)(a - msg) >= sizeof(field) ||
-	    (size_t)(b - a - 1) >= sizeof(code)) {
+	if (!api_reply_check(req, status, msg))
 		http_reply_error(req, EINVAL);
-		return;
-	}
-
-	(void)re_snprintf(field, sizeof(field), "%b", msg, (size_t)(a - msg));
-	(void)re_snprintf(code, sizeof(code), "%b", a + 1,
-			  (size_t)(b - a - 1));
-	acdcfg_reply_field(req, status, code, field, code, b + 1);
 }
 
 

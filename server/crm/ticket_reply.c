@@ -83,52 +83,7 @@ void ticket_reply_field(struct http_req *req, unsigned status,
 			const char *problem, const char *field,
 			const char *code, const char *message)
 {
-	char type[80];
-	json_t *pb;
-	char *s;
-
-	if (status == 400) {
-		api_reply_invalid(req, field, code, message);
-		return;
-	}
-
-	(void)re_snprintf(type, sizeof(type), "/problems/%s", problem);
-	pb = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s,s:s}]}",
-		       "type", type, "title", status == 404 ? "Not Found" :
-		       status == 413 ? "Content Too Large" : "Conflict",
-		       "status", (int)status, "code", problem,
-		       "detail", message, "errors", "field", field,
-		       "code", code, "message", message);
-	s = pb ? json_dumps(pb, JSON_COMPACT) : NULL;
-	json_decref(pb);
-	if (!s) {
-		http_reply_error(req, ENOMEM);
-		return;
-	}
-
-	http_reply_raw(req, status, "application/problem+json", s, strlen(s));
-	free(s);  /* ccheck: foreign */
-}
-
-
-/* "field|code|message" of an OS4xx failure; false if malformed. */
-static bool reply_check(struct http_req *req, unsigned status,
-			const char *msg)
-{
-	char field[64], code[32];
-	const char *a = strchr(msg, '|');
-	const char *b = a ? strchr(a + 1, '|') : NULL;
-
-	if (!b || (size_t)(a - msg) >= sizeof(field) ||
-	    (size_t)(b - a - 1) >= sizeof(code))
-		return false;
-
-	(void)re_snprintf(field, sizeof(field), "%b", msg, (size_t)(a - msg));
-	(void)re_snprintf(code, sizeof(code), "%b", a + 1,
-			  (size_t)(b - a - 1));
-	ticket_reply_field(req, status, status == 404 ? "not_found" : code,
-			   field, code, b + 1);
-	return true;
+	api_reply_field(req, status, problem, field, code, message);
 }
 
 
@@ -146,7 +101,7 @@ static void reply_failed(struct http_req *req, int err,
 	else if (state && !strcmp(state, "OS409"))
 		status = 409;
 
-	if (status && msg && reply_check(req, status, msg))
+	if (status && api_reply_check(req, status, msg))
 		return;
 
 	if (err == EEXIST) {

@@ -354,3 +354,68 @@ const char *api_bool(const struct http_req *req, const char *field)
 
 	return v ? (json_is_true(v) ? "true" : "false") : NULL;
 }
+
+
+/**
+ * Reply with a problem whose errors[] names one field: a 400 is
+ * validation_failed, another status carries problem as its code.
+ *
+ * @param problem  Problem code, e.g. "work_no_taken"
+ */
+void api_reply_field(struct http_req *req, unsigned status,
+		     const char *problem, const char *field,
+		     const char *code, const char *message)
+{
+	char type[80];
+	json_t *pb;
+	char *s;
+
+	if (status == 400) {
+		api_reply_invalid(req, field, code, message);
+		return;
+	}
+
+	(void)re_snprintf(type, sizeof(type), "/problems/%s", problem);
+	pb = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s,s:s}]}",
+		       "type", type, "title", status == 404 ? "Not Found" :
+		       "Conflict", "status", (int)status, "code", problem,
+		       "detail", message, "errors", "field", field,
+		       "code", code, "message", message);
+	s = pb ? json_dumps(pb, JSON_COMPACT) : NULL;
+	json_decref(pb);
+	if (!s) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	http_reply_raw(req, status, "application/problem+json", s, strlen(s));
+	free(s);  /* ccheck: foreign */
+}
+
+
+/**
+ * Reply to a check that failed in SQL with the message
+ * "field|code|message" (SQLSTATE OS400, OS404, OS409 ...): the problem
+ * names the field; a conflict's code is also its problem code, a 404's
+ * problem is not_found.
+ *
+ * @return false if msg is not of that form (nothing was replied)
+ */
+bool api_reply_check(struct http_req *req, unsigned status,
+		     const char *msg)
+{
+	char field[64], code[32];
+	const char *a = msg ? strchr(msg, '|') : NULL;
+	const char *b = a ? strchr(a + 1, '|') : NULL;
+
+	if (!b || (size_t)(a - msg) >= sizeof(field) ||
+	    (size_t)(b - a - 1) >= sizeof(code))
+		return false;
+
+	(void)re_snprintf(field, sizeof(field), "%b", msg, (size_t)(a - msg));
+	(void)re_snprintf(code, sizeof(code), "%b", a + 1,
+			  (size_t)(b - a - 1));
+	api_reply_field(req, status, status == 404 ? "not_found" : code,
+			field, code, b + 1);
+	return true;
+}

@@ -45,6 +45,11 @@ bool api_array_ok(struct http_req *req, const char *field,
 		  const struct param *params, size_t n);
 void api_reply_invalid(struct http_req *req, const char *field,
 		       const char *code, const char *message);
+void api_reply_field(struct http_req *req, unsigned status,
+		     const char *problem, const char *field,
+		     const char *code, const char *message);
+bool api_reply_check(struct http_req *req, unsigned status,
+		     const char *msg);
 void api_publish(const char *tenant_id, const char *type, const char *json);
 
 #endif
