@@ -28,9 +28,6 @@ void ticket_run(struct http_req *req, struct db_txn *tx, int err,
 		api_rows_h *h);
 void ticket_query(struct http_req *req, const char *sql, unsigned n,
 		  const char *const *pv, api_rows_h *h);
-void ticket_reply_field(struct http_req *req, unsigned status,
-			const char *problem, const char *field,
-			const char *code, const char *message);
 void ticket_emit(const char *tenant_id, const char *type, const char *json,
 		 const char *changes);
 bool ticket_query_uuid(struct http_req *req, const char *name,

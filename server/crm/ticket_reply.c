@@ -74,19 +74,6 @@ char *ticket_body_text(const struct http_req *req)
 }
 
 
-/**
- * Reply with a problem whose errors[] names one field.
- *
- * @param problem  Problem code, e.g. "transition_not_allowed"
- */
-void ticket_reply_field(struct http_req *req, unsigned status,
-			const char *problem, const char *field,
-			const char *code, const char *message)
-{
-	api_reply_field(req, status, problem, field, code, message);
-}
-
-
 static void reply_failed(struct http_req *req, int err,
 			 const struct db_res *res)
 {
@@ -105,7 +92,7 @@ static void reply_failed(struct http_req *req, int err,
 		return;
 
 	if (err == EEXIST) {
-		ticket_reply_field(req, 409, "name_taken", "name", "taken",
+		api_reply_field(req, 409, "name_taken", "name", "taken",
 				   "another of this tenant has this name");
 		return;
 	}
