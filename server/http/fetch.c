@@ -219,44 +219,6 @@ static int send_req(struct fetch *f)
 }
 
 
-static bool rr_refused(struct dnsrr *rr, void *arg)
-{
-	bool *refused = arg;
-	struct sa sa;
-
-	if (rr->type != DNS_TYPE_A)
-		return false;
-
-	sa_set_in(&sa, rr->rdata.a.addr, 0);
-	if (!egress_allowed(&sa))
-		*refused = true;
-
-	return *refused;
-}
-
-
-static void query_h(int err, const struct dnshdr *hdr, struct list *ansl,
-		    struct list *authl, struct list *addl, void *arg)
-{
-	struct fetch *f = arg;
-	bool refused = false;
-	(void)hdr;
-	(void)authl;
-	(void)addl;
-
-	f->dq = mem_deref(f->dq);
-	if (!err && list_isempty(ansl))
-		err = EDESTADDRREQ;
-	if (!err)
-		(void)list_apply(ansl, true, (list_apply_h *)rr_refused,
-				 &refused);
-
-	err = err ? err : refused ? EACCES : send_req(f);
-	if (err)
-		finish(f, err, 0, NULL);
-}
-
-
 /* The host of url, as libre's client reads it: [v6] or up to : or /. */
 static int url_host(const char *url, char *host, size_t sz)
 {
@@ -268,6 +230,55 @@ static int url_host(const char *url, char *host, size_t sz)
 		return pl_strcpy(&h, host, sz);
 
 	return EINVAL;
+}
+
+
+/* The name's IPv4 addresses (CNAMEs followed): how many, any refused. */
+struct scan {
+	unsigned n;
+	bool refused;
+};
+
+
+static bool rr_check(struct dnsrr *rr, void *arg)
+{
+	struct scan *sc = arg;
+	struct sa sa;
+
+	if (rr->type != DNS_TYPE_A)
+		return false;
+
+	++sc->n;
+	sa_set_in(&sa, rr->rdata.a.addr, 0);
+	if (!egress_allowed(&sa))
+		sc->refused = true;
+
+	return sc->refused;
+}
+
+
+static void query_h(int err, const struct dnshdr *hdr, struct list *ansl,
+		    struct list *authl, struct list *addl, void *arg)
+{
+	struct fetch *f = arg;
+	struct scan sc = {0, false};
+	char host[256];
+	(void)hdr;
+	(void)authl;
+	(void)addl;
+
+	f->dq = mem_deref(f->dq);
+	if (!err)
+		err = url_host(f->url, host, sizeof(host));
+	if (!err)
+		(void)dns_rrlist_apply(ansl, host, DNS_TYPE_A, DNS_CLASS_IN,
+				       true, rr_check, &sc);
+	if (!err && !sc.n)
+		err = EDESTADDRREQ;
+
+	err = err ? err : sc.refused ? EACCES : send_req(f);
+	if (err)
+		finish(f, err, 0, NULL);
 }
 
 
