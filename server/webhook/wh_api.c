@@ -43,7 +43,10 @@
 
 #define NOTIFY_SQL "SELECT pg_notify('" WH_CFG_CHANNEL "', $1::text)"
 
-#define TYPES_SQL "ARRAY(SELECT jsonb_array_elements_text($%u::jsonb))"
+/* The types in the order given, each once */
+#define TYPES_SQL(n) \
+	"ARRAY(SELECT t FROM jsonb_array_elements_text($" #n "::jsonb)" \
+	" WITH ORDINALITY x(t, i) GROUP BY t ORDER BY min(i))"
 
 static const struct param create_params[] = {
 	{"url", PARAM_STRING, true, 10, 2048, NULL, false},
@@ -215,8 +218,7 @@ static void ep_create(struct http_req *req)
 	static const char sql[] =
 		"INSERT INTO webhook_endpoints (endpoint_id, tenant_id, url,"
 		" description, event_types, enabled, secret) VALUES ($1, $2,"
-		" $3, COALESCE($4, ''), ARRAY(SELECT DISTINCT"
-		" jsonb_array_elements_text($5::jsonb)),"
+		" $3, COALESCE($4, ''), " TYPES_SQL(5) ","
 		" COALESCE($6::bool, true), $7) RETURNING endpoint_id";
 	char endpoint_id[UUID_STRLEN], secret[WH_SECRET_MAX];
 	char *types = NULL;
@@ -251,8 +253,7 @@ static void ep_update(struct http_req *req)
 		"UPDATE webhook_endpoints SET url = COALESCE($2, url),"
 		" description = COALESCE($3, description),"
 		" event_types = CASE WHEN $4::jsonb IS NULL THEN event_types"
-		" ELSE ARRAY(SELECT DISTINCT jsonb_array_elements_text($4::"
-		"jsonb)) END,"
+		" ELSE " TYPES_SQL(4) " END,"
 		" enabled = COALESCE($5::bool, enabled),"
 		" disabled_reason = CASE WHEN $5::bool THEN NULL"
 		" WHEN $5::bool = false AND enabled THEN 'admin'"
