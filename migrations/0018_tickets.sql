@@ -324,6 +324,35 @@ LANGUAGE sql STABLE AS $$
 			WHERE h.ticket_id = t.ticket_id), '[]'))
 $$;
 
+-- An event of a change, written with it: its webhook deliveries go into
+-- the outbox in the change's transaction (webhook_enqueue, migration
+-- 0019) and the server publishes it to the consoles after the commit
+-- with the same id and time. The webhook payload leaves out the
+-- recipients (which consoles hear of it).
+CREATE FUNCTION crm_emit(p_tenant uuid, p_type text, p_data jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	v_id uuid := gen_random_uuid();
+	v_ts text := to_char(clock_timestamp() AT TIME ZONE 'UTC',
+			     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+BEGIN
+	PERFORM webhook_enqueue(p_tenant, v_id, p_type, jsonb_build_object(
+		'type', p_type, 'id', v_id, 'ts', v_ts, 'tenant', p_tenant,
+		'data', p_data - 'recipients')::text);
+	RETURN jsonb_build_object('type', p_type, 'id', v_id, 'ts', v_ts,
+				  'data', p_data);
+END
+$$;
+
+-- A ticket's event: the ticket, its recipients and what changed.
+CREATE FUNCTION ticket_event(t tickets, p_type text, p_changes jsonb)
+RETURNS jsonb LANGUAGE sql AS $$
+	SELECT crm_emit(t.tenant_id, p_type, ticket_json(t) ||
+		jsonb_build_object('recipients', ticket_audience(t)) ||
+		CASE WHEN p_changes IS NULL THEN '{}'::jsonb
+		ELSE jsonb_build_object('changes', p_changes) END)
+$$;
+
 -- A time field of a body, NULL when null: ISO 8601 only (PostgreSQL
 -- would also take 'tomorrow' or 'epoch').
 CREATE FUNCTION crm_time(p jsonb, p_field text) RETURNS timestamptz
@@ -375,12 +404,15 @@ BEGIN
 END
 $$;
 
+-- Returns its events: ticket.created, and ticket.assigned when assigned.
 CREATE FUNCTION ticket_create(p_id uuid, p jsonb, p_actor uuid,
 			      p_actor_kind text, p_actor_name text)
-RETURNS uuid LANGUAGE plpgsql AS $$
+RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	ty ticket_types;
+	t tickets;
 	v_state text;
+	v_events jsonb;
 BEGIN
 	SELECT * INTO ty FROM ticket_types
 	WHERE type_id = (p->>'type_id')::uuid AND enabled;
@@ -408,7 +440,13 @@ BEGIN
 	VALUES (ty.tenant_id, p_id, p_actor_kind, p_actor, p_actor_name,
 		'created', jsonb_build_object('state',
 			jsonb_build_object('to', v_state)));
-	RETURN p_id;
+	SELECT * INTO t FROM tickets WHERE ticket_id = p_id;
+	v_events := jsonb_build_array(ticket_event(t, 'ticket.created', NULL));
+	IF t.assignee_user_id IS NOT NULL OR t.assignee_queue_id IS NOT NULL
+	THEN
+		v_events := v_events || ticket_event(t, 'ticket.assigned', NULL);
+	END IF;
+	RETURN v_events;
 END
 $$;
 
@@ -459,7 +497,9 @@ END
 $$;
 
 -- Apply a validated body to a ticket; returns what changed as
--- {"field": {"from": ..., "to": ...}} (empty: nothing did).
+-- {"changes": {"field": {"from": ..., "to": ...}}, "events": [...]}:
+-- ticket.updated, and ticket.assigned when the assignee changed; none
+-- when nothing did.
 CREATE FUNCTION ticket_update(p_id uuid, p jsonb, p_actor uuid,
 			      p_actor_kind text, p_actor_name text,
 			      p_agent boolean)
@@ -469,6 +509,7 @@ DECLARE
 	n tickets;
 	ty ticket_types;
 	v_changes jsonb;
+	v_events jsonb;
 BEGIN
 	n := t;
 	PERFORM ticket_refs_check(p);
@@ -501,7 +542,7 @@ BEGIN
 	     USING (key)
 	WHERE o.value IS DISTINCT FROM w.value;
 	IF v_changes = '{}' THEN
-		RETURN v_changes;
+		RETURN jsonb_build_object('changes', v_changes, 'events', '[]');
 	END IF;
 
 	-- a new due time is escalated again once it passes
@@ -519,14 +560,22 @@ BEGIN
 		actor_id, actor_name, action, changes)
 	VALUES (t.tenant_id, p_id, p_actor_kind, p_actor, p_actor_name,
 		'updated', v_changes);
-	RETURN v_changes;
+	SELECT * INTO n FROM tickets WHERE ticket_id = p_id;
+	v_events := jsonb_build_array(ticket_event(n, 'ticket.updated',
+						   v_changes));
+	IF v_changes ?| ARRAY['assignee_user_id', 'assignee_queue_id'] THEN
+		v_events := v_events || ticket_event(n, 'ticket.assigned',
+						     v_changes);
+	END IF;
+	RETURN jsonb_build_object('changes', v_changes, 'events', v_events);
 END
 $$;
 
+-- Returns its event, ticket.commented.
 CREATE FUNCTION ticket_comment(p_id uuid, p_comment_id uuid, p_body text,
 			       p_actor uuid, p_actor_kind text,
 			       p_actor_name text, p_agent boolean)
-RETURNS uuid LANGUAGE plpgsql AS $$
+RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	t tickets := ticket_lock(p_id, p_actor, p_agent);
 BEGIN
@@ -539,15 +588,19 @@ BEGIN
 		actor_id, actor_name, action, changes)
 	VALUES (t.tenant_id, p_id, p_actor_kind, p_actor, p_actor_name,
 		'commented', jsonb_build_object('comment_id', p_comment_id));
-	RETURN p_comment_id;
+	SELECT * INTO t FROM tickets WHERE ticket_id = p_id;
+	RETURN jsonb_build_array(ticket_event(t, 'ticket.commented',
+		jsonb_build_object('comment', jsonb_build_object('to',
+			p_body))));
 END
 $$;
 
+-- Returns its event, ticket.updated (changes: the attachment's name).
 CREATE FUNCTION ticket_attach(p_id uuid, p_att_id uuid, p_filename text,
 			      p_ctype text, p_data bytea, p_actor uuid,
 			      p_actor_kind text, p_actor_name text,
 			      p_agent boolean)
-RETURNS uuid LANGUAGE plpgsql AS $$
+RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	t tickets := ticket_lock(p_id, p_actor, p_agent);
 BEGIN
@@ -563,7 +616,10 @@ BEGIN
 	VALUES (t.tenant_id, p_id, p_actor_kind, p_actor, p_actor_name,
 		'attached', jsonb_build_object('attachment_id', p_att_id,
 			'filename', p_filename));
-	RETURN p_att_id;
+	SELECT * INTO t FROM tickets WHERE ticket_id = p_id;
+	RETURN jsonb_build_array(ticket_event(t, 'ticket.updated',
+		jsonb_build_object('attachment', jsonb_build_object('to',
+			p_filename))));
 END
 $$;
 
@@ -589,12 +645,13 @@ $$;
 -- The escalation loop's one statement, across tenants (run by the
 -- operator role): tickets past their due time in a state that is not
 -- final are marked escalated once, a step up in priority, with a
--- history row; returns each as (tenant_id, event data).
+-- history row; returns each as (tenant_id, its ticket.escalated event).
 CREATE FUNCTION ticket_escalate_due(p_max int)
-RETURNS TABLE (tenant_id uuid, data jsonb) LANGUAGE plpgsql AS $$
+RETURNS TABLE (tenant_id uuid, event jsonb) LANGUAGE plpgsql AS $$
 DECLARE
 	t tickets;
 	v_prio text;
+	v_from text;
 BEGIN
 	FOR t IN SELECT k.* FROM tickets k JOIN ticket_types ty
 		 ON ty.type_id = k.type_id
@@ -603,6 +660,7 @@ BEGIN
 				     ->>'final')::boolean, false)
 		 ORDER BY k.due_at LIMIT p_max
 		 FOR UPDATE OF k SKIP LOCKED LOOP
+		v_from := t.priority;
 		v_prio := CASE t.priority WHEN 'low' THEN 'normal'
 			WHEN 'normal' THEN 'high' ELSE 'urgent' END;
 		UPDATE tickets k SET escalated_at = now(), priority = v_prio
@@ -619,8 +677,9 @@ BEGIN
 			jsonb_build_object('due_at', t.due_at,
 					   'priority', v_prio));
 		tenant_id := t.tenant_id;
-		data := ticket_json(t) || jsonb_build_object('recipients',
-			ticket_audience(t));
+		event := ticket_event(t, 'ticket.escalated', jsonb_build_object(
+			'priority', jsonb_build_object('from', v_from,
+						       'to', v_prio)));
 		RETURN NEXT;
 	END LOOP;
 END
@@ -774,17 +833,42 @@ $$;
 
 -- The start timer's statement, across tenants: announcements whose
 -- start has come are marked published (once, whichever node is first)
--- and returned as (tenant_id, event data).
+-- and returned as (tenant_id, its announcement.published event).
 CREATE FUNCTION announcement_publish_due()
-RETURNS TABLE (tenant_id uuid, data jsonb) LANGUAGE sql AS $$
+RETURNS TABLE (tenant_id uuid, event jsonb) LANGUAGE sql AS $$
 	WITH due AS (
 		UPDATE announcements a SET published_at = now()
 		WHERE a.published_at IS NULL AND a.withdrawn_at IS NULL
 		  AND a.starts_at <= now()
 		  AND (a.ends_at IS NULL OR a.ends_at > now())
 		RETURNING a.*)
-	SELECT d.tenant_id, announcement_json(d::announcements)
+	SELECT d.tenant_id, crm_emit(d.tenant_id, 'announcement.published',
+		announcement_json(d::announcements)
 		|| jsonb_build_object('recipients',
-			announcement_audience(d::announcements))
+			announcement_audience(d::announcements)))
 	FROM due d
+$$;
+
+-- Withdraw (once: a second time changes nothing); returns the events,
+-- announcement.withdrawn the first time.
+CREATE FUNCTION announcement_withdraw(p_id uuid)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	a announcements;
+BEGIN
+	SELECT * INTO a FROM announcements WHERE announcement_id = p_id
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM crm_fail('OS404', 'announcement_id', 'not_found',
+			'no announcement with this id in your tenant');
+	END IF;
+	IF a.withdrawn_at IS NOT NULL THEN
+		RETURN '[]';
+	END IF;
+	UPDATE announcements SET withdrawn_at = now(), updated_at = now()
+	WHERE announcement_id = p_id RETURNING * INTO a;
+	RETURN jsonb_build_array(crm_emit(a.tenant_id,
+		'announcement.withdrawn', announcement_json(a) ||
+		jsonb_build_object('recipients', announcement_audience(a))));
+END
 $$;

@@ -165,22 +165,17 @@ static void withdrawn(struct http_req *req, const struct db_res *res)
 
 	reply_last(req, res, 200);
 	if (n >= 2 && db_nrows(res, n - 2) > 0)
-		ticket_emit(http_req_principal(req)->tenant_id,
-			    "announcement.withdrawn", db_val(res, n - 2, 0, 0),
-			    NULL);
+		ticket_dispatch(http_req_principal(req)->tenant_id,
+				db_val(res, n - 2, 0, 0));
 }
 
 
 /* Consoles take it off their list (announcement.withdrawn); a second
- * withdrawal keeps the first time. */
+ * withdrawal keeps the first time and tells no one. */
 static void announce_withdraw(struct http_req *req)
 {
 	static const char sql[] =
-		"UPDATE announcements a SET withdrawn_at ="
-		" COALESCE(withdrawn_at, now()), updated_at = now()"
-		" WHERE a.announcement_id = $1 RETURNING (announcement_json(a)"
-		" || jsonb_build_object('recipients',"
-		" announcement_audience(a)))::text";
+		"SELECT announcement_withdraw($1)::text";
 	const char *id = ticket_path_id(req, "announcement_id");
 
 	if (id)

@@ -64,8 +64,7 @@ static void published(int err, const struct db_res *res, void *arg)
 		log_warn("announcement start check failed: %m", err);
 
 	for (unsigned i = 0; i < n; i++) {
-		ticket_emit(db_val(res, 0, i, 0), "announcement.published",
-			    db_val(res, 0, i, 1), NULL);
+		ticket_dispatch(db_val(res, 0, i, 0), db_val(res, 0, i, 1));
 	}
 
 	if (at.again) {
@@ -81,7 +80,7 @@ static void published(int err, const struct db_res *res, void *arg)
 static void tick(void *arg)
 {
 	static const char due_sql[] =
-		"SELECT d.tenant_id::text, d.data::text"
+		"SELECT d.tenant_id::text, d.event::text"
 		" FROM announcement_publish_due() d";
 	static const char next_sql[] =
 		"SELECT ceil(EXTRACT(epoch FROM min(starts_at) - now())"

@@ -2,7 +2,6 @@
  * moved along their type's workflow; every change audited, kept as the
  * ticket's history and announced on the "ticket" topic. */
 #include <string.h>
-#include <jansson.h>
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
@@ -38,11 +37,9 @@ static const struct param update_params[] = {
 	{"assignee_queue_id", PARAM_UUID, false, 0, 0, NULL, true},
 };
 
-/* The reply ($1 = ticket id) and the event's data with its recipients. */
-#define EVENT_SQL \
-	"SELECT ticket_json(t)::text, (ticket_json(t) ||" \
-	" jsonb_build_object('recipients', ticket_audience(t)))::text" \
-	" FROM tickets t WHERE t.ticket_id = $1"
+/* The reply, $1 = ticket id. */
+#define REPLY_SQL \
+	"SELECT ticket_json(t)::text FROM tickets t WHERE t.ticket_id = $1"
 
 
 /* A title is one line: the param table lets newlines through. */
@@ -59,30 +56,25 @@ static bool title_ok(struct http_req *req)
 }
 
 
-static void publish(struct http_req *req, const struct db_res *res,
-		    unsigned stmt, const char *type, const char *changes)
+/* The reply, then the events the change wrote (statement 0). */
+static void reply_events(struct http_req *req, const struct db_res *res,
+			 unsigned status)
 {
-	ticket_emit(http_req_principal(req)->tenant_id, type,
-		    db_val(res, stmt, 0, 1), changes);
-}
-
-
-static void created(struct http_req *req, const struct db_res *res)
-{
-	json_t *body = http_req_json(req);
-	bool assigned = json_is_string(json_object_get(body,
-						       "assignee_user_id")) ||
-		json_is_string(json_object_get(body, "assignee_queue_id"));
-
 	if (db_nrows(res, 1) < 1) {
 		http_reply_error(req, ENOENT);
 		return;
 	}
 
-	api_reply_row(req, 201, res, 1);
-	publish(req, res, 1, "ticket.created", NULL);
-	if (assigned)
-		publish(req, res, 1, "ticket.assigned", NULL);
+	api_reply_row(req, status, res, 1);
+	ticket_dispatch(http_req_principal(req)->tenant_id,
+			db_val(res, 0, 0, 0));
+}
+
+
+/* ticket.created, and ticket.assigned when it was assigned. */
+static void created(struct http_req *req, const struct db_res *res)
+{
+	reply_events(req, res, 201);
 }
 
 
@@ -117,16 +109,9 @@ static void ticket_create(struct http_req *req)
 
 	err = body ? 0 : ENOMEM;
 	err = err ? err : ticket_begin(&tx, req, sql, 5, pv, &w);
-	err = err ? err : db_txn_add(tx, EVENT_SQL, 1, pv);
+	err = err ? err : db_txn_add(tx, REPLY_SQL, 1, pv);
 	ticket_run(req, tx, err, created);
 	mem_deref(body);
-}
-
-
-static bool has_assignee(const char *changes)
-{
-	return changes && (strstr(changes, "\"assignee_user_id\"") ||
-			   strstr(changes, "\"assignee_queue_id\""));
 }
 
 
@@ -134,20 +119,7 @@ static bool has_assignee(const char *changes)
  * ticket.assigned, so the new assignee's console hears of it. */
 static void updated(struct http_req *req, const struct db_res *res)
 {
-	const char *changes = db_val(res, 0, 0, 0);
-
-	if (db_nrows(res, 1) < 1) {
-		http_reply_error(req, ENOENT);
-		return;
-	}
-
-	api_reply_row(req, 200, res, 1);
-	if (!changes || !strcmp(changes, "{}"))
-		return;
-
-	publish(req, res, 1, "ticket.updated", changes);
-	if (has_assignee(changes))
-		publish(req, res, 1, "ticket.assigned", changes);
+	reply_events(req, res, 200);
 }
 
 
@@ -156,8 +128,8 @@ static void updated(struct http_req *req, const struct db_res *res)
 static void ticket_update(struct http_req *req)
 {
 	static const char sql[] =
-		"SELECT ticket_update($1, $2::jsonb, $3, $4, $5, $6::boolean)"
-		"::text";
+		"SELECT (ticket_update($1, $2::jsonb, $3, $4, $5,"
+		" $6::boolean))->'events'";
 	struct api_audit_what w = {http_req_principal(req)->tenant_id,
 				   "ticket.update", "ticket", NULL, NULL};
 	const char *id = ticket_path_id(req, "ticket_id");
@@ -183,7 +155,7 @@ static void ticket_update(struct http_req *req)
 
 	err = body ? 0 : ENOMEM;
 	err = err ? err : ticket_begin(&tx, req, sql, 6, pv, &w);
-	err = err ? err : db_txn_add(tx, EVENT_SQL, 1, pv);
+	err = err ? err : db_txn_add(tx, REPLY_SQL, 1, pv);
 	ticket_run(req, tx, err, updated);
 	mem_deref(body);
 }

@@ -51,8 +51,7 @@ static void escalated(int err, const struct db_res *res, void *arg)
 		log_warn("escalation check failed: %m", err);
 
 	for (unsigned i = 0; i < n; i++) {
-		ticket_emit(db_val(res, 0, i, 0), "ticket.escalated",
-			    db_val(res, 0, i, 1), NULL);
+		ticket_dispatch(db_val(res, 0, i, 0), db_val(res, 0, i, 1));
 	}
 
 	if (n)
@@ -65,7 +64,7 @@ static void escalated(int err, const struct db_res *res, void *arg)
 static void tick(void *arg)
 {
 	static const char sql[] =
-		"SELECT e.tenant_id::text, e.data::text"
+		"SELECT e.tenant_id::text, e.event::text"
 		" FROM ticket_escalate_due($1::int) e";
 	const struct db_ctx ctx = {DB_OPERATOR, NULL};
 	char batch[16];

@@ -28,8 +28,7 @@ void ticket_run(struct http_req *req, struct db_txn *tx, int err,
 		api_rows_h *h);
 void ticket_query(struct http_req *req, const char *sql, unsigned n,
 		  const char *const *pv, api_rows_h *h);
-void ticket_emit(const char *tenant_id, const char *type, const char *json,
-		 const char *changes);
+void ticket_dispatch(const char *tenant_id, const char *events);
 bool ticket_query_uuid(struct http_req *req, const char *name,
 		       const char **valp);
 bool ticket_page(struct http_req *req, unsigned *limitp, char ts[64],

@@ -13,11 +13,6 @@
 #include "http/param.h"
 #include "crm/ticket_int.h"
 
-#define EVENT_SQL \
-	"SELECT ticket_json(t)::text, (ticket_json(t) ||" \
-	" jsonb_build_object('recipients', ticket_audience(t)))::text" \
-	" FROM tickets t WHERE t.ticket_id = $1"
-
 static const struct param comment_params[] = {
 	{"body", PARAM_STRING, true, 1, 4000, NULL, false},
 };
@@ -25,20 +20,18 @@ static const struct param comment_params[] = {
 static char too_large_detail[128];
 
 
-/* The reply is the new comment or attachment; the event the ticket. */
+/* The reply is the new comment or attachment; the events (statement 0)
+ * ticket.commented or ticket.updated. */
 static void noted(struct http_req *req, const struct db_res *res)
 {
-	const char *type = strstr(http_req_path(req), "/comments") ?
-		"ticket.commented" : "ticket.updated";
-
-	if (db_nrows(res, 2) < 1) {
+	if (db_nrows(res, 1) < 1) {
 		http_reply_error(req, ENOENT);
 		return;
 	}
 
 	api_reply_row(req, 201, res, 1);
-	ticket_emit(http_req_principal(req)->tenant_id, type,
-		    db_val(res, 2, 0, 1), NULL);
+	ticket_dispatch(http_req_principal(req)->tenant_id,
+			db_val(res, 0, 0, 0));
 }
 
 
@@ -53,7 +46,6 @@ static void note_run(struct http_req *req, const char *sql, unsigned n,
 
 	err = ticket_begin(&tx, req, sql, n, pv, &w);
 	err = err ? err : db_txn_add(tx, reply_sql, 1, &pv[1]);
-	err = err ? err : db_txn_add(tx, EVENT_SQL, 1, pv);
 	ticket_run(req, tx, err, noted);
 }
 

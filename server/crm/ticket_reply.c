@@ -195,23 +195,47 @@ void ticket_query(struct http_req *req, const char *sql, unsigned n,
 }
 
 
-/**
- * Publish an event whose data is json (a ticket or an announcement with
- * its "recipients"), with changes ({"field": {"from", "to"}}) if given.
- */
-void ticket_emit(const char *tenant_id, const char *type, const char *json,
-		 const char *changes)
+static void dispatch_one(const char *tenant_id, const json_t *e)
 {
-	json_t *data = json ? json_loads(json, 0, NULL) : NULL;
+	json_t *data = json_object_get(e, "data");
+	struct event *ev = NULL;
 
-	if (!data)
+	if (!json_is_object(data))
 		return;
 
-	if (changes)
-		(void)json_object_set_new(data, "changes",
-					  json_loads(changes, 0, NULL));
+	if (event_create_as(&ev, tenant_id,
+			    json_string_value(json_object_get(e, "type")),
+			    json_incref(data),
+			    json_string_value(json_object_get(e, "id")),
+			    json_string_value(json_object_get(e, "ts"))))
+		return;
 
-	(void)event_publish(tenant_id, type, data);
+	event_set_outboxed(ev);
+	event_dispatch(ev);
+	mem_deref(ev);
+}
+
+
+/**
+ * Publish events the database wrote with their change (crm_emit() in
+ * migrations/0018: {type, id, ts, data}, their webhook deliveries in the
+ * outbox already) to the consoles, after the commit.
+ *
+ * @param events  JSON text of one event or an array of them
+ */
+void ticket_dispatch(const char *tenant_id, const char *events)
+{
+	json_t *j = events ? json_loads(events, 0, NULL) : NULL;
+	size_t i;
+	json_t *e;
+
+	if (json_is_object(j))
+		dispatch_one(tenant_id, j);
+
+	json_array_foreach(j, i, e)
+		dispatch_one(tenant_id, e);
+
+	json_decref(j);
 }
 
 

@@ -149,8 +149,10 @@ static bool name_valid(const char *s, bool star)
 }
 
 
+/* id and ts NULL: a new id, now. */
 static int event_alloc(struct event **evp, const char *tenant_id,
-		       const char *type, json_t *data)
+		       const char *type, json_t *data, const char *id,
+		       const char *ts)
 {
 	struct event *ev;
 	int err;
@@ -162,8 +164,14 @@ static int event_alloc(struct event **evp, const char *tenant_id,
 	}
 
 	ev->data = data;
-	uuid_v4(ev->id);
-	ts_now(ev->ts, sizeof(ev->ts));
+	if (id)
+		str_ncpy(ev->id, id, sizeof(ev->id));
+	else
+		uuid_v4(ev->id);
+	if (ts)
+		str_ncpy(ev->ts, ts, sizeof(ev->ts));
+	else
+		ts_now(ev->ts, sizeof(ev->ts));
 
 	err = str_dup(&ev->type, type);
 	if (!err && tenant_id && tenant_id[0])
@@ -250,11 +258,42 @@ int event_create(struct event **evp, const char *tenant_id,
 		return EINVAL;
 	}
 
-	err = event_alloc(evp, tenant_id, type, data);
+	err = event_alloc(evp, tenant_id, type, data, NULL, NULL);
 	if (err)
 		log_warn("event %s not published: %m", type, err);
 
 	return err;
+}
+
+
+/**
+ * Make an event whose id and time were given out before, where its
+ * change was written (the database wrote its webhook deliveries in the
+ * same transaction, with this id and time); dispatch it after the
+ * commit. Otherwise as event_create().
+ *
+ * @param id  The event's id (a UUID)
+ * @param ts  Its time, ISO 8601 UTC with milliseconds
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int event_create_as(struct event **evp, const char *tenant_id,
+		    const char *type, struct json_t *data, const char *id,
+		    const char *ts)
+{
+	if (!id || strlen(id) != UUID_STRLEN - 1 || !ts || !ts[0] ||
+	    strlen(ts) >= sizeof(((struct event *)0)->ts)) {
+		json_decref(data);
+		return EINVAL;
+	}
+
+	if (!evp || !data || !name_valid(type, false) ||
+	    (tenant_id && strlen(tenant_id) > EVENT_NAME_MAX)) {
+		json_decref(data);
+		return EINVAL;
+	}
+
+	return event_alloc(evp, tenant_id, type, data, id, ts);
 }
 
 

@@ -20,6 +20,9 @@ int  event_publish(const char *tenant_id, const char *type,
 		   struct json_t *data);
 int  event_create(struct event **evp, const char *tenant_id,
 		  const char *type, struct json_t *data);
+int  event_create_as(struct event **evp, const char *tenant_id,
+		     const char *type, struct json_t *data, const char *id,
+		     const char *ts);
 void event_dispatch(const struct event *ev);
 void event_set_outboxed(struct event *ev);
 bool event_outboxed(const struct event *ev);

@@ -440,6 +440,43 @@ test('an overdue ticket is escalated once: priority up, event to assignee',
 		}
 	});
 
+test('webhooks: each ticket event is in the outbox with its change, ' +
+	'with the id the consoles get; a refused change writes none',
+async () => {
+	q(`INSERT INTO webhook_endpoints (tenant_id, url, event_types, secret)
+		SELECT tenant_id, 'https://crm.example.com/hook', '{ticket.*}',
+		'whsec_dGVzdA==' FROM tenants WHERE code = 'demo'`);
+	const ws = await wsAuthed(s, sup, ['ticket']);
+	try {
+		const t = (await newTicket({ assignee_user_id: ag.agent1.user_id },
+			sup)).json;
+		const ids = [];
+		for (const type of ['ticket.created', 'ticket.assigned']) {
+			const m = await ws.next((x) => x.type === type &&
+				x.data.ticket_id === t.ticket_id);
+			ids.push(m.id);
+			const row = q('SELECT event_type || \'|\' || payload FROM' +
+				` webhook_deliveries WHERE event_id = '${m.id}'`);
+			const [etype, payload] = [row.slice(0, row.indexOf('|')),
+				JSON.parse(row.slice(row.indexOf('|') + 1))];
+			assert.equal(etype, type);
+			assert.equal(payload.id, m.id);
+			assert.equal(payload.ts, m.ts);
+			assert.equal(payload.data.ticket_id, t.ticket_id);
+			assert.equal(payload.data.recipients, undefined);
+			assert.ok(m.data.recipients.users.includes(ag.agent1.user_id));
+		}
+		const n = q('SELECT count(*) FROM webhook_deliveries');
+		const r = await api('PATCH', `/api/v1/tickets/${t.ticket_id}`,
+			{ state: 'closed' });
+		assert.equal(r.status, 409);
+		assert.equal(q('SELECT count(*) FROM webhook_deliveries'), n);
+	} finally {
+		ws.close();
+		q('DELETE FROM webhook_endpoints');
+	}
+});
+
 test("another tenant's ids are not found everywhere", async () => {
 	const t = (await newTicket()).json;
 	const a = await (await fetch(`${s.baseUrl}/api/v1/tickets/` +

@@ -147,6 +147,50 @@ static void test_envelope(void **state)
 }
 
 
+/* An event whose id and time the database gave out with its change. */
+static void test_create_as(void **state)
+{
+	static const char id[] = "0b8e4c1a-5d7f-4e2b-9c3a-6f1d2e3a4b5c";
+	static const char ts[] = "2026-12-06T10:40:00.123Z";
+	struct rec r = {0};
+	struct event *ev = NULL;
+	json_t *env;
+
+	(void)state;
+	assert_int_equal(event_subscribe(rec_h, &r), 0);
+	assert_int_equal(event_create_as(&ev, TENANT, "ticket.created",
+					 json_object(), id, ts), 0);
+	event_set_outboxed(ev);
+	event_dispatch(ev);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(event_id(r.last), id);
+	assert_string_equal(event_ts(r.last), ts);
+	assert_true(event_outboxed(r.last));
+	env = json_loads(event_json(r.last), 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(env, "id")),
+			    id);
+	assert_string_equal(json_string_value(json_object_get(env, "ts")), ts);
+	json_decref(env);
+	mem_deref(ev);
+
+	/* an id or time that is no such thing, a bad type: refused */
+	ev = NULL;
+	assert_int_equal(event_create_as(&ev, TENANT, "ticket.created",
+					 json_object(), "x", ts), EINVAL);
+	assert_int_equal(event_create_as(&ev, TENANT, "ticket.created",
+					 json_object(), id, NULL), EINVAL);
+	assert_int_equal(event_create_as(&ev, TENANT, "ticket.created",
+					 json_object(), id, "2026-12-06T10:40:"
+					 "00.123456789+08:00"), EINVAL);
+	assert_int_equal(event_create_as(&ev, TENANT, "Ticket!",
+					 json_object(), id, ts), EINVAL);
+	assert_null(ev);
+
+	rec_reset(&r);
+	event_unsubscribe(rec_h, &r);
+}
+
+
 static void test_no_tenant(void **state)
 {
 	struct rec r = {0};
@@ -402,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_publish_no_sink),
 		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_create_as),
 		cmocka_unit_test(test_no_tenant),
 		cmocka_unit_test(test_serialized_once),
 		cmocka_unit_test(test_bad_input),
