@@ -343,10 +343,14 @@ static void claim(void)
 		return;
 	}
 
+	/*
+	 * Under load, claim once a quarter of the slots are free rather
+	 * than for every slot that frees: one claim per many deliveries.
+	 */
 	cfg = &dl.app->cfg;
 	free_ = cfg->webhook_concurrency > dl.held ?
 		cfg->webhook_concurrency - dl.held : 0;
-	if (!free_)
+	if (!free_ || (dl.held && free_ < cfg->webhook_concurrency / 4))
 		return;
 
 	sat = mbuf_alloc(64);

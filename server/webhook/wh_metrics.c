@@ -31,6 +31,7 @@ void wh_metrics_init(void)
 	wm.depth = metric_gauge("openseat_webhook_queue_depth",
 				"Webhook deliveries due or being "
 				"delivered (all nodes).");
+	metric_set(wm.depth, NULL, 0);   /* shown before the first count */
 }
 
 

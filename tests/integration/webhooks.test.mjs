@@ -87,6 +87,12 @@ test('webhook.test is delivered, signed, and logged', async () => {
 	assert.match(a.request_headers, /webhook-signature: v1,/);
 	assert.equal(a.address, `127.0.0.2:${rcv.port}`);
 	assert.equal(JSON.parse(a.request_body).id, d.event_id);
+
+	const m = await s.api('GET', '/metrics');
+	assert.match(m.text,
+		/openseat_webhook_attempts_total\{result="delivered"\} [1-9]/);
+	assert.match(m.text, /openseat_webhook_attempt_seconds_count [1-9]/);
+	assert.match(m.text, /openseat_webhook_queue_depth \d/);
 });
 
 test("a real call's events arrive signed, once each", async () => {
