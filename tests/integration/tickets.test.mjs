@@ -8,9 +8,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startStack, wsAuthed } from '../lib/stack.mjs';
+import { request, startServer, startStack, wsAuthed }
+	from '../lib/stack.mjs';
 
 const MAX = 200000;            /* ticket_attachment_max of this stack */
+const ENV = { OPENSEAT_TICKET_CHECK_PERIOD: '1',
+	OPENSEAT_TICKET_ATTACHMENT_MAX: String(MAX) };
 let s;
 let admin;
 let sup;
@@ -42,8 +45,7 @@ const state = (key, label, initial = false, final = false) =>
 	({ key, label, initial, final });
 
 before(async () => {
-	s = await startStack({ env: { OPENSEAT_TICKET_CHECK_PERIOD: '1',
-		OPENSEAT_TICKET_ATTACHMENT_MAX: String(MAX) } });
+	s = await startStack({ env: ENV });
 	admin = await s.token(s.admin);
 	sup = await s.token(s.supervisor);
 	const users = (await ok('GET', '/api/v1/users?limit=200')).items;
@@ -79,7 +81,16 @@ before(async () => {
 		password: 'Bbbb@20261' });
 });
 
-after(async () => { await s?.stop(); });
+let s2;                        /* the server after the restart test */
+after(async () => {
+	const r = await s2?.stop();
+	await s?.stop();
+	if (s2) {
+		assert.equal(r.code, 0);
+		assert.doesNotMatch(s2.logs(),
+			/ERROR: (Address|Leak)Sanitizer|runtime error:/);
+	}
+});
 
 const newTicket = (body = {}, tok = ag.agent1.token, h) => api('POST',
 	'/api/v1/tickets', { type_id: svcType.type_id, customer_id: customer,
@@ -519,3 +530,54 @@ test("another tenant's ids are not found everywhere", async () => {
 	assert.deepEqual(await ok('GET', `/api/v1/tickets/${t.ticket_id}`),
 		before);
 });
+
+/* Last: the server is replaced by a new one on the same database. */
+test('a restart: what came due meanwhile goes out once, nothing twice',
+	async () => {
+		const esc = q('SELECT count(*) FROM ticket_history WHERE action =' +
+			' \'escalated\'');
+		const soon = new Date(Date.now() + 1500).toISOString();
+		const t = (await newTicket({ due_at: soon,
+			assignee_user_id: ag.agent3.user_id }, sup)).json;
+		const a = await api('POST', '/api/v1/announcements', { title: '重启后',
+			body: '重启期间到时的公告', audience: 'all',
+			starts_at: new Date(Date.now() + 1500).toISOString() }, sup);
+		assert.equal(a.status, 201, a.text);
+		s.proc.kill('SIGTERM');
+		assert.equal((await s.exited).code, 0);
+		/* both come due while no server runs */
+		await new Promise((res) => setTimeout(res, 2000));
+		s2 = await startServer(s.db, { env: ENV });
+		/* its first checks run as it starts, maybe before any console
+		 * is back: the database says what went out */
+		const until = async (sql, want) => {
+			const end = Date.now() + 10000;
+			while (q(sql) !== want) {
+				assert.ok(Date.now() < end, `${sql}: ${q(sql)}`);
+				await new Promise((res) => setTimeout(res, 100));
+			}
+		};
+		await until('SELECT escalated_at IS NOT NULL FROM tickets WHERE' +
+			` ticket_id = '${t.ticket_id}'`, 't');
+		await until('SELECT published_at IS NOT NULL FROM announcements' +
+			` WHERE announcement_id = '${a.json.announcement_id}'`, 't');
+		/* two more checks pass: nothing escalated or published again */
+		const w3 = await wsAuthed(s2, ag.agent3.token, ['ticket',
+			'announcement']);
+		try {
+			await assert.rejects(w3.next((x) => x.type ===
+				'ticket.escalated' || x.type === 'announcement.published',
+			2500));
+		} finally {
+			w3.close();
+		}
+		assert.equal(q('SELECT count(*) FROM ticket_history WHERE' +
+			' action = \'escalated\''), String(Number(esc) + 1));
+		const d = await request(s2.baseUrl, 'GET',
+			`/api/v1/tickets/${t.ticket_id}`, null, sup);
+		assert.equal(d.json.priority, 'high');
+		const m = await request(s2.baseUrl, 'GET', '/api/v1/announcements/' +
+			'mine', null, ag.agent3.token);
+		assert.ok(m.json.items.some((x) => x.announcement_id ===
+			a.json.announcement_id));
+	});
