@@ -53,11 +53,12 @@ static const struct {
 	{ROLE_AGENT,      {"agent", "queue", "announcement", "ticket", NULL}},
 	{ROLE_SUPERVISOR, {"user", "call", "ivr", "dtmf", "voicemail",
 			   "agent", "queue", "survey", "monitor", "recording",
-			   "alert", "customer", "ticket", "announcement", NULL}},
+			   "alert", "customer", "ticket", "announcement",
+			   NULL}},
 	{ROLE_ADMIN,      {"user", "tenant", "api_key", "call", "ivr",
 			   "dtmf", "voicemail", "agent", "queue", "survey",
-			   "monitor", "recording", "alert", "customer", "ticket",
-			   "announcement", "webhook", NULL}},
+			   "monitor", "recording", "alert", "customer",
+			   "ticket", "announcement", "webhook", NULL}},
 	{ROLE_OPERATOR,   {"tenant", "alert", NULL}},
 };
 
