@@ -3,10 +3,13 @@
 // customer and sees the customer panel (name, company, tags, custom
 // field, last calls); then a call from an unknown number, and creates the
 // customer from the 新建客户 form prefilled with the number, after which
-// the panel shows the new customer. Screenshots go to tests/artifacts/.
+// the panel shows the new customer. The admin's 来电弹屏 tab refuses a
+// bad URL by its field, keeps the CRM's token without showing it, and the
+// console then pops from that CRM. Screenshots go to tests/artifacts/.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { ROOT } from '../lib/stack.mjs';
 import { queueStack, until } from '../lib/acd_calls.mjs';
@@ -17,6 +20,7 @@ const UNKNOWN = '13900139799';
 const WAIT = 20000;
 const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
 const AGENT6 = { tenant: 'demo', username: 'agent6', password: 'Agent@2026' };
+const ADMIN = { tenant: 'demo', username: 'admin', password: 'Admin@2026' };
 
 let t;
 let browser;
@@ -32,6 +36,15 @@ async function shot(name) {
 
 const text = (sel) => page.locator(sel).innerText();
 
+async function signIn(p, who, where) {
+	await p.fill('#tenant', who.tenant);
+	await p.fill('#username', who.username);
+	await p.fill('#password', who.password);
+	await p.click('#login-submit');
+	await p.waitForURL(where);
+	await p.waitForSelector('body[data-ready="1"]');
+}
+
 async function hangUp() {
 	await caller.hangup();
 	await caller.done;
@@ -44,7 +57,8 @@ async function hangUp() {
 }
 
 before(async () => {
-	t = await queueStack({ env: { OPENSEAT_CLOCK_OFFSET: '' } });
+	t = await queueStack({ env: { OPENSEAT_CLOCK_OFFSET: '',
+		OPENSEAT_EGRESS_ALLOW: '127.0.0.1/32' } });
 	/* rings long enough to fill a form while it rings */
 	await t.patchQueue(t.support.queue_id, { ring_timeout_s: 60 });
 	await t.adminApi('POST', '/api/v1/customer-fields', { key: 'level',
@@ -59,12 +73,7 @@ before(async () => {
 	await page.setViewportSize({ width: 1280, height: 1000 });
 	await page.goto(`${t.s.baseUrl}/`);
 	await page.waitForSelector('body[data-ready="1"]');
-	await page.fill('#tenant', AGENT6.tenant);
-	await page.fill('#username', AGENT6.username);
-	await page.fill('#password', AGENT6.password);
-	await page.click('#login-submit');
-	await page.waitForURL('**/agent/**');
-	await page.waitForSelector('body[data-ready="1"]');
+	await signIn(page, AGENT6, '**/agent/**');
 	await page.click('#btn-ready');
 	await page.waitForSelector('#statebar[data-state="ready"]');
 	await page.waitForSelector('#phone-status[data-state="registered"]');
@@ -135,4 +144,72 @@ test('an unknown number: 新建客户 prefilled, the panel shows the new ' +
 		{ timeout: WAIT });
 	assert.equal(await text('#pop-name'), '王五');
 	await hangUp();
+});
+
+test('the admin points the screen pop at the tenant\'s CRM; the next ' +
+	'call pops from it', async () => {
+	const crm = http.createServer((req, res) => {
+		const ok = req.headers.authorization === 'Bearer e2e-token';
+		res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+		res.end(JSON.stringify({ data: { name: '赵六', org: '远方科技',
+			vip: 3 } }));
+	});
+	await new Promise((resolve) => crm.listen(0, '127.0.0.1', resolve));
+	const adminBrowser = await launch();
+	try {
+		const ap = await adminBrowser.ctx.newPage();
+		ap.on('pageerror', (e) => problems.push(`admin: ${e.message}`));
+		await ap.setViewportSize({ width: 1280, height: 1100 });
+		await ap.goto(`${t.s.baseUrl}/`);
+		await ap.waitForSelector('body[data-ready="1"]');
+		await signIn(ap, ADMIN, '**/admin/**');
+		await ap.click('#tabs [data-tab="crmsettings"]');
+		await ap.waitForSelector('#crmset-form[data-loaded]');
+		assert.equal(await ap.inputValue('#cs-mode'), 'builtin');
+		await ap.selectOption('#cs-mode', 'http');
+		await ap.fill('#cs-http_url', 'ftp://crm.example.com/{caller}');
+		await ap.click('#cs-save');
+		await ap.waitForSelector('[data-error-for="http_url"]:not(:empty)');
+		const url = `http://127.0.0.1:${crm.address().port}/c?tel={caller}`;
+		await ap.fill('#cs-http_url', url);
+		await ap.fill('#cs-auth_header', 'Authorization');
+		await ap.fill('#cs-auth_token', 'Bearer e2e-token');
+		await ap.fill('[name="mapping.name"]', '/data/name');
+		await ap.fill('[name="mapping.company"]', '/data/org');
+		await ap.fill('#cs-map-extra', '星级 = /data/vip');
+		await ap.click('#cs-save');
+		await ap.waitForFunction(() => document.querySelector(
+			'#cs-auth_token').placeholder !== '');
+		assert.equal(await ap.inputValue('#cs-auth_token'), '');
+		await ap.screenshot({ path: path.join(ARTIFACTS,
+			'screen_pop_admin.png'), fullPage: true });
+		const r = await t.s.api('GET', '/api/v1/crm/settings', null,
+			t.d.admin);
+		assert.equal(r.json.mode, 'http');
+		assert.equal(r.json.auth_token_set, true);
+		assert.deepEqual(r.json.mapping.extra, [{ label: '星级',
+			pointer: '/data/vip' }]);
+	} finally {
+		await adminBrowser.close();
+	}
+
+	/* the CRM answers (with the token) and its customer pops */
+	caller = await t.call(KNOWN);
+	await page.waitForSelector('#customer-card[data-state="found"]',
+		{ timeout: WAIT });
+	assert.equal(await text('#pop-name'), '赵六');
+	assert.equal(await text('#pop-company'), '远方科技');
+	assert.match(await text('#customer-card [data-extra="星级"]'), /3/);
+	await shot('5_crm');
+	await hangUp();
+
+	/* the CRM gone: the call rings all the same, the panel says why */
+	crm.close();
+	crm.closeAllConnections();
+	caller = await t.call(KNOWN);
+	await page.waitForSelector('#customer-card[data-state="error"]',
+		{ timeout: WAIT });
+	assert.match(await text('#pop-error'), /CRM/);
+	await hangUp();
+	await t.adminApi('PUT', '/api/v1/crm/settings', { mode: 'builtin' });
 });

@@ -38,6 +38,12 @@ function extraList(text) {
 		});
 }
 
+/* A field across the whole row (URLs are long). */
+function wide(node) {
+	node.style.gridColumn = '1 / -1';
+	return node;
+}
+
 function showMode() {
 	const mode = ctl('mode').value;
 	for (const s of form.querySelectorAll('[data-mode]'))
@@ -109,11 +115,11 @@ async function save(ev) {
 }
 
 function httpSection() {
-	return el('fieldset', { class: 'form-grid', 'data-mode': 'http' },
-		field('crmset.http_url', input('http_url', { type: 'url',
+	return el('div', { class: 'form-grid', 'data-mode': 'http' },
+		wide(field('crmset.http_url', input('http_url', { type: 'url',
 			maxlength: '1000', placeholder:
 			'https://crm.example.com/api/customers?phone={caller}' }),
-		'crmset.url_hint'),
+		'crmset.url_hint')),
 		field('crmset.http_method', select({ id: 'cs-http_method',
 			name: 'http_method' }, [['GET', 'GET'], ['POST', 'POST']])),
 		field('crmset.timeout_ms', input('timeout_ms', { type: 'number',
@@ -126,7 +132,7 @@ function httpSection() {
 		el('div', { class: 'field' }, el('label', { class: 'check' },
 			el('input', { type: 'checkbox', name: 'clear_token',
 				id: 'cs-clear-token' }), tx('span', 'crmset.clear_token'))),
-		tx('p', 'crmset.mapping_hint', { class: 'hint wide' }),
+		wide(tx('p', 'crmset.mapping_hint', { class: 'hint' })),
 		...CORE.map((k) => field(`crmset.map.${k}`, input(`mapping.${k}`, {
 			maxlength: '200', placeholder: `/data/${k}` }))),
 		field('crmset.map.extra', el('textarea', { id: 'cs-map-extra',
@@ -136,10 +142,11 @@ function httpSection() {
 }
 
 function pageSection() {
-	return el('fieldset', { class: 'form-grid', 'data-mode': 'page' },
-		field('crmset.page_url', input('page_url', { type: 'url',
+	return el('div', { class: 'form-grid', 'data-mode': 'page' },
+		wide(field('crmset.page_url', input('page_url', { type: 'url',
 			maxlength: '1000', placeholder:
-			'https://crm.example.com/pop?tel={caller}' }), 'crmset.url_hint'),
+			'https://crm.example.com/pop?tel={caller}' }),
+		'crmset.url_hint')),
 		field('crmset.page_target', select({ id: 'cs-page_target',
 			name: 'page_target' }, opts('target', ['panel', 'tab']))));
 }
