@@ -5,7 +5,8 @@
 // customer from the 新建客户 form prefilled with the number, after which
 // the panel shows the new customer. The admin's 来电弹屏 tab refuses a
 // bad URL by its field, keeps the CRM's token without showing it, and the
-// console then pops from that CRM. Screenshots go to tests/artifacts/.
+// console then pops from that CRM. Click-to-dial pops the dialled
+// customer. Screenshots go to tests/artifacts/.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -212,4 +213,23 @@ test('the admin points the screen pop at the tenant\'s CRM; the next ' +
 	assert.match(await text('#pop-error'), /CRM/);
 	await hangUp();
 	await t.adminApi('PUT', '/api/v1/crm/settings', { mode: 'builtin' });
+});
+
+test('click-to-dial pops the dialled customer', async () => {
+	await t.withFarEnd(async () => {
+		assert.ok(await page.isVisible('#dial-form'));
+		await page.fill('#dial-number', KNOWN);
+		await page.click('#dial-go');
+		await page.waitForSelector('#customer-card[data-state="found"]',
+			{ timeout: WAIT });
+		assert.equal(await text('#pop-name'), '张三');
+		await page.waitForSelector('#call-card[data-phase="talking"]',
+			{ timeout: WAIT });
+		await shot('6_dialled');
+		await page.click('#btn-hangup');
+		await page.waitForSelector('#wrap-card:not([hidden])',
+			{ timeout: WAIT });
+		await page.click('#wrap-end');
+		await page.waitForSelector('#idle-card:not([hidden])');
+	});
 });
