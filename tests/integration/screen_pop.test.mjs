@@ -340,7 +340,8 @@ test('http: a slow CRM does not hold the offer; the console learns ' +
 });
 
 test('http: 500, malformed JSON and a huge body are errors, the call ' +
-	'offered all the same', async () => {
+	'offered all the same; the warnings are rate-limited', async () => {
+	const mark = t.s.logs().length;
 	for (const [p, error] of [['/500', 'http_status'],
 		['/junk', 'bad_response'], ['/huge', 'too_big']]) {
 		await settle({ mode: 'http', http_url: `${crm.url}${p}?c={caller}`,
@@ -352,6 +353,10 @@ test('http: 500, malformed JSON and a huge body are errors, the call ' +
 		if (p === '/500')
 			assert.equal(r.customer.status, 500);
 	}
+	/* three failures within seconds: one warning line at most */
+	const lines = t.s.logs().slice(mark).split('\n')
+		.filter((l) => /screen pop of call/.test(l));
+	assert.ok(lines.length <= 1, lines.join('\n'));
 });
 
 test('http: a self-signed certificate is refused', async () => {
