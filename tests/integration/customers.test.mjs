@@ -4,7 +4,8 @@
 // the wrong type, unknown or missing, lookup by phone, a customer's calls
 // after a real SIP call from its number, its change history, agent and
 // admin rights, another tenant's ids (404 everywhere), Idempotency-Key
-// replays, customer.* events on the WebSocket.
+// replays, customer.* events on the WebSocket, a CRM system with an API
+// key.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, wsAuthed } from '../lib/stack.mjs';
@@ -523,4 +524,31 @@ test('customer.* events carry the id and changed names, no PII',
 		} finally {
 			ws.close();
 		}
+	});
+
+test('a CRM system with an API key: look up, create, change; revoked 401',
+	async () => {
+		const k = await api('POST', '/api/v1/api-keys', { name: 'CRM',
+			role: 'supervisor' });
+		assert.equal(k.status, 201, k.text);
+		const key = k.json.key;
+		let r = await api('GET', `${BASE}/lookup?phone=13800138000`, null,
+			key);
+		assert.equal(r.status, 200, r.text);
+		r = await api('POST', BASE, { name: '接口客户',
+			phones: ['021-5555 0001'], fields: { level: '银卡' } }, key);
+		assert.equal(r.status, 201, r.text);
+		const c = r.json;
+		r = await api('PATCH', `${BASE}/${c.customer_id}`,
+			{ tags: ['CRM'] }, key);
+		assert.equal(r.status, 200, r.text);
+		assert.equal((await api('DELETE', `${BASE}/${c.customer_id}`, null,
+			key)).status, 403);
+		const h = await api('GET', `${BASE}/${c.customer_id}/history`);
+		assert.deepEqual(h.json.items.map((x) => [x.actor_kind,
+			x.actor_name]), [['api_key', 'CRM'], ['api_key', 'CRM']]);
+		assert.equal((await api('DELETE',
+			`/api/v1/api-keys/${k.json.api_key_id}`)).status, 204);
+		assert.equal((await api('GET', `${BASE}/lookup?phone=13800138000`,
+			null, key)).status, 401);
 	});
