@@ -1,0 +1,479 @@
+/* POST and GET /api/v1/customers/imports: customers from a CSV file. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <jansson.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_mbuf.h>
+#include <re_list.h>
+#include <re_hash.h>
+#include <re_tmr.h>
+#define LOG_MODULE "crm"
+#include "log/log.h"
+#include "app.h"
+#include "auth/principal.h"
+#include "core/csv.h"
+#include "crm/crm_field.h"
+#include "db/db.h"
+#include "http/api.h"
+#include "worker/worker.h"
+#include "crm/customer_import.h"
+#include "crm/customer_import_int.h"
+
+/*
+ * An import runs in three steps. On the loop: the tenant's custom
+ * field definitions are read. On a worker: the file is checked whole
+ * (imp_prepare) — what makes it unusable is a 400 now, before anything
+ * is written. On the loop: the job row goes in and the 202 goes out
+ * with its id. Then a pipeline: a worker reads the next chunk of rows
+ * while the database writes the last one, each chunk one statement,
+ * at most IMPORT_AHEAD chunks read ahead so memory stays bounded;
+ * each written chunk is a customer.import_progress event. Last, one
+ * transaction writes the final counts, the first errors and the audit
+ * row, and customer.import_finished goes out.
+ *
+ * The import holds a reference to itself from the 202 until the
+ * finish (or a failure) drops it; the worker and database callbacks
+ * each hold one while they run.
+ */
+
+static void pump(struct imp *im);
+
+
+static void destructor(void *arg)
+{
+	struct imp *im = arg;
+
+	list_flush(&im->readyl);
+	mem_deref(im->writing);
+	mem_deref(im->next);
+	mem_deref(im->csv);
+	hash_flush(im->phones);
+	mem_deref(im->phones);
+	mem_deref(im->colv);
+	json_decref(im->header);
+	json_decref(im->mapping);
+	json_decref(im->mapping_in);
+	json_decref(im->defs);
+	json_decref(im->errors);
+	mem_deref(im->utf8);
+	mem_deref(im->body);
+	mem_deref(im->req);
+}
+
+
+/* Collect a chunk's errors: the first IMPORT_ERRORS_MAX are kept. */
+static void errors_take(struct imp *im, const struct imp_chunk *ch)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(ch->errors, i, e) {
+		if (json_array_size(im->errors) < IMPORT_ERRORS_MAX)
+			(void)json_array_append(im->errors, e);
+	}
+
+	im->errors_total += (unsigned)json_array_size(ch->errors);
+}
+
+
+static void end(struct imp *im, int err)
+{
+	if (err && err != ECANCELED) {
+		log_warn("customer import %s of tenant %s stopped: %m",
+			 im->import_id, im->tenant_id, err);
+		im->broken = true;
+		imp_fail_write(im);
+		imp_publish(im, "customer.import_finished");
+	}
+
+	im->body = mem_deref(im->body);
+	im->utf8 = mem_deref(im->utf8);
+	mem_deref(im);   /* the pipeline's own reference */
+}
+
+
+static void finish_done(int err, void *arg)
+{
+	struct imp *im = arg;
+
+	if (!err)
+		imp_publish(im, "customer.import_finished");
+
+	log_info("customer import %s of tenant %s: %u rows in %llu ms, "
+		 "%u created, %u merged, %u skipped, %u failed%s",
+		 im->import_id, im->tenant_id, im->processed,
+		 (unsigned long long)(tmr_jiffies() - im->t0_ms),
+		 im->created, im->merged, im->skipped, im->failed,
+		 im->dry_run ? " (dry run)" : "");
+	end(im, err);
+}
+
+
+static void chunk_written(int err, void *arg)
+{
+	struct imp *im = arg;
+	struct imp_chunk *ch = im->writing;
+	json_t *e;
+
+	if (err == ECANCELED) {
+		end(im, err);
+		return;
+	}
+
+	/* a chunk the database refused is failed lines, not a failed
+	 * import: the next chunks go on */
+	if (err) {
+		log_warn("customer import %s: chunk at line %u: %m",
+			 im->import_id, ch->first_line, err);
+		im->failed += ch->valid;
+		e = json_pack("{s:i,s:n,s:s,s:s}", "line",
+			      (json_int_t)ch->first_line, "column", "code",
+			      "database", "message", "these rows could not "
+			      "be written; import them again");
+		if (e && json_array_append_new(ch->errors, e))
+			json_decref(e);
+	}
+
+	im->processed += ch->records;
+	im->failed += ch->records - ch->valid;
+	errors_take(im, ch);
+	im->writing = mem_deref(im->writing);
+	imp_publish(im, "customer.import_progress");
+	pump(im);
+}
+
+
+static void chunk_read(int err, void *arg)
+{
+	struct imp *im = arg;
+
+	im->reading = false;
+	if (!err && im->next) {
+		list_append(&im->readyl, &im->next->le, im->next);
+		im->next = NULL;
+	}
+
+	if (err) {
+		end(im, err);
+		mem_deref(im);
+		return;
+	}
+
+	pump(im);
+	mem_deref(im);   /* the worker job's reference */
+}
+
+
+static int chunk_work(void *arg)
+{
+	return imp_chunk_read(arg);
+}
+
+
+/* Keep the pipeline moving: read ahead, write, or finish. */
+static void pump(struct imp *im)
+{
+	int err = 0;
+
+	if (!im->reading && !im->eof &&
+	    list_count(&im->readyl) < IMPORT_AHEAD) {
+		im->reading = true;
+		err = worker_submit(im->app->workers, chunk_work, chunk_read,
+				    mem_ref(im));
+		if (err) {
+			im->reading = false;
+			mem_deref(im);
+		}
+	}
+
+	if (!err && !im->writing && !list_isempty(&im->readyl)) {
+		im->writing = list_ledata(list_head(&im->readyl));
+		list_unlink(&im->writing->le);
+		err = imp_chunk_write(im, chunk_written);
+	}
+
+	if (!err && im->eof && !im->reading && !im->writing &&
+	    list_isempty(&im->readyl) && !im->finishing) {
+		im->finishing = true;
+		err = imp_finish_write(im, finish_done);
+	}
+
+	if (err)
+		end(im, err);
+}
+
+
+static void job_inserted(int err, void *arg)
+{
+	struct imp *im = arg;
+	json_t *body;
+	char loc[96];
+
+	if (err) {
+		http_reply_error(im->req, err);
+		return;
+	}
+
+	body = json_pack("{s:s,s:s,s:b,s:s,s:s,s:i,s:O}",
+			 "import_id", im->import_id, "status", "running",
+			 "dry_run", im->dry_run,
+			 "on_duplicate", im->merge ? "merge" : "skip",
+			 "encoding", textenc_name(im->used),
+			 "total", (json_int_t)im->total,
+			 "mapping", im->mapping);
+	(void)re_snprintf(loc, sizeof(loc), "/api/v1/customers/imports/%s",
+			  im->import_id);
+	http_reply_header(im->req, "location", loc);
+	http_reply_json(im->req, 202, body);
+
+	/* from here on the import runs without the client */
+	mem_ref(im);
+	im->t0_ms = tmr_jiffies();
+	pump(im);
+}
+
+
+static void reply_bad(struct imp *im)
+{
+	http_reply_problem(im->req, 400, im->bad_code, im->bad_detail);
+}
+
+
+static int prepare_work(void *arg)
+{
+	return imp_prepare(arg);
+}
+
+
+static void prepared(int err, void *arg)
+{
+	struct imp *im = arg;
+
+	if (!err && im->bad_code)
+		reply_bad(im);
+	else if (!err)
+		err = imp_job_insert(im, job_inserted);
+
+	if (err)
+		http_reply_error(im->req, err);
+
+	mem_deref(im);
+}
+
+
+static void import_got(struct http_req *req, const struct db_res *res)
+{
+	api_reply_row(req, 200, res, 0);
+}
+
+
+static void defs_loaded(int err, const struct db_res *res, void *arg)
+{
+	struct imp *im = arg;
+	const char *text = db_nrows(res, 0) == 1 ? db_val(res, 0, 0, 0) :
+		NULL;
+
+	if (!err) {
+		im->defs = text ? json_loads(text, 0, NULL) : NULL;
+		err = im->defs ? 0 : EPROTO;
+	}
+
+	err = err ? err : worker_submit(im->app->workers, prepare_work,
+					prepared, im);
+	if (!err)
+		return;
+
+	http_reply_error(im->req, err);
+	mem_deref(im);
+}
+
+
+static bool ctype_ok(const char *ct)
+{
+	static const char *const ok[] = {
+		"text/csv", "text/plain", "application/csv",
+		"application/vnd.ms-excel", "application/octet-stream",
+	};
+
+	for (size_t i = 0; ct && i < ARRAY_SIZE(ok); i++) {
+		size_t n = strlen(ok[i]);
+
+		if (!strncasecmp(ct, ok[i], n) &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return true;
+	}
+
+	return false;
+}
+
+
+static int flag_arg(struct http_req *req, const char *name,
+		    const char *yes, const char *no, bool *vp)
+{
+	const char *v = http_req_query(req, name);
+
+	if (!v || !strcmp(v, no)) {
+		*vp = false;
+		return 0;
+	}
+	if (!strcmp(v, yes)) {
+		*vp = true;
+		return 0;
+	}
+
+	return EINVAL;
+}
+
+
+static bool mapping_arg(struct http_req *req, struct imp *im)
+{
+	const char *v = http_req_query(req, "mapping");
+	const char *key;
+	json_t *t;
+
+	if (!v || !v[0])
+		return true;
+
+	im->mapping_in = json_loads(v, 0, NULL);
+	if (!json_is_object(im->mapping_in)) {
+		api_reply_invalid(req, "mapping", "format", "must be a JSON "
+				  "object of column header -> target, e.g. "
+				  "{\"手机\":\"phone\"}");
+		return false;
+	}
+
+	json_object_foreach(im->mapping_in, key, t) {
+		if (!json_is_string(t)) {
+			api_reply_invalid(req, "mapping", "type", "each "
+					  "target must be a string");
+			return false;
+		}
+	}
+
+	return true;
+}
+
+
+static bool args_ok(struct http_req *req, struct imp *im)
+{
+	if (!ctype_ok(http_req_header(req, "content-type"))) {
+		http_reply_problem(req, 415, "unsupported_media_type",
+				   "Send the file as text/csv.");
+		return false;
+	}
+	if (flag_arg(req, "dry_run", "true", "false", &im->dry_run)) {
+		api_reply_invalid(req, "dry_run", "enum",
+				  "must be true or false");
+		return false;
+	}
+	if (flag_arg(req, "on_duplicate", "merge", "skip", &im->merge)) {
+		api_reply_invalid(req, "on_duplicate", "enum",
+				  "must be merge or skip");
+		return false;
+	}
+	if (http_req_query(req, "encoding") &&
+	    textenc_parse(&im->enc, http_req_query(req, "encoding"))) {
+		api_reply_invalid(req, "encoding", "enum",
+				  "must be auto, utf-8, gbk or gb18030");
+		return false;
+	}
+
+	return mapping_arg(req, im);
+}
+
+
+static void ids_set(struct imp *im, struct http_req *req)
+{
+	const struct principal *p = http_req_principal(req);
+
+	im->req = mem_ref(req);
+	im->app = http_req_app(req);
+	str_ncpy(im->tenant_id, p->tenant_id, sizeof(im->tenant_id));
+	if (p->kind != PRINCIPAL_OPERATOR)
+		str_ncpy(im->actor_id, p->id, sizeof(im->actor_id));
+	uuid_v4(im->import_id);
+}
+
+
+/** POST /api/v1/customers/imports?mapping=&on_duplicate=&dry_run=
+ *  &encoding= with the CSV file as the body */
+static void customer_import_post(struct http_req *req)
+{
+	struct db_ctx ctx = api_ctx(req);
+	struct imp *im;
+	int err;
+
+	im = mem_zalloc(sizeof(*im), destructor);
+	if (!im) {
+		http_reply_error(req, ENOMEM);
+		return;
+	}
+
+	list_init(&im->readyl);
+	if (!args_ok(req, im))
+		goto out;
+
+	ids_set(im, req);
+	im->body = http_req_body_take(req);
+	if (!im->body || !im->body->end) {
+		http_reply_problem(req, 400, "empty", "The file is empty.");
+		goto out;
+	}
+
+	im->errors = json_array();
+	err = im->errors ? 0 : ENOMEM;
+	err = err ? err : db_query(im->app->db, &ctx, defs_loaded, im,
+				   CRM_FIELDS_SQL, 0, NULL);
+	if (!err)
+		return;
+
+	http_reply_error(req, err);
+ out:
+	mem_deref(im);
+}
+
+
+/** GET /api/v1/customers/imports/{import_id}: the job as it is now. */
+static void customer_import_get(struct http_req *req)
+{
+	static const char sql[] = "SELECT " IMPORT_JSON
+		" FROM customer_imports i WHERE i.import_id = $1";
+	struct db_ctx ctx = api_ctx(req);
+	const char *pv[1] = {http_req_param(req, "import_id")};
+
+	if (!api_uuid_ok(pv[0])) {
+		http_reply_error(req, ENOENT);
+		return;
+	}
+
+	api_query(req, &ctx, sql, 1, pv, import_got);
+}
+
+
+static const struct http_route routes[] = {
+	{"POST", "/api/v1/customers/imports", HTTP_TENANT, ROLE_ADMIN, NULL,
+	 0, customer_import_post},
+	{"GET", "/api/v1/customers/imports/{import_id}", HTTP_TENANT,
+	 ROLE_ADMIN, NULL, 0, customer_import_get},
+	{"GET", "/api/v1/customers/export", HTTP_TENANT, ROLE_ADMIN, NULL,
+	 0, customer_export_get},
+};
+
+static const struct http_body_limit import_limit = {
+	&routes[0], IMPORT_BODY_MAX, "too_large",
+	"The CSV file is larger than 64 MB; split it into several imports."
+};
+
+
+/** Register the customer import and export routes. */
+int customer_import_api_init(void)
+{
+	int err;
+
+	err = http_routes_add(routes, ARRAY_SIZE(routes));
+
+	return err ? err : http_body_limit_add(&import_limit);
+}
