@@ -6,7 +6,8 @@
 // the panel shows the new customer. The admin's 来电弹屏 tab refuses a
 // bad URL by its field, keeps the CRM's token without showing it, and the
 // console then pops from that CRM. Click-to-dial pops the dialled
-// customer. Screenshots go to tests/artifacts/.
+// customer; a reload in a call brings the panel back. Screenshots go to
+// tests/artifacts/.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -233,3 +234,28 @@ test('click-to-dial pops the dialled customer', async () => {
 		await page.waitForSelector('#idle-card:not([hidden])');
 	});
 });
+
+test('a reload during the call: the panel comes back from the call',
+	async () => {
+		caller = await t.call(KNOWN);
+		await page.waitForSelector('#ring-card:not([hidden])',
+			{ timeout: WAIT });
+		await page.keyboard.press('Control+Enter');
+		await page.waitForSelector('#call-card[data-phase="talking"]',
+			{ timeout: WAIT });
+		await page.reload();
+		await page.waitForSelector('body[data-ready="1"]');
+		await page.waitForSelector('#call-card[data-phase="talking"]',
+			{ timeout: WAIT });
+		await page.waitForSelector('#customer-card[data-state="found"]',
+			{ timeout: WAIT });
+		assert.equal(await text('#pop-name'), '张三');
+		await shot('7_reloaded');
+		await page.click('#btn-hangup');
+		await page.waitForSelector('#wrap-card:not([hidden])',
+			{ timeout: WAIT });
+		await page.click('#wrap-end');
+		await page.waitForSelector('#idle-card:not([hidden])');
+		caller.close();
+		caller = null;
+	});
