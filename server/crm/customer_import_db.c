@@ -316,7 +316,8 @@ void imp_publish(const struct imp *im, const char *type)
 	json_t *data = json_pack("{s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
 				 "import_id", im->import_id,
 				 "status", im->broken ? "failed" :
-				 im->finishing ? "finished" : "running", "dry_run", im->dry_run,
+				 im->finishing ? "finished" : "running",
+				 "dry_run", im->dry_run,
 				 "total", (json_int_t)im->total,
 				 "processed", (json_int_t)im->processed,
 				 "created", (json_int_t)im->created,
