@@ -28,11 +28,15 @@
 #include "prompt/prompt.h"
 #include "ivr/ivr.h"
 #include "acdcfg/acdcfg.h"
+#include "crm/ticket.h"
+#include "crm/customer.h"
+#include "crm/customer_import.h"
 #include "recording/qa.h"
 #include "recording/rec_api.h"
 #include "recording/rec_export.h"
 #include "recording/rec_policy.h"
 #include "recording/rec_settings_api.h"
+#include "crm/screenpop.h"
 #include "recording/recording.h"
 #include "recording/rec_key.h"
 #include "recording/rec_ops.h"
@@ -40,9 +44,11 @@
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
+#include "call/call_cti.h"
 #include "queue/queue.h"
 #include "agent/agent_reg.h"
 #include "agent/softphone.h"
+#include "webhook/webhook.h"
 #include "media/webrtc.h"
 
 #define LAG_INTERVAL_MS 100
@@ -198,10 +204,15 @@ static int routes_setup(struct app *app)
 	err |= ivr_api_init();
 	err |= queue_live_api_init();
 	err |= call_action_api_init();
+	err |= call_dial_api_init();
 	err |= acdcfg_api_init();
+	err |= customer_import_api_init();   /* before /customers/{id} */
+	err |= customer_api_init();
 	err |= qa_api_init();
 	err |= rec_api_init();
 	err |= rec_settings_api_init();
+	err |= screenpop_api_init();
+	err |= call_pop_api_init();
 
 	return err ? ENOMEM : 0;
 }
@@ -227,6 +238,20 @@ static int rec_storage_init(struct app *app)
 
 	err = rec_ops_api_init();
 	err = err ? err : rec_purge_init(app);
+
+	return err;
+}
+
+
+/* Business records and announcements, with their config keys. */
+static int crm_tickets_init(struct app *app)
+{
+	const struct ticket_cfg tc = {app->cfg.ticket_attachment_max,
+				      app->cfg.ticket_check_period};
+	int err;
+
+	err = ticket_init(app, &tc);
+	err = err ? err : announce_init(app);
 
 	return err;
 }
@@ -286,7 +311,10 @@ int app_start(struct app *app)
 					  c->login_window * 1000ULL,
 					  c->login_ban * 1000ULL, 100000);
 	err = err ? err : routes_setup(app);
+	err = err ? err : apikey_init(app, c->api_rate_per_s,
+				      c->api_rate_burst);
 	err = err ? err : rec_storage_init(app);
+	err = err ? err : crm_tickets_init(app);
 	err = err ? err : prompt_init(app);
 	err = err ? err : tel_init(app);
 	err = err ? err : ivr_init(app);
@@ -296,6 +324,7 @@ int app_start(struct app *app)
 	err = err ? err : recording_init(app);
 	err = err ? err : call_init(app);
 	err = err ? err : agent_reg_init(app);
+	err = err ? err : webhook_init(app);
 	if (!err)
 		agent_reg_set_handler(queue_device_changed, NULL);
 	err = err ? err : webrtc_init();
@@ -368,7 +397,10 @@ void app_close(struct app *app)
 	app->http = mem_deref(app->http);
 	uvloop_close();
 	agent_reg_close();
+	webhook_close();
 	softphone_close();
+	ticket_close();
+	announce_close();
 	call_close();
 	recording_close();
 	rec_policy_close();
@@ -387,6 +419,7 @@ void app_close(struct app *app)
 	http_routes_flush();
 	sys_api_close();
 	ident_flush();
+	apikey_close();
 	token_cache_flush();
 	metrics_reset();
 	memset(app->jwt_key, 0, sizeof(app->jwt_key));

@@ -24,6 +24,7 @@
 #include "media/offload.h"
 #include "worker/worker.h"
 #include "telephony/telephony.h"
+#include "crm/screenpop.h"
 #include "call/call_store.h"
 #include "call/call.h"
 #include "call/call_int.h"
@@ -66,6 +67,8 @@ static void destructor(void *arg)
 	mem_deref(call->trunk);
 	mem_deref(call->store);
 	json_decref(call->ivr_path);
+	screenpop_cancel(call->pop);
+	json_decref(call->customer);
 }
 
 
@@ -227,6 +230,7 @@ struct call *call_find_live(const char *tenant_id, const char *call_id)
  */
 void call_emit(struct call *call, const char *type, json_t *data)
 {
+	struct event *ev = NULL;
 	char *text;
 
 	if (!data)
@@ -239,12 +243,14 @@ void call_emit(struct call *call, const char *type, json_t *data)
 	(void)json_object_set_new(data, "call_id",
 				  json_string(call->call_id));
 	text = json_dumps(data, JSON_COMPACT);
+	(void)event_create(&ev, call->tenant_id, type, data);
 	if (text) {
-		call_cdr_event(call, ++call->seq, type, text);
+		call_cdr_event(call, ++call->seq, type, text, ev);
 		free(text);  /* ccheck: foreign */
 	}
 
-	(void)event_publish(call->tenant_id, type, data);
+	event_dispatch(ev);
+	mem_deref(ev);
 }
 
 

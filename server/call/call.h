@@ -18,6 +18,7 @@ struct call_totals {
 
 int  call_init(struct app *app);
 int  call_action_api_init(void);
+int  call_dial_api_init(void);
 void call_shutdown(void);
 void call_drain(struct app *app, void (*drainedh)(void *arg), void *arg);
 void call_close(void);

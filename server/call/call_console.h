@@ -21,10 +21,23 @@ int call_console_reconnect(const struct principal *p, const char *call_id,
 int call_console_reject(const struct principal *p, const char *call_id);
 void call_console_reoffer(const struct principal *p, const char *call_id);
 
-/* Click-to-dial from the browser (call_dial.c). */
+/* Click-to-dial (call_dial.c): from the browser, or for an agent on any
+ * device (the REST API). Strings are borrowed for the call. */
+struct call_dial_who {
+	const char *tenant_id;
+	const char *agent_id;
+	const char *device;          /**< "sip", "pstn" (or "webrtc")  */
+	const char *phone;           /**< a PSTN agent's number         */
+	const char *from;            /**< tenant's number shown, or NULL */
+	const char *origin;          /**< "console" or "api"            */
+	const char *request_id;      /**< the API request, or NULL      */
+};
+
+int call_dial_agent(const struct call_dial_who *w, const char *number,
+		    const char *sdp, char **answerp, char *call_id);
 int call_console_dial(const struct principal *p, const char *number,
-		      const char *from, const char *sdp, char **answerp,
-		      char *call_id);
+		      const char *from, const char *sdp,
+		      const char *request_id, char **answerp, char *call_id);
 int call_dial_hangup(const struct principal *p, const char *call_id);
 
 /* Any device (call_console.c). */

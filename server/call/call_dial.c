@@ -1,5 +1,6 @@
-/* Click-to-dial: the agent's browser leg first, then the customer
- * through the tenant's trunk, from one of the tenant's numbers. */
+/* Click-to-dial: the agent's leg first (browser, SIP phone or PSTN
+ * number), then the customer through the tenant's trunk, from one of
+ * the tenant's numbers. */
 #include <string.h>
 #include <jansson.h>
 #include <re_types.h>
@@ -20,30 +21,21 @@
 #include "agent/softphone.h"
 #include "call/call_int.h"
 #include "call/call_console.h"
+#include "call/call_cti.h"
+#include "call/call_dial_int.h"
 
 /*
  * The console offers its SDP with the number; once the browser's DTLS
  * is up the customer is dialled (so a failed microphone never rings a
- * customer). The agent is "outbound" in the ACD for the whole call — no
- * queue call is offered — and back to what it was afterwards. The CDR
+ * customer). Dialled through the REST API for an agent on a SIP phone
+ * or a PSTN number, the device rings first (call_dial_dev.c) and the
+ * customer is dialled when the agent picks up. The agent is "outbound"
+ * in the ACD for the whole call — no queue call is offered — and back to
+ * what it was afterwards. The CDR
  * row is direction outbound, caller = the tenant's number shown,
  * callee = the customer, agent_id = the agent. Either side hanging up
  * ends the call.
  */
-struct call_out {
-	struct call *call;               /**< (borrowed) owner          */
-	struct webrtc *rtc;              /**< (ref) the agent's browser */
-	struct sipcall *sc;              /**< (ref) the customer        */
-	struct tel_admission *adm;       /**< (ref)                     */
-	struct tel_trunk *trunk;         /**< (ref)                     */
-	char tenant_id[37];
-	char agent_id[37];
-	char call_id[37];
-	const char *end_why;             /**< static, for the console   */
-	bool dialled, answered, closing, outbound_set;
-};
-
-
 static void send_agent(const struct call_out *o, json_t *msg)
 {
 	(void)softphone_send(o->agent_id, msg);
@@ -58,6 +50,7 @@ static void out_destructor(void *arg)
 	if (o->sc)
 		sipcall_hangup(o->sc, 487, NULL);
 	mem_deref(o->sc);
+	call_dial_device_gone(o);
 	mem_deref(o->rtc);
 	mem_deref(o->adm);
 	mem_deref(o->trunk);
@@ -71,8 +64,9 @@ static void out_destructor(void *arg)
 }
 
 
-static void end(struct call_out *o, const char *disposition,
-		const char *side, const char *cause)
+/** End the outbound call (the console learns cause). */
+void call_dial_end(struct call_out *o, const char *disposition,
+		   const char *side, const char *cause)
 {
 	struct call *call = o->call;
 
@@ -88,7 +82,7 @@ static void on_leg_event(enum leg_event ev, void *arg)
 	struct call *call = arg;
 
 	if (ev == LEG_RTP_TIMEOUT && call->out)
-		end(call->out, NULL, "caller", "rtp_timeout");
+		call_dial_end(call->out, NULL, "caller", "rtp_timeout");
 }
 
 
@@ -101,12 +95,12 @@ static void on_answered(void *arg)
 	o->answered = true;
 	(void)leg_start(call->leg);
 	if (leg_attach(call->leg, call->mixer)) {
-		end(o, NULL, "system", "error");
+		call_dial_end(o, NULL, "system", "error");
 		return;
 	}
 
 	c = leg_port(call->leg);
-	a = webrtc_port(o->rtc);
+	a = call_dial_out_port(o);
 	mport_hear(c, a, true);
 	mport_hear(a, c, true);
 	call->state = CALL_LIVE;
@@ -118,7 +112,7 @@ static void on_answered(void *arg)
 		call_rec_notice(call, a);
 	send_agent(o, json_pack("{s:s, s:s, s:s}", "type", "call.connected",
 				"call_id", o->call_id, "codec",
-				webrtc_codec(o->rtc)));
+				o->rtc ? webrtc_codec(o->rtc) : ""));
 }
 
 
@@ -152,14 +146,15 @@ static void on_closed(const struct sipcall_end *end_info, void *arg)
 
 	o->sc = mem_deref(o->sc);
 	if (o->answered)
-		end(o, NULL, "caller", "bye");
+		call_dial_end(o, NULL, "caller", "bye");
 	else
-		end(o, "failed", "system", cause_of(end_info->scode));
+		call_dial_end(o, "failed", "system",
+			      cause_of(end_info->scode));
 }
 
 
-/* The browser's media is up: ring the customer. */
-static void dial_customer(struct call_out *o)
+/** The agent's media is up: ring the customer. */
+void call_dial_customer(struct call_out *o)
 {
 	struct sipcall_handlers h = {on_answered, NULL, on_closed, o};
 	struct call *call = o->call;
@@ -170,7 +165,7 @@ static void dial_customer(struct call_out *o)
 	if (err) {
 		log_warn("%H: customer not dialled: %m", call_debug, call,
 			 err);
-		end(o, "failed", "system", "dial_failed");
+		call_dial_end(o, "failed", "system", "dial_failed");
 		return;
 	}
 
@@ -189,19 +184,19 @@ static void rtc_event(enum webrtc_event ev, const char *reason, void *arg)
 
 	case WEBRTC_ESTABLISHED:
 		if (!o->dialled)
-			dial_customer(o);
+			call_dial_customer(o);
 		break;
 
 	case WEBRTC_FAILED:
 		if (!o->dialled) {
 			log_info("%H: agent media failed: %s", call_debug,
 				 o->call, reason ? reason : "");
-			end(o, "failed", "agent", "media_failed");
+			call_dial_end(o, "failed", "agent", "media_failed");
 		}
 		break;   /* later: a reload; the session times out */
 
 	case WEBRTC_TIMEOUT:
-		end(o, o->answered ? NULL : "failed", "agent",
+		call_dial_end(o, o->answered ? NULL : "failed", "agent",
 		    "media_timeout");
 		break;
 	}
@@ -210,21 +205,22 @@ static void rtc_event(enum webrtc_event ev, const char *reason, void *arg)
 
 /* The number shown to the customer: the one asked for, or the tenant's
  * default. */
-static struct tel_number *from_number(const struct principal *p,
+static struct tel_number *from_number(const char *tenant_id,
 				      const char *from)
 {
 	struct tel_number *num = from ? tel_number_find(from) :
-		tel_number_of_tenant(p->tenant_id);
+		tel_number_of_tenant(tenant_id);
 
-	if (num && strcmp(num->tenant_id, p->tenant_id))
+	if (num && strcmp(num->tenant_id, tenant_id))
 		num = mem_deref(num);
 
 	return num;
 }
 
 
-/* Everything but the call: the browser's session, the ACD, the trunk. */
-static int prepare(struct call_out **op, const struct principal *p,
+/* Everything but the call: the browser's session (sdp given), the ACD,
+ * the trunk. */
+static int prepare(struct call_out **op, const struct call_dial_who *w,
 		   const struct tel_number *num, const char *sdp,
 		   char **answerp)
 {
@@ -234,17 +230,20 @@ static int prepare(struct call_out **op, const struct principal *p,
 	if (!o)
 		return ENOMEM;
 
-	str_ncpy(o->tenant_id, p->tenant_id, sizeof(o->tenant_id));
-	str_ncpy(o->agent_id, p->id, sizeof(o->agent_id));
+	str_ncpy(o->tenant_id, w->tenant_id, sizeof(o->tenant_id));
+	str_ncpy(o->agent_id, w->agent_id, sizeof(o->agent_id));
 	o->trunk = tel_trunk_for_number(num);
 	err = o->trunk ? 0 : ENETUNREACH;
-	err = err ? err : call_webrtc_alloc(call_app(), &o->rtc, sdp,
-					    answerp, rtc_event, o);
-	err = err ? err : queue_agent_outbound(p->tenant_id, p->id, true);
+	if (!err && sdp)
+		err = call_webrtc_alloc(call_app(), &o->rtc, sdp, answerp,
+					rtc_event, o);
+	err = err ? err : queue_agent_outbound(w->tenant_id, w->agent_id,
+					       true);
 	o->outbound_set = !err;
-	if (err == EINVAL)
+	if (err == EINVAL || err == ENOENT)
 		err = ENODEV;        /* logged out */
-	err = err ? err : tel_admit(&o->adm, o->trunk, num);
+	if (!err && tel_admit(&o->adm, o->trunk, num))
+		err = EDQUOT;        /* over the trunk's or tenant's limit */
 	if (err) {
 		mem_deref(o);
 		return err;
@@ -256,18 +255,39 @@ static int prepare(struct call_out **op, const struct principal *p,
 }
 
 
+/* The call with its mixer and the agent's leg on its way. */
+static int start(struct call_out *o, struct call *call,
+		 const struct call_dial_who *w)
+{
+	int err;
+
+	o->call = call;
+	call->out = o;
+	str_ncpy(o->call_id, call->call_id, sizeof(o->call_id));
+	err = mixer_alloc(&call->mixer);
+	if (err)
+		return err;
+
+	if (o->rtc)
+		return webrtc_attach(o->rtc, call->mixer);
+
+	return call_dial_ring_device(o, w->device, w->phone);
+}
+
+
 /**
- * Click-to-dial from the agent's browser: sdp is the browser's offer,
- * number the customer, from one of the tenant's numbers (NULL: the
- * default). call_id (37 bytes) gets the new call's id.
+ * Click-to-dial for an agent: sdp is the browser's offer (NULL: ring
+ * the agent's SIP phone or PSTN number, w->device), number the
+ * customer, w->from one of the tenant's numbers (NULL: the default).
+ * call_id (37 bytes) gets the new call's id.
  *
  * @return 0, EINVAL (not a phone number), ENOENT (no such number of the
- * tenant), ENETUNREACH (no trunk dials out), ENODEV (logged out), EBUSY
- * (ringing or on a call, or over a limit), EPROTO/ENOTSUP/EBADMSG (SDP)
+ * tenant), ENETUNREACH (no trunk dials out), ENODEV (logged out, or the
+ * device cannot be rung), EBUSY (ringing or on a call), EDQUOT (over a
+ * trunk's or the tenant's limit), EPROTO/ENOTSUP/EBADMSG (SDP)
  */
-int call_console_dial(const struct principal *p, const char *number,
-		      const char *from, const char *sdp, char **answerp,
-		      char *call_id)
+int call_dial_agent(const struct call_dial_who *w, const char *number,
+		    const char *sdp, char **answerp, char *call_id)
 {
 	struct tel_number *num;
 	struct call_out *o = NULL;
@@ -279,36 +299,62 @@ int call_console_dial(const struct principal *p, const char *number,
 	    !digits[0])
 		return EINVAL;
 
-	num = from_number(p, from);
+	num = from_number(w->tenant_id, w->from);
 	if (!num)
 		return ENOENT;
 
-	err = prepare(&o, p, num, sdp, answerp);
+	err = prepare(&o, w, num, sdp, answerp);
 	err = err ? err : call_alloc_out(&call, call_app(), num, o->trunk,
-					 digits, p->id);
+					 digits, w->agent_id);
 	mem_deref(num);
 	if (err) {
 		mem_deref(o);
 		return err;
 	}
 
-	o->call = call;
-	call->out = o;
-	str_ncpy(o->call_id, call->call_id, sizeof(o->call_id));
 	str_ncpy(call_id, call->call_id, 37);
-	err = mixer_alloc(&call->mixer);
-	err = err ? err : webrtc_attach(o->rtc, call->mixer);
+	call_emit(call, "call.created", json_pack(
+		  "{s:s, s:s, s:s, s:s, s:s, s:s*}", "direction", "outbound",
+		  "number", call->number, "callee", digits, "agent_id",
+		  w->agent_id, "origin", w->origin ? w->origin : "console",
+		  "request_id", w->request_id));
+	err = start(o, call, w);
 	if (err) {
-		end(o, "failed", "system", "error");
+		call_dial_end(o, "failed", "system", err == ENODEV ?
+			      "no_device" : "error");
 		return err;
 	}
 
-	call_emit(call, "call.created", json_pack("{s:s, s:s, s:s, s:s}",
-		  "direction", "outbound", "number", call->number, "callee",
-		  digits, "agent_id", p->id));
-	log_info("%H: agent dials out", call_debug, call);
+	log_info("%H: agent dials out (%s)", call_debug, call,
+		 sdp ? "browser" : w->device);
+	call_cti_pop(call);
 
 	return 0;
+}
+
+
+/**
+ * Click-to-dial from the agent's browser (see call_dial_agent).
+ * request_id: the API request that asked the console to dial, or NULL.
+ */
+int call_console_dial(const struct principal *p, const char *number,
+		      const char *from, const char *sdp,
+		      const char *request_id, char **answerp, char *call_id)
+{
+	struct call_dial_who w;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	w.tenant_id = p->tenant_id;
+	w.agent_id = p->id;
+	w.from = from;
+	w.device = "webrtc";
+	w.origin = request_id ? "api" : "console";
+	w.request_id = request_id;
+
+	err = call_dial_agent(&w, number, sdp, answerp, call_id);
+
+	return err == EDQUOT ? EBUSY : err;
 }
 
 
@@ -322,7 +368,7 @@ int call_dial_hangup(const struct principal *p, const char *call_id)
 	if (strcmp(call->agent_id, p->id) && p->role < ROLE_SUPERVISOR)
 		return EACCES;
 
-	end(call->out, call->out->answered ? NULL : "abandoned",
+	call_dial_end(call->out, call->out->answered ? NULL : "abandoned",
 	    strcmp(call->agent_id, p->id) ? "supervisor" : "agent",
 	    "agent_hangup");
 
@@ -330,8 +376,18 @@ int call_dial_hangup(const struct principal *p, const char *call_id)
 }
 
 
+/** The agent's port (browser or device) in the call's mixer, or NULL. */
+struct mport *call_dial_out_port(const struct call_out *o)
+{
+	if (o->rtc)
+		return webrtc_port(o->rtc);
+
+	return o->aleg && o->agent_up ? leg_port(o->aleg) : NULL;
+}
+
+
 /** The agent's port in an outbound call's mixer, or NULL. */
 struct mport *call_dial_agent_port(const struct call *call)
 {
-	return call->out ? webrtc_port(call->out->rtc) : NULL;
+	return call->out ? call_dial_out_port(call->out) : NULL;
 }

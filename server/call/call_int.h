@@ -22,6 +22,8 @@ struct json_t;
 struct sip_msg;
 struct sipedge;
 struct re_printf;
+struct event;
+struct screenpop;
 
 enum call_state {
 	CALL_SETUP = 0,    /**< admitted, flow loading, INVITE unanswered */
@@ -67,6 +69,8 @@ struct call {
 	char agent_id[37];               /**< outbound: who dialled     */
 	struct recording *rec;           /**< (ref) while recorded      */
 	char rec_number_mode[12];        /**< the number's policy, or "" */
+	struct screenpop *pop;           /**< (ref) screen pop under way */
+	struct json_t *customer;         /**< (own) screen pop result   */
 };
 
 /* call.c */
@@ -92,7 +96,7 @@ void call_cdr_flow(struct call *call, const char *flow_id, int version);
 void call_cdr_ivr_node(struct call *call, const char *node_id);
 void call_cdr_end(struct call *call, const char *side, const char *cause);
 void call_cdr_event(struct call *call, unsigned seq, const char *type,
-		    const char *json);
+		    const char *json, struct event *ev);
 struct call_queue;
 void call_cdr_queued(struct call *call, const struct call_queue *cq);
 void call_cdr_queue_result(struct call *call, const char *result,

@@ -72,6 +72,8 @@ static const struct cfg_key keyv[] = {
 	KU32(login_max_failures, "5", 1, 1000),
 	KU32(login_window, "300", 1, 86400),
 	KU32(login_ban, "300", 1, 604800),
+	KU32(api_rate_per_s, "20", 1, 10000),
+	KU32(api_rate_burst, "40", 1, 100000),
 	KU32(ws_max_queue, "256", 1, 100000),
 	KU32(ws_ping_interval, "30", 1, 3600),
 	KSTR(var_dir, "var"),
@@ -93,6 +95,8 @@ static const struct cfg_key keyv[] = {
 	KU32(prompt_max_seconds, "300", 1, 3600),
 	KU32(lookup_timeout_ms, "3000", 100, 30000),
 	KU32(voicemail_max_seconds, "120", 5, 3600),
+	KU32(ticket_attachment_max, "10485760", 1024, 104857600),
+	KU32(ticket_check_period, "60", 1, 3600),
 	KU32(acd_check, "0", 0, 1),
 	KU32(webrtc_grace, "40", 2, 600),
 	KSTR(recording_dir, ""),
@@ -103,6 +107,12 @@ static const struct cfg_key keyv[] = {
 	KU32(recording_encoders, "1", 1, 16),
 	KU32(recording_buffer_ms, "4000", 500, 60000),
 	KU32(recording_purge_hour, "3", 0, 23),
+	KSTR(egress_allow, ""),
+	KU32(egress_allow_private, "1", 0, 1),
+	KU32(webhook_timeout_ms, "10000", 100, 60000),
+	KU32(webhook_concurrency, "64", 1, 1024),
+	KU32(webhook_endpoint_concurrency, "4", 1, 64),
+	KU32(webhook_time_scale, "1", 1, 1000000),
 };
 
 

@@ -32,6 +32,8 @@ struct cfg {
 	uint32_t login_max_failures;     /* 5, 1..1000 */
 	uint32_t login_window;           /* 300 s */
 	uint32_t login_ban;              /* 300 s */
+	uint32_t api_rate_per_s;         /* 20 requests/s per API key */
+	uint32_t api_rate_burst;         /* 40 requests at once per key */
 	uint32_t ws_max_queue;           /* 256 messages per client */
 	uint32_t ws_ping_interval;       /* 30 s, 1..3600 */
 	char     var_dir[512];           /* "var" */
@@ -57,6 +59,9 @@ struct cfg {
 	uint32_t prompt_max_seconds;     /* 300 */
 	uint32_t lookup_timeout_ms;      /* 3000 CRM lookup from IVR */
 	uint32_t voicemail_max_seconds;  /* 120 */
+	/* business records */
+	uint32_t ticket_attachment_max;  /* 10485760 bytes per attachment */
+	uint32_t ticket_check_period;    /* 60 s between escalation checks */
 	/* browser softphone */
 	uint32_t webrtc_grace;           /* 40 s: a console may be away
 					    (reload, network) this long
@@ -74,6 +79,17 @@ struct cfg {
 					    recording for the encoder */
 	uint32_t recording_purge_hour;   /* 3: the retention purge's hour
 					    (UTC+8) */
+	/* outgoing requests and webhooks */
+	char     egress_allow[512];      /* "": CIDRs outgoing requests may
+					    reach even if refused below */
+	uint32_t egress_allow_private;   /* 1: RFC 1918, 100.64/10 and
+					    fc00::/7 reachable (a CRM on a
+					    VPN); 0: only by egress_allow */
+	uint32_t webhook_timeout_ms;     /* 10000: connect + response */
+	uint32_t webhook_concurrency;    /* 64 requests at once in all */
+	uint32_t webhook_endpoint_concurrency;  /* 4 per endpoint */
+	uint32_t webhook_time_scale;     /* 1: retry delays divided by it
+					    (tests shrink the schedule) */
 };
 
 /** Minimum length of jwt_secret when it is given. */

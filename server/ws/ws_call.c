@@ -41,7 +41,8 @@ static const struct field f_dtmf[] = {F_CALL, {"digits", JSON_STRING,
 static const struct field f_consult[] = {F_CALL,
 	{"action", JSON_STRING, true}, {"number", JSON_STRING, false}, F_END};
 static const struct field f_dial[] = {{"number", JSON_STRING, true},
-	{"from", JSON_STRING, false}, F_SDP, F_END};
+	{"from", JSON_STRING, false}, {"request_id", JSON_STRING, false},
+	F_SDP, F_END};
 static const struct field f_wrap[] = {F_CALL, {"code", JSON_STRING, true},
 				      {"notes", JSON_STRING, false}, F_END};
 static const struct field f_mon[] = {F_CALL, {"mode", JSON_STRING, true},
@@ -280,7 +281,9 @@ static void on_dial(struct ws_client *wsc, const json_t *msg)
 	int err;
 
 	err = call_console_dial(&wsc->principal, str(msg, "number"),
-				str(msg, "from"), str(msg, "sdp"), &answer,
+				str(msg, "from"), str(msg, "sdp"),
+				api_uuid_ok(str(msg, "request_id")) ?
+				str(msg, "request_id") : NULL, &answer,
 				call_id);
 	if (err == EBUSY)
 		err = EALREADY;

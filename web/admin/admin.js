@@ -22,9 +22,16 @@ import { initQueues } from './queues.js';
 import { initReasons } from './reasons.js';
 import { initDispositions } from './dispositions.js';
 import { initVip } from './vip.js';
+import { initCustomers } from './customers.js';
+import { initCustomFields } from './customfields.js';
 import { initRecordings } from './recordings.js';
 import { initRecSettings } from './recsettings.js';
+import { initCrmSettings } from './crmsettings.js';
 import { initQaForms } from './qaforms.js';
+import { initTicketTypes } from './tickettypes.js';
+import { initTickets } from './tickets.js';
+import { initAnnouncements } from './announcements.js';
+import { initWebhooks } from './webhooks.js';
 
 const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	flows: initFlows, schedules: initSchedules, prompts: initPrompts,
@@ -32,14 +39,21 @@ const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	tenants: initTenants, trunks: initTrunks,
 	opnumbers: initOperatorNumbers, agents: initAgents,
 	skills: initSkills, queues: initQueues, reasons: initReasons,
-	dispositions: initDispositions,
+	dispositions: initDispositions, customers: initCustomers,
+	customfields: initCustomFields,
 	vip: initVip, recordings: initRecordings, recsettings: initRecSettings,
-	qaforms: initQaForms };
-const TENANT_TABS = ['users', 'agents', 'skills', 'queues', 'reasons',
+	qaforms: initQaForms, tickettypes: initTicketTypes,
+	tickets: initTickets, announcements: initAnnouncements,
+	crmsettings: initCrmSettings, webhooks: initWebhooks };
+const TENANT_TABS = ['users', 'customers', 'customfields', 'tickettypes',
+	'tickets', 'announcements', 'agents',
+	'skills', 'queues', 'reasons',
 	'dispositions', 'vip', 'apikeys', 'numbers', 'flows', 'schedules',
 	'prompts', 'voicemail', 'calls', 'recordings', 'qaforms', 'recsettings',
-	'audit'];
+	'crmsettings', 'webhooks', 'audit'];
 const OPERATOR_TABS = ['tenants', 'trunks', 'numbers'];
+/* a supervisor here works records and announcements */
+const SUPERVISOR_TABS = ['tickets', 'announcements'];
 
 const tables = {};
 const loaded = new Set();
@@ -84,7 +98,8 @@ function reloadIfLoaded(name) {
 
 async function main() {
 	const me = await initShell();
-	const names = isOperator(me) ? OPERATOR_TABS : TENANT_TABS;
+	const names = isOperator(me) ? OPERATOR_TABS :
+		me.role === 'supervisor' ? SUPERVISOR_TABS : TENANT_TABS;
 	const tabs = document.getElementById('tabs');
 	for (const n of names) {
 		tables[n] = (isOperator(me) && n === 'numbers' ?
@@ -103,11 +118,16 @@ async function main() {
 	selectTab(names.includes(want) ? want : names[0]);
 
 	const live = connectLive(isOperator(me) ? ['tenant'] :
-		['user', 'tenant', 'api_key']);
+		['user', 'tenant', 'api_key', 'customer', 'ticket',
+			'announcement', 'webhook']);
 	bindLiveStatus(live);
 	live.on('user.*', reloadIfLoaded('users'));
 	live.on('api_key.*', reloadIfLoaded('apikeys'));
 	live.on('tenant.*', reloadIfLoaded('tenants'));
+	live.on('customer.*', reloadIfLoaded('customers'));
+	live.on('ticket.*', reloadIfLoaded('tickets'));
+	live.on('announcement.*', reloadIfLoaded('announcements'));
+	live.on('webhook.endpoint_disabled', reloadIfLoaded('webhooks'));
 	document.body.dataset.ready = '1';
 }
 

@@ -12,8 +12,12 @@ import { rpcFor } from './rpc.js';
 import { StateBar, showLevel } from './statebar.js';
 import { CallUi } from './callui.js';
 import { Dialer } from './consult.js';
+import { bindDialRequests } from './dialreq.js';
 import { History } from './history.js';
 import { WrapCodes } from './wrapcodes.js';
+import { CustomerPanel } from './customer.js';
+import { Tickets } from './tickets.js';
+import { Announcements } from './announcements.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -166,6 +170,10 @@ function onKey(ev) {
 function listen(live) {
 	const calls = ctx.calls;
 	live.on('call.offer', (m) => calls.onOffer(m));
+	live.on('call.offer', (m) => ctx.customer.offer(m));
+	live.on('call.customer', (m) => ctx.customer.update(m));
+	live.on('call.cancel', (m) => ctx.customer.cancel(m));
+	live.on('call.dialing', (m) => ctx.customer.dialing(m));
 	live.on('call.connected', (m) => calls.onConnected(m));
 	live.on('call.cancel', (m) => calls.onCancel(m));
 	live.on('call.media_failed', (m) => calls.onMediaFailed(m));
@@ -173,6 +181,7 @@ function listen(live) {
 	live.on('call.quality', (m) => calls.onQuality(m));
 	live.on('call.dialing', (m) => calls.onDialing(m));
 	live.on('call.consult', (m) => calls.consult.onEvent(m));
+	bindDialRequests(live, ctx);
 	live.on('softphone.replaced', () => {
 		setPhoneState('replaced');
 		calls.onCancel({ call_id: calls.call?.phase === 'ringing' ?
@@ -227,10 +236,15 @@ async function main() {
 	ctx.statebar = new StateBar(ctx);
 	ctx.history = new History(ctx);
 	ctx.calls = new CallUi(ctx);
+	ctx.customer = new CustomerPanel(ctx);
 	ctx.wrapCodes = new WrapCodes();
 	onLocaleChange(() => ctx.wrapCodes.paint());
 	ctx.dialer = new Dialer(ctx, ctx.calls);
 	ctx.statebar.onChange((st) => ctx.calls.onState(st));
+	ctx.statebar.onChange((st) => {
+		if (st.callId && (st.state === 'on_call' || st.state === 'ringing'))
+			ctx.customer.adopt(st.callId);
+	});
 	await loadAgent();
 	paintPhone();
 	onLocaleChange(paintPhone);
@@ -245,10 +259,12 @@ async function main() {
 		ctx.agent ? ctx.statebar.load().catch((e) => ctx.showError(e)) :
 			null]);
 	ctx.calls.render();
-	const live = connectLive(['agent']);
+	const live = connectLive(['agent', 'ticket', 'announcement']);
 	ctx.rpc = rpcFor(live);
 	bindLiveStatus(live);
 	listen(live);
+	ctx.announcements = new Announcements(ctx, live);
+	ctx.tickets = new Tickets(ctx, live);
 	if (ctx.agent) {
 		ctx.history.load();
 		/* queue labels for calls read back from the call log */
