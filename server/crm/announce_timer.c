@@ -15,6 +15,9 @@
 /* Look again at least this often: a start set through another node. */
 #define IDLE_MS 30000
 
+/* After a failure (no database connection yet at start-up, an outage). */
+#define RETRY_MS 2000
+
 /*
  * One statement marks what is due as published and returns it (the
  * UPDATE decides, so a start goes out once whichever node runs first and
@@ -73,7 +76,7 @@ static void published(int err, const struct db_res *res, void *arg)
 		return;
 	}
 
-	arm(err ? IDLE_MS : next_ms(res));
+	arm(err ? RETRY_MS : next_ms(res));
 }
 
 
@@ -101,7 +104,7 @@ static void tick(void *arg)
 		err = db_txn_exec(at.app->db, tx, published, NULL);
 	if (err) {
 		log_warn("announcement start check not started: %m", err);
-		arm(IDLE_MS);
+		arm(RETRY_MS);
 		return;
 	}
 

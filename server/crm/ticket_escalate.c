@@ -14,6 +14,10 @@
 /* Tickets escalated per statement; a full batch runs the next at once. */
 #define BATCH 100
 
+/* After a failure (no database connection yet at start-up, an outage),
+ * at most this long to the next try. */
+#define RETRY_MS 2000
+
 /*
  * The database says what is escalated (tickets.escalated_at, set in the
  * same statement that picks the ticket, rows locked SKIP LOCKED), so a
@@ -33,6 +37,9 @@ static void tick(void *arg);
 
 static void arm(uint64_t ms)
 {
+	if (ms > esc.period_ms)
+		ms = esc.period_ms;
+
 	if (!esc.closed)
 		tmr_start(&esc.tmr, ms, tick, NULL);
 }
@@ -50,14 +57,13 @@ static void escalated(int err, const struct db_res *res, void *arg)
 	if (err)
 		log_warn("escalation check failed: %m", err);
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		ticket_dispatch(db_val(res, 0, i, 0), db_val(res, 0, i, 1));
-	}
 
 	if (n)
 		log_info("escalated %u overdue ticket(s)", n);
 
-	arm(n >= BATCH ? 1 : esc.period_ms);
+	arm(err ? RETRY_MS : n >= BATCH ? 1 : esc.period_ms);
 }
 
 
@@ -79,7 +85,7 @@ static void tick(void *arg)
 	err = db_query(esc.app->db, &ctx, escalated, NULL, sql, 1, pv);
 	if (err) {
 		log_warn("escalation check not started: %m", err);
-		arm(esc.period_ms);
+		arm(RETRY_MS);
 		return;
 	}
 
