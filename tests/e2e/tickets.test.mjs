@@ -4,7 +4,10 @@
 // marks it read (the supervisor sees the receipt); a caller's call rings
 // the page, agent6 answers and creates a 业务记录 from the call — the call
 // and the customer filled in — which lands in "my records" and can move
-// along its workflow. Screenshots go to tests/artifacts/.
+// along its workflow. In the admin console a workflow with an unreachable
+// state is refused naming it and then saved, the record's detail takes a
+// comment, and the announcement's receipts name agent6. Screenshots go to
+// tests/artifacts/.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -155,3 +158,63 @@ test('a call rings; agent6 answers and creates a record from the call',
 			`/api/v1/tickets/${tk.ticket_id}`, null, t.d.sup)).json.state ===
 			'doing', 'the ticket moved', WAIT);
 	});
+
+test('the admin console: a workflow refused naming the state, then saved; ' +
+	'the record and its detail; the announcement read by agent6',
+async () => {
+	const adm = await browser.ctx.newPage();
+	adm.on('pageerror', (e) => problems.push(`admin: ${e.message}`));
+	await adm.setViewportSize({ width: 1280, height: 1000 });
+	try {
+		await adm.goto(`${t.s.baseUrl}/`);
+		await adm.waitForSelector('body[data-ready="1"]');
+		await adm.fill('#tenant', 'demo');
+		await adm.fill('#username', 'admin');
+		await adm.fill('#password', 'Admin@2026');
+		await adm.click('#login-submit');
+		await adm.waitForURL('**/admin/**');
+		await adm.waitForSelector('body[data-ready="1"]');
+		await adm.click('[data-tab="tickettypes"]');
+		await adm.waitForSelector('#tickettypes-table tr[data-name="售后工单"]');
+		/* a third state no transition reaches: refused, named */
+		await adm.click('#tickettypes-new');
+		await adm.fill('#ttf-name', '投诉单');
+		await adm.click('#tt-add-state');
+		await adm.fill('[name="states[2].key"]', 'wait');
+		await adm.fill('[name="states[2].label"]', '等待回复');
+		await adm.click('#tickettype-form [type=submit]');
+		const err = adm.locator('#tickettype-form [data-form-error]');
+		await err.waitFor({ state: 'visible' });
+		assert.match(await err.innerText(), /"wait"/);
+		await adm.check('[data-from="new"] input[data-to="wait"]');
+		await adm.check('[data-from="wait"] input[data-to="closed"]');
+		await adm.click('#tickettype-form [type=submit]');
+		await adm.waitForSelector('#tickettypes-table tr[data-name="投诉单"]');
+		/* the record agent6 made, its detail, a comment */
+		await adm.click('[data-tab="tickets"]');
+		const row = adm.locator('#tickets-table tbody tr',
+			{ hasText: '空调不制冷' });
+		await row.waitFor();
+		await row.locator('button').click();
+		await adm.waitForSelector('#ticket-detail:not([hidden])');
+		await adm.fill('#tkd-comment', '已安排师傅明天上门');
+		await adm.click('#tkd-comment-add');
+		await adm.locator('#tkd-comments li', { hasText: '已安排师傅' })
+			.waitFor();
+		assert.match(await adm.locator('#tkd-history').innerText(),
+			/agent6[\s\S]*admin/);
+		/* the announcement: read by agent6 */
+		await adm.click('[data-tab="announcements"]');
+		const ann = adm.locator('#announcements-table tbody tr',
+			{ hasText: '今晚系统升级' });
+		await ann.waitFor();
+		await ann.locator('button', { hasText: '阅读情况' }).click();
+		await adm.locator('#ann-read li', { hasText: 'agent6' }).waitFor();
+		assert.ok(!(await adm.locator('#ann-unread-list').innerText())
+			.includes('agent6'));
+		await adm.screenshot({ path: path.join(ARTIFACTS,
+			'tickets_4_admin.png'), fullPage: true });
+	} finally {
+		await adm.close();
+	}
+});
