@@ -122,9 +122,8 @@ async function submit() {
 /** Wire the announcements tab. @return the tab's table. */
 export function initAnnouncements(onError) {
 	const audience = el('select', { id: 'anf-audience', name: 'audience' },
-		el('option', { value: 'all' }, t('announcements.audience.all')),
-		el('option', { value: 'queues' },
-			t('announcements.audience.queues')));
+		tx('option', 'announcements.audience.all', { value: 'all' }),
+		tx('option', 'announcements.audience.queues', { value: 'queues' }));
 	form = el('form', { id: 'announcement-form', class: 'panel-form',
 		novalidate: true, hidden: true },
 	formError(),

@@ -156,12 +156,13 @@ function filterBar() {
 	filters = {
 		type_id: el('select', { id: 'tkl-type' }),
 		state: el('input', { id: 'tkl-state', maxlength: '32',
-			placeholder: t('tickets.state') }),
+			placeholder: t('tickets.state'),
+			'data-i18n-placeholder': 'tickets.state' }),
 		overdue: el('select', { id: 'tkl-overdue' },
-			el('option', { value: '' }, t('tickets.all')),
-			el('option', { value: 'true' }, t('tickets.only_overdue'))),
+			tx('option', 'tickets.all', { value: '' }),
+			tx('option', 'tickets.only_overdue', { value: 'true' })),
 		q: el('input', { id: 'tkl-q', maxlength: '100',
-			placeholder: t('tickets.q') }),
+			placeholder: t('tickets.q'), 'data-i18n-placeholder': 'tickets.q' }),
 	};
 	return el('form', { class: 'filters', id: 'tickets-filter',
 		onsubmit: (e) => {
@@ -174,8 +175,8 @@ function filterBar() {
 async function loadLists() {
 	[types, queues] = await Promise.all([listAll('/ticket-types'),
 		listAll('/queues').catch(() => [])]);
-	filters.type_id.replaceChildren(el('option', { value: '' },
-		t('tickets.all')), ...types.map((y) => el('option',
+	filters.type_id.replaceChildren(tx('option', 'tickets.all',
+		{ value: '' }), ...types.map((y) => el('option',
 		{ value: y.type_id }, y.name)));
 }
 
