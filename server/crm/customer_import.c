@@ -14,6 +14,7 @@
 #include "log/log.h"
 #include "app.h"
 #include "auth/principal.h"
+#include "core/clock.h"
 #include "core/csv.h"
 #include "crm/crm_field.h"
 #include "db/db.h"
@@ -102,10 +103,13 @@ static void finish_done(int err, void *arg)
 	if (!err)
 		imp_publish(im, "customer.import_finished");
 
-	log_info("customer import %s of tenant %s: %u rows in %llu ms, "
+	log_info("customer import %s of tenant %s: %u rows in %llu ms "
+		 "(%llu ms reading, %llu ms in the database), "
 		 "%u created, %u merged, %u skipped, %u failed%s",
 		 im->import_id, im->tenant_id, im->processed,
 		 (unsigned long long)(tmr_jiffies() - im->t0_ms),
+		 (unsigned long long)(im->read_us / 1000),
+		 (unsigned long long)(im->db_us / 1000),
 		 im->created, im->merged, im->skipped, im->failed,
 		 im->dry_run ? " (dry run)" : "");
 	end(im, err);
@@ -118,6 +122,7 @@ static void chunk_written(int err, void *arg)
 	struct imp_chunk *ch = im->writing;
 	json_t *e;
 
+	im->db_us += clock_us() - im->write_t0_us;
 	if (err == ECANCELED) {
 		end(im, err);
 		return;
@@ -192,6 +197,7 @@ static void pump(struct imp *im)
 	if (!err && !im->writing && !list_isempty(&im->readyl)) {
 		im->writing = list_ledata(list_head(&im->readyl));
 		list_unlink(&im->writing->le);
+		im->write_t0_us = clock_us();
 		err = imp_chunk_write(im, chunk_written);
 	}
 

@@ -15,27 +15,37 @@
 
 /*
  * A chunk of up to IMPORT_BATCH rows is one statement: the rows arrive
- * as one JSON array (jsonb_to_recordset), each row's existing customer
- * is the owner of its first number already stored (m), the others are
- * new (nw). New customers and their numbers are inserted, existing ones
- * merged (non-empty cells overwrite, tags and numbers are added; a
- * customer keeps at most 20 numbers) or left alone, and the job's
- * counts move on — all in the statement, so a chunk is in or out whole.
- * A dry run runs the same m and nw and writes only the job's counts:
- * it reports what the real run would do, as long as no one else
- * changes the tenant's numbers in between.
+ * as one JSON array (jsonb_to_recordset); each row's existing customer
+ * (r.mc) is the owner of its first number already stored, rows without
+ * one are new (nw). New customers and their numbers are inserted,
+ * existing ones merged (non-empty cells overwrite, tags and numbers are
+ * added; a customer keeps at most 20 numbers; a customer the row would
+ * not change is not written) or left alone, and the job's counts move
+ * on — all in the statement, so a chunk is in or out whole. A dry run
+ * runs the same r and nw and writes only the job's counts: it reports
+ * what the real run would do, as long as no one else changes the
+ * tenant's numbers in between.
+ *
+ * The plan must cost the same whatever the tenant's size. The planner
+ * takes jsonb_to_recordset for 100 rows, and during a big import the
+ * statistics lag far behind the tables, so joins are left out of its
+ * hands: a number is found by a LIMIT 1 subquery (one probe of the
+ * (tenant_id, phone) key; it cannot be flattened into a hash join that
+ * reads every number of the tenant), the rows carry their customer's id
+ * so no two row sets are joined, and step_txn turns hash and merge joins
+ * off so the merge reaches each customer by its primary key.
  */
 
 #define ROWS_SQL \
-	"WITH r AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb)" \
+	"WITH r AS MATERIALIZED (SELECT x.*, (SELECT cp.customer_id" \
+	" FROM unnest(x.p) WITH ORDINALITY AS u (phone, i) CROSS JOIN" \
+	" LATERAL (SELECT y.customer_id FROM customer_phones y" \
+	" WHERE y.tenant_id = $2::uuid AND y.phone = u.phone LIMIT 1) AS cp" \
+	" ORDER BY u.i LIMIT 1) AS mc FROM jsonb_to_recordset($1::jsonb)" \
 	" AS x (l int, n text, e text, c text, g text, t text[], o text," \
 	" f jsonb, p text[])), " \
-	"m AS MATERIALIZED (SELECT DISTINCT ON (r.l) r.l, cp.customer_id" \
-	" FROM r CROSS JOIN LATERAL unnest(r.p) WITH ORDINALITY AS u (phone," \
-	" i) JOIN customer_phones cp ON cp.tenant_id = $2::uuid" \
-	" AND cp.phone = u.phone ORDER BY r.l, u.i), " \
 	"nw AS MATERIALIZED (SELECT r.*, gen_random_uuid() AS cid FROM r" \
-	" WHERE NOT EXISTS (SELECT 1 FROM m WHERE m.l = r.l)), "
+	" WHERE r.mc IS NULL), "
 
 #define WRITE_SQL \
 	"ins AS (INSERT INTO customers (customer_id, tenant_id, name," \
@@ -57,29 +67,33 @@
 	" fields = cu.fields || COALESCE(r.f, '{}')," \
 	" notes = COALESCE(r.o, cu.notes)," \
 	" updated_by = NULLIF($7, '')::uuid, updated_at = now()" \
-	" FROM m JOIN r ON r.l = m.l" \
-	" WHERE $3::boolean AND cu.customer_id = m.customer_id), " \
+	" FROM r WHERE $3::boolean AND cu.customer_id = r.mc" \
+	" AND (r.n <> cu.name OR r.e <> cu.email OR r.c <> cu.company" \
+	" OR r.g <> cu.region OR r.o <> cu.notes OR NOT cu.tags @> r.t" \
+	" OR NOT cu.fields @> r.f)), " \
 	"addp AS (INSERT INTO customer_phones (tenant_id, phone," \
-	" customer_id, position) SELECT $2::uuid, a.phone, a.customer_id," \
-	" a.pos FROM (SELECT u.phone, m.customer_id, (SELECT" \
+	" customer_id, position) SELECT $2::uuid, a.phone, a.mc, a.pos" \
+	" FROM (SELECT u.phone, r.mc, (SELECT" \
 	" COALESCE(max(x.position) + 1, 0) FROM customer_phones x" \
-	" WHERE x.customer_id = m.customer_id) + row_number() OVER" \
-	" (PARTITION BY m.customer_id ORDER BY m.l, u.i) - 1 AS pos" \
-	" FROM m JOIN r ON r.l = m.l CROSS JOIN LATERAL unnest(r.p)" \
-	" WITH ORDINALITY AS u (phone, i) WHERE $3::boolean AND NOT EXISTS" \
-	" (SELECT 1 FROM customer_phones y WHERE y.tenant_id = $2::uuid" \
-	" AND y.phone = u.phone)) AS a WHERE a.pos <= 19" \
+	" WHERE x.customer_id = r.mc) + row_number() OVER" \
+	" (PARTITION BY r.mc ORDER BY r.l, u.i) - 1 AS pos" \
+	" FROM r CROSS JOIN LATERAL unnest(r.p) WITH ORDINALITY AS u" \
+	" (phone, i) WHERE $3::boolean AND r.mc IS NOT NULL AND (SELECT 1" \
+	" FROM customer_phones y WHERE y.tenant_id = $2::uuid" \
+	" AND y.phone = u.phone LIMIT 1) IS NULL) AS a WHERE a.pos <= 19" \
 	" ON CONFLICT DO NOTHING), "
+
+#define MATCHED "(SELECT count(*) FROM r WHERE r.mc IS NOT NULL)"
 
 #define JOB_SQL \
 	"job AS (UPDATE customer_imports" \
 	" SET processed = processed + $5::int," \
 	" created = created + (SELECT count(*) FROM nw)," \
-	" merged = merged + CASE WHEN $3::boolean THEN (SELECT count(*)" \
-	" FROM m) ELSE 0 END, skipped = skipped + CASE WHEN $3::boolean" \
-	" THEN 0 ELSE (SELECT count(*) FROM m) END," \
+	" merged = merged + CASE WHEN $3::boolean THEN " MATCHED \
+	" ELSE 0 END, skipped = skipped + CASE WHEN $3::boolean" \
+	" THEN 0 ELSE " MATCHED " END," \
 	" failed = failed + $6::int WHERE import_id = $4::uuid) " \
-	"SELECT (SELECT count(*) FROM nw), (SELECT count(*) FROM m)"
+	"SELECT (SELECT count(*) FROM nw), " MATCHED
 
 
 
@@ -102,9 +116,12 @@ static void step_done(int err, const struct db_res *res, void *arg)
 	struct step *st = arg;
 	struct imp *im = st->im;
 
-	if (!err && im->writing && db_nrows(res, 0) == 1) {
-		unsigned created = (unsigned)atoi(db_val(res, 0, 0, 0));
-		unsigned matched = (unsigned)atoi(db_val(res, 0, 0, 1));
+	/* a chunk's counts are the last statement's one row */
+	unsigned k = res ? db_res_stmts(res) - 1 : 0;
+
+	if (!err && im->writing && db_nrows(res, k) == 1) {
+		unsigned created = (unsigned)atoi(db_val(res, k, 0, 0));
+		unsigned matched = (unsigned)atoi(db_val(res, k, 0, 1));
 
 		im->created += created;
 		if (im->merge)
@@ -131,6 +148,36 @@ static int step_query(struct imp *im, void (*h)(int err, void *arg),
 	st->im = mem_ref(im);
 	st->h = h;
 	err = db_query(im->app->db, &ctx, step_done, st, sql, n, pv);
+	if (err)
+		mem_deref(st);
+
+	return err;
+}
+
+
+/* A chunk's statement with hash and merge joins off (see above). */
+static int step_txn(struct imp *im, void (*h)(int err, void *arg),
+		    const char *sql, unsigned n, const char *const *pv)
+{
+	struct db_ctx ctx = {DB_TENANT, im->tenant_id};
+	struct step *st = mem_zalloc(sizeof(*st), step_destructor);
+	struct db_txn *tx = NULL;
+	int err;
+
+	err = st ? db_txn_alloc(&tx, &ctx) : ENOMEM;
+	err = err ? err : db_txn_add(tx, "SET LOCAL enable_hashjoin = off",
+				     0, NULL);
+	err = err ? err : db_txn_add(tx, "SET LOCAL enable_mergejoin = off",
+				     0, NULL);
+	err = err ? err : db_txn_add(tx, sql, n, pv);
+	if (!err) {
+		st->im = mem_ref(im);
+		st->h = h;
+		err = db_txn_exec(im->app->db, tx, step_done, st);
+		tx = NULL;
+	}
+
+	mem_deref(tx);
 	if (err)
 		mem_deref(st);
 
@@ -201,8 +248,8 @@ int imp_chunk_write(struct imp *im, void (*h)(int err, void *arg))
 	pv[5] = failed;
 	pv[6] = im->actor_id;   /* who created or changed: not in a dry run */
 
-	return step_query(im, h, im->dry_run ? sql_dry : sql_write,
-			  im->dry_run ? 6 : 7, pv);
+	return step_txn(im, h, im->dry_run ? sql_dry : sql_write,
+			im->dry_run ? 6 : 7, pv);
 }
 
 

@@ -102,6 +102,9 @@ struct imp {
 	unsigned errors_total;
 	struct json_t *errors;         /**< (ref) the first ERRORS_MAX    */
 	uint64_t t0_ms;
+	uint64_t read_us;              /**< on workers, for the log       */
+	uint64_t db_us;                /**< chunks in the database        */
+	uint64_t write_t0_us;
 };
 
 /** The job as JSON, alias i: what GET /customers/imports/{id} gives. */

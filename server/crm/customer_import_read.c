@@ -10,6 +10,7 @@
 #include <re_mbuf.h>
 #include <re_list.h>
 #include <re_hash.h>
+#include "core/clock.h"
 #include "core/csv.h"
 #include "crm/customer_import_int.h"
 
@@ -227,6 +228,7 @@ static int chunk_fill(struct imp *im, struct imp_chunk *ch, json_t *rows)
  */
 int imp_chunk_read(struct imp *im)
 {
+	uint64_t t0 = clock_us();
 	struct imp_chunk *ch;
 	json_t *rows = json_array();
 	char *s;
@@ -253,6 +255,8 @@ int imp_chunk_read(struct imp *im)
 		mem_deref(ch);
 	else
 		im->next = ch;
+
+	im->read_us += clock_us() - t0;
 
 	return err;
 }
