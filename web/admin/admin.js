@@ -24,6 +24,7 @@ import { initDispositions } from './dispositions.js';
 import { initVip } from './vip.js';
 import { initCustomers } from './customers.js';
 import { initCustomFields } from './customfields.js';
+import { customerImportEvent, initCustImport } from './custimport.js';
 import { initRecordings } from './recordings.js';
 import { initRecSettings } from './recsettings.js';
 import { initCrmSettings } from './crmsettings.js';
@@ -40,12 +41,13 @@ const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	opnumbers: initOperatorNumbers, agents: initAgents,
 	skills: initSkills, queues: initQueues, reasons: initReasons,
 	dispositions: initDispositions, customers: initCustomers,
-	customfields: initCustomFields,
+	customfields: initCustomFields, custimport: initCustImport,
 	vip: initVip, recordings: initRecordings, recsettings: initRecSettings,
 	qaforms: initQaForms, tickettypes: initTicketTypes,
 	tickets: initTickets, announcements: initAnnouncements,
 	crmsettings: initCrmSettings, webhooks: initWebhooks };
-const TENANT_TABS = ['users', 'customers', 'customfields', 'tickettypes',
+const TENANT_TABS = ['users', 'customers', 'customfields', 'custimport',
+	'tickettypes',
 	'tickets', 'announcements', 'agents',
 	'skills', 'queues', 'reasons',
 	'dispositions', 'vip', 'apikeys', 'numbers', 'flows', 'schedules',
@@ -125,6 +127,8 @@ async function main() {
 	live.on('api_key.*', reloadIfLoaded('apikeys'));
 	live.on('tenant.*', reloadIfLoaded('tenants'));
 	live.on('customer.*', reloadIfLoaded('customers'));
+	live.on('customer.import_progress', customerImportEvent);
+	live.on('customer.import_finished', customerImportEvent);
 	live.on('ticket.*', reloadIfLoaded('tickets'));
 	live.on('announcement.*', reloadIfLoaded('announcements'));
 	live.on('webhook.endpoint_disabled', reloadIfLoaded('webhooks'));
