@@ -172,11 +172,14 @@ static int conv_alloc(struct mbuf **mbp, const char *to, const char *from,
 	err = mb ? convert(mb, cd, buf, len) : ENOMEM;
 	iconv_close(cd);
 
+	/* NUL-ended for readers of C strings; the NUL is not in end */
+	err = err ? err : mbuf_write_u8(mb, 0);
 	if (err) {
 		mem_deref(mb);
 		return err;
 	}
 
+	mb->end--;
 	mb->pos = 0;
 	*mbp = mb;
 
@@ -187,7 +190,7 @@ static int conv_alloc(struct mbuf **mbp, const char *to, const char *from,
 /**
  * Read buf in encoding enc as UTF-8. When buf already is (valid) UTF-8,
  * *mbp is set to NULL and the caller reads buf itself; otherwise *mbp is
- * the converted text.
+ * the converted text, followed by a NUL that end does not count.
  *
  * @param usedp  the encoding found (never TEXTENC_AUTO), or NULL
  * @return 0 if success, EILSEQ if buf is not text in enc (or in either
