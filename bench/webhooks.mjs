@@ -91,12 +91,12 @@ try {
 				rate: Math.round(want / secs), unique: ids.size,
 				bad_signatures: bad, rows_not_delivered: Number(left) });
 		}
-		s.db.psql(`SET openseat.tenant_id = '${tenant}';
-			DELETE FROM webhook_deliveries`, true);
 		/* a server in service has statistics of these tables; a fresh
 		 * one gets them from autovacuum only a minute later */
 		if (run < 0)
 			s.db.psql('ANALYZE webhook_deliveries, webhook_attempts', true);
+		s.db.psql(`SET openseat.tenant_id = '${tenant}';
+			DELETE FROM webhook_deliveries`, true);
 	}
 } finally {
 	await rcv.close();
