@@ -470,6 +470,17 @@ test('another tenant\'s ids are 404 everywhere, its lists empty',
 		const r = await api('POST', BASE, { name: 'B 的张三',
 			phones: ['13912345678'] }, B);
 		assert.equal(r.status, 201, r.text);
+		/* ... whose calls are B's only: the demo tenant's call from it
+		 * is not, nor do B's searches see the demo tenant's 张三丰 */
+		const bc = await api('GET', `${BASE}/${r.json.customer_id}/calls`,
+			null, B);
+		assert.equal(bc.status, 200, bc.text);
+		assert.deepEqual(bc.json.items, []);
+		const bq = await api('GET', `${BASE}?q=` +
+			encodeURIComponent('张三'), null, B);
+		assert.deepEqual(bq.json.items.map((c) => c.name), ['B 的张三']);
+		const bp = await api('GET', `${BASE}?phone=13912345678`, null, B);
+		assert.deepEqual(bp.json.items.map((c) => c.name), ['B 的张三']);
 		const g = await api('GET', `${BASE}/${id}`);
 		assert.equal(g.json.name, '张三丰');
 		assert.equal((await api('GET', `${BASE}/lookup?phone=13912345678`))
