@@ -96,6 +96,7 @@ static const char *error_name(int err)
 	case EPROTO:
 	case EMSGSIZE:  return "bad_answer";
 	case EAUTH:     return "untrusted";
+	case EACCES:    return "refused";
 	default:        return "unreachable";
 	}
 }
@@ -178,7 +179,8 @@ static void lookup_enter(struct ivr_exec *x)
 
 	x->wait = IVR_ASYNC;
 	if (!err) {
-		struct fetch_req r = {method, url, body, NULL, ms, false};
+		/* a tenant's URL: only where egress lets requests go */
+		struct fetch_req r = {method, url, body, NULL, ms, true};
 
 		err = fetch_start(&x->lookup, &r, lookup_done, x);
 	}

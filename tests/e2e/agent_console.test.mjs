@@ -81,7 +81,7 @@ before(async () => {
 	 * passes it to g711_pcm2alaw as is), which a loud beep decoded
 	 * from Opus can be */
 	t = await queueStack({ env: { OPENSEAT_WEBRTC_GRACE: '10',
-		OPENSEAT_CLOCK_OFFSET: '' } });
+		OPENSEAT_CLOCK_OFFSET: '', OPENSEAT_EGRESS_ALLOW: '127.0.0.1/32' } });
 	const tr = await t.s.api('PATCH', `/api/v1/trunks/${t.d.trunkId}`,
 		{ codecs: 'PCMU' }, t.d.op);
 	assert.equal(tr.status, 200, tr.text);

@@ -7,6 +7,7 @@
 // timeline of each call through the API.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import { ROOT, startStack } from '../lib/stack.mjs';
 import { RtpPeer, compareAudio, demoCalls, ended, hoursFixture, playFlow,
@@ -90,6 +91,38 @@ test('the caller hears the prompt as recorded, then OpenSeat hangs up',
 			rtp.close();
 		}
 	});
+
+test('a lookup node never reaches the loopback address: the flow takes ' +
+	'its fail branch, nothing is sent', async () => {
+	let asked = 0;
+	const crm = http.createServer((req, res) => {
+		++asked;
+		res.setHeader('content-type', 'application/json');
+		res.end('{"name":"张三"}');
+	});
+	await new Promise((r) => crm.listen(0, '127.0.0.1', r));
+	const rtp = await RtpPeer.open();
+	try {
+		const flow = await d.flow('查询本机', { start: 'crm', nodes: {
+			crm: { kind: 'lookup', url: `http://127.0.0.1:${
+				crm.address().port}/c?tel={caller}`,
+			fields: { customer: 'name' }, next: 'h', fail: 'h' },
+			h: { kind: 'hangup' },
+		} });
+		await d.number('4001000302', { flow_id: flow });
+		const c = await sipCall(s, { service: '4001000302',
+			caller: '13800000302', rtp });
+		await sipOk(c);
+		const call = await waitCall(s, d.sup, '13800000302', ended);
+		const look = call.events.find((e) => e.type === 'ivr.lookup');
+		assert.equal(look.data.ok, false);
+		assert.equal(look.data.error, 'refused');
+		assert.equal(asked, 0);
+	} finally {
+		rtp.close();
+		crm.close();
+	}
+});
 
 test('each number answers with the flow its schedule opens now',
 	async () => {
