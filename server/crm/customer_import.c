@@ -48,11 +48,12 @@ static void destructor(void *arg)
 	struct imp *im = arg;
 
 	list_flush(&im->readyl);
-	mem_deref(im->writing);
+	list_flush(&im->writingl);
 	mem_deref(im->next);
 	mem_deref(im->csv);
-	hash_flush(im->phones);
+	hash_clear(im->phones);      /* its entries are in the slabs */
 	mem_deref(im->phones);
+	list_flush(&im->slabl);
 	mem_deref(im->colv);
 	json_decref(im->header);
 	json_decref(im->mapping);
@@ -80,8 +81,14 @@ static void errors_take(struct imp *im, const struct imp_chunk *ch)
 }
 
 
+/* The pipeline is over: drop its reference. The file stays until the
+ * last worker job or query holding the import is back. */
 static void end(struct imp *im, int err)
 {
+	if (im->stopped)
+		return;
+
+	im->stopped = true;
 	if (err && err != ECANCELED) {
 		log_warn("customer import %s of tenant %s stopped: %m",
 			 im->import_id, im->tenant_id, err);
@@ -90,8 +97,6 @@ static void end(struct imp *im, int err)
 		imp_publish(im, "customer.import_finished");
 	}
 
-	im->body = mem_deref(im->body);
-	im->utf8 = mem_deref(im->utf8);
 	mem_deref(im);   /* the pipeline's own reference */
 }
 
@@ -116,23 +121,18 @@ static void finish_done(int err, void *arg)
 }
 
 
-static void chunk_written(int err, void *arg)
+/* A written chunk's counts and errors, in file order. */
+static void chunk_retire(struct imp *im, struct imp_chunk *ch)
 {
-	struct imp *im = arg;
-	struct imp_chunk *ch = im->writing;
 	json_t *e;
 
-	im->db_us += clock_us() - im->write_t0_us;
-	if (err == ECANCELED) {
-		end(im, err);
-		return;
-	}
+	im->db_us += clock_us() - ch->t0_us;
 
 	/* a chunk the database refused is failed lines, not a failed
 	 * import: the next chunks go on */
-	if (err) {
+	if (ch->err) {
 		log_warn("customer import %s: chunk at line %u: %m",
-			 im->import_id, ch->first_line, err);
+			 im->import_id, ch->first_line, ch->err);
 		im->failed += ch->valid;
 		e = json_pack("{s:i,s:n,s:s,s:s}", "line",
 			      (json_int_t)ch->first_line, "column", "code",
@@ -141,13 +141,55 @@ static void chunk_written(int err, void *arg)
 		if (e && json_array_append_new(ch->errors, e))
 			json_decref(e);
 	}
+	else {
+		im->created += ch->created;
+		if (im->merge)
+			im->merged += ch->matched;
+		else
+			im->skipped += ch->matched;
+	}
 
 	im->processed += ch->records;
 	im->failed += ch->records - ch->valid;
 	errors_take(im, ch);
-	im->writing = mem_deref(im->writing);
-	imp_publish(im, "customer.import_progress");
-	pump(im);
+}
+
+
+/*
+ * Chunks may come back out of order; they are counted in file order
+ * (the first errors kept are the first lines'), each once the ones
+ * before it are back.
+ */
+static void chunk_written(struct imp_chunk *ch)
+{
+	struct imp *im = mem_ref(ch->im);
+	bool moved = false;
+	struct le *le;
+
+	while ((le = list_head(&im->writingl)) &&
+	       ((struct imp_chunk *)le->data)->done) {
+		struct imp_chunk *c = le->data;
+
+		if (c->err == ECANCELED)
+			im->canceled = true;
+		else
+			chunk_retire(im, c);
+		moved = true;
+		list_unlink(&c->le);
+		mem_deref(c);   /* the list's; the query may hold it still */
+	}
+
+	if (moved && !im->canceled) {
+		imp_publish(im, "customer.import_progress");
+		imp_progress_write(im);
+	}
+
+	if (!im->canceled)
+		pump(im);
+	else if (list_isempty(&im->writingl))
+		end(im, ECANCELED);
+
+	mem_deref(im);
 }
 
 
@@ -178,10 +220,20 @@ static int chunk_work(void *arg)
 }
 
 
+/* Chunks written at once: one when merging (see customer_import_db.c) */
+static unsigned writers(const struct imp *im)
+{
+	return im->merge && !im->dry_run ? 1 : IMPORT_WRITERS;
+}
+
+
 /* Keep the pipeline moving: read ahead, write, or finish. */
 static void pump(struct imp *im)
 {
 	int err = 0;
+
+	if (im->stopped)
+		return;
 
 	if (!im->reading && !im->eof &&
 	    list_count(&im->readyl) < IMPORT_AHEAD) {
@@ -194,15 +246,20 @@ static void pump(struct imp *im)
 		}
 	}
 
-	if (!err && !im->writing && !list_isempty(&im->readyl)) {
-		im->writing = list_ledata(list_head(&im->readyl));
-		list_unlink(&im->writing->le);
-		im->write_t0_us = clock_us();
-		err = imp_chunk_write(im, chunk_written);
+	while (!err && list_count(&im->writingl) < writers(im) &&
+	       !list_isempty(&im->readyl)) {
+		struct imp_chunk *ch = list_ledata(list_head(&im->readyl));
+
+		list_unlink(&ch->le);
+		list_append(&im->writingl, &ch->le, ch);
+		ch->im = mem_ref(im);
+		ch->t0_us = clock_us();
+		err = imp_chunk_write(im, ch, chunk_written);
 	}
 
-	if (!err && im->eof && !im->reading && !im->writing &&
-	    list_isempty(&im->readyl) && !im->finishing) {
+	if (!err && im->eof && !im->reading &&
+	    list_isempty(&im->writingl) && list_isempty(&im->readyl) &&
+	    !im->finishing) {
 		im->finishing = true;
 		err = imp_finish_write(im, finish_done);
 	}
@@ -419,6 +476,8 @@ static void customer_import_post(struct http_req *req)
 	}
 
 	list_init(&im->readyl);
+	list_init(&im->writingl);
+	list_init(&im->slabl);
 	if (!args_ok(req, im))
 		goto out;
 

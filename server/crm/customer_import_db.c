@@ -20,11 +20,15 @@
  * one are new (nw). New customers and their numbers are inserted,
  * existing ones merged (non-empty cells overwrite, tags and numbers are
  * added; a customer keeps at most 20 numbers; a customer the row would
- * not change is not written) or left alone, and the job's counts move
- * on — all in the statement, so a chunk is in or out whole. A dry run
- * runs the same r and nw and writes only the job's counts: it reports
- * what the real run would do, as long as no one else changes the
- * tenant's numbers in between.
+ * not change is not written) or left alone, and the statement answers
+ * how many rows were new and how many matched — all in one statement,
+ * so a chunk is in or out whole. A dry run runs the same r and nw and
+ * writes nothing: it reports what the real run would do, as long as no
+ * one else changes the tenant's numbers in between.
+ *
+ * Two chunks may be written at once (two connections, two cores for
+ * PostgreSQL's index work), but not when merging: two chunks updating
+ * the same customers in different orders could deadlock.
  *
  * The plan must cost the same whatever the tenant's size. The planner
  * takes jsonb_to_recordset for 100 rows, and during a big import the
@@ -45,15 +49,15 @@
 	" AS x (l int, n text, e text, c text, g text, t text[], o text," \
 	" f jsonb, p text[])), " \
 	"nw AS MATERIALIZED (SELECT r.*, gen_random_uuid() AS cid FROM r" \
-	" WHERE r.mc IS NULL), "
+	" WHERE r.mc IS NULL)"
 
 #define WRITE_SQL \
-	"ins AS (INSERT INTO customers (customer_id, tenant_id, name," \
+	", ins AS (INSERT INTO customers (customer_id, tenant_id, name," \
 	" email, company, region, tags, fields, notes, created_by," \
 	" updated_by) SELECT cid, $2::uuid, n, COALESCE(e, '')," \
 	" COALESCE(c, ''), COALESCE(g, ''), COALESCE(t, '{}')," \
-	" COALESCE(f, '{}'), COALESCE(o, ''), NULLIF($7, '')::uuid," \
-	" NULLIF($7, '')::uuid FROM nw), " \
+	" COALESCE(f, '{}'), COALESCE(o, ''), NULLIF($4, '')::uuid," \
+	" NULLIF($4, '')::uuid FROM nw), " \
 	"insp AS (INSERT INTO customer_phones (tenant_id, phone," \
 	" customer_id, position) SELECT $2::uuid, u.phone, nw.cid, u.i - 1" \
 	" FROM nw CROSS JOIN LATERAL unnest(nw.p) WITH ORDINALITY AS u" \
@@ -66,7 +70,7 @@
 	" WHERE tg <> ALL (cu.tags)))[1:32]," \
 	" fields = cu.fields || COALESCE(r.f, '{}')," \
 	" notes = COALESCE(r.o, cu.notes)," \
-	" updated_by = NULLIF($7, '')::uuid, updated_at = now()" \
+	" updated_by = NULLIF($4, '')::uuid, updated_at = now()" \
 	" FROM r WHERE $3::boolean AND cu.customer_id = r.mc" \
 	" AND (r.n <> cu.name OR r.e <> cu.email OR r.c <> cu.company" \
 	" OR r.g <> cu.region OR r.o <> cu.notes OR NOT cu.tags @> r.t" \
@@ -81,19 +85,12 @@
 	" (phone, i) WHERE $3::boolean AND r.mc IS NOT NULL AND (SELECT 1" \
 	" FROM customer_phones y WHERE y.tenant_id = $2::uuid" \
 	" AND y.phone = u.phone LIMIT 1) IS NULL) AS a WHERE a.pos <= 19" \
-	" ON CONFLICT DO NOTHING), "
+	" ON CONFLICT DO NOTHING)"
 
 #define MATCHED "(SELECT count(*) FROM r WHERE r.mc IS NOT NULL)"
 
-#define JOB_SQL \
-	"job AS (UPDATE customer_imports" \
-	" SET processed = processed + $5::int," \
-	" created = created + (SELECT count(*) FROM nw)," \
-	" merged = merged + CASE WHEN $3::boolean THEN " MATCHED \
-	" ELSE 0 END, skipped = skipped + CASE WHEN $3::boolean" \
-	" THEN 0 ELSE " MATCHED " END," \
-	" failed = failed + $6::int WHERE import_id = $4::uuid) " \
-	"SELECT (SELECT count(*) FROM nw), " MATCHED
+#define COUNTS_SQL \
+	" SELECT (SELECT count(*) FROM nw), " MATCHED
 
 
 
@@ -116,20 +113,7 @@ static void step_done(int err, const struct db_res *res, void *arg)
 	struct step *st = arg;
 	struct imp *im = st->im;
 
-	/* a chunk's counts are the last statement's one row */
-	unsigned k = res ? db_res_stmts(res) - 1 : 0;
-
-	if (!err && im->writing && db_nrows(res, k) == 1) {
-		unsigned created = (unsigned)atoi(db_val(res, k, 0, 0));
-		unsigned matched = (unsigned)atoi(db_val(res, k, 0, 1));
-
-		im->created += created;
-		if (im->merge)
-			im->merged += matched;
-		else
-			im->skipped += matched;
-	}
-
+	(void)res;
 	st->h(err, im);
 	mem_deref(st);
 }
@@ -155,31 +139,50 @@ static int step_query(struct imp *im, void (*h)(int err, void *arg),
 }
 
 
-/* A chunk's statement with hash and merge joins off (see above). */
-static int step_txn(struct imp *im, void (*h)(int err, void *arg),
-		    const char *sql, unsigned n, const char *const *pv)
+static void chunk_done(int err, const struct db_res *res, void *arg)
 {
-	struct db_ctx ctx = {DB_TENANT, im->tenant_id};
-	struct step *st = mem_zalloc(sizeof(*st), step_destructor);
+	struct imp_chunk *ch = arg;
+	/* the counts are the last statement's one row */
+	unsigned k = res ? db_res_stmts(res) - 1 : 0;
+
+	if (!err && db_nrows(res, k) == 1) {
+		ch->created = (unsigned)atoi(db_val(res, k, 0, 0));
+		ch->matched = (unsigned)atoi(db_val(res, k, 0, 1));
+	}
+	else if (!err) {
+		err = EPROTO;
+	}
+
+	ch->err = err;
+	ch->done = true;
+	ch->doneh(ch);
+	mem_deref(ch);
+}
+
+
+/* A chunk's statement with hash and merge joins off (see above). */
+static int chunk_txn(struct imp_chunk *ch, const char *sql, unsigned n,
+		     const char *const *pv)
+{
+	struct db_ctx ctx = {DB_TENANT, ch->im->tenant_id};
 	struct db_txn *tx = NULL;
 	int err;
 
-	err = st ? db_txn_alloc(&tx, &ctx) : ENOMEM;
+	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : db_txn_add(tx, "SET LOCAL enable_hashjoin = off",
 				     0, NULL);
 	err = err ? err : db_txn_add(tx, "SET LOCAL enable_mergejoin = off",
 				     0, NULL);
 	err = err ? err : db_txn_add(tx, sql, n, pv);
 	if (!err) {
-		st->im = mem_ref(im);
-		st->h = h;
-		err = db_txn_exec(im->app->db, tx, step_done, st);
+		err = db_txn_exec(ch->im->app->db, tx, chunk_done,
+				  mem_ref(ch));
 		tx = NULL;
+		if (err)
+			mem_deref(ch);
 	}
 
 	mem_deref(tx);
-	if (err)
-		mem_deref(st);
 
 	return err;
 }
@@ -229,27 +232,57 @@ int imp_job_insert(struct imp *im, void (*h)(int err, void *arg))
  *
  * @return 0 if h will be called, otherwise errorcode
  */
-int imp_chunk_write(struct imp *im, void (*h)(int err, void *arg))
+int imp_chunk_write(struct imp *im, struct imp_chunk *ch,
+		    imp_chunk_h *h)
 {
-	static const char sql_write[] = ROWS_SQL WRITE_SQL JOB_SQL;
-	static const char sql_dry[] = ROWS_SQL JOB_SQL;
-	const struct imp_chunk *ch = im->writing;
-	char records[16], failed[16];
-	const char *pv[7];
+	static const char sql_write[] = ROWS_SQL WRITE_SQL COUNTS_SQL;
+	static const char sql_dry[] = ROWS_SQL COUNTS_SQL;
+	const char *pv[4];
 
-	(void)re_snprintf(records, sizeof(records), "%u", ch->records);
-	(void)re_snprintf(failed, sizeof(failed), "%u",
-			  ch->records - ch->valid);
 	pv[0] = ch->rows;
 	pv[1] = im->tenant_id;
 	pv[2] = im->merge ? "true" : "false";
-	pv[3] = im->import_id;
-	pv[4] = records;
-	pv[5] = failed;
-	pv[6] = im->actor_id;   /* who created or changed: not in a dry run */
+	pv[3] = im->actor_id;   /* who created or changed: not in a dry run */
+	ch->doneh = h;
 
-	return step_txn(im, h, im->dry_run ? sql_dry : sql_write,
-			im->dry_run ? 6 : 7, pv);
+	return chunk_txn(ch, im->dry_run ? sql_dry : sql_write,
+			 im->dry_run ? 2 : 4, pv);
+}
+
+
+/* A later answer may overtake an earlier one: counts only grow. */
+static void progress_done(int err, const struct db_res *res, void *arg)
+{
+	(void)err;
+	(void)res;
+	(void)arg;
+}
+
+
+/**
+ * The job's counts so far, for GET while it runs; best effort (the
+ * finish writes them for good).
+ */
+void imp_progress_write(struct imp *im)
+{
+	static const char sql[] =
+		"UPDATE customer_imports SET processed = $2, created = $3,"
+		" merged = $4, skipped = $5, failed = $6"
+		" WHERE import_id = $1 AND status = 'running'"
+		" AND processed < $2";
+	struct db_ctx ctx = {DB_TENANT, im->tenant_id};
+	const unsigned v[5] = {im->processed, im->created, im->merged,
+			       im->skipped, im->failed};
+	char nv[5][16];
+	const char *pv[6];
+
+	pv[0] = im->import_id;
+	for (unsigned i = 0; i < 5; i++) {
+		(void)re_snprintf(nv[i], sizeof(nv[i]), "%u", v[i]);
+		pv[i + 1] = nv[i];
+	}
+
+	(void)db_query(im->app->db, &ctx, progress_done, NULL, sql, 6, pv);
 }
 
 

@@ -19,6 +19,7 @@ enum {
 	IMPORT_BATCH = 2000,           /* rows per worker chunk and SQL  */
 	IMPORT_ERRORS_MAX = 1000,      /* per-line errors kept           */
 	IMPORT_AHEAD = 2,              /* chunks read before written     */
+	IMPORT_WRITERS = 2,            /* chunks in the database at once */
 	IMPORT_PHONES_MAX = 20,        /* numbers of one customer        */
 	IMPORT_TAGS_MAX = 32,
 	IMPORT_RECORD_MAX = 64 * 1024, /* bytes of one CSV record        */
@@ -48,13 +49,23 @@ struct imp_col {
 
 /** Rows read on a worker, to be written as one statement. */
 struct imp_chunk {
-	struct le le;                  /**< in imp.readyl               */
+	struct le le;                  /**< in imp.readyl or writingl   */
+	struct imp *im;                /**< (ref) while being written    */
 	char *rows;                    /**< (own) JSON array text        */
 	unsigned valid;                /**< rows in it                   */
 	unsigned records;              /**< records read, valid or not   */
 	unsigned first_line;
 	struct json_t *errors;         /**< (ref) its per-line errors    */
+	/* written: what the database said */
+	bool done;
+	int err;
+	unsigned created;
+	unsigned matched;              /**< rows of existing customers   */
+	uint64_t t0_us;
+	void (*doneh)(struct imp_chunk *ch);
 };
+
+typedef void (imp_chunk_h)(struct imp_chunk *ch);
 
 struct imp {
 	struct http_req *req;          /**< (ref) the actor of the audit */
@@ -88,15 +99,21 @@ struct imp {
 
 	/* reading: touched only by the one worker job in flight */
 	struct csv *csv;               /**< (own) */
-	struct hash *phones;           /**< (owning) numbers seen -> line */
+	struct hash *phones;           /**< numbers seen -> line; entries
+					    live in slabl               */
+	struct list slabl;             /**< (owning) blocks of entries   */
+	struct imp_slab *slab;         /**< the block being filled       */
 	struct imp_chunk *next;        /**< (own) the chunk being read    */
 	bool eof;
 
 	/* on the loop */
 	struct list readyl;            /**< (owning) imp_chunk to write   */
 	bool reading;
-	struct imp_chunk *writing;     /**< (own) in the database now     */
+	struct list writingl;          /**< (owning) in the database, in
+					    file order                  */
 	bool finishing;
+	bool canceled;                 /**< shutting down                */
+	bool stopped;                  /**< the pipeline is over         */
 	bool broken;                   /**< stopped by an error          */
 	unsigned processed, created, merged, skipped, failed;
 	unsigned errors_total;
@@ -104,7 +121,6 @@ struct imp {
 	uint64_t t0_ms;
 	uint64_t read_us;              /**< on workers, for the log       */
 	uint64_t db_us;                /**< chunks in the database        */
-	uint64_t write_t0_us;
 };
 
 /** The job as JSON, alias i: what GET /customers/imports/{id} gives. */
@@ -126,7 +142,9 @@ int  imp_chunk_read(struct imp *im);
 
 /* customer_import_db.c: on the loop */
 int  imp_job_insert(struct imp *im, void (*h)(int err, void *arg));
-int  imp_chunk_write(struct imp *im, void (*h)(int err, void *arg));
+int  imp_chunk_write(struct imp *im, struct imp_chunk *ch,
+		     imp_chunk_h *h);
+void imp_progress_write(struct imp *im);
 int  imp_finish_write(struct imp *im, void (*h)(int err, void *arg));
 void imp_fail_write(struct imp *im);
 void imp_publish(const struct imp *im, const char *type);

@@ -163,9 +163,12 @@ int imp_prepare(struct imp *im)
 	if (err || im->bad_code)
 		return err;
 
-	err = hash_alloc(&im->phones, 65536);
+	err = count(im);
+	if (err || im->bad_code)
+		return err;
 
-	return err ? err : count(im);
+	/* about one bucket per row: chains stay short at a million */
+	return hash_alloc(&im->phones, hash_valid_size(im->total));
 }
 
 
@@ -176,6 +179,7 @@ static void chunk_destructor(void *arg)
 	list_unlink(&ch->le);
 	mem_deref(ch->rows);
 	json_decref(ch->errors);
+	mem_deref(ch->im);
 }
 
 

@@ -30,6 +30,19 @@ struct seen {
 	char phone[CRM_PHONE_SZ];
 };
 
+/*
+ * A million numbers are a million entries: they are taken from blocks
+ * of SLAB_N (one allocation each), which the import frees with the
+ * hash cleared, not flushed.
+ */
+enum { SLAB_N = 4096 };
+
+struct imp_slab {
+	struct le le;              /**< in imp.slabl */
+	unsigned used;
+	struct seen v[SLAB_N];
+};
+
 struct row {
 	struct imp *im;
 	struct imp_chunk *ch;
@@ -293,6 +306,23 @@ static bool seen_eq(struct le *le, void *arg)
 }
 
 
+static struct seen *seen_new(struct imp *im)
+{
+	struct imp_slab *sl = im->slab;
+
+	if (!sl || sl->used == SLAB_N) {
+		sl = mem_zalloc(sizeof(*sl), NULL);   /* le unlinked */
+		if (!sl)
+			return NULL;
+		sl->used = 0;
+		list_append(&im->slabl, &sl->le, sl);
+		im->slab = sl;
+	}
+
+	return &sl->v[sl->used++];
+}
+
+
 /* A number on an earlier line makes this row a duplicate in the file;
  * otherwise the row's numbers are remembered. */
 static int phones_claim(struct row *r)
@@ -313,7 +343,7 @@ static int phones_claim(struct row *r)
 	}
 
 	json_array_foreach(r->phones, i, v) {
-		struct seen *s = mem_zalloc(sizeof(*s), NULL);
+		struct seen *s = seen_new(r->im);
 
 		if (!s)
 			return ENOMEM;
