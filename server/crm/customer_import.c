@@ -1,7 +1,6 @@
 /* POST and GET /api/v1/customers/imports: customers from a CSV file. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <jansson.h>
 #include <re_types.h>
 #include <re_fmt.h>
@@ -354,43 +353,6 @@ static void defs_loaded(int err, const struct db_res *res, void *arg)
 }
 
 
-static bool ctype_ok(const char *ct)
-{
-	static const char *const ok[] = {
-		"text/csv", "text/plain", "application/csv",
-		"application/vnd.ms-excel", "application/octet-stream",
-	};
-
-	for (size_t i = 0; ct && i < ARRAY_SIZE(ok); i++) {
-		size_t n = strlen(ok[i]);
-
-		if (!strncasecmp(ct, ok[i], n) &&
-		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-			return true;
-	}
-
-	return false;
-}
-
-
-static int flag_arg(struct http_req *req, const char *name,
-		    const char *yes, const char *no, bool *vp)
-{
-	const char *v = http_req_query(req, name);
-
-	if (!v || !strcmp(v, no)) {
-		*vp = false;
-		return 0;
-	}
-	if (!strcmp(v, yes)) {
-		*vp = true;
-		return 0;
-	}
-
-	return EINVAL;
-}
-
-
 static bool mapping_arg(struct http_req *req, struct imp *im)
 {
 	const char *v = http_req_query(req, "mapping");
@@ -422,21 +384,22 @@ static bool mapping_arg(struct http_req *req, struct imp *im)
 
 static bool args_ok(struct http_req *req, struct imp *im)
 {
-	if (!ctype_ok(http_req_header(req, "content-type"))) {
+	/* and what browsers send for a .csv file */
+	static const char *const csv[] = {
+		"text/csv", "text/plain", "application/csv",
+		"application/vnd.ms-excel", "application/octet-stream",
+	};
+
+	if (!api_ctype_in(http_req_header(req, "content-type"), csv,
+			  ARRAY_SIZE(csv))) {
 		http_reply_problem(req, 415, "unsupported_media_type",
 				   "Send the file as text/csv.");
 		return false;
 	}
-	if (flag_arg(req, "dry_run", "true", "false", &im->dry_run)) {
-		api_reply_invalid(req, "dry_run", "enum",
-				  "must be true or false");
+	if (!api_query_pick(req, "dry_run", "false", "true", &im->dry_run) ||
+	    !api_query_pick(req, "on_duplicate", "skip", "merge",
+			    &im->merge))
 		return false;
-	}
-	if (flag_arg(req, "on_duplicate", "merge", "skip", &im->merge)) {
-		api_reply_invalid(req, "on_duplicate", "enum",
-				  "must be merge or skip");
-		return false;
-	}
 	if (http_req_query(req, "encoding") &&
 	    textenc_parse(&im->enc, http_req_query(req, "encoding"))) {
 		api_reply_invalid(req, "encoding", "enum",

@@ -1,6 +1,7 @@
 /* Helpers shared by the JSON API handlers of every domain. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 #include <re_types.h>
 #include <re_fmt.h>
@@ -418,4 +419,43 @@ bool api_reply_check(struct http_req *req, unsigned status,
 	api_reply_field(req, status, status == 404 ? "not_found" : code,
 			field, code, b + 1);
 	return true;
+}
+
+
+/**
+ * A query parameter that is one of two words: absent or no is false,
+ * yes is true; anything else is a 400 naming it (code enum).
+ *
+ * @return true if *vp was set, false if the request was answered
+ */
+bool api_query_pick(struct http_req *req, const char *name,
+		    const char *no, const char *yes, bool *vp)
+{
+	const char *v = http_req_query(req, name);
+	char msg[96];
+
+	if (!v || !strcmp(v, no) || !strcmp(v, yes)) {
+		*vp = v && !strcmp(v, yes);
+		return true;
+	}
+
+	(void)re_snprintf(msg, sizeof(msg), "must be %s or %s", no, yes);
+	api_reply_invalid(req, name, "enum", msg);
+
+	return false;
+}
+
+
+/** True if the Content-Type ct is one of types (parameters ignored). */
+bool api_ctype_in(const char *ct, const char *const *types, size_t n)
+{
+	for (size_t i = 0; ct && i < n; i++) {
+		size_t k = strlen(types[i]);
+
+		if (!strncasecmp(ct, types[i], k) &&
+		    (ct[k] == '\0' || ct[k] == ';' || ct[k] == ' '))
+			return true;
+	}
+
+	return false;
 }

@@ -51,5 +51,8 @@ void api_reply_field(struct http_req *req, unsigned status,
 bool api_reply_check(struct http_req *req, unsigned status,
 		     const char *msg);
 void api_publish(const char *tenant_id, const char *type, const char *json);
+bool api_query_pick(struct http_req *req, const char *name,
+		    const char *no, const char *yes, bool *vp);
+bool api_ctype_in(const char *ct, const char *const *types, size_t n);
 
 #endif

@@ -1,6 +1,5 @@
 /* POST /api/v1/number-regions/import: a tenant's prefixes from CSV. */
 #include <string.h>
-#include <strings.h>
 #include <jansson.h>
 #include <re_types.h>
 #include <re_fmt.h>
@@ -308,59 +307,21 @@ static void read_done(int err, void *arg)
 }
 
 
-static bool ctype_ok(const char *ct)
-{
-	static const char *const ok[] = {"text/csv", "text/plain"};
-
-	for (size_t i = 0; ct && i < ARRAY_SIZE(ok); i++) {
-		size_t n = strlen(ok[i]);
-
-		if (!strncasecmp(ct, ok[i], n) &&
-		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
-			return true;
-	}
-
-	return false;
-}
-
-
-static int flag_arg(struct http_req *req, const char *name,
-		    const char *yes, const char *no, bool *vp)
-{
-	const char *v = http_req_query(req, name);
-
-	if (!v || !strcmp(v, no)) {
-		*vp = false;
-		return 0;
-	}
-	if (!strcmp(v, yes)) {
-		*vp = true;
-		return 0;
-	}
-
-	return EINVAL;
-}
-
-
 static bool args_ok(struct http_req *req, struct imp *im)
 {
-	if (!ctype_ok(http_req_header(req, "content-type"))) {
+	static const char *const csv[] = {"text/csv", "text/plain"};
+
+	if (!api_ctype_in(http_req_header(req, "content-type"), csv,
+			  ARRAY_SIZE(csv))) {
 		http_reply_problem(req, 415, "unsupported_media_type",
 				   "Send the file as text/csv.");
 		return false;
 	}
-	if (flag_arg(req, "dry_run", "true", "false", &im->dry_run)) {
-		api_reply_invalid(req, "dry_run", "enum",
-				  "must be true or false");
-		return false;
-	}
-	if (flag_arg(req, "mode", "replace", "merge", &im->replace)) {
-		api_reply_invalid(req, "mode", "enum",
-				  "must be merge or replace");
-		return false;
-	}
 
-	return true;
+	return api_query_pick(req, "dry_run", "false", "true",
+			      &im->dry_run) &&
+		api_query_pick(req, "mode", "merge", "replace",
+			       &im->replace);
 }
 
 
