@@ -352,6 +352,8 @@ static void claim(void)
 		cfg->webhook_concurrency - dl.held : 0;
 	if (!free_ || (dl.held && free_ < cfg->webhook_concurrency / 4))
 		return;
+	if (wh_result_backlog() > 4 * cfg->webhook_concurrency)
+		return;        /* wh_result.c kicks us once it wrote them */
 
 	sat = mbuf_alloc(64);
 	if (!sat || saturated(sat)) {

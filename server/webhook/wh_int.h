@@ -113,6 +113,7 @@ void wh_outcome_of(struct wh_outcome *o, const struct wh_http_result *r,
 int  wh_result_add(const struct wh_job *job,
 		   const struct wh_http_result *r);
 int  wh_result_init(struct app *app);
+size_t wh_result_backlog(void);
 void wh_result_close(void);
 uint32_t wh_retry_nominal_s(int attempt);
 

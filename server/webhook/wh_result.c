@@ -84,6 +84,7 @@ static struct {
 	json_t *disables;            /**< [endpoint_id, reason] pairs    */
 	uint64_t wake_ms;            /**< soonest retry of rows waiting  */
 	uint64_t wake_flushing;      /**< ... of the batch being written */
+	size_t flushing_n;           /**< results in the batch out       */
 	bool flushing;
 } rs;
 
@@ -250,6 +251,7 @@ static void flushed(int err, const struct db_res *res, void *arg)
 	(void)arg;
 
 	rs.flushing = false;
+	rs.flushing_n = 0;
 	if (rs.wake_flushing)
 		wh_deliver_wake_in(rs.wake_flushing);
 	rs.wake_flushing = 0;
@@ -269,6 +271,7 @@ static void flushed(int err, const struct db_res *res, void *arg)
 
 	if (rs.app && json_array_size(rs.rows))
 		flush();
+	wh_deliver_kick();     /* claiming may have waited for us */
 }
 
 
@@ -325,13 +328,27 @@ static void flush(void)
 	else
 		err = db_txn_exec(rs.app->db, tx, flushed, NULL);
 
-	if (err)
+	if (err) {
 		log_warn("webhook results not written: %m", err);
-	else
+	}
+	else {
 		rs.flushing = true;
+		rs.flushing_n = json_array_size(rows);
+	}
 
 	json_decref(rows);
 	json_decref(disables);
+}
+
+
+/**
+ * Results not written yet. The delivery loop claims nothing more while
+ * they are many: a database that falls behind must not let leases run
+ * out on deliveries already made (they would be sent again).
+ */
+size_t wh_result_backlog(void)
+{
+	return json_array_size(rs.rows) + rs.flushing_n;
 }
 
 
