@@ -290,6 +290,17 @@ static void conn_estab(void *arg)
 	if (!r)
 		return;
 
+	/*
+	 * With TLS, libre reports the connection once the handshake is
+	 * done: nothing is sent to a peer whose certificate (chain and
+	 * name) does not verify.
+	 */
+	if (c->sc && tls_peer_verify(c->sc)) {
+		finish(r, EAUTH, "tls certificate not trusted", false);
+		return;
+	}
+	c->verified = true;
+
 	r->out->pos = 0;
 	err = tcp_send(c->tc, r->out);
 	if (err)

@@ -3,7 +3,11 @@
 // (webhook_time_scale) while the log keeps the nominal delays.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, startStack, startServer, wsAuthed }
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { ROOT, request, startStack, startServer, wsAuthed }
 	from '../lib/stack.mjs';
 import { RtpPeer, sipCall, sipOk } from '../lib/sip.mjs';
 import { startReceiver, verify } from '../lib/whreceiver.mjs';
@@ -262,6 +266,34 @@ test('an address the egress policy refuses is never contacted',
 				null, admin);
 		} finally {
 			await local.close();
+		}
+	});
+
+test('an https endpoint whose certificate does not verify gets nothing',
+	async () => {
+		const dir = path.join(s.db.dir, 'whtls');
+		execFileSync(path.join(ROOT, 'tools/gen-cert'), [dir]);
+		let got = 0;
+		const srv = https.createServer({
+			cert: fs.readFileSync(path.join(dir, 'cert.pem')),
+			key: fs.readFileSync(path.join(dir, 'key.pem')) },
+		(req, res) => { got++; req.resume(); res.end('ok'); });
+		await new Promise((r) => srv.listen(0, '127.0.0.2', r));
+		try {
+			const r = await s.api('POST', '/api/v1/webhooks', {
+				url: `https://127.0.0.2:${srv.address().port}/tls`,
+				event_types: ['*'] }, admin);
+			assert.equal(r.status, 201, r.text);
+			const d = await sendTest(r.json);
+			const x = await deliveryWhen(r.json, d.delivery_id,
+				(y) => y.attempt_log.length >= 1);
+			assert.match(x.attempt_log[0].error, /tls certificate not trusted/);
+			assert.equal(x.attempt_log[0].status, null);
+			assert.equal(got, 0, 'the request was never sent');
+			await s.api('DELETE', `/api/v1/webhooks/${r.json.endpoint_id}`,
+				null, admin);
+		} finally {
+			srv.close();
 		}
 	});
 
