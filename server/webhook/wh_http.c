@@ -47,7 +47,6 @@ struct wh_conn {
 	struct tmr idle_tmr;
 	struct wh_http *req;         /**< (borrowed) using it, or NULL  */
 	bool estab;
-	bool verified;
 };
 
 struct wh_http {
@@ -236,14 +235,6 @@ static void conn_recv(struct mbuf *mb, void *arg)
 		return;
 	}
 
-	if (c->sc && !c->verified) {
-		if (tls_peer_verify(c->sc)) {
-			finish(r, EAUTH, "tls certificate not trusted", false);
-			return;
-		}
-		c->verified = true;
-	}
-
 	/* past what we read at most, the rest is never looked at */
 	if (r->in->end + mbuf_get_left(mb) > HEAD_MAX + BODY_KEEP) {
 		finish(r, r->have_head ? 0 : EPROTO, r->have_head ? NULL :
@@ -299,7 +290,6 @@ static void conn_estab(void *arg)
 		finish(r, EAUTH, "tls certificate not trusted", false);
 		return;
 	}
-	c->verified = true;
 
 	r->out->pos = 0;
 	err = tcp_send(c->tc, r->out);
