@@ -304,6 +304,24 @@ test('a dry run writes nothing and says what the real run does',
 		assert.equal(rows.at(-1).merged, 1);
 	});
 
+test('errors across chunks: the first 1000 in line order, all counted',
+	async () => {
+		/* 3000 rows, two chunks written at once: every other row bad */
+		const lines = ['name,phone'];
+		for (let i = 0; i < 3000; i++)
+			lines.push(i % 2 ? `坏${i},x${i}` : `好${i},1340${
+				String(i).padStart(7, '0')}`);
+		const { job } = await importCsv(lines.join('\n'),
+			{ dry_run: 'true' });
+		assert.deepEqual([job.total, job.created, job.failed,
+			job.errors_total], [3000, 1500, 1500, 1500]);
+		assert.equal(job.errors.length, 1000);
+		assert.deepEqual(job.errors.map((e) => e.line),
+			Array.from({ length: 1000 }, (_, k) => 3 + 2 * k));
+		assert.ok(job.errors.every((e) => e.code === 'format' &&
+			e.column === 'phone'));
+	});
+
 test('100,000 rows are imported with progress', async (t) => {
 	const n = 100000;
 	const lines = ['姓名,电话,公司,标签'];
