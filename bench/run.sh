@@ -8,8 +8,15 @@
 # (the browser softphone with 200 consoles: bench/softphone.mjs) or
 # BENCH=console-events (an agent's state change to 200 supervisors'
 # wallboards: bench/console_events.mjs) or BENCH=recording-calls (hang-up
-# to recording.ready end to end: bench/recording_calls.mjs) runs one; the
-# recording encoder in process is make bench-recording.
+# to recording.ready end to end: bench/recording_calls.mjs) or
+# BENCH=screen-pop (offer -> customer data at the console, OpenSeat's
+# customers and a local CRM: bench/screen_pop.mjs) or
+# BENCH=customer-lookup (GET /customers/lookup among 1,000,000
+# customers, and the same SQL alone: bench/customer_lookup.mjs) or
+# BENCH=webhooks (deliveries/s to a local receiver: bench/webhooks.mjs)
+# or BENCH=customer-import (CSV rows/s, BENCH_IMPORT_ROWS rows:
+# bench/customer_import.mjs) runs one; the recording encoder in process
+# is make bench-recording.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/openseat}
@@ -38,4 +45,16 @@ all|console-events) node bench/console_events.mjs "$BIN" ;;
 esac
 case ${BENCH:-all} in
 all|recording-calls) node bench/recording_calls.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|screen-pop) node bench/screen_pop.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|customer-lookup) node bench/customer_lookup.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|webhooks) node bench/webhooks.mjs "$BIN" ;;
+esac
+case ${BENCH:-all} in
+all|customer-import) node bench/customer_import.mjs "$BIN" ;;
 esac

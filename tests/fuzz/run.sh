@@ -5,7 +5,8 @@
 #                                fuzz_region|fuzz_vip_csv|fuzz_registrar|
 #                                fuzz_webrtc_sdp|fuzz_rec_range|
 #                                fuzz_rec_file|fuzz_qa_score|fuzz_csv|
-#                                fuzz_crm_field]
+#                                fuzz_crm_field|fuzz_ticket_flow|
+#                                fuzz_webhook|fuzz_screenpop]
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -101,7 +102,7 @@ fuzz_schedule)
 fuzz_region)
 	SRCS="server/region/region_bson.c server/region/region_csv.c
 		server/region/region_text.c server/region/region_norm.c
-		server/telephony/tel_norm.c"
+		server/telephony/tel_norm.c server/core/textenc.c"
 	PKGS="libre"
 	# first byte: 0 BSON, 1 CSV, 2 a number
 	{ printf '\000'; head -c 600 data/regions/node_modules/\
@@ -181,6 +182,15 @@ fuzz_csv)
 	printf '\002\325\305\310\375,"x\ny"\n\"\n' > "$CORPUS/seed2"
 	printf '\000a,"open\nb,c\n"d"e\n' > "$CORPUS/seed3"
 	;;
+fuzz_screenpop)
+	SRCS="server/crm/screenpop_map.c"
+	PKGS="libre jansson"
+	printf 'https://crm/c?tel={caller}&id={call_id}\000%s\000%s' \
+		'{"name":"/d/n","tags":"/d/t","extra":[{"label":"a","pointer":"/b"}]}' \
+		'{"d":{"n":"x","t":["a",1,null]},"b":2.5}' > "$CORPUS/seed1"
+	printf 'http://{caller}/x\000{"name":"/a~1b/0"}\000[1]' \
+		> "$CORPUS/seed2"
+	;;
 fuzz_crm_field)
 	SRCS="server/crm/crm_field.c server/crm/crm_phone.c server/http/param.c"
 	PKGS="libre jansson"
@@ -190,6 +200,27 @@ fuzz_crm_field)
 	printf '\000{"level":"铜卡","born":"2023-02-29","x":1}' \
 		> "$CORPUS/seed2"
 	printf '\002+86 138-0013-8000' > "$CORPUS/seed3"
+	;;
+fuzz_webhook)
+	SRCS="server/webhook/wh_head.c server/webhook/wh_url.c"
+	PKGS="libre"
+	printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'\
+'2\r\nok\r\n0\r\n\r\n' > "$CORPUS/seed1"
+	printf 'HTTP/1.0 302 Found\r\nContent-Length: 0\r\n\r\n' \
+		> "$CORPUS/seed2"
+	printf 'https://[2001:db8::1]:8443/hook?a=1' > "$CORPUS/seed3"
+	;;
+fuzz_ticket_flow)
+	SRCS="server/crm/ticket_flow.c"
+	PKGS="libre jansson"
+	# the states, a newline, the transitions
+	{ printf '[{"key":"new","label":"新建","initial":true},'
+	  printf '{"key":"doing","label":"处理中"},'
+	  printf '{"key":"closed","label":"已关闭","final":true}]\n'
+	  printf '[{"from":"new","to":"doing"},{"from":"doing","to":"closed"},'
+	  printf '{"from":"doing","to":"new"}]'; } > "$CORPUS/seed1"
+	printf '[{"key":"a","initial":true},{"key":"a"}]\n[{"from":"a"}]' \
+		> "$CORPUS/seed2"
 	;;
 *)
 	echo "unknown target $TARGET" >&2
