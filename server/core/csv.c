@@ -13,7 +13,9 @@
  * breaks are text. A UTF-8 byte order mark at the start is skipped, and
  * so are empty lines (spreadsheets leave them at the end). The reader
  * knows nothing of headers or encodings: the first record is the
- * caller's header if it wants one, and bytes are passed through.
+ * caller's header if it wants one, and bytes are passed through. With
+ * quote_spaces, spaces around a quoted field are allowed and dropped, as
+ * people type them.
  *
  * A record that cannot be read is reported with the line it starts on,
  * and reading resumes on the line after that one, so one stray quote
@@ -206,6 +208,10 @@ static const char *quoted(struct csv *csv)
 		break;
 	}
 
+	while (csv->lim.quote_spaces && csv->p < csv->end &&
+	       (*csv->p == ' ' || *csv->p == '\t'))
+		csv->p++;
+
 	if (csv->p < csv->end && *csv->p == '\0')
 		return "nul_byte";
 	if (csv->p < csv->end && *csv->p != ',' && *csv->p != '\r' &&
@@ -243,6 +249,19 @@ static const char *message(const char *code)
 }
 
 
+/* Hand-written files put spaces before a quoted field: skip them when
+ * a quote follows (otherwise they are the field's text). */
+static void quote_start(struct csv *csv)
+{
+	const char *q = csv->p;
+
+	while (q < csv->end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < csv->end && *q == '"')
+		csv->p = q;
+}
+
+
 /* One field at p into data; NULL or why it cannot be read. */
 static const char *field(struct csv *csv)
 {
@@ -252,6 +271,8 @@ static const char *field(struct csv *csv)
 		return "too_many_columns";
 
 	csv->offv[csv->nf++] = csv->data->end;
+	if (csv->lim.quote_spaces)
+		quote_start(csv);
 	if (csv->p < csv->end && *csv->p == '"')
 		why = quoted(csv);
 	else

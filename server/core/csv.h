@@ -2,6 +2,7 @@
 #ifndef OPENSEAT_CSV_H
 #define OPENSEAT_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct csv;
@@ -10,6 +11,7 @@ struct csv;
 struct csv_limits {
 	size_t record_max;     /**< bytes of one record (64 KiB)   */
 	unsigned fields_max;   /**< fields of one record (256)     */
+	bool quote_spaces;     /**< allow spaces around "quoted"   */
 };
 
 /** Why the last record could not be read. */

@@ -24,7 +24,7 @@
  */
 
 static const struct csv_limits limits = {IMPORT_RECORD_MAX,
-					 IMPORT_COLS_MAX};
+					 IMPORT_COLS_MAX, false};
 
 
 static int bad(struct imp *im, const char *code, const char *fmt, ...)

@@ -4,6 +4,7 @@
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
+#include "core/csv.h"
 #include "region/region.h"
 #include "region/region_int.h"
 
@@ -11,113 +12,34 @@
  * One record per line (LF, CRLF or CR), UTF-8, an optional BOM, an
  * optional header line whose first field is "prefix" (or 前缀). Fields
  * are separated by commas and may be quoted ("广东省,深圳市" or a ""
- * inside quotes); a quoted field may not span lines. Blank lines are
- * skipped. Every bad line is reported with its number and why, and the
- * reading goes on with the next line, so one pass says everything that
- * is wrong with a file.
+ * inside quotes), with spaces around the quotes as people type them;
+ * core/csv reads the records. Blank lines are skipped. Every bad line
+ * is reported with its number and why, and the reading goes on with
+ * the next line, so one pass says everything that is wrong with a file.
  */
 
 enum { NFIELDS = 3 };  /* two wanted; a third is kept to say "too many" */
 
 struct rec {
 	char f[NFIELDS][REGION_CSV_LINE_MAX + 1];
-	size_t flen[NFIELDS];
 	unsigned nf;
 };
 
 
-static void trim(char *s)
+/* Field i of the record without the spaces around it. */
+static void field_get(struct rec *r, const struct csv *csv, unsigned i)
 {
-	size_t n = strlen(s), i = 0;
+	const char *s = csv_field(csv, i);
+	size_t n = csv_field_len(csv, i);
 
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	memmove(s, s + i, n - i + 1);
-}
-
-
-static void put(struct rec *r, char c)
-{
-	unsigned k = r->nf - 1;
-
-	if (k < NFIELDS && r->flen[k] < REGION_CSV_LINE_MAX)
-		r->f[k][r->flen[k]++] = c;
-}
-
-
-/* A quoted field from just after its opening quote; *pp is left after
- * the closing one. */
-static const char *quoted(struct rec *r, const char **pp, const char *end)
-{
-	const char *p = *pp;
-
-	for (;;) {
-		if (p == end)
-			return "a quoted field has no closing quote on its "
-				"line";
-		if (*p == '"' && p + 1 < end && p[1] == '"') {
-			put(r, '"');
-			p += 2;
-		}
-		else if (*p == '"') {
-			p++;
-			break;
-		}
-		else {
-			put(r, *p++);
-		}
-	}
-
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	*pp = p;
-	if (p < end && *p != ',')
-		return "text after a closing quote";
-
-	return NULL;
-}
-
-
-/* Split one line into r; returns why it cannot be read, or NULL. */
-static const char *split(struct rec *r, const char *p, const char *end)
-{
-	const char *why;
-
-	memset(r->flen, 0, sizeof(r->flen));
-	r->nf = 0;
-	for (;;) {
-		++r->nf;
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-
-		if (p < end && *p == '"') {
-			++p;
-			why = quoted(r, &p, end);
-			if (why)
-				return why;
-		}
-		else {
-			for (; p < end && *p != ','; p++) {
-				if (*p == '"')
-					return "a quote inside a field that "
-						"does not start with one";
-				put(r, *p);
-			}
-		}
-
-		if (p == end)
-			break;
-		++p;    /* the comma */
-	}
-
-	for (unsigned k = 0; k < NFIELDS; k++) {
-		r->f[k][r->flen[k]] = '\0';
-		trim(r->f[k]);
-	}
-
-	return NULL;
+		n--;
+	if (n > REGION_CSV_LINE_MAX)
+		n = REGION_CSV_LINE_MAX;
+	memcpy(r->f[i], s, n);
+	r->f[i][n] = '\0';
 }
 
 
@@ -168,17 +90,6 @@ static int row(struct rec *r, unsigned line, region_csv_row_h *rowh,
 }
 
 
-static bool blank(const char *p, const char *end)
-{
-	for (; p < end; p++) {
-		if (*p != ' ' && *p != '\t')
-			return false;
-	}
-
-	return true;
-}
-
-
 /* Lines read so far: non-blank ones, and whether the first was a
  * header. */
 struct count {
@@ -187,38 +98,55 @@ struct count {
 };
 
 
-/* One physical line. */
-static int line_do(struct rec *r, const char *p, const char *end,
-		   unsigned line, struct count *cnt, region_csv_row_h *rowh,
-		   region_csv_bad_h *badh, void *arg)
+/* A record the reader refused, in this importer's codes. */
+static int bad_record(const struct csv_error *e, region_csv_bad_h *badh,
+		      void *arg)
 {
-	const char *why;
+	if (!strcmp(e->code, "record_too_long"))
+		return badh(e->line, "line_too_long", "the line is longer "
+			    "than 1024 bytes", arg);
+	if (!strcmp(e->code, "nul_byte"))
+		return badh(e->line, "encoding", "the line holds a NUL byte",
+			    arg);
+	if (!strcmp(e->code, "too_many_columns"))
+		return badh(e->line, "columns", "expected 2 columns "
+			    "(prefix,region), found more", arg);
 
-	if (blank(p, end))
+	return badh(e->line, "syntax", e->message, arg);
+}
+
+
+/* One record, good or bad; returns a handler's error or E2BIG. */
+static int record_do(struct rec *r, struct csv *csv, int rerr,
+		     struct count *cnt, region_csv_row_h *rowh,
+		     region_csv_bad_h *badh, void *arg)
+{
+	/* a line of spaces is a record of one blank field */
+	if (!rerr && csv_count(csv) == 1 &&
+	    strspn(csv_field(csv, 0), " \t") == csv_field_len(csv, 0))
 		return 0;
 
 	if (cnt->seen - cnt->header >= REGION_CSV_ROWS_MAX)
 		return E2BIG;
 	++cnt->seen;
 
-	if ((size_t)(end - p) > REGION_CSV_LINE_MAX)
-		return badh(line, "line_too_long", "the line is longer than "
-			    "1024 bytes", arg);
+	if (rerr)
+		return bad_record(csv_error(csv), badh, arg);
 
-	if (memchr(p, '\0', (size_t)(end - p)))
-		return badh(line, "encoding", "the line holds a NUL byte",
-			    arg);
-
-	why = split(r, p, end);
-	if (why)
-		return badh(line, "syntax", why, arg);
+	r->nf = csv_count(csv);
+	for (unsigned k = 0; k < NFIELDS; k++) {
+		if (k < r->nf)
+			field_get(r, csv, k);
+		else
+			r->f[k][0] = '\0';
+	}
 
 	if (cnt->seen == 1 && is_header(r)) {
 		cnt->header = true;
 		return 0;
 	}
 
-	return row(r, line, rowh, badh, arg);
+	return row(r, csv_line(csv), rowh, badh, arg);
 }
 
 
@@ -234,37 +162,31 @@ static int line_do(struct rec *r, const char *p, const char *end,
 int region_csv_read(const char *buf, size_t len, region_csv_row_h *rowh,
 		    region_csv_bad_h *badh, void *arg)
 {
-	const char *p = buf, *end = buf + len;
+	const struct csv_limits lim = {REGION_CSV_LINE_MAX, NFIELDS, true};
 	struct count cnt = {0, false};
-	unsigned line = 0;
+	struct csv *csv = NULL;
 	struct rec *r;
-	int err = 0;
+	int err;
 
 	if (!buf || !rowh || !badh)
 		return EINVAL;
 
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-		p += 3;
-
 	r = mem_zalloc(sizeof(*r), NULL);
-	if (!r)
-		return ENOMEM;
+	err = r ? csv_alloc(&csv, buf, len, &lim) : ENOMEM;
 
-	while (p < end && !err) {
-		const char *eol = p;
+	while (!err) {
+		int rerr = csv_next(csv);
 
-		while (eol < end && *eol != '\n' && *eol != '\r')
-			eol++;
-
-		err = line_do(r, p, eol, ++line, &cnt, rowh, badh, arg);
-
-		p = eol;
-		if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n')
-			p += 2;
-		else if (p < end)
-			p++;
+		if (rerr == ENODATA)
+			break;
+		if (rerr && rerr != EBADMSG) {
+			err = rerr;
+			break;
+		}
+		err = record_do(r, csv, rerr, &cnt, rowh, badh, arg);
 	}
 
+	mem_deref(csv);
 	mem_deref(r);
 
 	return err;

@@ -14,9 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Every record starts on a later line than the last, within limits;
  * every field is as long as it says; the reader always ends. */
-static void read_all(const char *buf, size_t len)
+static void read_all(const char *buf, size_t len, bool spaces)
 {
-	struct csv_limits lim = {256, 8};
+	struct csv_limits lim = {256, 8, spaces};
 	unsigned last = 0, records = 0;
 	struct csv *csv;
 	int err;
@@ -53,11 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum textenc enc, used;
 	struct mbuf *mb = NULL;
+	bool spaces;
 
-	/* first byte: the encoding asked for */
+	/* first byte: the encoding asked for, spaces around quotes */
 	if (!size)
 		return 0;
 	enc = (enum textenc)(data[0] % 4);
+	spaces = data[0] & 4;
 	data++;
 	size--;
 
@@ -69,10 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mb) {
 		if (!textenc_utf8_ok((const char *)mb->buf, mb->end))
 			__builtin_trap();
-		read_all((const char *)mb->buf, mb->end);
+		read_all((const char *)mb->buf, mb->end, spaces);
 	}
 	else {
-		read_all((const char *)data, size);
+		read_all((const char *)data, size, spaces);
 	}
 
 	mem_deref(mb);

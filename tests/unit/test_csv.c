@@ -159,6 +159,24 @@ static void test_bom_and_empty(void **state)
 }
 
 
+static void test_quote_spaces(void **state)
+{
+	struct csv_limits lim = {0, 0, true};
+
+	(void)state;
+
+	open_lim(" \"a, b\" ,\t\"c\"\t, d \n\"x\" y\n", &lim);
+	expect(1, "a, b", "c", " d ", NULL);
+	expect_bad(2, "text_after_quote");
+	expect_end();
+
+	/* without it, the spaces are text and the quote is stray */
+	open_s(" \"a\",b\n");
+	expect_bad(1, "stray_quote");
+	expect_end();
+}
+
+
 static void test_ragged(void **state)
 {
 	(void)state;
@@ -215,7 +233,7 @@ static void test_bad_records(void **state)
 
 static void test_limits(void **state)
 {
-	struct csv_limits lim = {16, 3};
+	struct csv_limits lim = {16, 3, false};
 	char *big;
 
 	(void)state;
@@ -298,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_quotes),
 		cmocka_unit_test(test_newlines_in_quotes),
 		cmocka_unit_test(test_bom_and_empty),
+		cmocka_unit_test(test_quote_spaces),
 		cmocka_unit_test(test_ragged),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_limits),
