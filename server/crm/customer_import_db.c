@@ -26,6 +26,13 @@
  * writes nothing: it reports what the real run would do, as long as no
  * one else changes the tenant's numbers in between.
  *
+ * No number of a chunk can already be taken when it is inserted: the
+ * file's numbers are unique (a repeat fails its line) and the taken
+ * ones matched. Only someone else writing the same number meanwhile (a
+ * second import, the API) can collide, and then the unique key refuses
+ * the chunk, which is reported as failed lines to import again — never
+ * a customer silently without its number.
+ *
  * Two chunks may be written at once (two connections, two cores for
  * PostgreSQL's index work), but not when merging: two chunks updating
  * the same customers in different orders could deadlock.
@@ -61,7 +68,7 @@
 	"insp AS (INSERT INTO customer_phones (tenant_id, phone," \
 	" customer_id, position) SELECT $2::uuid, u.phone, nw.cid, u.i - 1" \
 	" FROM nw CROSS JOIN LATERAL unnest(nw.p) WITH ORDINALITY AS u" \
-	" (phone, i) ON CONFLICT DO NOTHING), " \
+	" (phone, i)), " \
 	"upd AS (UPDATE customers cu SET name = COALESCE(r.n, cu.name)," \
 	" email = COALESCE(r.e, cu.email)," \
 	" company = COALESCE(r.c, cu.company)," \
@@ -84,8 +91,7 @@
 	" FROM r CROSS JOIN LATERAL unnest(r.p) WITH ORDINALITY AS u" \
 	" (phone, i) WHERE $3::boolean AND r.mc IS NOT NULL AND (SELECT 1" \
 	" FROM customer_phones y WHERE y.tenant_id = $2::uuid" \
-	" AND y.phone = u.phone LIMIT 1) IS NULL) AS a WHERE a.pos <= 19" \
-	" ON CONFLICT DO NOTHING)"
+	" AND y.phone = u.phone LIMIT 1) IS NULL) AS a WHERE a.pos <= 19)"
 
 #define MATCHED "(SELECT count(*) FROM r WHERE r.mc IS NOT NULL)"
 

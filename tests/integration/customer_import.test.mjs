@@ -322,6 +322,28 @@ test('errors across chunks: the first 1000 in line order, all counted',
 			e.column === 'phone'));
 	});
 
+test('two imports of the same new numbers at once: none without its number',
+	async () => {
+		const lines = ['name,phone'];
+		for (let i = 0; i < 4000; i++)
+			lines.push(`并发${i},1330${String(i).padStart(7, '0')}`);
+		const body = lines.join('\n');
+		const [a, b] = await Promise.all([importCsv(body),
+			importCsv(body)]);
+		for (const { job } of [a, b]) {
+			assert.equal(job.created + job.skipped + job.failed, 4000);
+			assert.ok(job.errors.every((e) => e.code === 'database'));
+		}
+		/* each number went to one customer once; a chunk that lost
+		 * the race failed whole, to be imported again */
+		assert.equal(a.job.created + b.job.created, 4000);
+		assert.equal(psql("SELECT count(*) FROM customers c WHERE" +
+			" NOT EXISTS (SELECT 1 FROM customer_phones p WHERE" +
+			" p.customer_id = c.customer_id)"), '0');
+		assert.equal(psql("SELECT count(*) FROM customers WHERE name" +
+			" LIKE '并发%'"), '4000');
+	});
+
 test('100,000 rows are imported with progress', async (t) => {
 	const n = 100000;
 	const lines = ['姓名,电话,公司,标签'];
