@@ -70,19 +70,29 @@ static void destructor(void *arg)
 }
 
 
-/* One cell: quoted when it holds a comma, quote, line break or spaces
- * at either end. */
+/*
+ * One cell: quoted when it holds a comma, quote, line break or spaces
+ * at either end. A cell a spreadsheet would run as a formula (= + - @,
+ * a tab or CR first) gets a ' in front — a name "=HYPERLINK(...)" must
+ * not become a link in the admin's Excel; the import drops that ' again.
+ */
 static int cell(struct mbuf *mb, const char *s, bool first)
 {
 	size_t n = strlen(s);
 	bool q = strpbrk(s, ",\"\r\n") || (n && (s[0] == ' ' ||
 						  s[n - 1] == ' '));
+	bool f = n && strchr(CSV_FORMULA_LEAD, s[0]);
 	int err = first ? 0 : mbuf_write_u8(mb, ',');
 
-	if (!q)
+	if (!q) {
+		if (f)
+			err |= mbuf_write_u8(mb, '\'');
 		return err | mbuf_write_mem(mb, (const uint8_t *)s, n);
+	}
 
 	err |= mbuf_write_u8(mb, '"');
+	if (f)
+		err |= mbuf_write_u8(mb, '\'');
 	for (; *s && !err; s++) {
 		if (*s == '"')
 			err |= mbuf_write_u8(mb, '"');

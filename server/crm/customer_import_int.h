@@ -26,6 +26,10 @@ enum {
 	IMPORT_COLS_MAX = 256,
 };
 
+/* First characters that make a spreadsheet cell a formula: the export
+ * writes a ' before them, the import drops it. */
+#define CSV_FORMULA_LEAD "=+-@\t\r"
+
 /* 64 MiB: a million rows of a name and a number or two */
 #define IMPORT_BODY_MAX (64ull * 1024 * 1024)
 

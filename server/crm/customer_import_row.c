@@ -356,6 +356,14 @@ static int phones_claim(struct row *r)
 }
 
 
+/* '=1+1 as the export writes =1+1 (see customer_export.c) */
+static const char *unguard(const char *s)
+{
+	return s[0] == '\'' && s[1] && strchr(CSV_FORMULA_LEAD, s[1]) ?
+		s + 1 : s;
+}
+
+
 static int row_fill(struct row *r, const struct csv *csv, json_t *rows)
 {
 	char buf[IMPORT_RECORD_MAX + 1];   /* a worker's stack is 8 MiB */
@@ -371,8 +379,8 @@ static int row_fill(struct row *r, const struct csv *csv, json_t *rows)
 		if (n >= sizeof(buf))
 			return fail(r, (int)i, "length", "the cell is longer "
 				    "than %zu bytes", sizeof(buf) - 1);
-		err = cell(r, (int)i, trim(buf, sizeof(buf),
-					   csv_field(csv, i), n));
+		err = cell(r, (int)i, unguard(trim(buf, sizeof(buf),
+						   csv_field(csv, i), n)));
 	}
 
 	if (!err && !json_array_size(r->phones))

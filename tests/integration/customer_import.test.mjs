@@ -248,9 +248,10 @@ test('duplicates by number: skipped, or merged into the customer',
 	async () => {
 		await importCsv('name,phone,company,tags\n' +
 			'周一,13700000001,旧公司,老客户\n');
-		const csv = 'name,phone,company,email,tags,积分\n' +
-			'周一新,"+86 13700000001;13700000009",新公司,,VIP,5\n' +
-			'吴二,13700000002,,,,\n';
+		const csv = 'name,phone,company,email,tags,积分,notes\n' +
+			'周一新,"+86 13700000001;13700000009",新公司,,VIP,5,' +
+			'=1+1\n' +
+			'吴二,13700000002,,,,,\n';
 
 		let { job } = await importCsv(csv, { on_duplicate: 'skip' });
 		assert.deepEqual([job.created, job.merged, job.skipped,
@@ -269,6 +270,7 @@ test('duplicates by number: skipped, or merged into the customer',
 		assert.deepEqual(z.tags, ['老客户', 'VIP']);
 		assert.deepEqual(z.fields, { points: 5 });
 		assert.deepEqual(z.phones, ['13700000001', '13700000009']);
+		assert.equal(z.notes, '=1+1');
 		assert.equal(customerOf('13700000009').name, '周一新');
 		assert.equal(psql("SELECT count(*) FROM customers WHERE name" +
 			" LIKE '周一%'"), '1');
@@ -384,7 +386,9 @@ test('export as CSV and import back: every row a duplicate', async () => {
 	let text = Buffer.from(await r.arrayBuffer()).toString('utf8');
 	assert.ok(text.startsWith('\ufeff姓名,电话,邮箱,公司,地区,标签,备注,' +
 		labels + '\r\n'), text.slice(0, 80));
-	assert.match(text, /周一新,13700000001;13700000009,,新公司,,老客户;VIP,/);
+	/* a cell a spreadsheet would run as a formula is quoted with ' */
+	assert.match(text,
+		/周一新,13700000001;13700000009,,新公司,,老客户;VIP,'=1\+1,/);
 
 	r = await fetch(s.baseUrl + '/api/v1/customers/export',
 		{ headers: { authorization: `Bearer ${admin}` } });
