@@ -102,7 +102,8 @@ fuzz_schedule)
 fuzz_region)
 	SRCS="server/region/region_bson.c server/region/region_csv.c
 		server/region/region_text.c server/region/region_norm.c
-		server/telephony/tel_norm.c server/core/textenc.c"
+		server/telephony/tel_norm.c server/core/textenc.c
+		server/core/csv.c"
 	PKGS="libre"
 	# first byte: 0 BSON, 1 CSV, 2 a number
 	{ printf '\000'; head -c 600 data/regions/node_modules/\
