@@ -234,6 +234,12 @@ static void pump(struct imp *im)
 	if (im->stopped)
 		return;
 
+	/* shutting down: what is in flight comes back, nothing new goes */
+	if (im->app->stopping) {
+		end(im, ECANCELED);
+		return;
+	}
+
 	if (!im->reading && !im->eof &&
 	    list_count(&im->readyl) < IMPORT_AHEAD) {
 		im->reading = true;
@@ -254,6 +260,8 @@ static void pump(struct imp *im)
 		ch->im = mem_ref(im);
 		ch->t0_us = clock_us();
 		err = imp_chunk_write(im, ch, chunk_written);
+		if (err)
+			mem_deref(ch);   /* unlinks it, drops its reference */
 	}
 
 	if (!err && im->eof && !im->reading &&

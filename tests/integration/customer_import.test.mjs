@@ -471,3 +471,20 @@ test('another tenant sees neither the imports nor the customers',
 		await assert.rejects(events.next((m) =>
 			m.data?.import_id === acmeId, 1));
 	});
+
+test('a server stopped during an import exits cleanly', async () => {
+	const lines = ['name,phone'];
+	for (let i = 0; i < 50000; i++)
+		lines.push(`停${i},1320${String(i).padStart(7, '0')}`);
+	const r = await upload(lines.join('\n'));
+	assert.equal(r.status, 202, r.text);
+	await events.next((m) => m.type === 'customer.import_progress' &&
+		m.data.import_id === r.json.import_id, 20000);
+	events.close();
+	events = null;
+	/* stop() asserts exit code 0 and no sanitizer report (no leak of
+	 * the import, its chunks or the file) */
+	const stack = s;
+	s = null;
+	await stack.stop();
+});
