@@ -1,6 +1,8 @@
 -- Customer imports: one row per uploaded CSV, its options, its running
 -- counts and the first 1000 per-line errors, so the page that started
 -- it (or any other admin of the tenant) can follow and read it back.
+-- updated_at moves with every chunk written: a job still "running" long
+-- after it last moved was cut short by a restart, and reads as failed.
 CREATE TABLE customer_imports (
 	import_id     uuid PRIMARY KEY,
 	tenant_id     uuid NOT NULL REFERENCES tenants (tenant_id),
@@ -22,6 +24,7 @@ CREATE TABLE customer_imports (
 	errors_total  int NOT NULL DEFAULT 0 CHECK (errors_total >= 0),
 	created_by    uuid,
 	created_at    timestamptz NOT NULL DEFAULT now(),
+	updated_at    timestamptz NOT NULL DEFAULT now(),
 	finished_at   timestamptz
 );
 

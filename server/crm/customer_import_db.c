@@ -273,7 +273,7 @@ void imp_progress_write(struct imp *im)
 {
 	static const char sql[] =
 		"UPDATE customer_imports SET processed = $2, created = $3,"
-		" merged = $4, skipped = $5, failed = $6"
+		" merged = $4, skipped = $5, failed = $6, updated_at = now()"
 		" WHERE import_id = $1 AND status = 'running'"
 		" AND processed < $2";
 	struct db_ctx ctx = {DB_TENANT, im->tenant_id};
@@ -332,7 +332,8 @@ int imp_finish_write(struct imp *im, void (*h)(int err, void *arg))
 		"UPDATE customer_imports SET status = 'finished',"
 		" processed = $2, created = $3, merged = $4, skipped = $5,"
 		" failed = $6, errors_total = $7, errors = $8::jsonb,"
-		" finished_at = now() WHERE import_id = $1";
+		" updated_at = now(), finished_at = now()"
+		" WHERE import_id = $1";
 	struct db_ctx ctx = {DB_TENANT, im->tenant_id};
 	struct db_txn *tx = NULL;
 	char nv[6][16], *errors;
@@ -388,7 +389,8 @@ void imp_fail_write(struct imp *im)
 {
 	static const char sql[] =
 		"UPDATE customer_imports SET status = 'failed',"
-		" finished_at = now() WHERE import_id = $1";
+		" updated_at = now(), finished_at = now()"
+		" WHERE import_id = $1";
 	struct db_ctx ctx = {DB_TENANT, im->tenant_id};
 	const char *pv[1] = {im->import_id};
 

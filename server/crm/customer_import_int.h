@@ -127,9 +127,15 @@ struct imp {
 	uint64_t db_us;                /**< chunks in the database        */
 };
 
+/* A running job that has not moved for this long was cut short by a
+ * restart (chunks take well under a second). */
+#define IMPORT_STALE "10 minutes"
+
 /** The job as JSON, alias i: what GET /customers/imports/{id} gives. */
 #define IMPORT_JSON \
-	"json_build_object('import_id', i.import_id, 'status', i.status," \
+	"json_build_object('import_id', i.import_id, 'status', CASE" \
+	" WHEN i.status = 'running' AND i.updated_at < now() - interval" \
+	" '" IMPORT_STALE "' THEN 'failed' ELSE i.status END," \
 	" 'dry_run', i.dry_run, 'on_duplicate', i.on_duplicate," \
 	" 'encoding', i.encoding, 'mapping', i.mapping, 'total', i.total," \
 	" 'processed', i.processed, 'created', i.created," \

@@ -439,6 +439,17 @@ test('another tenant sees neither the imports nor the customers',
 			'00000000-0000-4000-8000-000000000000', undefined, admin);
 		assert.equal(g.status, 404);
 
+		/* a job left running by a restart reads as failed once it
+		 * has not moved for 10 minutes */
+		await events.next((m) => m.type === 'customer.import_finished' &&
+			m.data.import_id === id, 20000);
+		psql("UPDATE customer_imports SET status = 'running'," +
+			" updated_at = now() - interval '11 minutes'" +
+			` WHERE import_id = '${id}'`);
+		g = await s.api('GET', '/api/v1/customers/imports/' + id,
+			undefined, admin);
+		assert.equal(g.json.status, 'failed');
+
 		const e = await fetch(s.baseUrl + '/api/v1/customers/export',
 			{ headers: { authorization: `Bearer ${acmeAdmin}` } });
 		assert.equal(Buffer.from(await e.arrayBuffer()).toString('utf8'),
