@@ -257,4 +257,19 @@ struct acd_queue *acd_call_queue(const struct acd_call *call);
 unsigned acd_call_position(const struct acd_call *call);
 uint64_t acd_call_joined(const struct acd_call *call);
 
+/*
+ * Consultations (acd_consult.c): an agent on a call reserves a ready
+ * colleague — ringing, then on the call, offered nothing meanwhile —
+ * until released (ready again, or a miss if it rang unanswered) or
+ * until it takes the call over. call is the consulting agent's call.
+ */
+struct acd_agent *acd_consult_pick(const struct acd_queue *q);
+int  acd_consult_reserve(struct acd_agent *agent, struct acd_call *call,
+			 uint64_t now);
+int  acd_consult_answered(struct acd_agent *agent, uint64_t now);
+int  acd_consult_release(struct acd_agent *agent, const enum acd_miss *miss,
+			 uint64_t now);
+int  acd_consult_take(struct acd_agent *agent, uint64_t now);
+bool acd_agent_consulted(const struct acd_agent *agent);
+
 #endif

@@ -72,6 +72,8 @@ void acd_agent_set_state(struct acd_agent *a, enum acd_agent_state to,
 
 	a->state = to;
 	a->since = acd->now;
+	if (to != ACD_RINGING && to != ACD_ON_CALL)
+		a->consulted = false;      /* a forced logout ends it */
 	a->reason = mem_deref(a->reason);
 	if (to == ACD_NOT_READY)
 		(void)str_dup(&a->reason, t.reason);
@@ -421,7 +423,8 @@ int acd_agent_ready(struct acd_agent *a, const char *forced_by,
  * Make an agent not ready with a reason (again: the reason changes). A
  * call it rings is withdrawn and goes back to its place.
  *
- * @return 0 if success, otherwise errorcode (EBUSY: on a call)
+ * @return 0 if success, otherwise errorcode (EBUSY: on a call or
+ *         reserved for a consultation)
  */
 int acd_agent_not_ready(struct acd_agent *a, const char *reason,
 			const char *forced_by, uint64_t now)
@@ -429,7 +432,8 @@ int acd_agent_not_ready(struct acd_agent *a, const char *reason,
 	if (!a || a->removed || a->state == ACD_LOGGED_OUT)
 		return EINVAL;
 
-	if (a->state == ACD_ON_CALL || a->state == ACD_OUTBOUND)
+	if (a->state == ACD_ON_CALL || a->state == ACD_OUTBOUND ||
+	    a->consulted)
 		return EBUSY;
 
 	acd_enter(a->acd, now);

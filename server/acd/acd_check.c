@@ -42,8 +42,13 @@ static bool check_offer(struct check *ck, const struct acd_agent *a)
 	const struct acd_offer *o = a->offer;
 	const struct acd_call *c;
 
-	if ((a->state == ACD_RINGING) != (o != NULL))
+	if (!a->consulted && (a->state == ACD_RINGING) != (o != NULL))
 		return fail(ck, "ringing if and only if offered", a->agent_id);
+
+	if (a->consulted && (o || (a->state != ACD_RINGING &&
+				   a->state != ACD_ON_CALL)))
+		return fail(ck, "consulted agent offered a call, or idle",
+			    a->agent_id);
 
 	if (!o)
 		return false;

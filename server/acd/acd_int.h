@@ -149,6 +149,8 @@ struct acd_agent {
 	struct acd_timer t_wrapup;
 	struct acd_counters cnt;
 	bool ready_after;        /**< outbound: ready again when done    */
+	bool consulted;          /**< reserved for a consultation: call
+				    is the consulting agent's        */
 	char *reason_after;      /**< outbound: else not ready for this  */
 };
 

@@ -89,6 +89,15 @@ void queue_offer_failed(struct acd_call *call, const char *agent_id,
 void queue_agent_call_ended(const char *agent_id);
 unsigned queue_position(const struct acd_call *call);
 
+/* Consultations (queue_consult.c): call is the consulting agent's. */
+int  queue_consult_reserve(struct acd_call *call, const char *tenant_id,
+			   const char *who, struct queue_agent_info *info);
+int  queue_consult_pick(struct acd_call *call, const char *queue_id,
+			struct queue_agent_info *info);
+int  queue_consult_answered(const char *agent_id);
+int  queue_consult_release(const char *agent_id, int miss);
+int  queue_consult_take(const char *agent_id);
+
 /** The queue a call joins after the routes: h(0, queue_id) or err. */
 typedef void (queue_route_h)(int err, const char *queue_id, void *arg);
 int  queue_route_pick(const struct queue_info *qi, const char *caller,

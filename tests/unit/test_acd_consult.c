@@ -1,0 +1,184 @@
+/* Unit tests for the ACD routing core: a colleague reserved for a
+ * consultation is offered nothing else, and is released exactly once. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <re.h>
+#include "acd/acd.h"
+#include "acd_fx.h"
+
+
+/* a1 talks on call 1 and reserves a2 for a consultation about it. */
+static struct acd_call *consulting(struct acd_agent *a1,
+				   struct acd_agent *a2)
+{
+	struct acd_call *c1;
+
+	login(a1, true);
+	c1 = join("q1", 1);
+	assert_offered(1, "a1");
+	answer(a1, c1);
+	login(a2, true);
+	assert_int_equal(acd_consult_reserve(a2, c1, fx.now), 0);
+	check();
+	assert_state(a2, ACD_RINGING);
+	assert_true(acd_agent_consulted(a2));
+
+	return c1;
+}
+
+
+static void test_consult_take(void **state)
+{
+	struct acd_queue_cfg cfg = qcfg("longest_idle");
+	struct acd_agent *a1, *a2;
+	struct acd_call *c1, *c2;
+
+	(void)state;
+	cfg.wrapup_ms = 5000;
+	queue_set("q1", &cfg);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	c1 = consulting(a1, a2);
+
+	/* a caller waits meanwhile: the reserved colleague is not offered */
+	c2 = join("q1", 2);
+	check();
+	assert_int_equal(rec_count(&fx.rec, 'O', NULL, 2), 0);
+	assert_int_equal(acd_agent_not_ready(a2, "x", NULL, fx.now), EBUSY);
+	assert_int_equal(acd_agent_ready(a2, NULL, fx.now), EBUSY);
+
+	assert_int_equal(acd_consult_take(a2, fx.now), EALREADY);
+	assert_int_equal(acd_consult_answered(a2, fx.now), 0);
+	check();
+	assert_state(a2, ACD_ON_CALL);
+	assert_ptr_equal(acd_agent_call(a2), c1);
+
+	/* the colleague takes the call over; the first agent wraps up */
+	end_call(a1);
+	assert_state(a1, ACD_WRAP_UP);
+	assert_int_equal(acd_consult_take(a2, fx.now), 0);
+	check();
+	assert_false(acd_agent_consulted(a2));
+	assert_int_equal(acd_consult_release(a2, NULL, fx.now), EALREADY);
+	assert_state(a2, ACD_ON_CALL);
+	end_call(a2);
+	assert_state(a2, ACD_WRAP_UP);
+	assert_int_equal(acd_call_position(c2), 1);
+}
+
+
+static void test_consult_release(void **state)
+{
+	struct acd_agent *a1, *a2;
+	struct acd_call *c2;
+
+	(void)state;
+	queue("q1", NULL);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	(void)consulting(a1, a2);
+	c2 = join("q1", 2);
+	assert_int_equal(acd_consult_answered(a2, fx.now), 0);
+
+	/* cancelled: ready again, no miss, and the waiting call goes to it */
+	assert_int_equal(acd_consult_release(a2, NULL, fx.now), 0);
+	check();
+	assert_offered(2, "a2");
+	assert_int_equal(acd_consult_release(a2, NULL, fx.now), EALREADY);
+	answer(a2, c2);
+	end_call(a2);
+}
+
+
+static void test_consult_miss(void **state)
+{
+	struct acd_queue_cfg cfg = qcfg("longest_idle");
+	struct acd_counters cnt;
+	struct acd_agent *a1, *a2;
+	enum acd_miss miss = ACD_MISS_NO_ANSWER;
+
+	(void)state;
+	cfg.miss_limit = 1;
+	queue_set("q1", &cfg);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	(void)consulting(a1, a2);
+
+	assert_int_equal(acd_consult_release(a2, &miss, fx.now), 0);
+	check();
+	assert_state(a2, ACD_NOT_READY);
+	assert_string_equal(acd_agent_reason(a2), "no_answer");
+	acd_agent_stats(a2, &cnt);
+	assert_int_equal(cnt.misses[ACD_MISS_NO_ANSWER], 1);
+	assert_int_equal(acd_consult_release(a2, &miss, fx.now), EALREADY);
+}
+
+
+static void test_consult_refused_and_lost(void **state)
+{
+	struct acd_agent *a1, *a2, *a3;
+	struct acd_call *c1;
+
+	(void)state;
+	queue("q1", NULL);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	a3 = agent("a3", 3);
+	c1 = consulting(a1, a2);
+
+	/* logged out, not ready, busy with this very consultation, itself */
+	assert_int_equal(acd_consult_reserve(a3, c1, fx.now), EINVAL);
+	login(a3, false);
+	assert_int_equal(acd_consult_reserve(a3, c1, fx.now), EBUSY);
+	assert_int_equal(acd_consult_reserve(a2, c1, fx.now), EBUSY);
+	assert_int_equal(acd_consult_reserve(a1, c1, fx.now), EBUSY);
+
+	/* a forced logout ends the reservation: nothing left to release */
+	assert_int_equal(acd_agent_logout(a2, "sup", fx.now), 0);
+	check();
+	assert_false(acd_agent_consulted(a2));
+	assert_int_equal(acd_consult_answered(a2, fx.now), EALREADY);
+	assert_int_equal(acd_consult_release(a2, NULL, fx.now), EALREADY);
+	check();
+}
+
+
+static void test_consult_pick(void **state)
+{
+	struct acd_agent *a1, *a2, *a3;
+
+	(void)state;
+	queue("q1", NULL);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	a3 = agent("a3", 3);
+	assert_null(acd_consult_pick(acd_queue_find(fx.acd, "q1")));
+	login(a1, true);
+	fx.now += 1000;
+	login(a2, true);
+	fx.now += 1000;
+	login(a3, true);
+	/* longest idle: the first to be ready */
+	assert_ptr_equal(acd_consult_pick(acd_queue_find(fx.acd, "q1")), a1);
+	assert_null(acd_consult_pick(NULL));
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ACD_TEST(test_consult_take),
+		ACD_TEST(test_consult_release),
+		ACD_TEST(test_consult_miss),
+		ACD_TEST(test_consult_refused_and_lost),
+		ACD_TEST(test_consult_pick),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
