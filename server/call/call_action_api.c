@@ -52,6 +52,8 @@ static const char *const consult_actions[] = {"start", "complete",
 static const struct param consult_params[] = {
 	{"action", PARAM_ENUM, true, 0, 0, consult_actions, false},
 	{"number", PARAM_STRING, false, 1, 32, NULL, false},
+	{"agent", PARAM_STRING, false, 1, 36, NULL, false},
+	{"queue", PARAM_STRING, false, 1, 64, NULL, false},
 };
 
 static const char *const monitor_actions[] = {"start", "mode", "stop",
@@ -288,14 +290,29 @@ static void dtmf_post(struct http_req *req)
 static void consult_post(struct http_req *req)
 {
 	struct call *call = live_call(req);
-	int err;
+	struct call_consult_to to = {api_str(req, "number"),
+		api_str(req, "agent"), api_str(req, "queue")};
+	const char *code, *msg;
+	int status, err;
 
 	if (!call)
 		return;
 
+	if (!strcmp(api_str(req, "action"), "start") &&
+	    (!to.number + !to.agent + !to.queue) != 2) {
+		api_reply_invalid(req, "number", "required", "start needs "
+				  "exactly one of number, agent or queue");
+		return;
+	}
+
 	err = call_console_consult(http_req_principal(req), call->call_id,
-				   api_str(req, "action"),
-				   api_str(req, "number"));
+				   api_str(req, "action"), &to);
+	status = call_consult_problem(err, &to, &code, &msg);
+	if (status) {
+		http_reply_problem(req, status, code, msg);
+		return;
+	}
+
 	switch (err) {
 
 	case 0:

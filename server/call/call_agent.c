@@ -59,7 +59,7 @@ static void on_event(enum leg_event ev, void *arg)
 	struct call_agent *ca = arg;
 
 	if (ev == LEG_RTP_TIMEOUT && ca->answered)
-		call_queue_agent_left(ca->cq, ca->agent_id, "rtp_timeout");
+		call_agent_leg_failed(ca, 0, "rtp_timeout");
 }
 
 
@@ -72,7 +72,10 @@ void call_agent_leg_answered(struct call_agent *ca)
 	ca->answered = true;
 	if (ca->leg)
 		(void)leg_start(ca->leg);
-	call_queue_agent_answered(ca->cq, ca, ca->agent_id);
+	if (ca->consult)
+		call_consult_leg_answered(ca);
+	else
+		call_queue_agent_answered(ca->cq, ca, ca->agent_id);
 }
 
 
@@ -112,6 +115,11 @@ void call_agent_leg_failed(struct call_agent *ca, int miss,
 {
 	struct call_queue *cq = ca->cq;
 	char agent_id[37];
+
+	if (ca->consult) {
+		call_consult_leg_ended(ca, ca->answered ? -1 : miss, cause);
+		return;
+	}
 
 	str_ncpy(agent_id, ca->agent_id, sizeof(agent_id));
 	if (ca->answered) {
@@ -180,7 +188,7 @@ static int ring_sip(struct call_agent *ca, const struct queue_agent_info *a)
 	struct call_queue *cq = ca->cq;
 	struct call *call = cq->call;
 	struct sipcall_dial d;
-	char buf[AGENT_REG_DIAL_MAX], from[160];
+	char buf[AGENT_REG_DIAL_MAX], from[160], disp[48];
 	bool pstn = !strcmp(a->device, "pstn");
 	int err;
 
@@ -197,6 +205,11 @@ static int ring_sip(struct call_agent *ca, const struct queue_agent_info *a)
 			  call_media_ip());
 	d.from_uri = from;
 	d.from_name = cq->qi.label[0] ? cq->qi.label : NULL;
+	if (ca->consult) {      /* the phone shows who consults */
+		(void)re_snprintf(disp, sizeof(disp), "咨询 %s",
+				  call_consult_by(call));
+		d.from_name = disp;
+	}
 
 	err = err ? err : call_leg_alloc_for(call, &ca->leg, on_dtmf,
 					     on_event, ca);
@@ -209,14 +222,9 @@ static int ring_sip(struct call_agent *ca, const struct queue_agent_info *a)
 }
 
 
-/**
- * Ring the agent's device for the queued call.
- *
- * @return 0 if ringing; otherwise errorcode (the ACD counts it as the
- * device being unreachable)
- */
-int call_agent_ring(struct call_queue *cq,
-		    const struct queue_agent_info *a)
+/* A leg for agent a, rung on its device (not yet in any list). */
+static int ring(struct call_agent **cap, struct call_queue *cq,
+		const struct queue_agent_info *a, bool consult)
 {
 	struct call *call = cq->call;
 	struct call_agent *ca;
@@ -230,10 +238,10 @@ int call_agent_ring(struct call_queue *cq,
 		return ENOMEM;
 
 	ca->cq = cq;
+	ca->consult = consult;
 	str_ncpy(ca->agent_id, a->agent_id, sizeof(ca->agent_id));
 	str_ncpy(ca->work_no, a->work_no, sizeof(ca->work_no));
 	str_ncpy(ca->call_id, call->call_id, sizeof(ca->call_id));
-	list_append(&cq->agents, &ca->le, ca);
 
 	if (!strcmp(a->device, "webrtc")) {
 		ca->browser = true;
@@ -252,13 +260,50 @@ int call_agent_ring(struct call_queue *cq,
 		return err;
 	}
 
+	*cap = ca;
+
+	return 0;
+}
+
+
+/**
+ * Ring the agent's device for the queued call.
+ *
+ * @return 0 if ringing; otherwise errorcode (the ACD counts it as the
+ * device being unreachable)
+ */
+int call_agent_ring(struct call_queue *cq,
+		    const struct queue_agent_info *a)
+{
+	struct call_agent *ca;
+	int err;
+
+	err = ring(&ca, cq, a, false);
+	if (err)
+		return err;
+
+	list_append(&cq->agents, &ca->le, ca);
 	++cq->offers;
-	call_emit(call, "agent.offered",
+	call_emit(cq->call, "agent.offered",
 		  json_pack("{s:s, s:s, s:s, s:s}", "agent_id", a->agent_id,
 			    "work_no", a->work_no, "queue_id",
 			    cq->qi.queue_id, "device", a->device));
 
 	return 0;
+}
+
+
+/**
+ * Ring a colleague the call's agent consults (call_consult_agent.c owns
+ * the leg; its outcome goes there, not to the ACD's offer).
+ *
+ * @return 0 if ringing, otherwise errorcode
+ */
+int call_agent_ring_consult(struct call_queue *cq,
+			    const struct queue_agent_info *a,
+			    struct call_agent **cap)
+{
+	return cq && a && cap ? ring(cap, cq, a, true) : EINVAL;
 }
 
 
@@ -352,7 +397,12 @@ void call_agent_rebridge(struct call_agent *ca)
 		return;
 
 	if (call_agent_leg_attach(ca, call->mixer)) {
-		call_queue_agent_left(cq, ca->agent_id, "error");
+		call_agent_leg_failed(ca, 0, "error");
+		return;
+	}
+
+	if (ca->consult) {
+		call_consult_rewire(call);
 		return;
 	}
 

@@ -35,6 +35,8 @@ struct call_agent {
 	bool answered;
 	bool bridged;
 	bool closing;                    /**< hung up by us: no report  */
+	bool consult;                    /**< a colleague consulted: in
+					    call->consult, not cq->agents */
 	const char *end_why;             /**< static: for the browser   */
 };
 
@@ -45,6 +47,10 @@ void call_agent_leg_answered(struct call_agent *ca);
 void call_agent_leg_failed(struct call_agent *ca, int miss,
 			   const char *cause);
 void call_agent_rebridge(struct call_agent *ca);
+struct queue_agent_info;
+int  call_agent_ring_consult(struct call_queue *cq,
+			     const struct queue_agent_info *agent,
+			     struct call_agent **cap);
 
 /* call_rtc.c */
 int  call_rtc_ring(struct call_agent *ca);

@@ -176,6 +176,17 @@ void call_cdr_queue_result(struct call *call, const char *result,
 }
 
 
+/** The call changed hands (a consultation completed): its agent now. */
+void call_cdr_agent(struct call *call, const char *agent_id)
+{
+	static const char sql[] =
+		"UPDATE calls SET agent_id = $2::uuid WHERE call_id = $1";
+	const char *pv[2] = {call->call_id, agent_id};
+
+	add(call, sql, 2, pv);
+}
+
+
 /** The caller's satisfaction score (1-5). */
 void call_cdr_survey(struct call *call, int score)
 {

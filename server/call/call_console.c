@@ -192,10 +192,10 @@ int call_console_dtmf(const struct principal *p, const char *call_id,
 
 /** The agent's second line: consult, complete, conference, cancel. */
 int call_console_consult(const struct principal *p, const char *call_id,
-			 const char *action, const char *number)
+			 const char *action, const struct call_consult_to *to)
 {
 	struct call *call;
 	int err = own_call(p, call_id, &call);
 
-	return err ? err : call_consult(call, action, number);
+	return err ? err : call_consult(call, action, to);
 }

@@ -44,8 +44,18 @@ int call_dial_hangup(const struct principal *p, const char *call_id);
 int call_console_hangup(const struct principal *p, const char *call_id);
 int call_console_hold(const struct principal *p, const char *call_id,
 		      bool on);
+/** Who a consultation reaches: exactly one of them (start only). */
+struct call_consult_to {
+	const char *number;          /**< an outside number             */
+	const char *agent;           /**< a colleague: id or work number */
+	const char *queue;           /**< the best ready agent of it    */
+};
+
 int call_console_consult(const struct principal *p, const char *call_id,
-			 const char *action, const char *number);
+			 const char *action,
+			 const struct call_consult_to *to);
+int call_consult_problem(int err, const struct call_consult_to *to,
+			 const char **code, const char **message);
 int call_console_dtmf(const struct principal *p, const char *call_id,
 		      const char *digits);
 int call_console_record(const struct principal *p, const char *call_id,

@@ -1,6 +1,7 @@
-/* The agent's second line: consult a third party (an outside number,
- * through the call's trunk) while the caller holds, then hand the caller
- * over (attended transfer), join all three (conference) or hang up. */
+/* The agent's second line: consult a third party (an outside number
+ * through the call's trunk, or a colleague: call_consult_agent.c) while
+ * the caller holds, then hand the caller over (attended transfer), join
+ * all three (conference) or hang up. */
 #include <string.h>
 #include <jansson.h>
 #include <re_types.h>
@@ -18,6 +19,9 @@
 #include "agent/softphone.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
+#include "call/call_agent_int.h"
+#include "call/call_consult_int.h"
+#include "call/call_console.h"
 
 /*
  * Consulting puts the caller on hold (the queue's hold music) and dials
@@ -30,27 +34,15 @@
  * while consulted) leaves the caller on hold for the agent to resume.
  * Every step goes to the call's timeline and to the agent's console.
  */
-enum consult_state { CS_RINGING = 0, CS_TALKING, CS_CONFERENCE, CS_DONE };
-
 static const char *const state_names[] = {"ringing", "answered",
 					  "conference", "transferred"};
-
-struct call_consult {
-	struct call *call;               /**< (borrowed) owner          */
-	struct leg *leg;                 /**< (ref)                     */
-	struct sipcall *sc;              /**< (ref)                     */
-	struct tel_admission *adm;       /**< (ref)                     */
-	char number[33];
-	char agent_id[37];
-	enum consult_state state;
-	bool closing;                    /**< hung up by us: no report  */
-};
 
 
 static void destructor(void *arg)
 {
 	struct call_consult *cs = arg;
 
+	call_consult_agent_free(cs);
 	cs->closing = true;     /* sipcall_hangup reports the close at once */
 	if (cs->sc)
 		sipcall_hangup(cs->sc, 487, NULL);
@@ -60,16 +52,37 @@ static void destructor(void *arg)
 }
 
 
-static void tell(struct call_consult *cs, const char *state, int scode)
+static json_t *target_json(const struct call_consult *cs)
+{
+	if (!cs->to_id[0])
+		return json_pack("{s:s}", "to", "number");
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?}", "to",
+			 cs->queue[0] ? "queue" : "agent", "target_agent_id",
+			 cs->to_id, "target_work_no", cs->to_work_no,
+			 "target_name", cs->to_name, "queue",
+			 cs->queue[0] ? cs->queue : NULL);
+}
+
+
+/** The consultation's step: on the call's timeline and to the console
+ * of the agent who consults. */
+void call_consult_tell(struct call_consult *cs, const char *state,
+		       int scode)
 {
 	struct call *call = cs->call;
+	json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:i}", "state", state,
+			       "number", cs->number, "agent_id", cs->agent_id,
+			       "work_no", cs->work_no, "code", scode);
+	json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:i}", "type",
+				"call.consult", "call_id", call->call_id,
+				"state", state, "number", cs->number, "code",
+				scode);
 
-	call_emit(call, "call.consult", json_pack("{s:s, s:s, s:s, s:i}",
-		  "state", state, "number", cs->number, "agent_id",
-		  cs->agent_id, "code", scode));
-	(void)softphone_send(cs->agent_id, json_pack("{s:s, s:s, s:s, s:s,"
-		" s:i}", "type", "call.consult", "call_id", call->call_id,
-		"state", state, "number", cs->number, "code", scode));
+	(void)json_object_update_missing_new(ev, target_json(cs));
+	(void)json_object_update_missing_new(msg, target_json(cs));
+	call_emit(call, "call.consult", ev);
+	(void)softphone_send(cs->agent_id, msg);
 }
 
 
@@ -84,7 +97,9 @@ void call_consult_rewire(struct call *call)
 
 	c = leg_port(call->leg);
 	a = call->cq ? call_agent_port(call->cq) : NULL;
-	t = leg_port(cs->leg);
+	t = cs->ca ? call_agent_leg_port(cs->ca) : leg_port(cs->leg);
+	if (!t)
+		return;
 	mport_hear(t, c, cs->state != CS_TALKING);
 	mport_hear(c, t, cs->state != CS_TALKING);
 	if (a) {
@@ -116,7 +131,7 @@ static void on_estab(void *arg)
 
 	cs->state = CS_TALKING;
 	call_consult_rewire(call);
-	tell(cs, state_names[CS_TALKING], 200);
+	call_consult_tell(cs, state_names[CS_TALKING], 200);
 }
 
 
@@ -130,7 +145,8 @@ static void on_closed(const struct sipcall_end *end, void *arg)
 		return;
 
 	cs->sc = mem_deref(cs->sc);
-	tell(cs, st == CS_RINGING ? "failed" : "ended", end->scode);
+	call_consult_tell(cs, st == CS_RINGING ? "failed" : "ended",
+			  end->scode);
 	call->consult = mem_deref(call->consult);
 	if (st == CS_DONE)       /* the caller was with them alone */
 		call_end(call, "agent", "transfer_bye");
@@ -152,38 +168,58 @@ static int dial(struct call *call, struct call_consult *cs)
 }
 
 
-/* Dial the third party, the caller held. */
-static int start(struct call *call, const char *number)
+static int start_number(struct call *call, struct call_consult *cs,
+			const char *number)
 {
+	if (!call->trunk || !call->trunk->outbound_uri[0])
+		return ENOTSUP;
+	if (tel_normalize(cs->number, sizeof(cs->number), number) ||
+	    !cs->number[0])
+		return EINVAL;
+
+	return dial(call, cs);
+}
+
+
+/* Dial the third party or ring the colleague, the caller held. */
+static int start(struct call *call, const struct call_consult_to *to)
+{
+	struct queue_agent_state st;
 	struct call_consult *cs;
 	int err;
 
+	if (!to || (!to->number + !to->agent + !to->queue) != 2)
+		return EINVAL;
 	if (call->consult)
 		return EALREADY;
-	if (!call->trunk || !call->trunk->outbound_uri[0])
-		return ENOTSUP;
 
 	cs = mem_zalloc(sizeof(*cs), destructor);
 	if (!cs)
 		return ENOMEM;
 
 	cs->call = call;
+	tmr_init(&cs->tmr);
 	str_ncpy(cs->agent_id, call_queue_agent_of(call),
 		 sizeof(cs->agent_id));
-	if (!number || tel_normalize(cs->number, sizeof(cs->number), number)
-	    || !cs->number[0])
-		err = EINVAL;
+	str_ncpy(cs->work_no, call->cq->work_no, sizeof(cs->work_no));
+	if (!queue_agent_get(call->tenant_id, cs->agent_id, &st))
+		str_ncpy(cs->name, st.name, sizeof(cs->name));
+
+	call->consult = cs;      /* the colleague's offer names who asks */
+	if (to->number)
+		err = start_number(call, cs, to->number);
 	else
-		err = dial(call, cs);
+		err = call_consult_agent_start(cs, to->agent, to->queue);
 	if (err) {
+		call->consult = NULL;
 		mem_deref(cs);
 		return err;
 	}
 
 	(void)call_queue_hold(call, true);   /* EALREADY: held already */
-	call->consult = cs;
-	log_info("%H: agent consults %s", call_debug, call, cs->number);
-	tell(cs, state_names[CS_RINGING], 0);
+	log_info("%H: agent consults %s", call_debug, call,
+		 cs->to_work_no[0] ? cs->to_work_no : cs->number);
+	call_consult_tell(cs, state_names[CS_RINGING], 0);
 
 	return 0;
 }
@@ -195,6 +231,8 @@ static int complete(struct call *call, struct call_consult *cs)
 
 	if (cs->state != CS_TALKING && cs->state != CS_CONFERENCE)
 		return EALREADY;
+	if (cs->ca)
+		return call_consult_agent_complete(cs);
 
 	err = call_queue_consult_done(call, cs->number);
 	if (err)
@@ -203,7 +241,7 @@ static int complete(struct call *call, struct call_consult *cs)
 	cs->state = CS_DONE;
 	call_set_disposition(call, "transferred");
 	call_consult_rewire(call);
-	tell(cs, state_names[CS_DONE], 200);
+	call_consult_tell(cs, state_names[CS_DONE], 200);
 
 	return 0;
 }
@@ -217,28 +255,84 @@ static int conference(struct call *call, struct call_consult *cs)
 	(void)call_queue_hold(call, false);
 	cs->state = CS_CONFERENCE;
 	call_consult_rewire(call);
-	tell(cs, state_names[CS_CONFERENCE], 200);
+	call_consult_tell(cs, state_names[CS_CONFERENCE], 200);
 
 	return 0;
 }
 
 
 /**
- * The agent's second line: action "start" (number required),
- * "complete", "conference" or "cancel".
+ * Why a consultation of a colleague or a queue could not start, for
+ * both edges (REST and WebSocket): the HTTP status and the code and
+ * message they show, or 0 when err is not about the colleague.
+ */
+int call_consult_problem(int err, const struct call_consult_to *to,
+			 const char **code, const char **message)
+{
+	bool queue = to && to->queue;
+
+	if (!to || (!to->agent && !to->queue))
+		return 0;
+
+	switch (err) {
+
+	case ENXIO:
+		*code = queue ? "queue_not_found" : "agent_not_found";
+		*message = queue ? "The tenant has no such queue." :
+			"The tenant has no such agent.";
+		return 404;
+	case ENODEV:
+		*code = "agent_logged_out";
+		*message = "That agent is not logged in.";
+		return 409;
+	case EBUSY:
+		*code = "agent_busy";
+		*message = "That agent is not ready: ringing, talking, in "
+			"wrap-up or not ready.";
+		return 409;
+	case EHOSTUNREACH:
+		*code = "agent_unreachable";
+		*message = "That agent's phone or console cannot be rung now.";
+		return 409;
+	case EAGAIN:
+		*code = "no_agent_available";
+		*message = "Nobody in that queue is ready now; try again, or "
+			"consult an agent by name.";
+		return 409;
+	default:
+		return 0;
+	}
+}
+
+
+/** The consultation goes, whatever state it was in. */
+void call_consult_drop(struct call *call)
+{
+	call->consult = mem_deref(call->consult);
+}
+
+
+/**
+ * The agent's second line: action "start" (exactly one of to's number,
+ * agent — id or work number — or queue), "complete", "conference" or
+ * "cancel".
  *
  * @return 0, ENOENT (no agent on the call, or no consultation),
  * EALREADY (not in a state for it), EINVAL (bad action or number),
- * ENOTSUP (the trunk has no outbound route), EBUSY (over a limit)
+ * ENOTSUP (the trunk has no outbound route), EBUSY (over a limit; a
+ * colleague: not ready), ENXIO (no such agent or queue), ENODEV (the
+ * colleague is logged out), EHOSTUNREACH (its device cannot be rung),
+ * EAGAIN (nobody in the queue is ready)
  */
-int call_consult(struct call *call, const char *action, const char *number)
+int call_consult(struct call *call, const char *action,
+		 const struct call_consult_to *to)
 {
 	struct call_consult *cs = call->consult;
 
 	if (!action)
 		return EINVAL;
 	if (!strcmp(action, "start"))
-		return call_queue_talking(call) ? start(call, number) : ENOENT;
+		return call_queue_talking(call) ? start(call, to) : ENOENT;
 	if (strcmp(action, "complete") && strcmp(action, "conference") &&
 	    strcmp(action, "cancel"))
 		return EINVAL;
@@ -250,8 +344,8 @@ int call_consult(struct call *call, const char *action, const char *number)
 	if (!strcmp(action, "conference"))
 		return conference(call, cs);
 
-	tell(cs, "cancelled", 0);
-	call->consult = mem_deref(cs);   /* the caller stays on hold */
+	call_consult_tell(cs, "cancelled", 0);
+	call_consult_drop(call);    /* the caller stays on hold */
 
 	return 0;
 }

@@ -24,6 +24,7 @@ struct sipedge;
 struct re_printf;
 struct event;
 struct screenpop;
+struct call_agent;
 
 enum call_state {
 	CALL_SETUP = 0,    /**< admitted, flow loading, INVITE unanswered */
@@ -102,6 +103,7 @@ void call_cdr_queued(struct call *call, const struct call_queue *cq);
 void call_cdr_queue_result(struct call *call, const char *result,
 			   const struct call_queue *cq);
 void call_cdr_survey(struct call *call, int score);
+void call_cdr_agent(struct call *call, const char *agent_id);
 void call_cdr_close_stale(struct app *app);
 void call_cdr_close(void);
 
@@ -167,13 +169,25 @@ int  call_queue_transfer_agent(struct call *call, const char *agent_id);
 bool call_queue_xfer_failed(struct call *call);
 const char *call_queue_agent_of(const struct call *call);
 int  call_queue_consult_done(struct call *call, const char *number);
+void call_queue_consult_adopt(struct call *call, struct call_agent *ca);
 bool call_queue_talking(struct call *call);
 
 /* call_consult.c */
 struct call_consult;
+struct call_consult_to;
 int  call_consult(struct call *call, const char *action,
-		  const char *number);
+		  const struct call_consult_to *to);
 void call_consult_rewire(struct call *call);
+
+/* call_consult_agent.c: a colleague's leg (ca->consult) reports here */
+void call_consult_leg_answered(struct call_agent *ca);
+void call_consult_leg_ended(struct call_agent *ca, int miss,
+			    const char *cause);
+struct call_agent *call_consult_leg(const struct call *call,
+				    const char *agent_id);
+bool call_consult_agent_left(struct call *call);
+const char *call_consult_by(const struct call *call);
+void call_consult_offer_note(const struct call *call, struct json_t *msg);
 
 /* call_dial.c */
 struct mport *call_dial_agent_port(const struct call *call);

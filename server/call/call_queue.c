@@ -314,6 +314,8 @@ void call_queue_agent_left(struct call_queue *cq, const char *agent_id,
 	(void)agent_id;
 	if (!call_queue_connected(cq))
 		return;
+	if (call_consult_agent_left(call))
+		return;      /* the colleague consulted has the call now */
 
 	call_play_stop(call);
 	call_queue_agent_done(cq);

@@ -14,6 +14,7 @@
 #include "media/mixer.h"
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
+#include "call/call_agent_int.h"
 
 /*
  * On hold the caller hears the queue's hold music and the agent hears
@@ -246,6 +247,43 @@ int call_queue_consult_done(struct call *call, const char *number)
 	cq->phase = CQ_TRANSFER;
 
 	return 0;
+}
+
+
+/**
+ * An attended transfer to a colleague completes: the consulting agent's
+ * part ends (wrap-up), the colleague's leg (ca, answered and in the
+ * mixer) becomes the call's agent leg, caller and colleague hear each
+ * other, and the call record names the colleague from now on.
+ */
+void call_queue_consult_adopt(struct call *call, struct call_agent *ca)
+{
+	struct call_queue *cq = talking(call);
+
+	if (!cq)
+		return;
+
+	call_emit(call, "call.transferred",
+		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "by_agent_id",
+			    cq->agent_id, "by_work_no", cq->work_no, "to",
+			    "agent", "target", ca->agent_id, "work_no",
+			    ca->work_no, "consult", true));
+	if (cq->phase == CQ_HELD)
+		call_rec_hold(call, false);
+	call_agent_end_why(cq, "transferred");
+	release_agent(cq);
+
+	list_append(&cq->agents, &ca->le, ca);
+	ca->consult = false;
+	cq->conn = ca;
+	str_ncpy(cq->agent_id, ca->agent_id, sizeof(cq->agent_id));
+	str_ncpy(cq->work_no, ca->work_no, sizeof(cq->work_no));
+	cq->connected_wall = call_now_ms();
+	cq->phase = CQ_TALKING;
+	hear_each_other(cq, true);
+	call_cdr_agent(call, ca->agent_id);
+	call_monitor_rewire(call);
+	log_info("%H: now with agent %s", call_debug, call, ca->work_no);
 }
 
 

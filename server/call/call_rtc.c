@@ -45,6 +45,8 @@ int call_rtc_ring(struct call_agent *ca)
 	tmr_init(&ca->quality);
 	if (!msg)
 		return ENOMEM;
+	if (ca->consult)
+		call_consult_offer_note(ca->cq->call, msg);
 
 	return softphone_send(ca->agent_id, msg) ? EHOSTUNREACH : 0;
 }
@@ -54,7 +56,8 @@ int call_rtc_ring(struct call_agent *ca)
 void call_rtc_gone(struct call_agent *ca)
 {
 	const struct call_queue *cq = ca->cq;
-	bool had_call = ca->answered && !strcmp(cq->agent_id, ca->agent_id);
+	bool had_call = ca->answered && (ca->consult ||
+					 !strcmp(cq->agent_id, ca->agent_id));
 
 	tmr_cancel(&ca->quality);
 	if (had_call)
@@ -142,10 +145,15 @@ static struct call_agent *browser_leg(const struct principal *p,
 				      const char *call_id)
 {
 	struct call *call = call_find_live(p->tenant_id, call_id);
+	struct call_agent *cl;
 	struct le *le;
 
 	if (!call || !call->cq)
 		return NULL;
+
+	cl = call_consult_leg(call, p->id);    /* consulted by a colleague */
+	if (cl)
+		return cl->browser ? cl : NULL;
 
 	for (le = call->cq->agents.head; le; le = le->next) {
 		struct call_agent *ca = le->data;

@@ -39,7 +39,8 @@ static const struct field f_xfer[] = {F_CALL, {"to", JSON_OBJECT, true},
 static const struct field f_dtmf[] = {F_CALL, {"digits", JSON_STRING,
 				       true}, F_END};
 static const struct field f_consult[] = {F_CALL,
-	{"action", JSON_STRING, true}, {"number", JSON_STRING, false}, F_END};
+	{"action", JSON_STRING, true}, {"number", JSON_STRING, false},
+	{"agent", JSON_STRING, false}, {"queue", JSON_STRING, false}, F_END};
 static const struct field f_dial[] = {{"number", JSON_STRING, true},
 	{"from", JSON_STRING, false}, {"request_id", JSON_STRING, false},
 	F_SDP, F_END};
@@ -397,6 +398,9 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 {
 	const struct principal *p = &wsc->principal;
 	const char *call_id = str(msg, "call_id");
+	struct call_consult_to to = {str(msg, "number"), str(msg, "agent"),
+		str(msg, "queue")};
+	const char *code, *message;
 	int err;
 
 	if (on_media(wsc, type, msg))
@@ -416,7 +420,7 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 		err = call_console_hangup(p, call_id);
 	else if (!strcmp(type, "call.consult"))
 		err = call_console_consult(p, call_id, str(msg, "action"),
-					   str(msg, "number"));
+					   &to);
 	else if (!strcmp(type, "call.dtmf"))
 		err = call_console_dtmf(p, call_id, str(msg, "digits"));
 	else if (!strcmp(type, "call.record"))
@@ -425,7 +429,11 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 		err = call_console_hold(p, call_id, json_is_true(
 						json_object_get(msg, "hold")));
 
-	if (err == ENOTSUP && !strcmp(type, "call.consult"))
+	if (!strcmp(type, "call.consult") &&
+	    call_consult_problem(err, &to, &code, &message))
+		reply(wsc, msg, json_pack("{s:s, s:s, s:s}", "type", "error",
+					  "code", code, "message", message));
+	else if (err == ENOTSUP && !strcmp(type, "call.consult"))
 		reply_no_route(wsc, msg);
 	else if (err)
 		reply_err(wsc, msg, err, err != EINVAL ? NULL :
