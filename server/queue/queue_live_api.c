@@ -232,6 +232,7 @@ static void wrapup_post(struct http_req *req)
 struct live_walk {
 	const char *tenant_id;
 	json_t *list;
+	bool colleagues;         /**< an agent's view: who and state only */
 };
 
 
@@ -279,6 +280,14 @@ static bool live_agent(struct le *le, void *arg)
 	    queue_agent_get(qa->tenant_id, qa->agent_id, &st))
 		return false;
 
+	if (w->colleagues) {     /* whom to consult: no callers shown */
+		(void)json_array_append_new(w->list, json_pack(
+			"{s:s, s:s, s:s, s:s, s:b}", "agent_id", qa->agent_id,
+			"work_no", st.work_no, "name", st.name, "state",
+			st.state, "device_reachable", st.reachable));
+		return false;
+	}
+
 	o = agent_json(qa->agent_id, &st);
 	if (o)
 		(void)json_object_set_new(o, "queues", agent_queues(qa));
@@ -304,12 +313,13 @@ static int by_work_no(const void *a, const void *b)
 }
 
 
-static void live_agents(struct http_req *req)
+static void reply_agents(struct http_req *req, bool colleagues)
 {
 	struct live_walk w;
 	json_t **v, *sorted;
 	size_t i, n;
 
+	w.colleagues = colleagues;
 	w.tenant_id = http_req_principal(req)->tenant_id;
 	w.list = json_array();
 	sorted = json_array();
@@ -335,6 +345,19 @@ static void live_agents(struct http_req *req)
 	json_decref(w.list);
 
 	http_reply_json(req, 200, json_pack("{s:o}", "items", sorted));
+}
+
+
+static void live_agents(struct http_req *req)
+{
+	reply_agents(req, false);
+}
+
+
+/* The tenant's agents and their states, for an agent's consult picker. */
+static void live_colleagues(struct http_req *req)
+{
+	reply_agents(req, true);
 }
 
 
@@ -379,6 +402,8 @@ static const struct http_route routes[] = {
 	 NULL, 0, live_agents},
 	{"GET", "/api/v1/live/queues", HTTP_TENANT, ROLE_AGENT,
 	 NULL, 0, live_queues},
+	{"GET", "/api/v1/live/colleagues", HTTP_TENANT, ROLE_AGENT,
+	 NULL, 0, live_colleagues},
 };
 
 

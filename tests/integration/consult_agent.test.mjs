@@ -201,6 +201,16 @@ test('a colleague not ready, logged out or unknown, a queue with nobody ' +
 		return `${r.status} ${r.json?.code ?? r.text}`;
 	};
 	await t.setState('1002', 'not_ready', '');
+	/* the consult picker's list: states, nothing of anyone's calls */
+	const agent1 = await t.s.token({ tenant: 'demo', username: 'agent1',
+		password: 'Agent@2026' });
+	const l = await t.s.api('GET', '/api/v1/live/colleagues', null, agent1);
+	assert.equal(l.status, 200, l.text);
+	const me = l.json.items.find((x) => x.work_no === '1001');
+	assert.equal(me.state, 'on_call');
+	assert.equal(me.caller, undefined);
+	assert.equal(l.json.items.find((x) => x.work_no === '1002').state,
+		'not_ready');
 	assert.equal(await codes({ agent: '1002' }), '409 agent_busy');
 	await t.setState('1002', 'logged_out');
 	assert.equal(await codes({ agent: '1002' }), '409 agent_logged_out');
