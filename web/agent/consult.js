@@ -1,15 +1,29 @@
-// The agent's second line in a call (call.consult): dial an outside
-// number with the caller on hold, then hand the caller over, make it a
-// three-way call, or cancel; and click to dial from the idle console
-// (call.dial). Both follow the server's events, not the clicks.
+// The agent's second line in a call (call.consult): an outside number,
+// a colleague (picked with their live states: only a ready one) or a
+// queue's ready agent, with the caller on hold; then hand the caller
+// over, make it a three-way call, or cancel; the consulted colleague's
+// side (its ring card says who consults); and click to dial from the
+// idle console (call.dial). Both follow the server's events, not the
+// clicks.
 import { hasKey, onLocaleChange, t } from '../common/i18n.js';
-import { toast } from '../common/shell.js';
+import { api } from '../common/api.js';
+import { el, toast } from '../common/shell.js';
 
 const $ = (id) => document.getElementById(id);
 const NUMBER_RE = /^\+?\d{3,20}$/;
 const LIVE = ['ringing', 'answered', 'conference'];
 
 const digits = (v) => v.replace(/[\s-]/g, '');
+const ready = (a) => a.state === 'ready' && a.device_reachable;
+
+/* Who a call.consult event names: a colleague (from a queue), or "". */
+function whoOf(m) {
+	if (!m.target_work_no)
+		return '';
+	const who = `${m.target_work_no} ${m.target_name || ''}`.trim();
+	return m.queue ? t('agent.consult.queue_pick', { queue: m.queue, who }) :
+		who;
+}
 
 export class Consult {
 	constructor(ctx, currentCall, render) {
@@ -17,6 +31,8 @@ export class Consult {
 		this.currentCall = currentCall;
 		this.render = render;
 		$('btn-consult').addEventListener('click', () => this.toggle());
+		$('consult-type').addEventListener('change', () => this.showType());
+		$('consult-agent').addEventListener('focus', () => this.load());
 		$('consult-form').addEventListener('submit', (e) => {
 			e.preventDefault();
 			this.start();
@@ -33,8 +49,39 @@ export class Consult {
 		box.hidden = !box.hidden;
 		$('btn-consult').setAttribute('aria-expanded', String(!box.hidden));
 		$('consult-error').textContent = '';
-		if (!box.hidden && !this.live())
-			$('consult-number').focus();
+		if (!box.hidden && !this.live()) {
+			this.showType();
+			this.load();
+			$('consult-type').focus();
+		}
+	}
+
+	showType() {
+		const type = $('consult-type').value;
+		for (const f of $('consult-form').querySelectorAll('[data-for]'))
+			f.hidden = f.dataset.for !== type;
+	}
+
+	/* Colleagues with their states now (only ready ones selectable),
+	 * and the tenant's queues. */
+	async load() {
+		const [people, queues] = await Promise.all([
+			api('GET', '/live/colleagues').catch(() => ({ items: [] })),
+			api('GET', '/live/queues').catch(() => ({ items: [] })),
+		]);
+		const pick = $('consult-agent').value;
+		const others = (people.items || []).filter((a) =>
+			a.agent_id !== this.ctx.agentId);
+		$('consult-agent').replaceChildren(
+			el('option', { value: '' }, t('agent.consult.pick_agent')),
+			...others.map((a) => el('option', { value: a.agent_id,
+				disabled: !ready(a), dataset: { state: a.state } },
+			`${a.work_no} ${a.name} · ${t(`agent.state.${a.state}`)}`)));
+		if (others.some((a) => a.agent_id === pick && ready(a)))
+			$('consult-agent').value = pick;
+		$('consult-queue').replaceChildren(...(queues.items || []).map((q) =>
+			el('option', { value: q.queue_id }, q.label ?
+				`${q.label} (${q.name})` : q.name)));
 	}
 
 	live() {
@@ -43,21 +90,44 @@ export class Consult {
 			null;
 	}
 
+	/* What start sends for the chosen kind, or an error key. */
+	target() {
+		const type = $('consult-type').value;
+		if (type === 'number') {
+			const number = digits($('consult-number').value);
+			return NUMBER_RE.test(number) ? { body: { number }, who: number } :
+				{ bad: 'agent.xfer.pick_number' };
+		}
+		const sel = $(`consult-${type}`);
+		const opt = sel.selectedOptions[0];
+		if (!sel.value)
+			return { bad: `agent.consult.pick_${type}` };
+		return { body: { [type]: sel.value }, who: opt.textContent
+			.split(' · ')[0] };
+	}
+
+	errorText(err) {
+		const k = `agent.consult.err.${err?.code}`;
+		return hasKey(k) ? t(k) : this.ctx.errorText(err);
+	}
+
 	async start() {
 		const c = this.currentCall();
-		const number = digits($('consult-number').value);
-		$('consult-error').textContent = NUMBER_RE.test(number) ? '' :
-			t('agent.xfer.pick_number');
-		if (!c || !NUMBER_RE.test(number))
+		const to = this.target();
+		$('consult-error').textContent = to.bad ? t(to.bad) : '';
+		if (!c || to.bad)
 			return;
 		try {
-			c.consult = { state: 'starting', number };
+			c.consult = { state: 'starting', number: to.body.number || '',
+				who: to.body.number ? '' : to.who };
 			this.paint();
 			await this.ctx.rpc('call.consult', { call_id: c.id,
-				action: 'start', number });
+				action: 'start', ...to.body });
 		} catch (err) {
 			c.consult = null;
-			$('consult-error').textContent = this.ctx.errorText(err);
+			$('consult-error').textContent = this.errorText(err);
+			if (!to.body.number)
+				this.load();
 		}
 		this.paint();
 	}
@@ -70,18 +140,28 @@ export class Consult {
 		try {
 			await this.ctx.rpc('call.consult', { call_id: c.id, action });
 		} catch (err) {
-			$('consult-error').textContent = this.ctx.errorText(err);
+			$('consult-error').textContent = this.errorText(err);
 		}
 	}
 
-	/** call.consult {call_id, state, number, code} from the server. */
+	/** call.consult {call_id, state, number, code, to, target_*} from
+	 * the server; role "consulted": the call we were consulted on is
+	 * ours now. */
 	onEvent(m) {
 		const c = this.currentCall();
 		if (c?.id !== m.call_id)
 			return;
+		if (m.role === 'consulted') {
+			if (c.info)
+				c.info.consult = null;
+			toast(t('agent.consult.s.yours'));
+			this.render();
+			return;
+		}
 		const done = !LIVE.includes(m.state);
 		c.consult = done ? null : { state: m.state,
-			number: m.number || c.consult?.number };
+			number: m.number || c.consult?.number,
+			who: whoOf(m) || c.consult?.who };
 		/* the caller waits on hold while the agent consults and hears
 		 * everyone in a conference; a consult that ends leaves it as
 		 * it was (held after a consult, talking after a conference) */
@@ -90,7 +170,8 @@ export class Consult {
 		else if (m.state === 'conference')
 			c.held = false;
 		if (done) {
-			const k = `agent.consult.s.${m.state}`;
+			const k = m.state === 'failed' && m.to && m.to !== 'number' ?
+				'agent.consult.s.failed_agent' : `agent.consult.s.${m.state}`;
 			toast(hasKey(k) ? t(k, { code: m.code || '' }) :
 				t('agent.consult.s.ended'));
 			if (m.state === 'transferred')
@@ -99,24 +180,41 @@ export class Consult {
 		this.render();
 	}
 
+	/* The consulted colleague's side: who consults, on the ring card and
+	 * on the call until the call is handed over. */
+	paintConsulted(c) {
+		const by = c?.info?.consult;
+		const who = by ? `${by.by_work_no} ${by.by_name || ''}`.trim() : '';
+		$('ring-consult').hidden = !by;
+		$('call-consult').hidden = !by;
+		$('ring-card').querySelector('h2').textContent =
+			t(by ? 'agent.consult.incoming' : 'agent.incoming');
+		if (by) {
+			$('ring-consult').textContent = t('agent.consult.from', { who });
+			$('call-consult').textContent = t('agent.consult.by', { who });
+		}
+		return !!by;
+	}
+
 	paint() {
 		const c = this.currentCall();
 		const k = c?.consult;
 		const live = !!k && k.state !== 'starting';
+		const consulted = this.paintConsulted(c);
 		$('consult-form').hidden = !!k;
 		$('consult-live').hidden = !live;
 		if (live) {
 			$('consult-state').textContent = t(
 				`agent.consult.s.${k.state}`);
 			$('consult-state').dataset.state = k.state;
-			$('consult-with').textContent = k.number || '';
+			$('consult-with').textContent = k.who || k.number || '';
 			$('consult-complete').disabled = k.state === 'ringing';
 			$('consult-conference').disabled = k.state !== 'answered';
 		}
 		if (k && $('consult-box').hidden)
 			this.toggle();
 		$('btn-consult').disabled = c?.phase !== 'talking' || !!c?.info
-			?.outbound;
+			?.outbound || consulted;
 	}
 }
 

@@ -5,7 +5,8 @@ import { el } from '../common/shell.js';
 import { t } from '../common/i18n.js';
 import { duration } from './board.js';
 
-const SYSTEM_REASONS = ['no_answer', 'device_offline', 'restart'];
+const SYSTEM_REASONS = ['no_answer', 'device_offline', 'restart',
+	'consult'];
 
 /** The reason as shown: the tenant's own text, or the system's, named. */
 export function reasonText(reason) {

@@ -67,6 +67,7 @@ export default {
 	'sv.reason_for': 'Set {agent} not ready',
 	'sv.reason.none': '(no reason)',
 	'sv.reason.no_answer': 'No answer',
+	'sv.reason.consult': 'Consulted',
 	'sv.reason.device_offline': 'Phone offline',
 	'sv.reason.restart': 'System restart',
 	'sv.confirm_logout': 'Log {agent} out?',

@@ -67,6 +67,7 @@ export default {
 	'sv.reason_for': '将 {agent} 置为忙碌',
 	'sv.reason.none': '（不填原因）',
 	'sv.reason.no_answer': '未接听',
+	'sv.reason.consult': '咨询中',
 	'sv.reason.device_offline': '话机离线',
 	'sv.reason.restart': '系统重启',
 	'sv.confirm_logout': '确定将 {agent} 强制签出吗？',
