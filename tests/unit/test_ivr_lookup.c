@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <re.h>
+#include "http/egress.h"
 #include "http/fetch.h"
 #include "ivr/ivr.h"
 #include "ivr_fake.h"
@@ -167,6 +168,9 @@ static int group_setup(void **state)
 
 	(void)state;
 	(void)libre_init();
+	/* the node reaches only what egress allows: this CRM is local */
+	if (egress_init("127.0.0.1/32", true))
+		return -1;
 	(void)sa_set_str(&laddr, "127.0.0.1", 0);
 	if (tcp_listen(&srv.ts, &laddr, conn_h, NULL))
 		return -1;
@@ -348,8 +352,10 @@ static void test_hangup_during_lookup(void **state)
 	(void)state;
 	assert_int_equal(fake_run(&f, flow, ""), 0);
 	mem_deref(flow);
-	while (srv.reqs == reqs)
+	for (unsigned ms = 0; srv.reqs == reqs; ms += 5) {
+		assert_true(ms < 5000);         /* the request never came */
 		assert_int_equal(loop_run(5), ETIMEDOUT);
+	}
 	fake_free(&f);
 	(void)loop_run(500);
 	assert_string_equal(f.ended, "");
