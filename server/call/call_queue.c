@@ -413,6 +413,7 @@ int call_queue_take_over(struct call *call)
 		return EALREADY;
 
 	str_ncpy(agent_id, cq->agent_id, sizeof(agent_id));
+	(void)call_consult(call, "cancel", NULL);   /* none left behind */
 	call_play_stop(call);
 	call_agent_end_why(cq, "taken_over");
 	call_queue_agent_done(cq);

@@ -116,6 +116,7 @@ int call_queue_transfer_queue(struct call *call, const char *queue)
 	if (!cq || !queue || queue_lookup(&qi, call->tenant_id, queue))
 		return ENOENT;
 
+	(void)call_consult(call, "cancel", NULL);   /* none left behind */
 	xfer_emit(cq, "queue", qi.name);
 	release_agent(cq);
 	cq->qi = qi;
@@ -154,6 +155,7 @@ int call_queue_transfer_agent(struct call *call, const char *agent_id)
 	if (err)
 		return err;
 
+	(void)call_consult(call, "cancel", NULL);
 	xfer_emit(cq, "agent", agent_id);
 	release_agent(cq);
 	str_ncpy(cq->xfer_agent, agent_id, sizeof(cq->xfer_agent));
@@ -183,6 +185,7 @@ int call_queue_transfer_number(struct call *call, const char *number)
 	if (err)
 		return err;
 
+	(void)call_consult(call, "cancel", NULL);
 	xfer_emit(cq, "number", number);
 	release_agent(cq);
 	cq->phase = CQ_TRANSFER;

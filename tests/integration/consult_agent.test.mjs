@@ -65,7 +65,9 @@ async function ready(...workNos) {
 /* A caller answered by 1001 (the only one ready); then who is ready. */
 async function answered(caller, ...others) {
 	for (const w of ['1002', '1003', '1004']) {
-		if ((await t.live(w)).state === 'ready')
+		const x = await t.waitAgent(w, (a) => !['wrap_up', 'ringing',
+			'on_call'].includes(a.state));
+		if (x.state === 'ready')
 			assert.equal((await t.setState(w, 'not_ready', '')).status, 200);
 	}
 	await ready('1001');
@@ -286,5 +288,24 @@ test('consult a queue: its ready agent is rung, nobody else is offered ' +
 	await hangUp(c2);
 	await t.waitState('1004', 'wrap_up', from);
 	await ua['1001'].until(() => !ua['1001'].dialog);
+});
+
+test('a blind transfer during a consultation cancels it first: the ' +
+	'colleague is released', async () => {
+	const { c, id } = await answered('13900007009', '1002', '1004');
+	const from = t.mark();
+	await consultOk(id, { action: 'start', agent: '1002' });
+	const r = await t.s.api('POST', `/api/v1/calls/${id}/transfer`,
+		{ agent_id: t.agents['1004'].agent_id }, t.d.sup);
+	assert.equal(r.status, 200, r.text);
+	await t.waitEvent(consultEvent(id, 'cancelled'), from);
+	await t.waitState('1002', 'ready', from);
+	await ua['1002'].until(() => !ua['1002'].dialog);
+	await ua['1004'].until(() => ua['1004'].dialog?.up);
+	assert.deepEqual(t.states('1002', from), ['ringing:consult',
+		'on_call:consult', 'ready']);
+	await hangUp(c);
+	await t.waitState('1004', 'wrap_up', from);
+	await ua['1004'].until(() => !ua['1004'].dialog);
 	await t.reset();
 });
