@@ -447,7 +447,8 @@ export class CallUi {
 				c.info.ring_timeout_s - (Date.now() - c.offeredAt) / 1000)) :
 				null;
 			$('ring-countdown').textContent = left === null ? '' :
-				t('agent.ring_left', { s: left });
+				t(c.info.consult ? 'agent.consult.ring_left' :
+					'agent.ring_left', { s: left });
 			const waited = $('cti-waited');
 			if (waited && c.info.waited_ms !== undefined)
 				waited.textContent = clock(c.info.waited_ms + Date.now() -

@@ -95,6 +95,7 @@ export default {
 	'agent.consult.s.failed': 'The consult number did not answer ({code})',
 	'agent.consult.s.ended': 'The consulted party hung up',
 	'agent.consult.to': 'Consult',
+	'agent.consult.ring_left': 'the consult ends in {s} s',
 	'agent.reason.consult': 'Consulted',
 	'agent.consult.incoming': 'Consult call',
 	'agent.consult.from': 'from {who}',

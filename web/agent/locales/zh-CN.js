@@ -95,6 +95,7 @@ export default {
 	'agent.consult.s.failed': '咨询号码未接通（{code}）',
 	'agent.consult.s.ended': '咨询方已挂机',
 	'agent.consult.to': '咨询对象',
+	'agent.consult.ring_left': '{s} 秒后结束咨询',
 	'agent.reason.consult': '咨询中',
 	'agent.consult.incoming': '咨询来电',
 	'agent.consult.from': '{who} 咨询',
