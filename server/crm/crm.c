@@ -38,6 +38,9 @@ static const struct conflict {
 	 "must be 1 to 100 characters, no control characters"},
 	{"customer_fields_label_check", 400, "validation_failed", "label",
 	 "format", "must be 1 to 64 characters, no control characters"},
+	{"tickets_customer_id_fkey", 409, "customer_in_use", "customer_id",
+	 "in_use", "the customer has business records (业务记录); they keep "
+	 "it: the customer cannot be deleted"},
 };
 
 struct change {

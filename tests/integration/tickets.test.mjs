@@ -265,6 +265,20 @@ test('a transition not allowed is a 409 naming the states; nothing changes',
 			` 'ticket.update' AND target_id = '${t.ticket_id}'`), '4');
 	});
 
+test('a customer with business records cannot be deleted: 409, nothing ' +
+	'changes', async () => {
+	const t = await ok('POST', '/api/v1/tickets', { type_id:
+		svcType.type_id, customer_id: customer, title: '保留客户' },
+	ag.agent1.token, 201);
+	const r = await api('DELETE', `/api/v1/customers/${customer}`, null,
+		admin);
+	assert.equal(r.status, 409, r.text);
+	assert.equal(r.json.code, 'customer_in_use');
+	assert.equal(r.json.errors[0].field, 'customer_id');
+	await ok('GET', `/api/v1/customers/${customer}`, null, admin);
+	await ok('GET', `/api/v1/tickets/${t.ticket_id}`, null, admin);
+});
+
 test('comments: added, listed in order, history; empty refused', async () => {
 	const t = (await newTicket()).json;
 	fieldError(await api('POST', `/api/v1/tickets/${t.ticket_id}/comments`,
