@@ -71,7 +71,8 @@ static struct {
 static void lag_tick(void *arg)
 {
 	uint64_t now = tmr_jiffies();
-	double lag = now > st.lag_expected ?
+	/* the first tick, from start-up, has nothing to be late for */
+	double lag = st.lag_expected && now > st.lag_expected ?
 		(double)(now - st.lag_expected) / 1000.0 : 0;
 
 	(void)arg;

@@ -54,6 +54,10 @@ test('metrics expose HTTP, DB pool, WS and loop figures', async () => {
 		'openseat_loop_lag_seconds'])
 		assert.match(r.text, new RegExp(`^${name}`, 'm'), name);
 	assert.match(r.text, /route="\/healthz"/);
+	/* the first scrape's loop lag is the loop's, not the time since an
+	 * epoch (the start-up tick has nothing to be late for) */
+	const lag = Number(/^openseat_loop_lag_seconds (\S+)$/m.exec(r.text)[1]);
+	assert.ok(lag >= 0 && lag < 10, `loop lag ${lag} s`);
 	for (const name of ['openseat_calls_active',
 		'openseat_media_tick_lateness_bucket', 'openseat_rtp_packets'])
 		assert.match(r.text, new RegExp(`^${name}`, 'm'), name);
