@@ -25,14 +25,7 @@
 #define NOTIFY_SQL "SELECT pg_notify('" ACD_CHANNEL "', $1::text)"
 
 /* Violations of named constraints, as the field they are about. */
-static const struct conflict {
-	const char *constraint;
-	unsigned status;
-	const char *problem;
-	const char *field;
-	const char *code;
-	const char *message;
-} conflicts[] = {
+static const struct api_conflict conflicts[] = {
 	{"skills_tenant_name", 409, "name_taken", "name", "taken",
 	 "another skill of this tenant has this name"},
 	{"agents_pkey", 409, "already_agent", "user_id", "taken",
@@ -104,26 +97,6 @@ static void reply_check(struct http_req *req, unsigned status,
 }
 
 
-static bool reply_conflict(struct http_req *req, const char *msg)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(conflicts); i++) {
-		const struct conflict *c = &conflicts[i];
-		char quoted[80];
-
-		(void)re_snprintf(quoted, sizeof(quoted), "\"%s\"",
-				  c->constraint);
-		if (!strstr(msg, quoted))
-			continue;
-
-		acdcfg_reply_field(req, c->status, c->problem, c->field,
-				   c->code, c->message);
-		return true;
-	}
-
-	return false;
-}
-
-
 static void change_done(int err, const struct db_res *res, void *arg)
 {
 	struct change *c = arg;
@@ -141,7 +114,8 @@ static void change_done(int err, const struct db_res *res, void *arg)
 		reply_check(c->req, 409, msg);
 	else if (state && !strcmp(state, "OSQTA"))
 		http_reply_error(c->req, EDQUOT);
-	else if (!msg || !reply_conflict(c->req, msg))
+	else if (!api_reply_conflict(c->req, msg, conflicts,
+				     ARRAY_SIZE(conflicts)))
 		http_reply_error(c->req, err);
 
  out:

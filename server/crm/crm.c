@@ -18,14 +18,7 @@
  * constraint; the table below turns it into the field it is about.
  */
 
-static const struct conflict {
-	const char *constraint;
-	unsigned status;
-	const char *problem;
-	const char *field;
-	const char *code;
-	const char *message;
-} conflicts[] = {
+static const struct api_conflict conflicts[] = {
 	{"customer_phones_pkey", 409, "phone_taken", "phones", "taken",
 	 "a number is another customer's (changed meanwhile); read the "
 	 "customer again"},
@@ -57,67 +50,12 @@ static void change_destructor(void *arg)
 }
 
 
-/**
- * Reply with a problem whose errors[] names one field (400 is
- * validation_failed, others carry their own problem code).
- */
-void crm_reply_field(struct http_req *req, unsigned status,
-		     const char *problem, const char *field,
-		     const char *code, const char *message)
-{
-	char type[80];
-	json_t *pb;
-	char *s;
-
-	if (status == 400) {
-		api_reply_invalid(req, field, code, message);
-		return;
-	}
-
-	(void)re_snprintf(type, sizeof(type), "/problems/%s", problem);
-	pb = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s,s:s}]}",
-		       "type", type, "title", "Conflict", "status",
-		       (int)status, "code", problem, "detail", message,
-		       "errors", "field", field, "code", code,
-		       "message", message);
-	s = pb ? json_dumps(pb, JSON_COMPACT) : NULL;
-	json_decref(pb);
-	if (!s) {
-		http_reply_error(req, ENOMEM);
-		return;
-	}
-
-	http_reply_raw(req, status, "application/problem+json", s, strlen(s));
-	free(s);  /* ccheck: foreign */
-}
-
-
-static bool reply_conflict(struct http_req *req, const char *msg)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(conflicts); i++) {
-		const struct conflict *c = &conflicts[i];
-		char quoted[80];
-
-		(void)re_snprintf(quoted, sizeof(quoted), "\"%s\"",
-				  c->constraint);
-		if (!strstr(msg, quoted))
-			continue;
-
-		crm_reply_field(req, c->status, c->problem, c->field,
-				c->code, c->message);
-		return true;
-	}
-
-	return false;
-}
-
-
 /** Reply to a failed change: a violated constraint names its field. */
 void crm_reply_err(struct http_req *req, int err, const struct db_res *res)
 {
 	const char *msg = db_errmsg(res);
 
-	if (!msg || !reply_conflict(req, msg))
+	if (!api_reply_conflict(req, msg, conflicts, ARRAY_SIZE(conflicts)))
 		http_reply_error(req, err);
 }
 

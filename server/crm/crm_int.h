@@ -29,9 +29,6 @@ void crm_run(struct http_req *req, struct db_txn *tx, int err,
 	     api_rows_h *h);
 void crm_reply_err(struct http_req *req, int err,
 		   const struct db_res *res);
-void crm_reply_field(struct http_req *req, unsigned status,
-		     const char *problem, const char *field,
-		     const char *code, const char *message);
 bool crm_names_ok(struct http_req *req, const char *field, size_t max);
 bool crm_text_ok(struct http_req *req, const char *field, bool one_line);
 char *crm_json_text(const struct json_t *j);

@@ -423,6 +423,33 @@ bool api_reply_check(struct http_req *req, unsigned status,
 
 
 /**
+ * Reply to a database error that names a constraint of tbl (PostgreSQL
+ * quotes it in the message) with that entry's field reply.
+ *
+ * @return false if msg names none of them (nothing was replied)
+ */
+bool api_reply_conflict(struct http_req *req, const char *msg,
+			const struct api_conflict *tbl, size_t n)
+{
+	for (size_t i = 0; msg && i < n; i++) {
+		const struct api_conflict *c = &tbl[i];
+		char quoted[80];
+
+		(void)re_snprintf(quoted, sizeof(quoted), "\"%s\"",
+				  c->constraint);
+		if (!strstr(msg, quoted))
+			continue;
+
+		api_reply_field(req, c->status, c->problem, c->field,
+				c->code, c->message);
+		return true;
+	}
+
+	return false;
+}
+
+
+/**
  * A query parameter that is one of two words: absent or no is false,
  * yes is true; anything else is a 400 naming it (code enum).
  *

@@ -50,6 +50,18 @@ void api_reply_field(struct http_req *req, unsigned status,
 		     const char *code, const char *message);
 bool api_reply_check(struct http_req *req, unsigned status,
 		     const char *msg);
+/** A violated constraint, by name, and the field reply it stands for. */
+struct api_conflict {
+	const char *constraint;
+	unsigned status;
+	const char *problem;
+	const char *field;
+	const char *code;
+	const char *message;
+};
+
+bool api_reply_conflict(struct http_req *req, const char *msg,
+			const struct api_conflict *tbl, size_t n);
 void api_publish(const char *tenant_id, const char *type, const char *json);
 bool api_query_pick(struct http_req *req, const char *name,
 		    const char *no, const char *yes, bool *vp);
