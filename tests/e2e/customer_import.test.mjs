@@ -7,12 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { adminSession } from '../lib/browser.mjs';
 import { startStack } from '../lib/stack.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const WAIT = 15000;
 
 let stack;
@@ -25,33 +23,7 @@ const psql = (sql) => stack.db.psql(sql, true);
 
 before(async () => {
 	stack = await startStack({});
-	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
-	ctx = await chromium.launchPersistentContext(profile, {
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
-			'--no-first-run', '--disable-background-networking',
-			'--disable-component-update', '--disable-sync'],
-		ignoreHTTPSErrors: true,
-		acceptDownloads: true,
-		viewport: { width: 1280, height: 900 },
-	});
-	ctx.setDefaultTimeout(WAIT);
-	page = await ctx.newPage();
-	page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-	page.on('console', (m) => {
-		if (/Content Security Policy|Uncaught/i.test(m.text()))
-			problems.push(`console: ${m.text()}`);
-	});
-	await page.goto(`${stack.baseUrl}/`);
-	await page.waitForSelector('body[data-ready="1"]');
-	const a = stack.admin;
-	await page.fill('#tenant', a.tenant);
-	await page.fill('#username', a.username);
-	await page.fill('#password', a.password);
-	await page.click('#login-submit');
-	await page.waitForURL('**/admin/**');
-	await page.waitForSelector('body[data-ready="1"]');
+	({ ctx, page, profile } = await adminSession(stack, problems, WAIT, { acceptDownloads: true }));
 });
 
 after(async () => {

@@ -5,12 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { adminSession } from '../lib/browser.mjs';
 import { ROOT, cli, startStack } from '../lib/stack.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const WAIT = 15000;
 
 let stack;
@@ -26,32 +24,7 @@ before(async () => {
 		OPENSEAT_DATABASE_ADMIN_URL: stack.db.adminUrl,
 		OPENSEAT_MIGRATIONS_DIR: path.join(ROOT, 'migrations') });
 	assert.equal(r.status, 0, r.stderr);
-	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
-	ctx = await chromium.launchPersistentContext(profile, {
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
-			'--no-first-run', '--disable-background-networking',
-			'--disable-component-update', '--disable-sync'],
-		ignoreHTTPSErrors: true,
-		viewport: { width: 1280, height: 900 },
-	});
-	ctx.setDefaultTimeout(WAIT);
-	page = await ctx.newPage();
-	page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-	page.on('console', (m) => {
-		if (/Content Security Policy|Uncaught/i.test(m.text()))
-			problems.push(`console: ${m.text()}`);
-	});
-	await page.goto(`${stack.baseUrl}/`);
-	await page.waitForSelector('body[data-ready="1"]');
-	const a = stack.admin;
-	await page.fill('#tenant', a.tenant);
-	await page.fill('#username', a.username);
-	await page.fill('#password', a.password);
-	await page.click('#login-submit');
-	await page.waitForURL('**/admin/**');
-	await page.waitForSelector('body[data-ready="1"]');
+	({ ctx, page, profile } = await adminSession(stack, problems, WAIT));
 });
 
 after(async () => {

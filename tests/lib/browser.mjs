@@ -103,3 +103,41 @@ export async function poll(fn, what, timeoutMs = 15000) {
 		await new Promise((res) => setTimeout(res, 50));
 	}
 }
+
+/**
+ * A browser (profile in a temp dir) signed in as the stack's tenant
+ * admin on the admin console: {ctx, page, profile}. Page errors, and
+ * console lines about the CSP or uncaught errors, go to problems.
+ * @param options  more of Playwright's context options
+ */
+export async function adminSession(stack, problems, timeoutMs,
+	options = {}) {
+	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
+	const ctx = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
+			'--no-first-run', '--disable-background-networking',
+			'--disable-component-update', '--disable-sync'],
+		ignoreHTTPSErrors: true,
+		viewport: { width: 1280, height: 900 },
+		...options,
+	});
+	ctx.setDefaultTimeout(timeoutMs);
+	const page = await ctx.newPage();
+	page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+	page.on('console', (m) => {
+		if (/Content Security Policy|Uncaught/i.test(m.text()))
+			problems.push(`console: ${m.text()}`);
+	});
+	await page.goto(`${stack.baseUrl}/`);
+	await page.waitForSelector('body[data-ready="1"]');
+	const a = stack.admin;
+	await page.fill('#tenant', a.tenant);
+	await page.fill('#username', a.username);
+	await page.fill('#password', a.password);
+	await page.click('#login-submit');
+	await page.waitForURL('**/admin/**');
+	await page.waitForSelector('body[data-ready="1"]');
+	return { ctx, page, profile };
+}
