@@ -73,6 +73,7 @@ struct http_req {
 	size_t resp_off;
 	struct mbuf *resp_hdrs;          /**< (own) "name\0value\0" pairs */
 	bool replied;
+	bool held;                       /**< until reply_hook has stored */
 	bool hdrs_sent;
 	bool done;
 	void (*reply_hook)(struct http_req *req);  /**< idempotency store */

@@ -263,7 +263,7 @@ int http_write(struct http_req *req)
 	size_t n;
 	int final;
 
-	if (!req->replied || req->done || !req->wsi)
+	if (!req->replied || req->held || req->done || !req->wsi)
 		return 0;
 
 	if (!req->hdrs_sent) {

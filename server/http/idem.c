@@ -60,17 +60,27 @@ static void destructor(void *arg)
 }
 
 
+/* Stored (or not): the held reply may go now. */
 static void stored(int err, const struct db_res *res, void *arg)
 {
-	(void)res;
-	(void)arg;
+	struct http_req *req = arg;
 
+	(void)res;
 	if (err)
 		log_warn("storing an idempotent reply failed: %m", err);
+
+	req->held = false;
+	http_kick(req);
+	mem_deref(req);
 }
 
 
-/* Runs when the handler replies: remember the reply for repeats. */
+/*
+ * Runs when the handler replies: remember the reply for repeats. The
+ * reply is held until it is stored: a client that repeats the request
+ * as soon as it has the answer must get the replay, not a 409 "still
+ * running" from a store not yet committed.
+ */
 static void reply_hook(struct http_req *req)
 {
 	char status[8];
@@ -87,14 +97,18 @@ static void reply_hook(struct http_req *req)
 	pv[3] = body ? body : "";
 	pv[4] = req->resp_ctype ? req->resp_ctype : "";
 
+	req->held = true;
 	if (req->status >= 500)
-		err = db_query(req->hs->app->db, &op, stored, NULL,
+		err = db_query(req->hs->app->db, &op, stored, mem_ref(req),
 			       sql_forget, 2, pv);
 	else
-		err = db_query(req->hs->app->db, &op, stored, NULL,
+		err = db_query(req->hs->app->db, &op, stored, mem_ref(req),
 			       sql_store, 5, pv);
-	if (err)
+	if (err) {
 		log_warn("storing an idempotent reply failed: %m", err);
+		req->held = false;
+		mem_deref(req);
+	}
 
 	mem_deref(body);
 }

@@ -156,6 +156,34 @@ test('an error answer is replayed as well', async () => {
 	assert.equal(b.text, a.text);
 });
 
+test('a repeat sent the moment the answer came is a replay', async () => {
+	/* the reply leaves once it is stored: a client retrying at once
+	 * must not meet "still running" (a 409 seen on a loaded machine).
+	 * The database stores slowly here, so an early reply would lose */
+	s.db.psql(`CREATE FUNCTION slow_store() RETURNS trigger
+		LANGUAGE plpgsql AS $$ BEGIN
+		IF current_query() LIKE 'UPDATE idempotency_keys SET status%'
+		THEN PERFORM pg_sleep(0.4); END IF; RETURN NULL; END $$;
+		CREATE TRIGGER slow_store BEFORE UPDATE ON idempotency_keys
+		FOR EACH STATEMENT EXECUTE FUNCTION slow_store()`, true);
+	try {
+		for (let i = 0; i < 3; i++) {
+			const key = randomUUID();
+			const skill = () => s.api('POST', '/api/v1/skills', { name:
+				`idem-skill-${i}` }, admin, { 'idempotency-key': key });
+			const a = await skill();
+			assert.equal(a.status, 201, a.text);
+			const b = await skill();
+			assert.equal(b.status, 201, `repeat ${i}: ${b.text}`);
+			assert.equal(b.headers.get('idempotent-replayed'), 'true');
+			assert.deepEqual(b.json, a.json);
+		}
+	} finally {
+		s.db.psql('DROP TRIGGER slow_store ON idempotency_keys;' +
+			' DROP FUNCTION slow_store()', true);
+	}
+});
+
 test('concurrent repeats run once', async () => {
 	const key = randomUUID();
 	const rs = await Promise.all([0, 1, 2, 3].map(() =>
