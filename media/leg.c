@@ -8,9 +8,11 @@
 #include "media/mconf.h"
 #include "media/mtick.h"
 #include "media/mixer.h"
+#include "media/mstream.h"
 #include "media/leg.h"
 #include "media/codec_int.h"
 #include "media/leg_int.h"
+#include "media/mstream_int.h"
 
 struct leg_stats leg_tot;
 static struct list legl;        /**< every live leg, not owned */
@@ -241,23 +243,19 @@ static bool port_read(int16_t *frame, void *arg)
 }
 
 
-static void port_write(const int16_t *frame, bool silent, void *arg)
+static bool can_send(const struct leg *leg)
 {
-	struct leg *leg = arg;
+	return leg->started && !leg->hold && sa_isset(&leg->raddr, SA_ALL);
+}
+
+
+/* Send the payload at RTP_HEADER_SIZE in txmb: our seq, ts and SSRC. */
+static void tx_send(struct leg *leg, size_t len)
+{
 	struct mbuf *mb = leg->txmb;
-	size_t len = MCODEC_MAX_PAYLOAD;
 	int err;
-	(void)silent;
 
-	if (!leg->started || leg->hold || !sa_isset(&leg->raddr, SA_ALL))
-		return;
-
-	mb->pos = mb->end = RTP_HEADER_SIZE;
-	err = leg->codec->enc(leg->cst, mb->buf + RTP_HEADER_SIZE, &len,
-			      frame);
-	if (err)
-		return;
-
+	mb->pos = RTP_HEADER_SIZE;
 	mb->end = RTP_HEADER_SIZE + len;
 	err = rtp_send(leg->rtp, &leg->raddr, false, leg->tx_marker,
 		       (uint8_t)leg->pt_tx, leg->tx_ts, mb);
@@ -271,6 +269,46 @@ static void port_write(const int16_t *frame, bool silent, void *arg)
 }
 
 
+static void port_write(const int16_t *frame, bool silent, void *arg)
+{
+	struct leg *leg = arg;
+	size_t len = MCODEC_MAX_PAYLOAD;
+	(void)silent;
+
+	if (!can_send(leg))
+		return;
+
+	if (!leg->codec->enc(leg->cst, leg->txmb->buf + RTP_HEADER_SIZE,
+			     &len, frame))
+		tx_send(leg, len);
+}
+
+
+/*
+ * The leg hears only a shared stream: its payload, encoded once for
+ * every listener with this codec, goes out under our own header. A
+ * codec with state encodes the stream's frame itself.
+ */
+static void port_share(struct mstream *ms, void *arg)
+{
+	struct leg *leg = arg;
+	const uint8_t *pl;
+	size_t len;
+
+	if (!can_send(leg))
+		return;
+
+	pl = mstream_payload(ms, leg->codec, &len);
+	if (!pl) {
+		port_write(mstream_frame(ms), false, leg);
+		return;
+	}
+
+	memcpy(leg->txmb->buf + RTP_HEADER_SIZE, pl, len);
+	tx_send(leg, len);
+}
+
+
 /**
  * Join a mixer as one port: it speaks what the far end sends and sends
  * what it hears. A leg is in at most one mixer.
@@ -280,6 +318,7 @@ static void port_write(const int16_t *frame, bool silent, void *arg)
 int leg_attach(struct leg *leg, struct mixer *mx)
 {
 	char name[32];
+	int err;
 
 	if (!leg || !mx)
 		return EINVAL;
@@ -287,7 +326,11 @@ int leg_attach(struct leg *leg, struct mixer *mx)
 	leg->mp = mem_deref(leg->mp);
 	re_snprintf(name, sizeof(name), "leg:%u", leg_rtp_port(leg));
 
-	return mport_alloc(&leg->mp, mx, name, port_read, port_write, leg);
+	err = mport_alloc(&leg->mp, mx, name, port_read, port_write, leg);
+	if (!err)
+		mport_share(leg->mp, port_share);
+
+	return err;
 }
 
 

@@ -9,6 +9,7 @@
 #include "media/mconf.h"
 #include "media/mtick.h"
 #include "media/mixer.h"
+#include "media/mstream.h"
 
 struct mixer {
 	struct list portl;           /**< ports, not owned (they unlink)  */
@@ -25,6 +26,8 @@ struct mport {
 	mport_write_h *writeh;
 	void *arg;                   /**< (borrowed)                      */
 	mport_tap_h *taph;           /**< a recorder's copy, or NULL      */
+	struct mstream *bed;         /**< (ref) heard when no talker speaks */
+	mport_share_h *shareh;       /**< sends the bed's shared payload  */
 	void *tap_arg;               /**< (borrowed)                      */
 	int32_t gain_q12;            /**< 4096 = 0 dB                     */
 	bool spoke;                  /**< frame holds audio this tick     */
@@ -60,15 +63,36 @@ static void read_port(struct mport *p)
 }
 
 
-static void write_port(struct mport *p)
+static const int16_t silence[MEDIA_FRAME];
+
+
+/*
+ * What p hears from its talkers: nothing (silence), one talker's own
+ * frame as it is (no copy: the common case of a caller hearing a prompt
+ * or an agent), or the saturated sum of several in out.
+ *
+ * @return how many talkers spoke
+ */
+static unsigned mix_heard(const struct mport *p, int16_t *out,
+			  const int16_t **heardp)
 {
 	int32_t acc[MEDIA_FRAME];
-	int16_t out[MEDIA_FRAME];
+	const struct mport *one = NULL;
 	unsigned t, n = 0;
 	size_t i;
 
-	memset(acc, 0, sizeof(acc));
+	for (t = 0; t < p->hearc; t++) {
+		if (p->hearv[t]->spoke) {
+			one = p->hearv[t];
+			++n;
+		}
+	}
 
+	*heardp = n == 1 ? one->frame : n ? out : silence;
+	if (n < 2)
+		return n;
+
+	memset(acc, 0, sizeof(acc));
 	for (t = 0; t < p->hearc; t++) {
 		const struct mport *tk = p->hearv[t];
 
@@ -77,17 +101,52 @@ static void write_port(struct mport *p)
 
 		for (i = 0; i < MEDIA_FRAME; i++)
 			acc[i] += tk->frame[i];
-		++n;
 	}
 
 	for (i = 0; i < MEDIA_FRAME; i++)
 		out[i] = sat16(acc[i]);
 
+	return n;
+}
+
+
+/*
+ * Nothing else speaks to p: it hears its bed, the shared stream. With a
+ * share handler the owner sends the stream's own payload (no per-port
+ * mixing or encoding); otherwise it gets the frame like any other.
+ */
+static void bed_write(struct mport *p)
+{
+	struct mstream *ms = p->bed;
+	const int16_t *frame = mstream_frame(ms);
+
+	if (p->taph)
+		p->taph(p->spoke ? p->frame : NULL, frame, p->tap_arg);
+
+	if (p->shareh)
+		p->shareh(ms, p->arg);
+	else
+		p->writeh(frame, false, p->arg);
+}
+
+
+static void write_port(struct mport *p)
+{
+	int16_t out[MEDIA_FRAME];
+	const int16_t *heard;
+	unsigned n;
+
+	n = mix_heard(p, out, &heard);
+	if (!n && p->bed) {
+		bed_write(p);
+		return;
+	}
+
 	/* before writeh, which may free p */
 	if (p->taph)
-		p->taph(p->spoke ? p->frame : NULL, out, p->tap_arg);
+		p->taph(p->spoke ? p->frame : NULL, heard, p->tap_arg);
 
-	p->writeh(out, n == 0, p->arg);
+	p->writeh(heard, n == 0, p->arg);
 }
 
 
@@ -198,6 +257,7 @@ static void mport_destructor(void *arg)
 	}
 
 	mem_deref(p->hearv);
+	mem_deref(p->bed);
 	mem_deref(p->name);
 	mem_deref(mx);
 }
@@ -325,4 +385,34 @@ void mport_gain(struct mport *mp, int gain_db)
 		gain_db = 24;
 
 	mp->gain_q12 = (int32_t)lround(pow(10.0, gain_db / 20.0) * 4096.0);
+}
+
+
+/**
+ * Give a port a bed: the shared stream it hears whenever none of its
+ * talkers speaks (hold music under per-caller prompts). The port holds
+ * a reference to it; NULL removes the bed. A port without writeh
+ * ignores it.
+ */
+void mport_bed(struct mport *mp, struct mstream *ms)
+{
+	if (!mp || mp->bed == ms)
+		return;
+
+	mem_deref(mp->bed);
+	mp->bed = mp->writeh ? mem_ref(ms) : NULL;
+}
+
+
+const struct mstream *mport_bed_get(const struct mport *mp)
+{
+	return mp ? mp->bed : NULL;
+}
+
+
+/** How the port's owner sends a bed's shared payload (NULL: writeh). */
+void mport_share(struct mport *mp, mport_share_h *shareh)
+{
+	if (mp)
+		mp->shareh = shareh;
 }

@@ -12,6 +12,7 @@
 
 struct mixer;
 struct mport;
+struct mstream;
 
 /**
  * Produce one frame of MEDIA_FRAME samples for this tick.
@@ -33,6 +34,12 @@ typedef void (mport_write_h)(const int16_t *frame, bool silent, void *arg);
 typedef void (mport_tap_h)(const int16_t *said, const int16_t *heard,
 			   void *arg);
 
+/**
+ * Send this tick's frame of a shared stream the port hears alone (see
+ * mport_bed): a leg stamps its own RTP header on the stream's payload.
+ */
+typedef void (mport_share_h)(struct mstream *ms, void *arg);
+
 int  mixer_alloc(struct mixer **mxp);
 unsigned mixer_ports(const struct mixer *mx);
 
@@ -46,5 +53,8 @@ void mport_hear(struct mport *listener, struct mport *talker, bool on);
 bool mport_hears(const struct mport *listener, const struct mport *talker);
 void mport_gain(struct mport *mp, int gain_db);
 void mport_tap(struct mport *mp, mport_tap_h *taph, void *arg);
+void mport_bed(struct mport *mp, struct mstream *ms);
+void mport_share(struct mport *mp, mport_share_h *shareh);
+const struct mstream *mport_bed_get(const struct mport *mp);
 
 #endif

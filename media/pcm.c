@@ -82,6 +82,91 @@ uint32_t pcm_duration_ms(const struct pcm *pcm)
 }
 
 
+/**
+ * A new array holding a reference to every pcm of the list (NULL for
+ * n == 0), and how many samples they hold together.
+ *
+ * @return 0 if success, EINVAL for a missing entry, ENOMEM
+ */
+int pcm_list_ref(struct pcm ***vp, struct pcm *const *list, size_t n,
+		 size_t *samplesp)
+{
+	struct pcm **v = NULL;
+	size_t i, total = 0;
+
+	if (!vp || (n && !list))
+		return EINVAL;
+
+	for (i = 0; i < n; i++) {
+		if (!list[i])
+			return EINVAL;
+		total += list[i]->n;
+	}
+
+	if (n) {
+		v = mem_zalloc(n * sizeof(*v), NULL);
+		if (!v)
+			return ENOMEM;
+	}
+
+	for (i = 0; i < n; i++)
+		v[i] = mem_ref(list[i]);
+
+	*vp = v;
+	if (samplesp)
+		*samplesp = total;
+
+	return 0;
+}
+
+
+/**
+ * Drop a list made by pcm_list_ref().
+ *
+ * @return NULL
+ */
+void *pcm_list_unref(struct pcm **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		mem_deref(v[i]);
+
+	return mem_deref(v);
+}
+
+
+/**
+ * Copy up to want samples from the list at the cursor and advance it,
+ * skipping empty entries; stops at the end of the list (c->idx == n).
+ *
+ * @return samples copied
+ */
+size_t pcm_list_read(struct pcm *const *v, size_t n, struct pcm_cursor *c,
+		     int16_t *out, size_t want)
+{
+	size_t off = 0;
+
+	while (c->idx < n && off < want) {
+		const struct pcm *pcm = v[c->idx];
+		size_t take = pcm->n > c->pos ? pcm->n - c->pos : 0;
+
+		if (take > want - off)
+			take = want - off;
+
+		memcpy(out + off, pcm->s + c->pos, take * sizeof(*out));
+		off    += take;
+		c->pos += take;
+		if (c->pos >= pcm->n) {
+			++c->idx;
+			c->pos = 0;
+		}
+	}
+
+	return off;
+}
+
+
 static int read_all(struct aufile *af, struct mbuf *mb)
 {
 	for (;;) {

@@ -23,8 +23,7 @@ struct player {
 	struct mport *mp;           /**< (own)                          */
 	struct pcm **listv;         /**< (own) each entry a (ref)       */
 	size_t n;
-	size_t idx;                 /**< prompt being played            */
-	size_t pos;                 /**< next sample in it              */
+	struct pcm_cursor cur;      /**< where playback is              */
 	bool loop;
 	bool playing;
 	player_done_h *doneh;
@@ -56,12 +55,7 @@ static void pdone_handler(void *arg)
 
 static void list_release(struct player *pl)
 {
-	size_t i;
-
-	for (i = 0; i < pl->n; i++)
-		mem_deref(pl->listv[i]);
-
-	pl->listv = mem_deref(pl->listv);
+	pl->listv = pcm_list_unref(pl->listv, pl->n);
 	pl->n = 0;
 }
 
@@ -94,30 +88,21 @@ static bool port_read(int16_t *frame, void *arg)
 	struct player *pl = arg;
 	size_t off = 0;
 
+	/* the mixer reads no frame that did not speak */
+	if (!pl->playing)
+		return false;
+
 	while (pl->playing && off < MEDIA_FRAME) {
-		const struct pcm *pcm;
-		size_t take;
+		off += pcm_list_read(pl->listv, pl->n, &pl->cur, frame + off,
+				     MEDIA_FRAME - off);
+		if (pl->cur.idx < pl->n)
+			continue;
 
-		if (pl->idx >= pl->n) {
-			if (!pl->loop) {
-				finish(pl, 0);
-				break;
-			}
-			pl->idx = 0;
+		if (!pl->loop) {
+			finish(pl, 0);
+			break;
 		}
-
-		pcm  = pl->listv[pl->idx];
-		take = pcm->n - pl->pos;
-		if (take > MEDIA_FRAME - off)
-			take = MEDIA_FRAME - off;
-
-		memcpy(frame + off, pcm->s + pl->pos, take * sizeof(*frame));
-		off     += take;
-		pl->pos += take;
-		if (pl->pos >= pcm->n) {
-			++pl->idx;
-			pl->pos = 0;
-		}
+		pl->cur.idx = 0;
 	}
 
 	if (off < MEDIA_FRAME)
@@ -181,39 +166,27 @@ struct mport *player_port(const struct player *pl)
 int player_play(struct player *pl, struct pcm *const *list, size_t n,
 		bool loop, player_done_h *doneh, void *arg)
 {
-	size_t i, total = 0;
+	struct pcm **v = NULL;
+	size_t total = 0;
+	int err;
 
-	if (!pl || (n && !list))
+	if (!pl)
 		return EINVAL;
 
-	for (i = 0; i < n; i++) {
-		if (!list[i])
-			return EINVAL;
-		total += list[i]->n;
-	}
+	err = pcm_list_ref(&v, list, n, &total);
+	if (err)
+		return err;
 
 	player_stop(pl);
 
-	if (n) {
-		pl->listv = mem_zalloc(n * sizeof(*pl->listv), NULL);
-		if (!pl->listv)
-			return ENOMEM;
-	}
-
-	for (i = 0; i < n; i++)
-		pl->listv[i] = mem_ref(list[i]);
-
+	pl->listv   = v;
 	pl->n       = n;
-	pl->idx     = 0;
-	pl->pos     = 0;
+	pl->cur.idx = 0;
+	pl->cur.pos = 0;
 	pl->loop    = loop && total > 0;
 	pl->doneh   = doneh;
 	pl->arg     = arg;
 	pl->playing = true;
-
-	/* Skip empty prompts now so a frame never spins on them. */
-	while (pl->idx < pl->n && !pl->listv[pl->idx]->n)
-		++pl->idx;
 
 	if (!total)
 		finish(pl, 0);
