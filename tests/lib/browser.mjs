@@ -105,13 +105,14 @@ export async function poll(fn, what, timeoutMs = 15000) {
 }
 
 /**
- * A browser (profile in a temp dir) signed in as the stack's tenant
- * admin on the admin console: {ctx, page, profile}. Page errors, and
- * console lines about the CSP or uncaught errors, go to problems.
+ * A browser (profile in a temp dir) signed in as who ({tenant, username,
+ * password}) on the console the login leads to (landing, a URL glob):
+ * {ctx, page, profile}. Page errors, and console lines about the CSP or
+ * uncaught errors, go to problems.
  * @param options  more of Playwright's context options
  */
-export async function adminSession(stack, problems, timeoutMs,
-	options = {}) {
+export async function consoleSession(stack, who, landing, problems,
+	timeoutMs, options = {}) {
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
 	const ctx = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM,
@@ -131,13 +132,29 @@ export async function adminSession(stack, problems, timeoutMs,
 			problems.push(`console: ${m.text()}`);
 	});
 	await page.goto(`${stack.baseUrl}/`);
-	await page.waitForSelector('body[data-ready="1"]');
-	const a = stack.admin;
-	await page.fill('#tenant', a.tenant);
-	await page.fill('#username', a.username);
-	await page.fill('#password', a.password);
-	await page.click('#login-submit');
-	await page.waitForURL('**/admin/**');
-	await page.waitForSelector('body[data-ready="1"]');
+	await signIn(page, who, landing);
 	return { ctx, page, profile };
+}
+
+/**
+ * On the login page open in page, sign in as who ({tenant, username,
+ * password}) and wait for the console at landing (a URL glob) to be ready.
+ */
+export async function signIn(page, who, landing) {
+	await page.waitForSelector('body[data-ready="1"]');
+	await page.fill('#tenant', who.tenant || '');
+	await page.fill('#username', who.username);
+	await page.fill('#password', who.password);
+	await page.click('#login-submit');
+	await page.waitForURL(landing);
+	await page.waitForSelector('body[data-ready="1"]');
+}
+
+/**
+ * A browser signed in as the stack's tenant admin on the admin console,
+ * as consoleSession.
+ */
+export function adminSession(stack, problems, timeoutMs, options = {}) {
+	return consoleSession(stack, stack.admin, '**/admin/**', problems,
+		timeoutMs, options);
 }

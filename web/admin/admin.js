@@ -1,6 +1,6 @@
-// The admin console: tabs for tenant admins (users, API keys, telephony,
-// audit) or for the platform operator (tenants, trunks), kept live over
-// /ws.
+// The admin console: pages for tenant admins (users, telephony, CRM,
+// audit …), supervisors (records, announcements) or the platform operator
+// (tenants, trunks), reached from the side navigation, kept live over /ws.
 import { errorText, onLocaleChange } from '../common/i18n.js';
 import { isOperator } from '../common/api.js';
 import { bindLiveStatus, initShell } from '../common/shell.js';
@@ -33,6 +33,7 @@ import { initTicketTypes } from './tickettypes.js';
 import { initTickets } from './tickets.js';
 import { initAnnouncements } from './announcements.js';
 import { initWebhooks } from './webhooks.js';
+import { initNav, navNames } from './nav.js';
 
 const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	flows: initFlows, schedules: initSchedules, prompts: initPrompts,
@@ -46,16 +47,6 @@ const INITS = { users: initUsers, apikeys: initApiKeys, numbers: initNumbers,
 	qaforms: initQaForms, tickettypes: initTicketTypes,
 	tickets: initTickets, announcements: initAnnouncements,
 	crmsettings: initCrmSettings, webhooks: initWebhooks };
-const TENANT_TABS = ['users', 'customers', 'customfields', 'custimport',
-	'tickettypes',
-	'tickets', 'announcements', 'agents',
-	'skills', 'queues', 'reasons',
-	'dispositions', 'vip', 'apikeys', 'numbers', 'flows', 'schedules',
-	'prompts', 'voicemail', 'calls', 'recordings', 'qaforms', 'recsettings',
-	'crmsettings', 'webhooks', 'audit'];
-const OPERATOR_TABS = ['tenants', 'trunks', 'numbers'];
-/* a supervisor here works records and announcements */
-const SUPERVISOR_TABS = ['tickets', 'announcements'];
 
 const tables = {};
 const loaded = new Set();
@@ -69,17 +60,13 @@ function pageError(err) {
 }
 
 function selectTab(name) {
-	for (const b of document.querySelectorAll('#tabs [data-tab]'))
-		b.setAttribute('aria-selected', String(b.dataset.tab === name));
-	for (const s of document.querySelectorAll('[role=tabpanel]'))
+	for (const s of document.querySelectorAll('main > section[id^="tab-"]'))
 		s.hidden = s.id !== `tab-${name}`;
 	pageError(null);
 	if (!loaded.has(name)) {
 		loaded.add(name);
 		tables[name].reload();
 	}
-	if (window.location.hash !== `#${name}`)
-		history.replaceState(null, '', `#${name}`);
 }
 
 /* Events can come in bursts; one reload per burst is enough. */
@@ -100,24 +87,18 @@ function reloadIfLoaded(name) {
 
 async function main() {
 	const me = await initShell();
-	const names = isOperator(me) ? OPERATOR_TABS :
-		me.role === 'supervisor' ? SUPERVISOR_TABS : TENANT_TABS;
-	const tabs = document.getElementById('tabs');
-	for (const n of names) {
-		tables[n] = (isOperator(me) && n === 'numbers' ?
+	const kind = isOperator(me) ? 'operator' :
+		me.role === 'supervisor' ? 'supervisor' : 'tenant';
+	for (const n of navNames(kind)) {
+		tables[n] = (kind === 'operator' && n === 'numbers' ?
 			INITS.opnumbers : INITS[n])(pageError);
-		const b = tabs.querySelector(`[data-tab="${n}"]`);
-		tabs.append(b);
-		b.hidden = false;
-		b.addEventListener('click', () => selectTab(n));
 	}
 	onLocaleChange(() => {
 		for (const n of loaded)
 			tables[n].repaint();
 		pageError(lastError);
 	});
-	const want = window.location.hash.slice(1);
-	selectTab(names.includes(want) ? want : names[0]);
+	initNav(kind, selectTab);
 
 	const live = connectLive(isOperator(me) ? ['tenant'] :
 		['user', 'tenant', 'api_key', 'customer', 'ticket',

@@ -147,7 +147,7 @@ function buildLookup() {
 
 /* The list loads the first time its tab shows. */
 function loadWhenShown(panel) {
-	const section = panel.closest('[role=tabpanel]');
+	const section = panel.closest('section[id^="tab-"]');
 	if (!section)
 		return;
 	const obs = new MutationObserver(() => {

@@ -243,17 +243,11 @@ export function formError() {
 }
 
 /**
- * A tab's section, added to <main>, and its tab button (hidden until
- * admin.js shows it). body: the panel's content after the head.
+ * A page's section, added to <main> hidden (its entry in the side
+ * navigation is nav.js's). body: the panel's content after the head.
  */
 export function tabPage(name, { titleKey, tools = [], body = [] }) {
-	const tabs = document.getElementById('tabs');
-	if (!tabs.querySelector(`[data-tab="${name}"]`)) {
-		tabs.append(tx('button', `tab.${name}`, { type: 'button',
-			role: 'tab', 'data-tab': name, hidden: true }));
-	}
-	const section = el('section', { id: `tab-${name}`, role: 'tabpanel',
-		hidden: true },
+	const section = el('section', { id: `tab-${name}`, hidden: true },
 	el('div', { class: 'panel' },
 		el('div', { class: 'panel-head' }, tx('h2', titleKey), ...tools),
 		...body));

@@ -19,15 +19,17 @@ import webhooksZh from './locales/webhooks.zh-CN.js';
 import webhooksEn from './locales/webhooks.en.js';
 import restapiZh from './locales/restapi.zh-CN.js';
 import restapiEn from './locales/restapi.en.js';
+import navZh from './locales/nav.zh-CN.js';
+import navEn from './locales/nav.en.js';
 
 /* Each console keeps its own strings beside its pages. */
 const DICTS = {
 	'zh-CN': { ...zhCN, ...agentZh, ...supervisorZh, ...recordingsZh,
 		...customersZh, ...custimportZh, ...screenpopZh, ...ticketsZh,
-		...webhooksZh, ...restapiZh },
+		...webhooksZh, ...restapiZh, ...navZh },
 	en: { ...en, ...agentEn, ...supervisorEn, ...recordingsEn,
 		...customersEn, ...custimportEn, ...screenpopEn, ...ticketsEn,
-		...webhooksEn, ...restapiEn },
+		...webhooksEn, ...restapiEn, ...navEn },
 };
 const STORE_KEY = 'openseat.locale';
 const DEFAULT = 'zh-CN';

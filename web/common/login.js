@@ -9,6 +9,18 @@ const TENANT_KEY = 'openseat.last_tenant';
 
 let lastError = null;
 
+/*
+ * Where a user goes once signed in: back to the page that sent them here
+ * (?next=, from a shared link or an expired session) when it is on their
+ * own console, else to that console. Only a path under the console's is
+ * followed, never another site.
+ */
+function destination(user) {
+	const home = consoleFor(user);
+	const next = new URLSearchParams(window.location.search).get('next');
+	return next?.startsWith(home) ? next : home;
+}
+
 function showError(text) {
 	errorBox.textContent = text;
 	errorBox.hidden = !text;
@@ -42,7 +54,7 @@ async function onSubmit(ev) {
 		} catch {
 			/* not remembered */
 		}
-		window.location.assign(consoleFor(res.user));
+		window.location.assign(destination(res.user));
 		return;
 	} catch (err) {
 		lastError = err;
@@ -68,7 +80,7 @@ function init() {
 	}
 	const s = getSession();
 	if (s?.me && !params.get('expired')) {
-		window.location.replace(consoleFor(s.me));
+		window.location.replace(destination(s.me));
 		return;
 	}
 	try {

@@ -26,8 +26,16 @@ function el(tag, props = {}, ...children) {
 
 export { el };
 
-function goLogin(expired) {
-	window.location.replace(expired ? '/?expired=1' : '/');
+/* Signed out or never in: the login page, which brings the user back
+ * here (page and hash: a shared link) unless they signed out. */
+function goLogin(expired, back = true) {
+	const q = new URLSearchParams();
+	if (expired)
+		q.set('expired', '1');
+	if (back)
+		q.set('next', window.location.pathname + window.location.hash);
+	const qs = String(q);
+	window.location.replace(qs ? `/?${qs}` : '/');
 }
 
 function renderWho(me, who) {
@@ -50,7 +58,7 @@ function renderTopbar(me) {
 	const out = el('button', { type: 'button', id: 'logout',
 		onclick: async () => {
 			await logout();
-			goLogin(false);
+			goLogin(false, false);
 		} });
 	bar.replaceChildren(el('span', { class: 'brand-name' }, 'OpenSeat'),
 		tenant, el('span', { class: 'spacer' }), status, who, lang, out);
