@@ -228,7 +228,9 @@ test('sticky agent: a caller comes back to the agent who served it, ' +
 		await x.ready('1005');
 		await sipOk(k.c);
 		k.rtp.close();
-		await x.state('1004', 'ready', 10000);
+		/* asked of the server: x.state would take a 'ready' of 1004 still
+		 * queued on the socket (x.ready's, the last test's) at once */
+		await x.waitAgent('1004', (a) => a.state === 'ready', 10000);
 		const first = await waitCall(x.s, x.d.sup, '13900000603', ended);
 		assert.equal(first.agent_id, x.agents['1004'].agent_id);
 		k = await call('4001000600', '13900000603');
