@@ -32,6 +32,12 @@ else
 CFLAGS   += -O2
 endif
 
+# media/timerwheel.c replaces libre's timer functions; exporting them from
+# the executable makes libre's and librem's own calls bind there too.
+TIMER_FNS := tmr_start tmr_cancel tmr_poll tmr_next_timeout tmr_get_expire \
+	tmr_status tmr_debug
+LDFLAGS  += $(TIMER_FNS:%=-Wl,--export-dynamic-symbol=%)
+
 SERVER_SRCS := $(filter-out server/main.c,$(shell find server -name '*.c'))
 MEDIA_SRCS  := $(shell find media -name '*.c' 2>/dev/null)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/%.o)

@@ -10,6 +10,7 @@
 #include "log/log_out.h"
 #include "app.h"
 #include "cli/cli.h"
+#include "media/timerwheel.h"
 
 static struct app app;
 
@@ -131,6 +132,15 @@ int main(int argc, char *argv[])
 	err = libre_init();
 	if (err) {
 		fprintf(stderr, "openseat: libre_init: %s\n", strerror(err));
+		return 1;
+	}
+
+	/* a link without the exported timer symbols would split the timers
+	 * between libre's list and the wheel: refuse to run like that */
+	err = timerwheel_check();
+	if (err) {
+		fprintf(stderr, "openseat: libre's timers are not replaced "
+			"(build error: see Makefile TIMER_FNS)\n");
 		return 1;
 	}
 
