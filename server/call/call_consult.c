@@ -86,26 +86,36 @@ void call_consult_tell(struct call_consult *cs, const char *state,
 }
 
 
-/** Set who hears the third party for the consultation's state. */
+/** The consulted party's port once it answered (talking, in the
+ * conference or, after complete, with the caller), else NULL. */
+struct mport *call_consult_party(const struct call *call)
+{
+	const struct call_consult *cs = call->consult;
+
+	if (!cs || cs->state == CS_RINGING)
+		return NULL;
+
+	return cs->ca ? call_agent_leg_port(cs->ca) : leg_port(cs->leg);
+}
+
+
+/** Set who hears the third party for the consultation's state, and the
+ * supervisors with it. */
 void call_consult_rewire(struct call *call)
 {
 	struct call_consult *cs = call->consult;
-	struct mport *c, *a, *t;
+	struct mport *c, *a, *t = call_consult_party(call);
 
-	if (!cs || cs->state == CS_RINGING)
-		return;
-
-	c = leg_port(call->leg);
-	a = call->cq ? call_agent_port(call->cq) : NULL;
-	t = cs->ca ? call_agent_leg_port(cs->ca) : leg_port(cs->leg);
-	if (!t)
-		return;
-	mport_hear(t, c, cs->state != CS_TALKING);
-	mport_hear(c, t, cs->state != CS_TALKING);
-	if (a) {
-		mport_hear(t, a, cs->state != CS_DONE);
-		mport_hear(a, t, cs->state != CS_DONE);
+	if (t) {
+		c = leg_port(call->leg);
+		a = call->cq ? call_agent_port(call->cq) : NULL;
+		mport_hear(t, c, cs->state != CS_TALKING);
+		mport_hear(c, t, cs->state != CS_TALKING);
+		mport_hear(t, a, a && cs->state != CS_DONE);
+		mport_hear(a, t, a && cs->state != CS_DONE);
 	}
+
+	call_monitor_rewire(call);
 }
 
 

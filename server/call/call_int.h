@@ -178,6 +178,7 @@ struct call_consult_to;
 int  call_consult(struct call *call, const char *action,
 		  const struct call_consult_to *to);
 void call_consult_rewire(struct call *call);
+struct mport *call_consult_party(const struct call *call);
 
 /* call_consult_agent.c: a colleague's leg (ca->consult) reports here */
 void call_consult_leg_answered(struct call_agent *ca);
@@ -194,6 +195,7 @@ struct mport *call_dial_agent_port(const struct call *call);
 
 /* call_monitor.c */
 void call_monitor_rewire(struct call *call);
+void call_monitor_follow(struct call *call);
 void call_monitor_end_all(struct call *call);
 
 /* call_vm.c */

@@ -25,14 +25,18 @@
  * A monitor is the supervisor's browser session in the call's mixer, or
  * the supervisor's SIP phone (registered as an agent's phone is) rung
  * for it.
- * Whatever the mode, the supervisor hears the caller and the agent;
- * whisper adds "the agent hears the supervisor", barge adds "the caller
- * hears the supervisor" too; take-over lets the agent go (wrap-up) and
- * leaves caller and supervisor talking — the supervisor's leaving then
- * ends the call. The matrix is set again whenever a port
- * changes (the agent answers, reconnects, leaves), so no mode needs a
- * special case. Each start, change and stop is an event on the call's
- * timeline and a row of the audit log.
+ * The supervisor hears what the monitored agent hears and says: the
+ * agent's current conversation (call_monitor_rewire), whatever the
+ * agent did to the call — the caller unless held, a consulted party
+ * once it answered, all three in a conference. Whisper adds "the agent
+ * hears the supervisor", barge "every party of that conversation
+ * does"; take-over lets the agent go (wrap-up) and leaves caller and
+ * supervisor talking — the supervisor's leaving then ends the call.
+ * A monitor follows the agent it was started on: when that agent's
+ * part ends while the call goes on (a transfer, attended or blind, a
+ * colleague left in a conference, the survey), it stops with reason
+ * agent_left (call_monitor_follow). Each start, change and stop is an
+ * event on the call's timeline and a row of the audit log.
  */
 enum mon_mode { MON_LISTEN = 0, MON_WHISPER, MON_BARGE, MON_TAKEOVER };
 
@@ -48,6 +52,7 @@ struct call_monitor {
 	void *tab;                       /**< (borrowed) the console     */
 	char user_id[37];
 	char name[65];
+	char agent_id[37];               /**< the agent monitored, or "" */
 	enum mon_mode mode;
 	struct webrtc *rtc;              /**< (ref) a browser            */
 	struct leg *leg;                 /**< (ref) a SIP phone          */
@@ -104,54 +109,116 @@ static void audited(int err, const struct db_res *res, void *arg)
 }
 
 
-/* An event on the call and a row in the audit log. */
-static void record(struct call_monitor *m, const char *action)
+/* The agent on the call now ("" when none): a queue call's, or the
+ * agent who dialled out. */
+static const char *agent_now(const struct call *call)
+{
+	return call->cq ? call_queue_agent_of(call) : call->agent_id;
+}
+
+
+/* An event on the call and a row in the audit log; why: a stop's
+ * reason, or NULL. */
+static void record(struct call_monitor *m, const char *action,
+		   const char *why)
 {
 	static const char sql[] =
 		"INSERT INTO audit_log (tenant_id, actor_kind, actor_id,"
 		" actor_name, action, target_type, target_id, detail)"
 		" VALUES ($1::uuid, 'user', $2::uuid, $3, $4, 'call', $5,"
 		" jsonb_build_object('mode', $6::text, 'agent_id',"
-		" NULLIF($7, '')))";
+		" NULLIF($7, ''), 'reason', NULLIF($8, '')))";
 	struct call *call = m->call;
-	const char *agent = call_queue_agent_of(call);
 	struct db_ctx ctx = {DB_TENANT, call->tenant_id};
-	const char *pv[7] = {call->tenant_id, m->user_id, m->name, action,
-			     call->call_id, mode_names[m->mode], agent};
+	const char *pv[8] = {call->tenant_id, m->user_id, m->name, action,
+			     call->call_id, mode_names[m->mode], m->agent_id,
+			     why ? why : ""};
 
-	if (db_query(call->app->db, &ctx, audited, NULL, sql, 7, pv))
+	if (db_query(call->app->db, &ctx, audited, NULL, sql, 8, pv))
 		log_warn("%H: monitoring audit not queued", call_debug, call);
 
-	call_emit(call, action, json_pack("{s:s, s:s, s:s, s:s}",
+	call_emit(call, action, json_pack("{s:s, s:s, s:s, s:s, s:s?}",
 					  "supervisor_id", m->user_id,
 					  "supervisor", m->name, "mode",
 					  mode_names[m->mode], "agent_id",
-					  agent));
+					  m->agent_id, "reason", why));
 }
 
 
-/** Set who hears whom for every monitor of the call. */
+/*
+ * The ports of the agent's current conversation and whether each is in
+ * it now. The caller on hold hears the hold music, not the agent, so it
+ * is out; the consulted party is in once it answered (its port exists
+ * only then).
+ */
+enum { P_AGENT = 0, P_CALLER, P_THIRD, P_COUNT };
+
+static void parties(struct call *call, struct mport *pv[P_COUNT],
+		    bool inv[P_COUNT])
+{
+	const struct call_queue *cq = call->cq;
+
+	pv[P_AGENT]  = cq ? call_agent_port(cq) : call_dial_agent_port(call);
+	pv[P_CALLER] = call->leg ? leg_port(call->leg) : NULL;
+	pv[P_THIRD]  = call_consult_party(call);
+	inv[P_AGENT]  = true;
+	inv[P_CALLER] = !cq || cq->phase != CQ_HELD;
+	inv[P_THIRD]  = true;
+}
+
+
+/* Whether party i hears a supervisor in mode md (when in the
+ * conversation): the agent unless listening, everybody on barge. */
+static bool hears_mode(unsigned i, enum mon_mode md)
+{
+	return i == P_AGENT ? md != MON_LISTEN : md >= MON_BARGE;
+}
+
+
+static void wire(struct call *call, struct call_monitor *m,
+		 struct mport *const pv[P_COUNT], const bool inv[P_COUNT])
+{
+	struct mport *s = port_of(m);
+	struct le *le;
+	unsigned i;
+
+	if (!s)
+		return;
+
+	for (i = 0; i < P_COUNT; i++) {
+		mport_hear(s, pv[i], inv[i]);
+		mport_hear(pv[i], s, inv[i] && hears_mode(i, m->mode));
+	}
+
+	/* a supervisor who barges is in the conversation too */
+	for (le = call->monitors.head; le; le = le->next) {
+		const struct call_monitor *o = le->data;
+
+		mport_hear(s, port_of(o), o->mode >= MON_BARGE);
+	}
+}
+
+
+/**
+ * Set who hears whom for every monitor of the call, from the call's
+ * topology now. The one place for the monitors' cells: called after
+ * every change of it (an agent bridged, reconnected, hold, each step of
+ * a consultation, a monitor's port or mode). Never frees a monitor.
+ */
 void call_monitor_rewire(struct call *call)
 {
-	struct mport *c = call->leg ? leg_port(call->leg) : NULL;
-	struct mport *a = call->cq ? call_agent_port(call->cq) :
-		call_dial_agent_port(call);
+	struct mport *pv[P_COUNT];
+	bool inv[P_COUNT];
 	struct le *le;
 
+	parties(call, pv, inv);
 	for (le = call->monitors.head; le; le = le->next) {
 		struct call_monitor *m = le->data;
-		struct mport *s = port_of(m);
 
-		if (!s)
-			continue;
-		if (c) {
-			mport_hear(s, c, true);
-			mport_hear(c, s, m->mode >= MON_BARGE);
-		}
-		if (a) {
-			mport_hear(s, a, true);
-			mport_hear(a, s, m->mode != MON_LISTEN);
-		}
+		if (!m->agent_id[0])   /* started before an agent answered */
+			str_ncpy(m->agent_id, agent_now(call),
+				 sizeof(m->agent_id));
+		wire(call, m, pv, inv);
 	}
 }
 
@@ -163,10 +230,35 @@ static void stop(struct call_monitor *m, const char *why)
 
 	log_info("%H: %s stopped monitoring (%s)", call_debug, call,
 		 m->name, why);
-	record(m, "monitor.stopped");
+	record(m, "monitor.stopped", why);
 	mem_deref(m);
 	if (ends)    /* the caller talked to the supervisor alone */
 		call_end(call, "supervisor", "supervisor_hangup");
+}
+
+
+/**
+ * The agent's part of the call ended while the call goes on: every
+ * monitor of that agent stops (agent_left); the supervisor who took the
+ * call over stays.
+ */
+void call_monitor_follow(struct call *call)
+{
+	const char *now = agent_now(call);
+	struct le *le = call->monitors.head;
+
+	while (le) {
+		struct call_monitor *m = le->data;
+
+		le = le->next;
+		if (m->mode == MON_TAKEOVER || !m->agent_id[0] ||
+		    !strcmp(m->agent_id, now))
+			continue;
+
+		stop(m, "agent_left");
+	}
+
+	call_monitor_rewire(call);
 }
 
 
@@ -187,7 +279,10 @@ static int switch_mode(struct call_monitor *m, enum mon_mode md)
 	}
 
 	m->mode = md;
-	call_monitor_rewire(m->call);
+	if (md == MON_TAKEOVER)      /* the agent's other monitors stop */
+		call_monitor_follow(m->call);
+	else
+		call_monitor_rewire(m->call);
 
 	return 0;
 }
@@ -269,6 +364,7 @@ static int mon_new(struct call_monitor **mp, const struct principal *p,
 	m->tab = tab;
 	m->mode = md;
 	str_ncpy(m->user_id, p->id, sizeof(m->user_id));
+	str_ncpy(m->agent_id, agent_now(call), sizeof(m->agent_id));
 	str_ncpy(m->name, p->name, sizeof(m->name));
 	*mp = m;
 
@@ -294,7 +390,7 @@ static int mon_add(struct call_monitor *m)
 
 	log_info("%H: %s monitors (%s)", call_debug, call, m->name,
 		 mode_names[m->mode]);
-	record(m, "monitor.started");
+	record(m, "monitor.started", NULL);
 
 	return 0;
 }
@@ -434,7 +530,7 @@ int call_monitor_mode(const struct principal *p, void *tab,
 
 	err = switch_mode(m, md);
 	if (!err)
-		record(m, "monitor.changed");
+		record(m, "monitor.changed", NULL);
 
 	return err;
 }

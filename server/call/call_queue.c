@@ -327,6 +327,7 @@ void call_queue_agent_left(struct call_queue *cq, const char *agent_id,
 	}
 
 	cq->phase = CQ_SURVEY;
+	call_monitor_follow(call);
 	if (call_play(call, &ref, 1, NULL, survey_prompted, cq))
 		survey_over(0, cq);
 }

@@ -73,6 +73,7 @@ int call_queue_hold(struct call *call, bool on)
 	}
 
 	call_rec_hold(call, on);
+	call_monitor_rewire(call);
 	call_emit(call, on ? "call.held" : "call.resumed",
 		  json_pack("{s:s, s:s}", "agent_id", cq->agent_id,
 			    "work_no", cq->work_no));
@@ -99,6 +100,7 @@ static void release_agent(struct call_queue *cq)
 	cq->agent_id[0] = '\0';
 	cq->work_no[0] = '\0';
 	cq->connected_wall = 0;
+	call_monitor_follow(cq->call);
 }
 
 
