@@ -135,10 +135,12 @@ test('a burst of state changes: one tile per 250 ms at most, and the ' +
 	const changes = t.since(from, (m) => m.type === 'agent.state_changed' &&
 		['1003', '1004'].includes(m.data.work_no));
 	const lastAt = changes[changes.length - 1].data.at_ms;
-	/* a tile stamped after the last change, within 250 ms of it */
+	/* a tile stamped after the last change, within 250 ms of it (and
+	 * the timer's lateness: 50 ms of it was tight for ASan on a loaded
+	 * machine; a missed flush would wait for the 10 s sample) */
 	const fin = (await t.waitEvent(isTile(qid, (d) => d.at_ms >= lastAt),
-		from, 2000)).data;
-	assert.ok(fin.at_ms - lastAt <= 300, `${fin.at_ms - lastAt} ms late`);
+		from, 5000)).data;
+	assert.ok(fin.at_ms - lastAt <= 450, `${fin.at_ms - lastAt} ms late`);
 	assert.equal(fin.agents.ready, 1);
 	assert.equal(fin.agents.not_ready, 1);
 	assert.deepEqual(fin.agents, (await liveQueue()).agents);
