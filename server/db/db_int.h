@@ -86,6 +86,7 @@ struct db {
 	bool listen_dirty;      /**< channels not yet LISTENed */
 	struct list chanl;      /**< (owning) struct db_chan */
 	struct list jobq;       /**< (owning) queued struct db_txn */
+	uint32_t njobq;         /**< entries of jobq (list_count walks) */
 	unsigned pool_size;
 	unsigned max_queue;
 	bool draining;
@@ -125,5 +126,25 @@ int  db_sqlstate_err(const char *sqlstate);
 /* db_listen.c */
 void db_listen_idle(struct db_conn *conn);
 void db_listen_notify(struct db_conn *conn);
+
+/* The job queue with its length kept: a submit checks it against
+ * max_queue, and under load the queue holds thousands of jobs. */
+static inline void db_jobq_add(struct db *db, struct db_txn *tx)
+{
+	list_append(&db->jobq, &tx->le, tx);
+	++db->njobq;
+}
+
+static inline struct db_txn *db_jobq_take(struct db *db)
+{
+	struct le *le = list_head(&db->jobq);
+
+	if (!le)
+		return NULL;
+
+	list_unlink(le);
+	--db->njobq;
+	return le->data;
+}
 
 #endif

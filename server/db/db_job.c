@@ -165,7 +165,7 @@ int db_txn_exec(struct db *db, struct db_txn *tx, db_done_h *doneh,
 		goto out;
 	}
 
-	if (list_count(&db->jobq) >= db->max_queue) {
+	if (db->njobq >= db->max_queue) {
 		bool idle = false;
 		struct le *le;
 
@@ -183,7 +183,7 @@ int db_txn_exec(struct db *db, struct db_txn *tx, db_done_h *doneh,
 	tx->doneh = doneh;
 	tx->arg = arg;
 	tx->t_submit_us = db_now_us();
-	list_append(&db->jobq, &tx->le, tx);
+	db_jobq_add(db, tx);
 	tx = NULL;
 
 	db_dispatch(db);

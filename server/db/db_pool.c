@@ -85,6 +85,7 @@ static void conn_destructor(void *arg)
 static void db_destructor(void *arg)
 {
 	struct db *db = arg;
+	struct db_txn *tx;
 	struct le *le;
 
 	db->draining = true;
@@ -92,17 +93,13 @@ static void db_destructor(void *arg)
 	tmr_cancel(&db->drain_tmr);
 
 	/* Queued jobs first, then those in flight: each callback once. */
-	while ((le = list_head(&db->jobq))) {
-		struct db_txn *tx = le->data;
-
-		list_unlink(&tx->le);
+	while ((tx = db_jobq_take(db)))
 		db_job_finish(db, tx, ECANCELED, NULL);
-	}
 
 	LIST_FOREACH(&db->connl, le) {
 		struct db_conn *conn = le->data;
-		struct db_txn *tx = conn->job;
 
+		tx = conn->job;
 		conn->job = NULL;
 		conn->res = mem_deref(conn->res);
 		if (tx)
@@ -312,8 +309,7 @@ static void conn_connect(struct db_conn *conn)
 void db_conn_drop(struct db_conn *conn, int err)
 {
 	struct db *db = conn->db;
-	struct db_txn *tx = conn->job;
-	struct le *le;
+	struct db_txn *tx = conn->job, *qtx;
 
 	if (!conn->logged_down) {
 		char msg[256];
@@ -335,12 +331,8 @@ void db_conn_drop(struct db_conn *conn, int err)
 	if (db_conns_up(db))
 		return;
 
-	while ((le = list_head(&db->jobq))) {
-		struct db_txn *qtx = le->data;
-
-		list_unlink(&qtx->le);
+	while ((qtx = db_jobq_take(db)))
 		db_job_finish(db, qtx, EAGAIN, NULL);
-	}
 	db_check_drained(db);
 }
 
@@ -406,7 +398,7 @@ unsigned db_conns_up(const struct db *db)
  */
 void db_dispatch(struct db *db)
 {
-	struct le *le, *qle;
+	struct le *le;
 
 	LIST_FOREACH(&db->connl, le) {
 		struct db_conn *conn = le->data;
@@ -416,12 +408,10 @@ void db_dispatch(struct db *db)
 		if (conn->state != DB_CONN_IDLE)
 			continue;
 
-		qle = list_head(&db->jobq);
-		if (!qle)
+		tx = db_jobq_take(db);
+		if (!tx)
 			break;
 
-		tx = qle->data;
-		list_unlink(&tx->le);
 		conn->job = tx;
 		err = db_job_send(conn);
 		if (err) {
@@ -565,7 +555,7 @@ void db_stats_get(const struct db *db, struct db_stats *st)
 		}
 	}
 
-	st->queued = list_count(&db->jobq);
+	st->queued = db->njobq;
 	st->queries = db->queries;
 	st->errors = db->errors;
 	memcpy(st->lat_bucket, db->lat_bucket, sizeof(st->lat_bucket));
