@@ -34,6 +34,9 @@ const ofCall = (type, id) => (m) => m.type === type &&
 
 /* The caller can hear itself through the agent's echoing phone. */
 async function echoes(rtp, hz = 700) {
+	/* bridged at once (no work number): the first packet from OpenSeat,
+	 * which tells the peer where to speak, may still be on its way */
+	await rtp.until(() => rtp.remote, 10000, 'media from OpenSeat');
 	const from = rtp.samples.length;
 	rtp.speak(hz, 1500);
 	await rtp.until(() => rtp.samples.length - from > 12000, 10000,
