@@ -323,7 +323,13 @@ test('agent5 hangs up with Ctrl+Shift+H and saves the disposition',
 test('the call is in both agents\' recent calls and today\'s figures',
 	async () => {
 		for (const page of [a, b]) {
+			/* this refresh's figures (it runs 0.6 s after the click): the
+			 * item may be drawn already, by a load before the CDR landed */
+			const n = Number(await page.getAttribute('body',
+				'data-history'));
 			await page.click('#recent-refresh');
+			await page.waitForFunction((k) => Number(document.body.dataset
+				.history) > k, n, { timeout: WAIT });
 			await page.locator(`#recent-list li[data-call-id="${callId}"]`)
 				.waitFor({ timeout: WAIT });
 			assert.equal(await text(page, '#today-answered'), '1');
