@@ -19,7 +19,8 @@ let sws;
 const ua = {};
 const mon = [];
 /* apart from each other and from most of the hold music's energy */
-const HZ = { caller: 600, sup: 1800, colleague: 2600, agent: 2200 };
+const HZ = { caller: 600, sup: 1800, colleague: 2600, agent: 2200,
+	far: 2600 };
 
 before(async () => {
 	t = await queueStack();
@@ -93,7 +94,8 @@ function frames(samples, from, hz) {
  */
 async function round(speakers, listeners) {
 	const peers = { caller: cur.c.rtp, sup: ua.sup.rtp,
-		colleague: ua['1002'].rtp, agent: ua['1001'].rtp };
+		colleague: ua['1002'].rtp, agent: ua['1001'].rtp,
+		far: cur.far?.rtp };
 	const marks = Object.fromEntries(listeners.map((l) =>
 		[l, peers[l].samples.length]));
 	await Promise.all(speakers.map((s) => peers[s].speak(HZ[s], 1500,
@@ -306,4 +308,38 @@ test('complete: the monitored agent wraps up, so the monitoring stops ' +
 	const h2 = await round(['caller', 'colleague'], ['sup']);
 	assert.deepEqual(h2.sup, { caller: true, colleague: true });
 	await hangUp();
+});
+
+/* An outside number's phone: the call's trunk dials this UA. */
+async function withFarPhone(fn) {
+	const far = await AgentUa.unregistered();
+	try {
+		await t.withTrunkTo(far.port, () => fn(far));
+	} finally {
+		await far.stop();
+	}
+}
+
+test('an outside number consulted: listening hears it and the agent, ' +
+	'not the held caller; complete stops the monitoring', async () => {
+	await withFarPhone(async (far) => {
+		await monitored('13900008005', 'listen');
+		cur.far = far;
+		await step({ action: 'start', number: '13800000001' }, 'answered');
+		await far.until(() => far.dialog?.up);
+		await far.rtp.until(() => far.rtp.remote);
+		const h = await round(['caller', 'agent', 'far'], ['sup', 'far']);
+		assert.deepEqual(h.sup, { caller: false, agent: true, far: true });
+		assert.deepEqual(h.far, { caller: false, agent: true });
+
+		const m = mon.length;
+		await step({ action: 'complete' }, 'transferred');
+		const stopped = await monEvent('monitor.stopped', m);
+		assert.equal(stopped.data.reason, 'agent_left');
+		await ua.sup.until(() => !ua.sup.dialog);
+		const h2 = await round(['caller', 'far'], ['caller', 'far']);
+		assert.deepEqual(h2, { caller: { far: true },
+			far: { caller: true } });
+		await hangUp();
+	});
 });

@@ -218,17 +218,24 @@ export async function queueStack(opts = {}) {
 	/* The tenant's trunk sends outbound calls to a sipp that answers and
 	 * echoes what it hears (a customer, or a number consulted) while
 	 * fn(ua) runs; then the trunk goes back as it was. */
-	t.withFarEnd = async (fn) => {
-		const ua = await sippUas('uas_answer.xml', ['-rtp_echo', '-m', '1']);
+	/** fn() while the trunk dials out to 127.0.0.1:port. */
+	t.withTrunkTo = async (port, fn) => {
 		const trunk = `/api/v1/trunks/${t.d.trunkId}`;
 		const before = (await t.s.api('GET', trunk, null, t.d.op)).json;
 		await rerouted(t.s, () => t.s.api('PATCH', trunk, {
-			outbound_uri: `sip:127.0.0.1:${ua.port}` }, t.d.op));
+			outbound_uri: `sip:127.0.0.1:${port}` }, t.d.op));
 		try {
-			await fn(ua);
+			await fn();
 		} finally {
 			await rerouted(t.s, () => t.s.api('PATCH', trunk, {
 				outbound_uri: before.outbound_uri }, t.d.op));
+		}
+	};
+	t.withFarEnd = async (fn) => {
+		const ua = await sippUas('uas_answer.xml', ['-rtp_echo', '-m', '1']);
+		try {
+			await t.withTrunkTo(ua.port, () => fn(ua));
+		} finally {
 			await ua.stop();
 		}
 	};

@@ -19,6 +19,16 @@ export class AgentUa {
 	 */
 	static async open(t, { user, secret, ringMs = 100, talkMs = 0,
 		onAnswer = null }) {
+		const ua = await AgentUa.unregistered({ ringMs, talkMs });
+		ua.onAnswer = onAnswer;
+		ua.reg = await registerPhone({ sipPort: t.s.sipPort, user, secret,
+			contactPort: ua.port });
+		return ua;
+	}
+
+	/** A phone reached by its address alone (an outside number the
+	 * trunk dials): answers as open()'s does, registers nowhere. */
+	static async unregistered({ ringMs = 100, talkMs = 0 } = {}) {
 		const ua = new AgentUa();
 		await new Promise((res, rej) => {
 			ua.sock.once('error', rej);
@@ -27,9 +37,7 @@ export class AgentUa {
 		ua.port = ua.sock.address().port;
 		ua.ringMs = ringMs;
 		ua.talkMs = talkMs;
-		ua.onAnswer = onAnswer;
-		ua.reg = await registerPhone({ sipPort: t.s.sipPort, user, secret,
-			contactPort: ua.port });
+		ua.onAnswer = null;
 		return ua;
 	}
 
@@ -152,7 +160,7 @@ export class AgentUa {
 
 	async stop() {
 		this.end();
-		await this.reg.stop();
+		await this.reg?.stop();
 		this.sock.close();
 	}
 }
