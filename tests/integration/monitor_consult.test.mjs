@@ -310,6 +310,21 @@ test('complete: the monitored agent wraps up, so the monitoring stops ' +
 	await hangUp();
 });
 
+test('a blind transfer lets the monitored agent go: the monitoring ' +
+	'stops (agent_left), the call rings the other agent', async () => {
+	await monitored('13900008006', 'listen');
+	const m = mon.length;
+	const r = await t.s.api('POST', `/api/v1/calls/${cur.id}/transfer`,
+		{ agent_id: t.agents['1002'].agent_id }, t.d.sup);
+	assert.equal(r.status, 200, r.text);
+	const stopped = await monEvent('monitor.stopped', m);
+	assert.equal(stopped.data.reason, 'agent_left');
+	assert.equal(stopped.data.agent_id, t.agents['1001'].agent_id);
+	await ua.sup.until(() => !ua.sup.dialog);
+	await ua['1002'].until(() => ua['1002'].dialog?.up);
+	await hangUp();
+});
+
 /* An outside number's phone: the call's trunk dials this UA. */
 async function withFarPhone(fn) {
 	const far = await AgentUa.unregistered();
