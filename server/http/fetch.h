@@ -1,6 +1,8 @@
 /*
  * Outgoing HTTP requests that answer a JSON object, with a deadline:
  * the IVR lookup node and the screen pop's lookup in a tenant's CRM.
+ * Sent through http/outreq.h: nothing leaves before the peer's
+ * addresses and certificate are approved.
  */
 #ifndef OPENSEAT_FETCH_H
 #define OPENSEAT_FETCH_H
@@ -26,8 +28,10 @@ struct fetch_req {
  * never from inside fetch_start().
  *
  * @param err     0, ETIMEDOUT, EBADMSG (status not 2xx), EPROTO (not a
- *                JSON object), EMSGSIZE (body too big), EAUTH (https
- *                peer not trusted), EACCES (address refused by egress)
+ *                JSON object, or a malformed response), EMSGSIZE (body
+ *                too big), EAUTH (https peer not trusted: nothing was
+ *                sent), EACCES (an address of the host refused by
+ *                egress: no connection made), ENOENT (host not found)
  *                or a connection error
  * @param scode   The HTTP status, 0 when none came
  * @param result  The JSON object (borrowed; NULL unless err is 0)

@@ -108,7 +108,7 @@ int webhook_init(struct app *app)
 	tmr_init(&wh.depth_tmr);
 	tmr_init(&wh.purge_tmr);
 	wh_metrics_init();
-	err = wh_http_init();
+	err = outreq_init();
 	err = err ? err : wh_result_init(app);
 	err = err ? err : wh_outbox_init(app);
 	err = err ? err : wh_deliver_init(app);
@@ -131,6 +131,6 @@ void webhook_close(void)
 	wh_deliver_close();
 	wh_outbox_close();
 	wh_result_close();
-	wh_http_close();
+	outreq_close();
 	wh.app = NULL;
 }

@@ -85,13 +85,13 @@ static bool url_ok(struct http_req *req)
 {
 	const char *url = api_str(req, "url");
 	const char *why = NULL;
-	struct wh_url u;
+	struct outreq_url u;
 	struct sa sa;
 
 	if (!url)
 		return true;
 
-	if (wh_url_parse(&u, url, &why)) {
+	if (outreq_url_parse(&u, url, &why)) {
 		api_reply_invalid(req, "url", why ? why : "format",
 				  "must be an http or https URL without "
 				  "user name or fragment");

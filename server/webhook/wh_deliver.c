@@ -131,7 +131,7 @@ static struct wh_ep *ep_get(const char *endpoint_id)
 
 
 /* A request ended: log it, free its slot, start the next. */
-static void http_done(const struct wh_http_result *r, void *arg)
+static void http_done(const struct outreq_result *r, void *arg)
 {
 	struct wh_job *job = arg;
 	struct wh_ep *ep = job->ep;
@@ -181,7 +181,7 @@ static int headers_build(struct wh_job *job, uint64_t ts)
 
 static void job_fail(struct wh_job *job, int err, const char *error)
 {
-	struct wh_http_result r;
+	struct outreq_result r;
 
 	memset(&r, 0, sizeof(r));
 	r.err = err;
@@ -193,12 +193,13 @@ static void job_fail(struct wh_job *job, int err, const char *error)
 static void job_start(struct wh_job *job)
 {
 	struct wh_ep *ep = job->ep;
-	struct wh_url u;
+	struct outreq_msg m = {0};
+	struct outreq_url u;
 	int err;
 
 	++ep->active;
 	list_append(&ep->runl, &job->le, job);
-	if (wh_url_parse(&u, job->url, NULL)) {
+	if (outreq_url_parse(&u, job->url, NULL)) {
 		job_fail(job, EINVAL, "url not valid");
 		return;
 	}
@@ -209,9 +210,14 @@ static void job_start(struct wh_job *job)
 		return;
 	}
 
-	err = wh_http_post(&job->http, &u, job->headers, job->payload,
-			   strlen(job->payload),
-			   dl.app->cfg.webhook_timeout_ms, http_done, job);
+	m.method = "POST";
+	m.headers = job->headers;
+	m.body = job->payload;
+	m.len = strlen(job->payload);
+	m.timeout_ms = dl.app->cfg.webhook_timeout_ms;
+	m.body_max = WH_EXCERPT_MAX;
+	m.egress = true;
+	err = outreq_start(&job->http, &u, &m, http_done, job);
 	if (err)
 		job_fail(job, err, "not sent");
 }

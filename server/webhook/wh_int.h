@@ -1,4 +1,4 @@
-/* What the webhook files share: URLs, signing, HTTP, delivery. */
+/* What the webhook files share: signing, delivery, the API. */
 #ifndef OPENSEAT_WH_INT_H
 #define OPENSEAT_WH_INT_H
 
@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 /* needs <re_types.h> and <re_list.h> first (they have no guards) */
+#include "http/outreq.h"
 
 struct app;
-struct sa;
 
 /** The delivery loop wakes on this NOTIFY channel (migration 0019) */
 #define WH_CHANNEL "webhook"
@@ -16,62 +16,16 @@ struct sa;
 #define WH_CFG_CHANNEL "webhook_cfg"
 
 enum {
-	WH_HOST_MAX = 254,
-	WH_PATH_MAX = 2048,
 	WH_SECRET_MAX = 64,          /* "whsec_" + base64, with NUL      */
 	WH_SIG_MAX = 2 * 48,         /* two "v1,<44>" with a space       */
 	WH_EXCERPT_MAX = 2048,       /* response body kept in the log    */
 };
-
-/* --- URLs (wh_url.c) --- */
-struct wh_url {
-	bool tls;
-	char host[WH_HOST_MAX];      /**< name or address, no brackets   */
-	uint16_t port;
-	char path[WH_PATH_MAX];      /**< path and query, "/" at least   */
-};
-
-int wh_url_parse(struct wh_url *u, const char *url, const char **whyp);
 
 /* --- secrets and signatures (wh_sign.c) --- */
 int wh_secret_new(char *out, size_t sz);
 bool wh_secret_valid(const char *secret);
 int wh_sign(char *out, size_t sz, const char *secret, const char *msg_id,
 	    uint64_t ts, const char *body, size_t len);
-
-/* --- one HTTP POST (wh_http.c) --- */
-struct wh_http;
-
-struct wh_http_result {
-	int err;                     /**< 0 if a response came            */
-	const char *error;           /**< short reason when err, or NULL  */
-	uint16_t status;
-	const char *body;            /**< excerpt, not NUL-terminated     */
-	size_t body_len;             /**< <= WH_EXCERPT_MAX               */
-	char addr[64];               /**< the address connected to        */
-	uint32_t duration_ms;
-};
-
-typedef void (wh_http_h)(const struct wh_http_result *r, void *arg);
-
-int  wh_http_post(struct wh_http **rp, const struct wh_url *url,
-		  const char *headers, const char *body, size_t len,
-		  uint32_t timeout_ms, wh_http_h *h, void *arg);
-int  wh_http_init(void);
-void wh_http_close(void);
-
-/* The head of an HTTP response */
-struct wh_head {
-	uint16_t status;
-	size_t len;                  /**< bytes of the head, CRLFCRLF too */
-	int64_t clen;                /**< Content-Length, -1 if none      */
-	bool chunked;
-	bool close;                  /**< Connection: close, or HTTP/1.0  */
-};
-
-int wh_head_parse(struct wh_head *hd, const char *p, size_t n);
-int wh_chunked_scan(const char *p, size_t n, char *out, size_t max,
-		    size_t *outlenp, bool *donep);
 
 /* --- the endpoint cache and the event sink (wh_outbox.c) --- */
 int  wh_outbox_init(struct app *app);
@@ -92,7 +46,7 @@ struct wh_job {
 	char prev_secret[WH_SECRET_MAX];  /**< "" unless in its overlap    */
 	int attempt;                 /**< 1 for the first                  */
 	char *headers;               /**< (own) as sent, for the log       */
-	struct wh_http *http;        /**< (ref) in flight                  */
+	struct outreq *http;         /**< (ref) in flight                  */
 	void *ep;                    /**< (borrowed) struct wh_ep          */
 };
 
@@ -108,10 +62,10 @@ int  wh_deliver_init(struct app *app);
 void wh_deliver_close(void);
 void wh_deliver_kick(void);
 void wh_deliver_wake_in(uint64_t ms);
-void wh_outcome_of(struct wh_outcome *o, const struct wh_http_result *r,
+void wh_outcome_of(struct wh_outcome *o, const struct outreq_result *r,
 		   int attempt, uint32_t time_scale);
 int  wh_result_add(const struct wh_job *job,
-		   const struct wh_http_result *r);
+		   const struct outreq_result *r);
 int  wh_result_init(struct app *app);
 size_t wh_result_backlog(void);
 void wh_result_close(void);

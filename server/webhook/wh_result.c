@@ -131,7 +131,7 @@ static json_t *text_clean(const char *in, size_t n)
 }
 
 
-static void error_text(char *buf, size_t sz, const struct wh_http_result *r)
+static void error_text(char *buf, size_t sz, const struct outreq_result *r)
 {
 	if (r->err)
 		(void)re_snprintf(buf, sz, "%s (%m)",
@@ -146,7 +146,7 @@ static void error_text(char *buf, size_t sz, const struct wh_http_result *r)
 }
 
 
-static const char *metric_result(const struct wh_http_result *r,
+static const char *metric_result(const struct outreq_result *r,
 				 const struct wh_outcome *o)
 {
 	if (r->err == EACCES)
@@ -161,7 +161,7 @@ static const char *metric_result(const struct wh_http_result *r,
 
 
 static json_t *row_json(const struct wh_job *job,
-			const struct wh_http_result *r,
+			const struct outreq_result *r,
 			const struct wh_outcome *o)
 {
 	char err[160];
@@ -202,7 +202,7 @@ static json_t *row_json(const struct wh_job *job,
  * @return 0 if success, otherwise errorcode (the lease will run out and
  *         the delivery be tried again)
  */
-int wh_result_add(const struct wh_job *job, const struct wh_http_result *r)
+int wh_result_add(const struct wh_job *job, const struct outreq_result *r)
 {
 	struct wh_outcome o;
 	json_t *row;

@@ -45,7 +45,7 @@ uint32_t wh_retry_nominal_s(int attempt)
  * @param attempt     Its number, 1 for the first
  * @param time_scale  Real waits are the nominal ones divided by this
  */
-void wh_outcome_of(struct wh_outcome *o, const struct wh_http_result *r,
+void wh_outcome_of(struct wh_outcome *o, const struct outreq_result *r,
 		   int attempt, uint32_t time_scale)
 {
 	double jitter;

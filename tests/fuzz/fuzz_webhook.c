@@ -6,6 +6,7 @@
 #include <string.h>
 #include <re_types.h>
 #include <re_list.h>
+#include "http/outreq_int.h"
 #include "webhook/wh_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -13,17 +14,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void head(const char *p, size_t n)
 {
-	struct wh_head hd;
+	struct outreq_head hd;
 	char out[WH_EXCERPT_MAX];
 	size_t len;
 	bool done;
 
-	if (wh_head_parse(&hd, p, n))
+	if (outreq_head_parse(&hd, p, n))
 		return;
 	if (hd.len > n || hd.status < 100 || hd.status > 999)
 		__builtin_trap();
 
-	if (!wh_chunked_scan(p + hd.len, n - hd.len, out, sizeof(out),
+	if (!outreq_chunked_scan(p + hd.len, n - hd.len, out, sizeof(out),
 			     &len, &done) && len > sizeof(out))
 		__builtin_trap();
 }
@@ -32,14 +33,14 @@ static void head(const char *p, size_t n)
 static void url(const char *p, size_t n)
 {
 	char s[2200];
-	struct wh_url u;
+	struct outreq_url u;
 	const char *why;
 
 	if (n >= sizeof(s))
 		return;
 	memcpy(s, p, n);
 	s[n] = '\0';
-	if (wh_url_parse(&u, s, &why))
+	if (outreq_url_parse(&u, s, &why))
 		return;
 	if (!u.port || u.path[0] != '/' || !u.host[0] ||
 	    !memchr(u.path, 0, sizeof(u.path)))

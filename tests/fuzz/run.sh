@@ -204,7 +204,7 @@ fuzz_crm_field)
 	printf '\002+86 138-0013-8000' > "$CORPUS/seed3"
 	;;
 fuzz_webhook)
-	SRCS="server/webhook/wh_head.c server/webhook/wh_url.c"
+	SRCS="server/http/outreq_head.c server/http/outreq_url.c"
 	PKGS="libre"
 	printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'\
 '2\r\nok\r\n0\r\n\r\n' > "$CORPUS/seed1"

@@ -8,33 +8,34 @@
 #include <string.h>
 #include <re_types.h>
 #include <re_list.h>
+#include "http/outreq_int.h"
 #include "webhook/wh_int.h"
 
 
 static void test_url_good(void **state)
 {
-	struct wh_url u;
+	struct outreq_url u;
 
 	(void)state;
-	assert_int_equal(wh_url_parse(&u, "https://crm.example.com/hook",
+	assert_int_equal(outreq_url_parse(&u, "https://crm.example.com/hook",
 				      NULL), 0);
 	assert_true(u.tls);
 	assert_string_equal(u.host, "crm.example.com");
 	assert_int_equal(u.port, 443);
 	assert_string_equal(u.path, "/hook");
 
-	assert_int_equal(wh_url_parse(&u, "http://10.0.0.5:8080?a=1&b=2",
+	assert_int_equal(outreq_url_parse(&u, "http://10.0.0.5:8080?a=1&b=2",
 				      NULL), 0);
 	assert_false(u.tls);
 	assert_int_equal(u.port, 8080);
 	assert_string_equal(u.path, "/?a=1&b=2");
 
-	assert_int_equal(wh_url_parse(&u, "http://[2001:db8::1]:81/x/y",
+	assert_int_equal(outreq_url_parse(&u, "http://[2001:db8::1]:81/x/y",
 				      NULL), 0);
 	assert_string_equal(u.host, "2001:db8::1");
 	assert_int_equal(u.port, 81);
 
-	assert_int_equal(wh_url_parse(&u, "https://a-b.c0/", NULL), 0);
+	assert_int_equal(outreq_url_parse(&u, "https://a-b.c0/", NULL), 0);
 	assert_string_equal(u.path, "/");
 }
 
@@ -66,33 +67,34 @@ static void test_url_bad(void **state)
 		{"http://x", "length"},
 	};
 	const char *why;
-	struct wh_url u;
+	struct outreq_url u;
 	char longurl[2100];
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		print_message("%s\n", bad[i].url);
-		assert_int_equal(wh_url_parse(&u, bad[i].url, &why), EINVAL);
+		assert_int_equal(outreq_url_parse(&u, bad[i].url, &why),
+				 EINVAL);
 		assert_string_equal(why, bad[i].why);
 	}
 
 	memset(longurl, 'a', sizeof(longurl));
 	memcpy(longurl, "https://a.com/", 14);
 	longurl[sizeof(longurl) - 1] = '\0';
-	assert_int_equal(wh_url_parse(&u, longurl, &why), EINVAL);
-	assert_int_equal(wh_url_parse(&u, NULL, &why), EINVAL);
+	assert_int_equal(outreq_url_parse(&u, longurl, &why), EINVAL);
+	assert_int_equal(outreq_url_parse(&u, NULL, &why), EINVAL);
 }
 
 
-static int head(struct wh_head *hd, const char *s)
+static int head(struct outreq_head *hd, const char *s)
 {
-	return wh_head_parse(hd, s, strlen(s));
+	return outreq_head_parse(hd, s, strlen(s));
 }
 
 
 static void test_head(void **state)
 {
-	struct wh_head hd;
+	struct outreq_head hd;
 
 	(void)state;
 	assert_int_equal(head(&hd, "HTTP/1.1 200 OK\r\nContent-Length: 2"
@@ -140,7 +142,7 @@ static void test_head_bad(void **state)
 		"\r\n",
 		"HTTP/1.1 200 OK\r\nX: a\nb\r\n\r\n",
 	};
-	struct wh_head hd;
+	struct outreq_head hd;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -148,15 +150,15 @@ static void test_head_bad(void **state)
 		assert_int_equal(head(&hd, bad[i]), EPROTO);
 	}
 
-	assert_int_equal(wh_head_parse(&hd, "HTTP/1.1 200 OK\r\nX: \0\r\n\r\n",
-				       25), EPROTO);
+	assert_int_equal(outreq_head_parse(&hd, "HTTP/1.1 200 OK\r\nX: \0"
+					   "\r\n\r\n", 25), EPROTO);
 }
 
 
 static int scan(const char *s, char *out, size_t max, size_t *lenp,
 		bool *done)
 {
-	return wh_chunked_scan(s, strlen(s), out, max, lenp, done);
+	return outreq_chunked_scan(s, strlen(s), out, max, lenp, done);
 }
 
 
@@ -181,9 +183,9 @@ static void test_chunked(void **state)
 
 	/* incomplete at every cut: never done, never an error */
 	for (size_t cut = 0; cut < 12; cut++) {
-		assert_int_equal(wh_chunked_scan("2\r\nok\r\n0\r\n\r\n", cut,
-						 out, sizeof(out), &n, &done),
-				 0);
+		assert_int_equal(outreq_chunked_scan("2\r\nok\r\n0\r\n\r\n",
+						     cut, out, sizeof(out),
+						     &n, &done), 0);
 		assert_false(done);
 	}
 
@@ -229,7 +231,7 @@ static void test_sign(void **state)
 
 static void test_retry(void **state)
 {
-	struct wh_http_result r;
+	struct outreq_result r;
 	struct wh_outcome o;
 	uint64_t total = 0;
 

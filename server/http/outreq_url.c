@@ -1,17 +1,17 @@
-/* A webhook endpoint's URL: checked when saved, parsed to deliver. */
+/* The URL of an outgoing request: checked when saved, parsed to send. */
 #include <string.h>
 #include <re_types.h>
 #include <re_list.h>
 #include <re_fmt.h>
 #include <re_sa.h>
-#include "webhook/wh_int.h"
+#include "http/outreq.h"
 
 /*
  * Only what a plain HTTP client needs and nothing that could surprise:
  * http or https, a host (DNS name, IPv4, or IPv6 in brackets), an
  * optional port, a path and query. No userinfo ("user:pass@" hides the
  * real host from a reader), no fragment, no spaces or control bytes.
- * Where the host resolves is judged at delivery (http/egress.h).
+ * Where the host resolves is judged when sending (http/egress.h).
  */
 
 
@@ -43,7 +43,7 @@ static bool name_ok(const char *h, size_t n)
 }
 
 
-static int host_parse(struct wh_url *u, const char *p, size_t n,
+static int host_parse(struct outreq_url *u, const char *p, size_t n,
 		      const char **whyp)
 {
 	struct sa sa;
@@ -71,7 +71,7 @@ static int host_parse(struct wh_url *u, const char *p, size_t n,
 }
 
 
-static int port_parse(struct wh_url *u, const char *p, size_t n,
+static int port_parse(struct outreq_url *u, const char *p, size_t n,
 		      const char **whyp)
 {
 	uint32_t v = 0;
@@ -94,7 +94,7 @@ static int port_parse(struct wh_url *u, const char *p, size_t n,
 
 
 /* host[:port] or [v6][:port] */
-static int authority_parse(struct wh_url *u, const char *p, size_t n,
+static int authority_parse(struct outreq_url *u, const char *p, size_t n,
 			   const char **whyp)
 {
 	const char *colon = NULL;
@@ -145,7 +145,7 @@ static bool bytes_ok(const char *s)
 
 
 /**
- * Parse and check an endpoint URL.
+ * Parse and check an outgoing request's URL.
  *
  * @param u     Parsed parts (out)
  * @param url   The URL as the tenant gave it
@@ -154,7 +154,7 @@ static bool bytes_ok(const char *s)
  *
  * @return 0 if valid, otherwise EINVAL
  */
-int wh_url_parse(struct wh_url *u, const char *url, const char **whyp)
+int outreq_url_parse(struct outreq_url *u, const char *url, const char **whyp)
 {
 	const char *why = "scheme", *auth, *end;
 	size_t n;

@@ -1,15 +1,15 @@
-/* The head of an HTTP response from a webhook endpoint: outside input. */
+/* The head of an HTTP response to an outgoing request: outside input. */
 #include <ctype.h>
 #include <string.h>
 #include <re_types.h>
 #include <re_list.h>
 #include <re_fmt.h>
-#include "webhook/wh_int.h"
+#include "http/outreq_int.h"
 
 /*
- * Only what delivery needs: the status, how the body ends (length,
+ * Only what the client needs: the status, how the body ends (length,
  * chunked, or the connection closing) and whether the connection may be
- * kept. Anything malformed is EPROTO, and the attempt fails with it.
+ * kept. Anything malformed is EPROTO, and the request fails with it.
  */
 
 
@@ -39,7 +39,7 @@ static bool token_has(const char *v, size_t n, const char *tok)
 }
 
 
-static int clen_parse(struct wh_head *hd, const char *v, size_t n)
+static int clen_parse(struct outreq_head *hd, const char *v, size_t n)
 {
 	int64_t x = 0;
 
@@ -57,7 +57,7 @@ static int clen_parse(struct wh_head *hd, const char *v, size_t n)
 }
 
 
-static int header(struct wh_head *hd, const char *p, size_t n)
+static int header(struct outreq_head *hd, const char *p, size_t n)
 {
 	const char *colon = memchr(p, ':', n);
 	size_t nl, vl;
@@ -91,7 +91,7 @@ static int header(struct wh_head *hd, const char *p, size_t n)
 }
 
 
-static int status_line(struct wh_head *hd, const char *p, size_t n)
+static int status_line(struct outreq_head *hd, const char *p, size_t n)
 {
 	if (n < 12 || (strncmp(p, "HTTP/1.1 ", 9) &&
 		       strncmp(p, "HTTP/1.0 ", 9)))
@@ -116,7 +116,7 @@ static int status_line(struct wh_head *hd, const char *p, size_t n)
  * @return 0 if parsed (hd->len says where the body starts), ENODATA if
  *         the head is not complete yet, EPROTO if malformed
  */
-int wh_head_parse(struct wh_head *hd, const char *p, size_t n)
+int outreq_head_parse(struct outreq_head *hd, const char *p, size_t n)
 {
 	const char *end = NULL, *line;
 	int err;
@@ -194,7 +194,7 @@ static int chunk_size(const char *p, size_t n, size_t *sizep, size_t *linep)
  *
  * @return 0 (*donep says if complete), or EPROTO if malformed
  */
-int wh_chunked_scan(const char *p, size_t n, char *out, size_t max,
+int outreq_chunked_scan(const char *p, size_t n, char *out, size_t max,
 		    size_t *outlenp, bool *donep)
 {
 	size_t pos = 0, o = 0;
