@@ -6,6 +6,7 @@
 #include <re_mbuf.h>
 #include <re_list.h>
 #include <re_sa.h>
+#include <re_tmr.h>
 #include <re_dns.h>
 #include "http/outreq_int.h"
 
@@ -13,13 +14,19 @@
  * Both queries go out at once and the answer waits for both: the
  * caller judges every address of the name, so an IPv6 address must not
  * slip past because the IPv4 answer came first. An IPv6-only host
- * works; so does an IPv4-only one whose AAAA query fails.
+ * works; so does an IPv4-only one whose AAAA query fails. A resolver
+ * that never answers one of the two (some drop AAAA queries) costs at
+ * most GRACE_MS once the other brought addresses: only addresses we
+ * know are ever connected to, so what is reported is still all judged.
  *
  * Reported exactly once, from the loop; freeing the object first
  * cancels both queries and nothing is reported.
  */
 
+enum { GRACE_MS = 250 };
+
 struct outreq_name {
+	struct tmr grace;            /**< the other answer, at most     */
 	struct dns_query *qa;        /**< (ref) A, until answered         */
 	struct dns_query *q6;        /**< (ref) AAAA, until answered      */
 	char host[OUTREQ_HOST_MAX];
@@ -37,6 +44,7 @@ static void destructor(void *arg)
 {
 	struct outreq_name *n = arg;
 
+	tmr_cancel(&n->grace);
 	n->qa = mem_deref(n->qa);
 	n->q6 = mem_deref(n->q6);
 }
@@ -70,12 +78,22 @@ static void report(struct outreq_name *n)
 	struct sa addrv[2 * OUTREQ_ADDR_MAX];
 	size_t c = 0;
 
+	tmr_cancel(&n->grace);
+	n->qa = mem_deref(n->qa);
+	n->q6 = mem_deref(n->q6);
+
 	for (size_t i = 0; i < n->n4; i++)
 		addrv[c++] = n->v4[i];
 	for (size_t i = 0; i < n->n6; i++)
 		addrv[c++] = n->v6[i];
 
 	n->h(c ? 0 : (n->err ? n->err : ENOENT), addrv, c, n->arg);
+}
+
+
+static void grace_h(void *arg)
+{
+	report(arg);
 }
 
 
@@ -93,6 +111,8 @@ static void answer(struct outreq_name *n, int err, struct list *ansl,
 
 	if (!n->qa && !n->q6)
 		report(n);
+	else if (n->n4 + n->n6)
+		tmr_start(&n->grace, GRACE_MS, grace_h, n);
 }
 
 
@@ -141,6 +161,7 @@ int outreq_name_resolve(struct outreq_name **np, struct dnsc *dnsc,
 	if (!n)
 		return ENOMEM;
 
+	tmr_init(&n->grace);
 	str_ncpy(n->host, host, sizeof(n->host));
 	n->port = port;
 	n->h = h;
