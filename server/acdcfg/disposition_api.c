@@ -131,53 +131,18 @@ static void code_list(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
+static const struct acdcfg_table codes = {
+	"disposition_code", "code_id", SELECT_SQL, NULL,
+	/* Calls keep their code as text, so reports of the past still
+	 * count. */
+	"DELETE FROM disposition_codes WHERE code_id = $1"
+	" RETURNING code_id",
+};
 
 
 static void code_get(struct http_req *req)
 {
-	struct db_ctx ctx = api_ctx(req);
-	const char *id = acdcfg_path_id(req, "code_id");
-
-	if (id)
-		api_query(req, &ctx, SELECT_SQL, 1, &id, row_200);
-}
-
-
-static void created(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 201);
-}
-
-
-static void updated(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 200);
-}
-
-
-static void deleted(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 204);
-}
-
-
-static void change(struct http_req *req, const char *sql, unsigned n,
-		   const char *const *pv, const char *action, api_rows_h *h)
-{
-	struct acdcfg_what w = {action, "disposition_code", pv[0], NULL,
-				NULL};
-	struct db_txn *tx;
-	int err;
-
-	err = acdcfg_begin(&tx, req, sql, n, pv, &w);
-	if (!err && strcmp(action, "disposition_code.delete"))
-		err = db_txn_add(tx, SELECT_SQL, 1, pv);
-
-	acdcfg_run(req, tx, err, h);
+	acdcfg_get(req, &codes);
 }
 
 
@@ -199,7 +164,7 @@ static void code_create(struct http_req *req)
 	pv[1] = http_req_principal(req)->tenant_id;
 	pv[3] = acdcfg_int(req, "position", pos, sizeof(pos));
 	pv[4] = api_bool(req, "enabled");
-	change(req, sql, 5, pv, "disposition_code.create", created);
+	acdcfg_change(req, &codes, ACDCFG_CREATE, sql, 5, pv);
 }
 
 
@@ -221,20 +186,13 @@ static void code_update(struct http_req *req)
 	pv[0] = id;
 	pv[2] = acdcfg_int(req, "position", pos, sizeof(pos));
 	pv[3] = api_bool(req, "enabled");
-	change(req, sql, 4, pv, "disposition_code.update", updated);
+	acdcfg_change(req, &codes, ACDCFG_UPDATE, sql, 4, pv);
 }
 
 
-/* Calls keep their code as text, so reports of the past still count. */
 static void code_delete(struct http_req *req)
 {
-	static const char sql[] =
-		"DELETE FROM disposition_codes WHERE code_id = $1"
-		" RETURNING code_id";
-	const char *id = acdcfg_path_id(req, "code_id");
-
-	if (id)
-		change(req, sql, 1, &id, "disposition_code.delete", deleted);
+	acdcfg_delete(req, &codes);
 }
 
 

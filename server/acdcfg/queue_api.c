@@ -117,22 +117,14 @@ static const struct param route_params[] = {
 /* IVR flows name queues by name or by id: a name may not look like one. */
 static bool name_ok(struct http_req *req)
 {
-	const char *s = api_str(req, "name");
-	size_t n = s ? strlen(s) : 0;
-
-	if (s && api_uuid_ok(s)) {
+	if (api_uuid_ok(api_str(req, "name"))) {
 		api_reply_invalid(req, "name", "format",
 				  "must not look like a queue id (UUID); "
 				  "flows name queues by name or id");
 		return false;
 	}
-	if (n && (s[0] == ' ' || s[n - 1] == ' ')) {
-		api_reply_invalid(req, "name", "format",
-				  "must not begin or end with a space");
-		return false;
-	}
 
-	return true;
+	return acdcfg_name_ok(req);
 }
 
 
@@ -307,54 +299,26 @@ static bool fields_ok(struct http_req *req)
 }
 
 
+static const struct acdcfg_table queues = {
+	"queue", "queue_id", SELECT_SQL,
+	"SELECT " QUEUE_JSON ", q.created_at::text, q.queue_id::text"
+	" FROM queues q"
+	" WHERE ($1::timestamptz IS NULL OR (q.created_at, q.queue_id)"
+	" > ($1::timestamptz, $2::uuid))"
+	" ORDER BY q.created_at, q.queue_id LIMIT $3::int + 1",
+	NULL,  /* queue_delete: not while another queue sends calls here */
+};
+
+
 static void queue_list(struct http_req *req)
 {
-	static const char sql[] =
-		"SELECT " QUEUE_JSON ", q.created_at::text, q.queue_id::text"
-		" FROM queues q"
-		" WHERE ($1::timestamptz IS NULL OR (q.created_at, q.queue_id)"
-		" > ($1::timestamptz, $2::uuid))"
-		" ORDER BY q.created_at, q.queue_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	char ts[64], id[64], lim[16];
-	const char *pv[3];
-	unsigned limit;
-
-	if (!acdcfg_page(req, &limit, ts, id, lim))
-		return;
-
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, sql, 3, pv, acdcfg_list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	acdcfg_list(req, &queues);
 }
 
 
 static void queue_get(struct http_req *req)
 {
-	struct db_ctx ctx = api_ctx(req);
-	const char *id = acdcfg_path_id(req, "queue_id");
-
-	if (id)
-		api_query(req, &ctx, SELECT_SQL, 1, &id, row_200);
-}
-
-
-static void created(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 201);
-}
-
-
-static void updated(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 200);
+	acdcfg_get(req, &queues);
 }
 
 
@@ -432,7 +396,7 @@ static void queue_create(struct http_req *req)
 	pv[0] = queue_id;
 	pv[1] = http_req_principal(req)->tenant_id;
 	pv[2] = api_str(req, "name");
-	change(req, sql, 3, pv, "queue.create", created);
+	change(req, sql, 3, pv, "queue.create", acdcfg_created);
 }
 
 
@@ -456,7 +420,7 @@ static void queue_update(struct http_req *req)
 
 	pv[0] = id;
 	pv[1] = body;
-	change(req, SET_SQL, 2, pv, "queue.update", updated);
+	change(req, SET_SQL, 2, pv, "queue.update", acdcfg_updated);
 	mem_deref(body);
 }
 

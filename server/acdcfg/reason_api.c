@@ -1,5 +1,4 @@
 /* /api/v1/notready-reasons: why an agent is not ready (休息, 会议 ...). */
-#include <string.h>
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
@@ -31,90 +30,30 @@ static const struct param update_params[] = {
 };
 
 
-static bool name_ok(struct http_req *req)
-{
-	const char *s = api_str(req, "name");
-	size_t n = s ? strlen(s) : 0;
-
-	if (!s || (n && s[0] != ' ' && s[n - 1] != ' '))
-		return true;
-
-	api_reply_invalid(req, "name", "format",
-			  "must not begin or end with a space");
-	return false;
-}
-
-
 /* Pages in creation order; a client sorts by position to show them. */
+static const struct acdcfg_table reasons = {
+	"notready_reason", "reason_id", SELECT_SQL,
+	"SELECT " REASON_JSON ", r.created_at::text,"
+	" r.reason_id::text FROM notready_reasons r"
+	" WHERE ($1::timestamptz IS NULL OR (r.created_at,"
+	" r.reason_id) > ($1::timestamptz, $2::uuid))"
+	" ORDER BY r.created_at, r.reason_id LIMIT $3::int + 1",
+	/* The state log keeps the reason's name as text, so history
+	 * stays. */
+	"DELETE FROM notready_reasons WHERE reason_id = $1"
+	" RETURNING reason_id",
+};
+
+
 static void reason_list(struct http_req *req)
 {
-	static const char sql[] =
-		"SELECT " REASON_JSON ", r.created_at::text,"
-		" r.reason_id::text FROM notready_reasons r"
-		" WHERE ($1::timestamptz IS NULL OR (r.created_at,"
-		" r.reason_id) > ($1::timestamptz, $2::uuid))"
-		" ORDER BY r.created_at, r.reason_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	char ts[64], id[64], lim[16];
-	const char *pv[3];
-	unsigned limit;
-
-	if (!acdcfg_page(req, &limit, ts, id, lim))
-		return;
-
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, sql, 3, pv, acdcfg_list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	acdcfg_list(req, &reasons);
 }
 
 
 static void reason_get(struct http_req *req)
 {
-	struct db_ctx ctx = api_ctx(req);
-	const char *id = acdcfg_path_id(req, "reason_id");
-
-	if (id)
-		api_query(req, &ctx, SELECT_SQL, 1, &id, row_200);
-}
-
-
-static void created(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 201);
-}
-
-
-static void updated(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 200);
-}
-
-
-static void deleted(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 204);
-}
-
-
-static void change(struct http_req *req, const char *sql, unsigned n,
-		   const char *const *pv, const char *action, api_rows_h *h)
-{
-	struct acdcfg_what w = {action, "notready_reason", pv[0], NULL, NULL};
-	struct db_txn *tx;
-	int err;
-
-	err = acdcfg_begin(&tx, req, sql, n, pv, &w);
-	if (!err && strcmp(action, "notready_reason.delete"))
-		err = db_txn_add(tx, SELECT_SQL, 1, pv);
-
-	acdcfg_run(req, tx, err, h);
+	acdcfg_get(req, &reasons);
 }
 
 
@@ -127,7 +66,7 @@ static void reason_create(struct http_req *req)
 	char reason_id[UUID_STRLEN], pos[16];
 	const char *pv[5];
 
-	if (!name_ok(req))
+	if (!acdcfg_name_ok(req))
 		return;
 
 	uuid_v4(reason_id);
@@ -136,7 +75,7 @@ static void reason_create(struct http_req *req)
 	pv[2] = api_str(req, "name");
 	pv[3] = acdcfg_int(req, "position", pos, sizeof(pos));
 	pv[4] = api_bool(req, "enabled");
-	change(req, sql, 5, pv, "notready_reason.create", created);
+	acdcfg_change(req, &reasons, ACDCFG_CREATE, sql, 5, pv);
 }
 
 
@@ -151,27 +90,20 @@ static void reason_update(struct http_req *req)
 	const char *pv[4];
 	char pos[16];
 
-	if (!id || !name_ok(req))
+	if (!id || !acdcfg_name_ok(req))
 		return;
 
 	pv[0] = id;
 	pv[1] = api_str(req, "name");
 	pv[2] = acdcfg_int(req, "position", pos, sizeof(pos));
 	pv[3] = api_bool(req, "enabled");
-	change(req, sql, 4, pv, "notready_reason.update", updated);
+	acdcfg_change(req, &reasons, ACDCFG_UPDATE, sql, 4, pv);
 }
 
 
-/* The state log keeps the reason's name as text, so history stays. */
 static void reason_delete(struct http_req *req)
 {
-	static const char sql[] =
-		"DELETE FROM notready_reasons WHERE reason_id = $1"
-		" RETURNING reason_id";
-	const char *id = acdcfg_path_id(req, "reason_id");
-
-	if (id)
-		change(req, sql, 1, &id, "notready_reason.delete", deleted);
+	acdcfg_delete(req, &reasons);
 }
 
 

@@ -1,5 +1,4 @@
 /* /api/v1/skills: what agents can do and queues require. */
-#include <string.h>
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
@@ -29,90 +28,28 @@ static const struct param update_params[] = {
 };
 
 
-/* Names are shown in lists and matched exactly: no edge spaces. */
-static bool name_ok(struct http_req *req)
-{
-	const char *s = api_str(req, "name");
-	size_t n = s ? strlen(s) : 0;
-
-	if (!s || (n && s[0] != ' ' && s[n - 1] != ' '))
-		return true;
-
-	api_reply_invalid(req, "name", "format",
-			  "must not begin or end with a space");
-	return false;
-}
+static const struct acdcfg_table skills = {
+	"skill", "skill_id", SELECT_SQL,
+	"SELECT " SKILL_JSON ", s.created_at::text, s.skill_id::text"
+	" FROM skills s"
+	" WHERE ($1::timestamptz IS NULL OR (s.created_at, s.skill_id)"
+	" > ($1::timestamptz, $2::uuid))"
+	" ORDER BY s.created_at, s.skill_id LIMIT $3::int + 1",
+	/* Agents and queues lose the skill with it (ON DELETE CASCADE);
+	 * the runtime reloads them on the notice. */
+	"DELETE FROM skills WHERE skill_id = $1 RETURNING skill_id",
+};
 
 
 static void skill_list(struct http_req *req)
 {
-	static const char sql[] =
-		"SELECT " SKILL_JSON ", s.created_at::text, s.skill_id::text"
-		" FROM skills s"
-		" WHERE ($1::timestamptz IS NULL OR (s.created_at, s.skill_id)"
-		" > ($1::timestamptz, $2::uuid))"
-		" ORDER BY s.created_at, s.skill_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	char ts[64], id[64], lim[16];
-	const char *pv[3];
-	unsigned limit;
-
-	if (!acdcfg_page(req, &limit, ts, id, lim))
-		return;
-
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, sql, 3, pv, acdcfg_list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	acdcfg_list(req, &skills);
 }
 
 
 static void skill_get(struct http_req *req)
 {
-	struct db_ctx ctx = api_ctx(req);
-	const char *id = acdcfg_path_id(req, "skill_id");
-
-	if (id)
-		api_query(req, &ctx, SELECT_SQL, 1, &id, row_200);
-}
-
-
-static void created(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 201);
-}
-
-
-static void updated(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 200);
-}
-
-
-static void deleted(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 204);
-}
-
-
-static void change(struct http_req *req, const char *sql, unsigned n,
-		   const char *const *pv, const char *action, api_rows_h *h)
-{
-	struct acdcfg_what w = {action, "skill", pv[0], NULL, NULL};
-	struct db_txn *tx;
-	int err;
-
-	err = acdcfg_begin(&tx, req, sql, n, pv, &w);
-	if (!err && strcmp(action, "skill.delete"))
-		err = db_txn_add(tx, SELECT_SQL, 1, pv);
-
-	acdcfg_run(req, tx, err, h);
+	acdcfg_get(req, &skills);
 }
 
 
@@ -124,14 +61,14 @@ static void skill_create(struct http_req *req)
 	char skill_id[UUID_STRLEN];
 	const char *pv[3];
 
-	if (!name_ok(req))
+	if (!acdcfg_name_ok(req))
 		return;
 
 	uuid_v4(skill_id);
 	pv[0] = skill_id;
 	pv[1] = http_req_principal(req)->tenant_id;
 	pv[2] = api_str(req, "name");
-	change(req, sql, 3, pv, "skill.create", created);
+	acdcfg_change(req, &skills, ACDCFG_CREATE, sql, 3, pv);
 }
 
 
@@ -143,25 +80,18 @@ static void skill_update(struct http_req *req)
 	const char *id = acdcfg_path_id(req, "skill_id");
 	const char *pv[2];
 
-	if (!id || !name_ok(req))
+	if (!id || !acdcfg_name_ok(req))
 		return;
 
 	pv[0] = id;
 	pv[1] = api_str(req, "name");
-	change(req, sql, 2, pv, "skill.update", updated);
+	acdcfg_change(req, &skills, ACDCFG_UPDATE, sql, 2, pv);
 }
 
 
-/* Agents and queues lose the skill with it (ON DELETE CASCADE); the
- * runtime reloads them on the notice. */
 static void skill_delete(struct http_req *req)
 {
-	static const char sql[] =
-		"DELETE FROM skills WHERE skill_id = $1 RETURNING skill_id";
-	const char *id = acdcfg_path_id(req, "skill_id");
-
-	if (id)
-		change(req, sql, 1, &id, "skill.delete", deleted);
+	acdcfg_delete(req, &skills);
 }
 
 

@@ -88,53 +88,19 @@ static void vip_list(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
+/* Keyed by number: the path's is normalized first (path_number). */
+static const struct acdcfg_table vips = {
+	"vip_caller", "number", SELECT_SQL, NULL,
+	"DELETE FROM vip_callers WHERE number = $1 RETURNING number",
+};
 
 
 static void vip_get(struct http_req *req)
 {
-	struct db_ctx ctx = api_ctx(req);
 	struct vip_path vp;
-	const char *pv[1] = {vp.number};
 
 	if (path_number(req, &vp))
-		api_query(req, &ctx, SELECT_SQL, 1, pv, row_200);
-}
-
-
-static void created(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 201);
-}
-
-
-static void updated(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 200);
-}
-
-
-static void deleted(struct http_req *req, const struct db_res *res)
-{
-	acdcfg_reply_last(req, res, 204);
-}
-
-
-static void change(struct http_req *req, const char *sql, unsigned n,
-		   const char *const *pv, const char *action, api_rows_h *h)
-{
-	struct acdcfg_what w = {action, "vip_caller", pv[0], NULL, NULL};
-	struct db_txn *tx;
-	int err;
-
-	err = acdcfg_begin(&tx, req, sql, n, pv, &w);
-	if (!err && strcmp(action, "vip_caller.delete"))
-		err = db_txn_add(tx, SELECT_SQL, 1, pv);
-
-	acdcfg_run(req, tx, err, h);
+		acdcfg_get_key(req, &vips, vp.number);
 }
 
 
@@ -159,7 +125,7 @@ static void vip_create(struct http_req *req)
 	pv[1] = http_req_principal(req)->tenant_id;
 	pv[2] = acdcfg_int(req, "priority", prio, sizeof(prio));
 	pv[3] = api_str(req, "note");
-	change(req, sql, 4, pv, "vip_caller.create", created);
+	acdcfg_change(req, &vips, ACDCFG_CREATE, sql, 4, pv);
 }
 
 
@@ -180,19 +146,18 @@ static void vip_update(struct http_req *req)
 	pv[0] = vp.number;
 	pv[1] = acdcfg_int(req, "priority", prio, sizeof(prio));
 	pv[2] = api_str(req, "note");
-	change(req, sql, 3, pv, "vip_caller.update", updated);
+	acdcfg_change(req, &vips, ACDCFG_UPDATE, sql, 3, pv);
 }
 
 
 static void vip_delete(struct http_req *req)
 {
-	static const char sql[] =
-		"DELETE FROM vip_callers WHERE number = $1 RETURNING number";
 	struct vip_path vp;
 	const char *pv[1] = {vp.number};
 
 	if (path_number(req, &vp))
-		change(req, sql, 1, pv, "vip_caller.delete", deleted);
+		acdcfg_change(req, &vips, ACDCFG_DELETE, vips.delete_sql, 1,
+			      pv);
 }
 
 
