@@ -28,6 +28,7 @@
 #include "call/call_store.h"
 #include "call/call.h"
 #include "call/call_int.h"
+#include "call/call_moh.h"
 
 /*
  * The registry owns every live call (one reference, dropped when the
@@ -405,6 +406,7 @@ int call_init(struct app *app)
 	}
 
 	call_metrics_init();
+	call_moh_init();
 	call_queue_host_init();
 	call_cdr_close_stale(app);
 
@@ -457,6 +459,7 @@ void call_close(void)
 	call_sip_close();
 	tmr_cancel(&reg.drain_tmr);
 	call_cdr_close();
+	call_moh_close();
 	reg.calls = mem_deref(reg.calls);
 	mtick_close();
 	offload_set(NULL, NULL);

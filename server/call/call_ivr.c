@@ -18,6 +18,7 @@
 #include "prompt/prompt.h"
 #include "telephony/telephony.h"
 #include "call/call_int.h"
+#include "call/call_moh.h"
 
 /*
  * struct call_ivr is owned by the call (call->ivr). It holds the flow
@@ -205,8 +206,9 @@ static void loaded(int err, struct pcm *pcm, void *arg)
 
 /**
  * Play prompt refs in order into the call's player (replacing what it
- * plays); doneh gets 0 at the end or the error that stopped it, never
- * ECANCELED (a play replaced or stopped is not reported).
+ * plays, hold music included); doneh gets 0 at the end or the error
+ * that stopped it, never ECANCELED (a play replaced or stopped is not
+ * reported).
  *
  * @return 0 if success, otherwise errorcode
  */
@@ -220,6 +222,7 @@ int call_play(struct call *call, const char *const *refv, size_t refc,
 	if (!ci || !call->player || !refc || refc > PLAY_MAX)
 		return EINVAL;
 
+	call_moh_stop(call);
 	player_stop(call->player);
 	tmr_cancel(&ci->tmr);
 	ci->play = mem_deref(ci->play);
@@ -277,6 +280,7 @@ void call_play_stop(struct call *call)
 	if (!ci)
 		return;
 
+	call_moh_stop(call);
 	tmr_cancel(&ci->tmr);
 	ci->play = mem_deref(ci->play);
 	player_stop(call->player);

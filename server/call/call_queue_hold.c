@@ -11,46 +11,29 @@
 #include "log/log.h"
 #include "media/leg.h"
 #include "call/call_int.h"
+#include "call/call_moh.h"
 #include "call/call_queue_int.h"
 
 /*
- * Both are the call's player: an announcement replaces the music and
- * the music starts again after it. A tenant's music that cannot be
- * played falls back to the built-in hold prompt.
+ * The music is the tenant's shared stream for it (call_moh.c), heard
+ * under the call's player: an announcement is a play of the player,
+ * which stops the music (call_play), and the music starts again after
+ * it, mid-song like for every caller who joins. A tenant's music that
+ * cannot be played falls back to the built-in hold music there.
  */
-#define HOLD_DEFAULT     "builtin/hold"
-
 static void announce_start(void *arg);
 
 
-static void hold_done(int err, void *arg)
-{
-	struct call_queue *cq = arg;
-
-	if (cq->phase != CQ_WAITING && cq->phase != CQ_HELD)
-		return;
-
-	if (err) {
-		log_warn("%H: hold music: %m", call_debug, cq->call, err);
-		return;
-	}
-
-	call_queue_play_hold(cq);
-}
-
-
-/** Hold music again (it loops until an announcement or an answer). */
+/** Hold music until an announcement or an answer. */
 void call_queue_play_hold(struct call_queue *cq)
 {
-	const char *ref = cq->qi.hold_music[0] ? cq->qi.hold_music :
-		HOLD_DEFAULT;
+	int err;
 
 	cq->announcing = false;
-	if (call_play(cq->call, &ref, 1, NULL, hold_done, cq) &&
-	    strcmp(ref, HOLD_DEFAULT)) {
-		ref = HOLD_DEFAULT;
-		(void)call_play(cq->call, &ref, 1, NULL, hold_done, cq);
-	}
+	call_play_stop(cq->call);
+	err = call_moh_listen(cq->call, cq->qi.hold_music);
+	if (err)
+		log_warn("%H: hold music: %m", call_debug, cq->call, err);
 }
 
 
