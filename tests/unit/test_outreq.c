@@ -474,6 +474,28 @@ static void test_next_address(void **state)
 }
 
 
+/* A connection is kept for the next request to the same address; one
+ * the server closed meanwhile is not used again. */
+static void test_kept(void **state)
+{
+	unsigned conns;
+
+	(void)state;
+	assert_int_equal(egress_init("127.0.0.1/32", true), 0);
+	assert_int_equal(get("http://127.0.0.1:%u/x", t.s4.port), 0);
+	conns = t.s4.conns;
+	assert_int_equal(get("http://127.0.0.1:%u/x", t.s4.port), 0);
+	assert_int_equal(lookup("http://127.0.0.1:%u/x", t.s4.port), 0);
+	assert_int_equal(t.s4.conns, conns);
+
+	list_flush(&t.connl);
+	assert_int_equal(loop_run(100), ETIMEDOUT);
+	assert_int_equal(get("http://127.0.0.1:%u/x", t.s4.port), 0);
+	assert_int_equal(t.s4.conns, conns + 1);
+	assert_int_equal(egress_init("", true), 0);
+}
+
+
 /* https: a lookup to a peer whose certificate does not verify sends
  * not one byte (its secret header stays here); trusted, it does. */
 static void test_tls_untrusted(void **state)
@@ -507,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_aaaa_only),
 		cmocka_unit_test(test_every_address),
 		cmocka_unit_test(test_next_address),
+		cmocka_unit_test(test_kept),
 		cmocka_unit_test(test_tls_untrusted),
 	};
 
