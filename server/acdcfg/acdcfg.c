@@ -243,43 +243,6 @@ void acdcfg_reply_last(struct http_req *req, const struct db_res *res,
 }
 
 
-/** The {name} of the path as a UUID, or a 404 reply and NULL. */
-const char *acdcfg_path_id(struct http_req *req, const char *name)
-{
-	const char *id = http_req_param(req, name);
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
-/** Reply with a page of (json, created_at, id) rows. */
-void acdcfg_list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
-/** Page arguments as text; false if a 400 was replied. */
-bool acdcfg_page(struct http_req *req, unsigned *limitp, char ts[64],
-		 char id[64], char lim[16])
-{
-	if (api_page_args(req, limitp, ts, 64, id, 64))
-		return false;
-
-	(void)re_snprintf(lim, 16, "%u", *limitp);
-	return true;
-}
-
-
 /** An integer body field as text in buf, or NULL when absent. */
 const char *acdcfg_int(struct http_req *req, const char *field, char *buf,
 		       size_t sz)

@@ -26,13 +26,11 @@ struct acdcfg_table {
 	const char *type;        /**< audit target type, action prefix   */
 	const char *id_name;     /**< path parameter, e.g. "skill_id"    */
 	const char *select_sql;  /**< the row as JSON: $1 its key        */
-	const char *list_sql;    /**< a page by creation; NULL: own list */
 	const char *delete_sql;  /**< $1 the key, RETURNING it           */
 };
 
 enum acdcfg_verb { ACDCFG_CREATE, ACDCFG_UPDATE, ACDCFG_DELETE };
 
-void acdcfg_list(struct http_req *req, const struct acdcfg_table *t);
 void acdcfg_get(struct http_req *req, const struct acdcfg_table *t);
 void acdcfg_get_key(struct http_req *req, const struct acdcfg_table *t,
 		    const char *key);
@@ -44,10 +42,6 @@ void acdcfg_created(struct http_req *req, const struct db_res *res);
 void acdcfg_updated(struct http_req *req, const struct db_res *res);
 bool acdcfg_name_ok(struct http_req *req);
 
-const char *acdcfg_path_id(struct http_req *req, const char *name);
-void acdcfg_list_done(struct http_req *req, const struct db_res *res);
-bool acdcfg_page(struct http_req *req, unsigned *limitp, char ts[64],
-		 char id[64], char lim[16]);
 int  acdcfg_begin(struct db_txn **txp, struct http_req *req,
 		  const char *sql, unsigned n, const char *const *pv,
 		  const struct acdcfg_what *w);

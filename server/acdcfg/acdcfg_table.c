@@ -12,15 +12,9 @@
  * Skills, not-ready reasons, disposition codes, VIP callers and queues
  * are rows a tenant lists, reads, creates, updates and deletes the same
  * way: one audited statement, the row read back as the reply, the
- * NOTIFY (acdcfg_run). What differs (columns, body checks, a cursor of
- * its own) stays in each *_api.c; the SQL comes from its descriptor.
+ * NOTIFY (acdcfg_run). What differs (columns, body checks, the list)
+ * stays in each *_api.c; the SQL comes from its descriptor.
  */
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
 
 /** Reply to a create with the row read back (201). */
 void acdcfg_created(struct http_req *req, const struct db_res *res)
@@ -42,41 +36,20 @@ static void deleted(struct http_req *req, const struct db_res *res)
 }
 
 
-/**
- * GET a page of t's rows in creation order (t->list_sql: $1 and $2 the
- * cursor's created_at and id, $3 the limit).
- */
-void acdcfg_list(struct http_req *req, const struct acdcfg_table *t)
-{
-	struct db_ctx ctx = api_ctx(req);
-	char ts[64], id[64], lim[16];
-	const char *pv[3];
-	unsigned limit;
-
-	if (!acdcfg_page(req, &limit, ts, id, lim))
-		return;
-
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, t->list_sql, 3, pv, acdcfg_list_done);
-}
-
-
 /** GET the row whose key is key (404 if none). */
 void acdcfg_get_key(struct http_req *req, const struct acdcfg_table *t,
 		    const char *key)
 {
 	struct db_ctx ctx = api_ctx(req);
 
-	api_query(req, &ctx, t->select_sql, 1, &key, row_200);
+	api_query(req, &ctx, t->select_sql, 1, &key, api_row_200);
 }
 
 
 /** GET the row the path's UUID names. */
 void acdcfg_get(struct http_req *req, const struct acdcfg_table *t)
 {
-	const char *id = acdcfg_path_id(req, t->id_name);
+	const char *id = api_path_uuid(req, t->id_name);
 
 	if (id)
 		acdcfg_get_key(req, t, id);
@@ -114,7 +87,7 @@ void acdcfg_change(struct http_req *req, const struct acdcfg_table *t,
 /** DELETE the row the path's UUID names (t->delete_sql, $1 its id). */
 void acdcfg_delete(struct http_req *req, const struct acdcfg_table *t)
 {
-	const char *id = acdcfg_path_id(req, t->id_name);
+	const char *id = api_path_uuid(req, t->id_name);
 
 	if (id)
 		acdcfg_change(req, t, ACDCFG_DELETE, t->delete_sql, 1, &id);

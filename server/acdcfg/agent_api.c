@@ -187,14 +187,12 @@ static void agent_list(struct http_req *req)
 	static const char dir_sql[] = LIST_SQL(DIRECTORY_JSON, "");
 	const struct principal *p = http_req_principal(req);
 	const char *sql = p->role >= ROLE_SUPERVISOR ? full_sql : dir_sql;
-	struct db_ctx ctx = api_ctx(req);
 	const char *skill = http_req_query(req, "skill_id");
 	const char *device = http_req_query(req, "device");
-	char ts[64], id[64], lim[16];
-	const char *pv[6];
-	unsigned limit;
+	struct api_page pg;
+	const char *pv[3];
 
-	if (!acdcfg_page(req, &limit, ts, id, lim))
+	if (!api_page_get(req, &pg))
 		return;
 
 	if (skill && !api_uuid_ok(skill)) {
@@ -212,16 +210,7 @@ static void agent_list(struct http_req *req)
 	pv[0] = skill;
 	pv[1] = device;
 	pv[2] = http_req_query(req, "q");
-	pv[3] = ts[0] ? ts : NULL;
-	pv[4] = id[0] ? id : NULL;
-	pv[5] = lim;
-	api_query(req, &ctx, sql, 6, pv, acdcfg_list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_page_query(req, &pg, sql, 3, pv);
 }
 
 
@@ -230,7 +219,7 @@ static void agent_get(struct http_req *req)
 {
 	const struct principal *p = http_req_principal(req);
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = acdcfg_path_id(req, "agent_id");
+	const char *id = api_path_uuid(req, "agent_id");
 
 	if (!id)
 		return;
@@ -240,7 +229,7 @@ static void agent_get(struct http_req *req)
 		return;
 	}
 
-	api_query(req, &ctx, SELECT_SQL, 1, &id, row_200);
+	api_query(req, &ctx, SELECT_SQL, 1, &id, api_row_200);
 }
 
 
@@ -350,7 +339,7 @@ static void agent_update(struct http_req *req)
 		" sip_secret = COALESCE($6, sip_secret),"
 		" phone = COALESCE($7, phone), updated_at = now()"
 		" WHERE agent_id = $1 RETURNING agent_id";
-	const char *id = acdcfg_path_id(req, "agent_id");
+	const char *id = api_path_uuid(req, "agent_id");
 	char phone[40];
 	const char *pv[7];
 
@@ -375,7 +364,7 @@ static void agent_delete(struct http_req *req)
 {
 	static const char sql[] =
 		"DELETE FROM agents WHERE agent_id = $1 RETURNING agent_id";
-	const char *id = acdcfg_path_id(req, "agent_id");
+	const char *id = api_path_uuid(req, "agent_id");
 
 	if (id)
 		change(req, sql, 1, &id, "agent.delete", deleted);

@@ -72,7 +72,7 @@ static void reg_get(struct http_req *req)
 		" WHERE agent_id = $1";
 	const struct principal *p = http_req_principal(req);
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = acdcfg_path_id(req, "agent_id");
+	const char *id = api_path_uuid(req, "agent_id");
 
 	if (!id)
 		return;

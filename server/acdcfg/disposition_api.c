@@ -110,29 +110,28 @@ static void code_list(struct http_req *req)
 		" $2::uuid) ORDER BY d.position, d.code, d.code_id"
 		" LIMIT $3::int + 1";
 	struct db_ctx ctx = api_ctx(req);
-	char pos[64], id[64], lim[16];
+	struct api_page pg;
 	const char *pv[3];
-	unsigned limit;
 
-	if (!acdcfg_page(req, &limit, pos, id, lim))
+	if (!api_page_get(req, &pg))
 		return;
 
-	if (!cursor_ok(pos, id)) {
+	if (!cursor_ok(pg.ts, pg.id)) {
 		http_reply_problem(req, 400, "validation_failed",
 				   "cursor is not one this server gave out;"
 				   " start again without it.");
 		return;
 	}
 
-	pv[0] = pos[0] ? pos : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, sql, 3, pv, acdcfg_list_done);
+	pv[0] = pg.ts[0] ? pg.ts : NULL;
+	pv[1] = pg.id[0] ? pg.id : NULL;
+	pv[2] = pg.lim;
+	api_query(req, &ctx, sql, 3, pv, api_page_done);
 }
 
 
 static const struct acdcfg_table codes = {
-	"disposition_code", "code_id", SELECT_SQL, NULL,
+	"disposition_code", "code_id", SELECT_SQL,
 	/* Calls keep their code as text, so reports of the past still
 	 * count. */
 	"DELETE FROM disposition_codes WHERE code_id = $1"
@@ -176,7 +175,7 @@ static void code_update(struct http_req *req)
 		" position = COALESCE($3::int, position),"
 		" enabled = COALESCE($4::bool, enabled), updated_at = now()"
 		" WHERE code_id = $1 RETURNING code_id";
-	const char *id = acdcfg_path_id(req, "code_id");
+	const char *id = api_path_uuid(req, "code_id");
 	char pos[16], code[CODE_MAX];
 	const char *pv[4];
 

@@ -301,18 +301,20 @@ static bool fields_ok(struct http_req *req)
 
 static const struct acdcfg_table queues = {
 	"queue", "queue_id", SELECT_SQL,
-	"SELECT " QUEUE_JSON ", q.created_at::text, q.queue_id::text"
-	" FROM queues q"
-	" WHERE ($1::timestamptz IS NULL OR (q.created_at, q.queue_id)"
-	" > ($1::timestamptz, $2::uuid))"
-	" ORDER BY q.created_at, q.queue_id LIMIT $3::int + 1",
 	NULL,  /* queue_delete: not while another queue sends calls here */
 };
 
 
 static void queue_list(struct http_req *req)
 {
-	acdcfg_list(req, &queues);
+	static const char sql[] =
+		"SELECT " QUEUE_JSON ", q.created_at::text, q.queue_id::text"
+		" FROM queues q"
+		" WHERE ($1::timestamptz IS NULL OR (q.created_at, q.queue_id)"
+		" > ($1::timestamptz, $2::uuid))"
+		" ORDER BY q.created_at, q.queue_id LIMIT $3::int + 1";
+
+	api_list(req, sql);
 }
 
 
@@ -402,7 +404,7 @@ static void queue_create(struct http_req *req)
 
 static void queue_update(struct http_req *req)
 {
-	const char *id = acdcfg_path_id(req, "queue_id");
+	const char *id = api_path_uuid(req, "queue_id");
 	char *body = NULL;
 	const char *pv[2];
 	char *s;
@@ -456,7 +458,7 @@ static void queue_delete(struct http_req *req)
 	static const char why_sql[] =
 		"SELECT EXISTS (SELECT 1 FROM queues WHERE queue_id = $1)";
 	struct acdcfg_what w = {"queue.delete", "queue", NULL, NULL, NULL};
-	const char *id = acdcfg_path_id(req, "queue_id");
+	const char *id = api_path_uuid(req, "queue_id");
 	struct db_txn *tx;
 	int err;
 

@@ -30,14 +30,8 @@ static const struct param update_params[] = {
 };
 
 
-/* Pages in creation order; a client sorts by position to show them. */
 static const struct acdcfg_table reasons = {
 	"notready_reason", "reason_id", SELECT_SQL,
-	"SELECT " REASON_JSON ", r.created_at::text,"
-	" r.reason_id::text FROM notready_reasons r"
-	" WHERE ($1::timestamptz IS NULL OR (r.created_at,"
-	" r.reason_id) > ($1::timestamptz, $2::uuid))"
-	" ORDER BY r.created_at, r.reason_id LIMIT $3::int + 1",
 	/* The state log keeps the reason's name as text, so history
 	 * stays. */
 	"DELETE FROM notready_reasons WHERE reason_id = $1"
@@ -45,9 +39,17 @@ static const struct acdcfg_table reasons = {
 };
 
 
+/* Pages in creation order; a client sorts by position to show them. */
 static void reason_list(struct http_req *req)
 {
-	acdcfg_list(req, &reasons);
+	static const char sql[] =
+		"SELECT " REASON_JSON ", r.created_at::text,"
+		" r.reason_id::text FROM notready_reasons r"
+		" WHERE ($1::timestamptz IS NULL OR (r.created_at,"
+		" r.reason_id) > ($1::timestamptz, $2::uuid))"
+		" ORDER BY r.created_at, r.reason_id LIMIT $3::int + 1";
+
+	api_list(req, sql);
 }
 
 
@@ -86,7 +88,7 @@ static void reason_update(struct http_req *req)
 		" position = COALESCE($3::int, position),"
 		" enabled = COALESCE($4::bool, enabled), updated_at = now()"
 		" WHERE reason_id = $1 RETURNING reason_id";
-	const char *id = acdcfg_path_id(req, "reason_id");
+	const char *id = api_path_uuid(req, "reason_id");
 	const char *pv[4];
 	char pos[16];
 

@@ -30,11 +30,6 @@ static const struct param update_params[] = {
 
 static const struct acdcfg_table skills = {
 	"skill", "skill_id", SELECT_SQL,
-	"SELECT " SKILL_JSON ", s.created_at::text, s.skill_id::text"
-	" FROM skills s"
-	" WHERE ($1::timestamptz IS NULL OR (s.created_at, s.skill_id)"
-	" > ($1::timestamptz, $2::uuid))"
-	" ORDER BY s.created_at, s.skill_id LIMIT $3::int + 1",
 	/* Agents and queues lose the skill with it (ON DELETE CASCADE);
 	 * the runtime reloads them on the notice. */
 	"DELETE FROM skills WHERE skill_id = $1 RETURNING skill_id",
@@ -43,7 +38,14 @@ static const struct acdcfg_table skills = {
 
 static void skill_list(struct http_req *req)
 {
-	acdcfg_list(req, &skills);
+	static const char sql[] =
+		"SELECT " SKILL_JSON ", s.created_at::text, s.skill_id::text"
+		" FROM skills s"
+		" WHERE ($1::timestamptz IS NULL OR (s.created_at, s.skill_id)"
+		" > ($1::timestamptz, $2::uuid))"
+		" ORDER BY s.created_at, s.skill_id LIMIT $3::int + 1";
+
+	api_list(req, sql);
 }
 
 
@@ -77,7 +79,7 @@ static void skill_update(struct http_req *req)
 	static const char sql[] =
 		"UPDATE skills SET name = COALESCE($2, name),"
 		" updated_at = now() WHERE skill_id = $1 RETURNING skill_id";
-	const char *id = acdcfg_path_id(req, "skill_id");
+	const char *id = api_path_uuid(req, "skill_id");
 	const char *pv[2];
 
 	if (!id || !acdcfg_name_ok(req))

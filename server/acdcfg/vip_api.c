@@ -65,13 +65,10 @@ static void vip_list(struct http_req *req)
 		" AND ($2::timestamptz IS NULL OR (v.created_at, v.number)"
 		" > ($2::timestamptz, $3::text))"
 		" ORDER BY v.created_at, v.number LIMIT $4::int + 1";
-	struct db_ctx ctx = api_ctx(req);
 	const char *q = http_req_query(req, "q");
-	char ts[64], id[64], lim[16];
-	const char *pv[4];
-	unsigned limit;
+	struct api_page pg;
 
-	if (!acdcfg_page(req, &limit, ts, id, lim))
+	if (!api_page_get(req, &pg))
 		return;
 
 	if (q && (!q[0] || strspn(q, "0123456789") != strlen(q))) {
@@ -80,17 +77,13 @@ static void vip_list(struct http_req *req)
 		return;
 	}
 
-	pv[0] = q;
-	pv[1] = ts[0] ? ts : NULL;
-	pv[2] = id[0] ? id : NULL;
-	pv[3] = lim;
-	api_query(req, &ctx, sql, 4, pv, acdcfg_list_done);
+	api_page_query(req, &pg, sql, 1, &q);
 }
 
 
 /* Keyed by number: the path's is normalized first (path_number). */
 static const struct acdcfg_table vips = {
-	"vip_caller", "number", SELECT_SQL, NULL,
+	"vip_caller", "number", SELECT_SQL,
 	"DELETE FROM vip_callers WHERE number = $1 RETURNING number",
 };
 

@@ -48,16 +48,6 @@ struct created_key {
 };
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void key_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -66,20 +56,8 @@ static void key_list(struct http_req *req)
 		" WHERE ($1::timestamptz IS NULL OR (created_at, api_key_id)"
 		" > ($1::timestamptz, $2::uuid))"
 		" ORDER BY created_at, api_key_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	const char *pv[3];
-	unsigned limit;
-	char ts[64], id[64], lim[16];
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
-		return;
-
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-
-	api_query(req, &ctx, sql, 3, pv, list_done);
+	api_list(req, sql);
 }
 
 

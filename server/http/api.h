@@ -36,6 +36,22 @@ void api_reply_page(struct http_req *req, const struct db_res *res,
 int  api_page_args(struct http_req *req, unsigned *limitp, char *ts,
 		   size_t tsz, char *id, size_t isz);
 bool api_uuid_ok(const char *s);
+
+/** A list's page as the query string asks for it (api_page.c). */
+struct api_page {
+	unsigned limit;
+	char ts[64];   /**< the cursor's created_at, "" on page 1 */
+	char id[64];   /**< the cursor's id, "" on page 1         */
+	char lim[16];  /**< limit as text                          */
+};
+
+bool api_page_get(struct http_req *req, struct api_page *pg);
+void api_page_query(struct http_req *req, const struct api_page *pg,
+		    const char *sql, unsigned n, const char *const *pv);
+void api_page_done(struct http_req *req, const struct db_res *res);
+void api_list(struct http_req *req, const char *sql);
+void api_row_200(struct http_req *req, const struct db_res *res);
+const char *api_path_uuid(struct http_req *req, const char *name);
 const char *api_str(const struct http_req *req, const char *field);
 const char *api_bool(const struct http_req *req, const char *field);
 int  api_json_text(const struct http_req *req, const char *field,

@@ -38,29 +38,6 @@ static const struct param update_params[] = {
 };
 
 
-static const char *path_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "flow_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void flow_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -68,25 +45,8 @@ static void flow_list(struct http_req *req)
 		" FROM flows f WHERE ($1::timestamptz IS NULL OR"
 		" (f.created_at, f.flow_id) > ($1::timestamptz, $2::uuid))"
 		" ORDER BY f.created_at, f.flow_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	char ts[64], id[64], lim[16];
-	const char *pv[3];
-	unsigned limit;
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
-		return;
-
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, sql, 3, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_list(req, sql);
 }
 
 
@@ -106,7 +66,7 @@ static void flow_get(struct http_req *req)
 		" IS NOT NULL)";
 	const char *ver = http_req_query(req, "version");
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_id(req);
+	const char *id = api_path_uuid(req, "flow_id");
 	const char *pv[2];
 
 	if (!id)
@@ -121,7 +81,7 @@ static void flow_get(struct http_req *req)
 
 	pv[0] = id;
 	pv[1] = ver;
-	api_query(req, &ctx, sql, 2, pv, row_200);
+	api_query(req, &ctx, sql, 2, pv, api_row_200);
 }
 
 
@@ -135,10 +95,10 @@ static void flow_versions(struct http_req *req)
 		" v.created_at) ORDER BY v.version DESC)"
 		" FROM flow_versions v WHERE v.flow_id = $1), '[]')) END";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_id(req);
+	const char *id = api_path_uuid(req, "flow_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -199,7 +159,7 @@ static void flow_delete(struct http_req *req)
 		" OR n.routes @> jsonb_build_array(jsonb_build_object("
 		"'flow_id', $1::text))";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_id(req);
+	const char *id = api_path_uuid(req, "flow_id");
 
 	if (id)
 		api_query(req, &ctx, sql, 1, &id, users_found);

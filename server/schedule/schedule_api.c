@@ -37,29 +37,6 @@ static const struct param body_params[] = {
 };
 
 
-static const char *path_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "schedule_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void schedule_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -68,25 +45,8 @@ static void schedule_list(struct http_req *req)
 		" WHERE ($1::timestamptz IS NULL OR (s.created_at,"
 		" s.schedule_id) > ($1::timestamptz, $2::uuid))"
 		" ORDER BY s.created_at, s.schedule_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	char ts[64], id[64], lim[16];
-	const char *pv[3];
-	unsigned limit;
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
-		return;
-
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, sql, 3, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_list(req, sql);
 }
 
 
@@ -96,10 +56,10 @@ static void schedule_get_h(struct http_req *req)
 		"SELECT " SCHEDULE_JSON " FROM schedules s"
 		" WHERE s.schedule_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_id(req);
+	const char *id = api_path_uuid(req, "schedule_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -214,7 +174,7 @@ static void schedule_update(struct http_req *req)
 		" weekly = $4::jsonb, exceptions = $5::jsonb,"
 		" updated_at = now() WHERE s.schedule_id = $1"
 		" RETURNING " SCHEDULE_JSON;
-	const char *id = path_id(req);
+	const char *id = api_path_uuid(req, "schedule_id");
 	struct api_audit_what w = {http_req_principal(req)->tenant_id,
 				   "schedule.update", "schedule", id, NULL};
 	struct db_ctx ctx = api_ctx(req);
@@ -297,7 +257,7 @@ static void schedule_delete(struct http_req *req)
 		" FROM numbers n WHERE n.routes @> jsonb_build_array("
 		"jsonb_build_object('schedule_id', $1::text)))";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_id(req);
+	const char *id = api_path_uuid(req, "schedule_id");
 
 	if (id)
 		api_query(req, &ctx, sql, 1, &id, users_found);

@@ -79,19 +79,6 @@ static bool label_ok(struct http_req *req)
 }
 
 
-static const char *path_number_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "number_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 /* Reads: the operator, or a tenant's admin (own numbers, by RLS). */
 static bool reader_ok(struct http_req *req)
 {
@@ -107,16 +94,6 @@ static bool reader_ok(struct http_req *req)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void number_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -127,15 +104,13 @@ static void number_list(struct http_req *req)
 		" AND ($3::timestamptz IS NULL OR (n.created_at, n.number_id)"
 		" > ($3::timestamptz, $4::uuid))"
 		" ORDER BY n.created_at, n.number_id LIMIT $5::int + 1";
-	struct db_ctx ctx = api_ctx(req);
 	const char *tenant = http_req_query(req, "tenant_id");
 	const char *number = http_req_query(req, "number");
-	char ts[64], id[64], lim[16], norm[33];
-	const char *pv[5];
-	unsigned limit;
+	struct api_page pg;
+	char norm[33];
+	const char *pv[2];
 
-	if (!reader_ok(req) ||
-	    api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
+	if (!reader_ok(req) || !api_page_get(req, &pg))
 		return;
 
 	if (tenant && !api_uuid_ok(tenant)) {
@@ -149,20 +124,9 @@ static void number_list(struct http_req *req)
 		return;
 	}
 
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
 	pv[0] = tenant;
 	pv[1] = number ? norm : NULL;
-	pv[2] = ts[0] ? ts : NULL;
-	pv[3] = id[0] ? id : NULL;
-	pv[4] = lim;
-
-	api_query(req, &ctx, sql, 5, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_page_query(req, &pg, sql, 2, pv);
 }
 
 
@@ -173,10 +137,10 @@ static void number_get(struct http_req *req)
 	struct db_ctx ctx = api_ctx(req);
 	const char *id;
 
-	if (!reader_ok(req) || !(id = path_number_id(req)))
+	if (!reader_ok(req) || !(id = api_path_uuid(req, "number_id")))
 		return;
 
-	api_query(req, &ctx, sql, 1, &id, row_200);
+	api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -344,7 +308,7 @@ static void number_update(struct http_req *req)
 		" telephony_number_refs_missing($2::uuid, $3::jsonb)";
 	json_t *body = http_req_json(req);
 	json_t *en = json_object_get(body, "enabled");
-	const char *id = path_number_id(req);
+	const char *id = api_path_uuid(req, "number_id");
 	struct api_audit_what w = {http_req_principal(req)->tenant_id,
 				   "number.update", "number", id, NULL};
 	struct db_ctx ctx = api_ctx(req);
@@ -426,7 +390,7 @@ static void number_delete(struct http_req *req)
 	static const char sql[] =
 		"SELECT tenant_id::text FROM numbers WHERE number_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_number_id(req);
+	const char *id = api_path_uuid(req, "number_id");
 
 	if (id)
 		api_query(req, &ctx, sql, 1, &id, delete_found);

@@ -64,20 +64,6 @@ static const struct param update_params[] = {
 static const char *const codec_names[] = {"PCMA", "PCMU", "opus", NULL};
 
 
-/* The {trunk_id} of the path, or a 404 reply and NULL. */
-static const char *path_trunk_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "trunk_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 static bool addrs_ok(struct http_req *req)
 {
 	json_t *a = json_object_get(http_req_json(req), "allow_addrs");
@@ -214,16 +200,6 @@ static bool create_ok(struct http_req *req)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void trunk_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -233,13 +209,10 @@ static void trunk_list(struct http_req *req)
 		" AND ($2::timestamptz IS NULL OR (t.created_at, t.trunk_id)"
 		" > ($2::timestamptz, $3::uuid))"
 		" ORDER BY t.created_at, t.trunk_id LIMIT $4::int + 1";
-	struct db_ctx ctx = api_ctx(req);
 	const char *tenant = http_req_query(req, "tenant_id");
-	const char *pv[4];
-	unsigned limit;
-	char ts[64], id[64], lim[16];
+	struct api_page pg;
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
+	if (!api_page_get(req, &pg))
 		return;
 
 	if (tenant && !api_uuid_ok(tenant)) {
@@ -248,19 +221,7 @@ static void trunk_list(struct http_req *req)
 		return;
 	}
 
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = tenant;
-	pv[1] = ts[0] ? ts : NULL;
-	pv[2] = id[0] ? id : NULL;
-	pv[3] = lim;
-
-	api_query(req, &ctx, sql, 4, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_page_query(req, &pg, sql, 1, &tenant);
 }
 
 
@@ -269,10 +230,10 @@ static void trunk_get(struct http_req *req)
 	static const char sql[] =
 		"SELECT " TRUNK_JSON " FROM trunks t WHERE t.trunk_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_trunk_id(req);
+	const char *id = api_path_uuid(req, "trunk_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -461,7 +422,7 @@ static void trunk_update(struct http_req *req)
 		" outbound_uri = COALESCE($9, t.outbound_uri),"
 		" enabled = COALESCE($10::bool, t.enabled), updated_at = now()"
 		" WHERE t.trunk_id = $1 RETURNING " TRUNK_JSON;
-	const char *id = path_trunk_id(req);
+	const char *id = api_path_uuid(req, "trunk_id");
 	struct trunk_vals v;
 
 	if (!id || !fields_ok(req))
@@ -502,7 +463,7 @@ static void trunk_delete(struct http_req *req)
 		"DELETE FROM trunks t WHERE t.trunk_id = $1 AND NOT EXISTS"
 		" (SELECT 1 FROM numbers n WHERE n.trunk_id = t.trunk_id)"
 		" RETURNING " TRUNK_JSON;
-	const char *id = path_trunk_id(req);
+	const char *id = api_path_uuid(req, "trunk_id");
 
 	if (id)
 		change_txn(req, sql, 1, &id, "trunk.delete", id, deleted);

@@ -56,29 +56,6 @@ static void pending_destructor(void *arg)
 }
 
 
-static const char *path_tenant_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "tenant_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void tenant_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -87,26 +64,8 @@ static void tenant_list(struct http_req *req)
 		" WHERE ($1::timestamptz IS NULL OR (t.created_at,"
 		" t.tenant_id) > ($1::timestamptz, $2::uuid))"
 		" ORDER BY t.created_at, t.tenant_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	const char *pv[3];
-	unsigned limit;
-	char ts[64], id[64], lim[16];
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
-		return;
-
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-
-	api_query(req, &ctx, sql, 3, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_list(req, sql);
 }
 
 
@@ -115,10 +74,10 @@ static void tenant_get(struct http_req *req)
 	static const char sql[] =
 		"SELECT " TENANT_JSON " FROM tenants t WHERE t.tenant_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_tenant_id(req);
+	const char *id = api_path_uuid(req, "tenant_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -327,7 +286,7 @@ static void tenant_update(struct http_req *req)
 	json_t *body = http_req_json(req);
 	json_t *quota = json_object_get(body, "seat_quota");
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_tenant_id(req);
+	const char *id = api_path_uuid(req, "tenant_id");
 	struct api_audit_what w = {id, "tenant.update", "tenant", id, NULL};
 	struct db_txn *tx = NULL;
 	char q[16], *detail = NULL;

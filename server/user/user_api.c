@@ -70,20 +70,6 @@ static struct pending *pending_alloc(struct http_req *req)
 }
 
 
-/* The {user_id} of the path, or a 404 reply and NULL. */
-static const char *path_user_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "user_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 static bool password_ok(struct http_req *req, const char *pw)
 {
 	if (password_check_policy(pw)) {
@@ -97,16 +83,6 @@ static bool password_ok(struct http_req *req, const char *pw)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void user_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -116,13 +92,10 @@ static void user_list(struct http_req *req)
 		" AND ($2::timestamptz IS NULL OR (created_at, user_id) >"
 		" ($2::timestamptz, $3::uuid))"
 		" ORDER BY created_at, user_id LIMIT $4::int + 1";
-	struct db_ctx ctx = api_ctx(req);
 	const char *role = http_req_query(req, "role");
-	const char *pv[4];
-	unsigned limit;
-	char ts[64], id[64], lim[16];
+	struct api_page pg;
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
+	if (!api_page_get(req, &pg))
 		return;
 
 	if (role && role_parse(role) == ROLE_NONE) {
@@ -131,19 +104,7 @@ static void user_list(struct http_req *req)
 		return;
 	}
 
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = role;
-	pv[1] = ts[0] ? ts : NULL;
-	pv[2] = id[0] ? id : NULL;
-	pv[3] = lim;
-
-	api_query(req, &ctx, sql, 4, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_page_query(req, &pg, sql, 1, &role);
 }
 
 
@@ -153,10 +114,10 @@ static void user_get(struct http_req *req)
 		"SELECT " USER_JSON " FROM users"
 		" WHERE user_id = $1 AND deleted_at IS NULL";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_user_id(req);
+	const char *id = api_path_uuid(req, "user_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -360,7 +321,7 @@ static void user_update(struct http_req *req)
 		" RETURNING " USER_JSON;
 	json_t *body = http_req_json(req);
 	json_t *dis = json_object_get(body, "disabled");
-	const char *id = path_user_id(req);
+	const char *id = api_path_uuid(req, "user_id");
 	const char *pv[7];
 
 	if (!id || self_lockout(req, id))
@@ -384,7 +345,7 @@ static void user_delete(struct http_req *req)
 		"UPDATE users SET deleted_at = now(), updated_at = now()"
 		" WHERE user_id = $1 AND deleted_at IS NULL"
 		" RETURNING " USER_JSON;
-	const char *id = path_user_id(req);
+	const char *id = api_path_uuid(req, "user_id");
 
 	if (!id || self_lockout(req, id))
 		return;
@@ -428,7 +389,7 @@ static void reset_hashed(int err, const char *hash, void *arg)
 
 static void user_password(struct http_req *req)
 {
-	const char *id = path_user_id(req);
+	const char *id = api_path_uuid(req, "user_id");
 	const char *pw = api_str(req, "password");
 	struct pending *pd;
 	int err;
