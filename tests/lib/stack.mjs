@@ -114,8 +114,25 @@ function waitReady(proc, logs, timeoutMs) {
 	});
 }
 
-/** Start openseat on a free port against db; resolves once it is ready. */
+/**
+ * Start openseat on a free port against db; resolves once it is ready.
+ * A port found free may be taken before openseat binds it (another
+ * process's outgoing connection, a peer's socket; seen with "SIP on
+ * 127.0.0.1:N: Address already in use"): such a start is tried again on
+ * new ports (those opts.env does not fix), three times at most.
+ */
 export async function startServer(db, opts = {}) {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startOnce(db, opts);
+		} catch (e) {
+			if (attempt >= 3 || !e.addrInUse)
+				throw e;
+		}
+	}
+}
+
+async function startOnce(db, opts) {
 	const port = await freePort();
 	/* SIP listens on UDP and TCP: the port must be free for both */
 	let sipPort = await freePort();
@@ -154,7 +171,21 @@ export async function startServer(db, opts = {}) {
 	const exited = new Promise((resolve) => {
 		proc.on('exit', (code, signal) => resolve({ code, signal }));
 	});
-	await waitReady(proc, logs, opts.readyTimeoutMs || 20000);
+	try {
+		await waitReady(proc, logs, opts.readyTimeoutMs || 20000);
+	} catch (e) {
+		e.addrInUse = proc.exitCode !== null &&
+			/Address already in use/.test(logs());
+		throw e;
+	}
+	/* a taken HTTP port does not stop the start: lws logs it, and the
+	 * server says ready while serving nothing */
+	if (/ERROR on binding fd \d+ to port/.test(logs())) {
+		proc.kill('SIGKILL');
+		await exited;
+		throw Object.assign(new Error(`HTTP port ${port} taken:\n` +
+			logs()), { addrInUse: true });
+	}
 	return {
 		proc, pid: proc.pid, port, sipPort, logs, exited,
 		baseUrl: `http://127.0.0.1:${port}`,
