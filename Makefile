@@ -157,6 +157,16 @@ $(BUILD)/bench/webrtc_media: bench/webrtc_media.c $(LIBMEDIA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Callers on hold music, per call's player or one shared stream, in
+# process (see bench/hold_media.c).
+.PHONY: bench-hold
+bench-hold: $(BUILD)/bench/hold_media
+	@$(BUILD)/bench/hold_media $(BENCH_CALLS)
+
+$(BUILD)/bench/hold_media: bench/hold_media.c $(LIBMEDIA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Concurrent recorded calls, in process (see bench/recording.c).
 .PHONY: bench-recording
 bench-recording: $(BUILD)/bench/recording

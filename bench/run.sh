@@ -16,7 +16,8 @@
 # BENCH=webhooks (deliveries/s to a local receiver: bench/webhooks.mjs)
 # or BENCH=customer-import (CSV rows/s, BENCH_IMPORT_ROWS rows:
 # bench/customer_import.mjs) runs one; the recording encoder in process
-# is make bench-recording.
+# is make bench-recording, callers on hold music in process is make
+# bench-hold.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-build/release/openseat}
