@@ -238,3 +238,14 @@ test('the supervisor sees its two pages', async () => {
 	await shown(page, 'tickets');
 	assert.deepEqual(problems, []);
 });
+
+test('an agent who opens the admin console is sent to its own', async () => {
+	const s = await consoleSession(stack, stack.agent, '**/agent/**',
+		problems, WAIT);
+	sessions.push(s);
+	await s.page.goto(`${stack.baseUrl}/admin/#queues`);
+	await s.page.waitForURL('**/agent/**');
+	await s.page.waitForSelector('body[data-ready="1"]');
+	assert.equal(await s.page.locator('#tabs').count(), 0);
+	assert.deepEqual(problems, []);
+});

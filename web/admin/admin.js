@@ -2,7 +2,7 @@
 // audit …), supervisors (records, announcements) or the platform operator
 // (tenants, trunks), reached from the side navigation, kept live over /ws.
 import { errorText, onLocaleChange } from '../common/i18n.js';
-import { isOperator } from '../common/api.js';
+import { consoleFor, isOperator } from '../common/api.js';
 import { bindLiveStatus, initShell } from '../common/shell.js';
 import { connectLive } from '../common/ws.js';
 import { initUsers } from './users.js';
@@ -87,6 +87,12 @@ function reloadIfLoaded(name) {
 
 async function main() {
 	const me = await initShell();
+	/* an agent has no page here: its own console instead of empty
+	 * pages whose every request the server refuses */
+	if (!isOperator(me) && me.role === 'agent') {
+		location.replace(consoleFor(me));
+		return;
+	}
 	const kind = isOperator(me) ? 'operator' :
 		me.role === 'supervisor' ? 'supervisor' : 'tenant';
 	for (const n of navNames(kind)) {
