@@ -15,16 +15,6 @@
 	" 'remote_addr', remote_addr, 'created_at', created_at)"
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 /* A time filter must parse as a timestamp; reply 400 if not. */
 static bool time_ok(struct http_req *req, const char *name)
 {
@@ -80,7 +70,7 @@ static void audit_list(struct http_req *req)
 	pv[5] = id[0] ? id : NULL;
 	pv[6] = lim;
 
-	api_query(req, &ctx, sql, 7, pv, list_done);
+	api_query(req, &ctx, sql, 7, pv, api_page_done);
 }
 
 

@@ -141,7 +141,7 @@ static void announce_update(struct http_req *req)
 {
 	static const char sql[] =
 		"SELECT announcement_update($1, $2::jsonb)";
-	const char *id = ticket_path_id(req, "announcement_id");
+	const char *id = api_path_uuid(req, "announcement_id");
 	char *body;
 	const char *pv[2];
 
@@ -176,25 +176,19 @@ static void announce_withdraw(struct http_req *req)
 {
 	static const char sql[] =
 		"SELECT announcement_withdraw($1)::text";
-	const char *id = ticket_path_id(req, "announcement_id");
+	const char *id = api_path_uuid(req, "announcement_id");
 
 	if (id)
 		change(req, sql, 1, &id, "announcement.withdraw", withdrawn);
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 static void announce_get(struct http_req *req)
 {
-	const char *id = ticket_path_id(req, "announcement_id");
+	const char *id = api_path_uuid(req, "announcement_id");
 
 	if (id)
-		ticket_query(req, SELECT_SQL, 1, &id, row_200);
+		ticket_query(req, SELECT_SQL, 1, &id, api_row_200);
 }
 
 

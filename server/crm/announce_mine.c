@@ -30,12 +30,6 @@ static bool user_only(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 /* Newest start first, at most 100 (a console shows the current ones),
  * with how many are unread for the badge. */
 static void announce_mine(struct http_req *req)
@@ -60,7 +54,7 @@ static void announce_mine(struct http_req *req)
 	ticket_actor(req, &a);
 	pv[0] = a.id;
 	pv[1] = a.agent;
-	ticket_query(req, sql, 2, pv, row_200);
+	ticket_query(req, sql, 2, pv, api_row_200);
 }
 
 
@@ -85,7 +79,7 @@ static void announce_read(struct http_req *req)
 		" 'read_at', r.read_at)::text"
 		" FROM announcement_reads r WHERE r.user_id = $1::uuid"
 		" AND r.announcement_id = $3 AND $2::text IS NOT NULL";
-	const char *id = ticket_path_id(req, "announcement_id");
+	const char *id = api_path_uuid(req, "announcement_id");
 	struct db_ctx ctx = api_ctx(req);
 	struct ticket_actor a;
 	struct db_txn *tx = NULL;
@@ -127,10 +121,10 @@ static void announce_reads(struct http_req *req)
 		" WHERE r.announcement_id = a.announcement_id"
 		" AND r.user_id = u.user_id)), '[]'))::text"
 		" FROM announcements a WHERE a.announcement_id = $1";
-	const char *id = ticket_path_id(req, "announcement_id");
+	const char *id = api_path_uuid(req, "announcement_id");
 
 	if (id)
-		ticket_query(req, sql, 1, &id, row_200);
+		ticket_query(req, sql, 1, &id, api_row_200);
 }
 
 

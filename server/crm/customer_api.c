@@ -132,12 +132,6 @@ static void customer_list(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 static void customer_get(struct http_req *req)
 {
 	static const char sql[] =
@@ -148,7 +142,7 @@ static void customer_get(struct http_req *req)
 	const char *id = crm_path_id(req, "customer_id", buf);
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -174,7 +168,7 @@ static void customer_lookup(struct http_req *req)
 		return;
 
 	pv[0] = http_req_principal(req)->tenant_id;
-	api_query(req, &ctx, sql, 2, pv, row_200);
+	api_query(req, &ctx, sql, 2, pv, api_row_200);
 }
 
 

@@ -110,12 +110,6 @@ static void field_list(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 static void field_get(struct http_req *req)
 {
 	struct db_ctx ctx = api_ctx(req);
@@ -123,7 +117,7 @@ static void field_get(struct http_req *req)
 	const char *id = crm_path_id(req, "field_id", buf);
 
 	if (id)
-		api_query(req, &ctx, SELECT_SQL, 1, &id, row_200);
+		api_query(req, &ctx, SELECT_SQL, 1, &id, api_row_200);
 }
 
 

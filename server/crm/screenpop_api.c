@@ -47,12 +47,6 @@ static const char *const own_headers[] = {"host", "content-length",
 	"content-type", "transfer-encoding", "connection", "accept"};
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 /* The change (audited in one statement), then the settings read back */
 static void put_200(struct http_req *req, const struct db_res *res)
 {
@@ -65,7 +59,7 @@ static void settings_get(struct http_req *req)
 	struct db_ctx ctx = api_ctx(req);
 	const char *tenant_id = http_req_principal(req)->tenant_id;
 
-	api_query(req, &ctx, SETTINGS_SQL, 1, &tenant_id, row_200);
+	api_query(req, &ctx, SETTINGS_SQL, 1, &tenant_id, api_row_200);
 }
 
 

@@ -132,7 +132,7 @@ static void ticket_update(struct http_req *req)
 		" $6::boolean))->'events'";
 	struct api_audit_what w = {http_req_principal(req)->tenant_id,
 				   "ticket.update", "ticket", NULL, NULL};
-	const char *id = ticket_path_id(req, "ticket_id");
+	const char *id = api_path_uuid(req, "ticket_id");
 	struct ticket_actor a;
 	struct db_txn *tx = NULL;
 	char *body;
@@ -161,12 +161,6 @@ static void ticket_update(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 /* With comments, attachments and history; another tenant's ticket, or
  * one an agent may not see, is not found. */
 static void ticket_get(struct http_req *req)
@@ -175,7 +169,7 @@ static void ticket_get(struct http_req *req)
 		"SELECT ticket_detail_json(t)::text FROM tickets t"
 		" WHERE t.ticket_id = $1 AND ticket_visible(t, $2::uuid,"
 		" $3::boolean)";
-	const char *id = ticket_path_id(req, "ticket_id");
+	const char *id = api_path_uuid(req, "ticket_id");
 	struct ticket_actor a;
 	const char *pv[3];
 
@@ -186,7 +180,7 @@ static void ticket_get(struct http_req *req)
 	pv[0] = id;
 	pv[1] = a.id;
 	pv[2] = a.agent;
-	ticket_query(req, sql, 3, pv, row_200);
+	ticket_query(req, sql, 3, pv, api_row_200);
 }
 
 

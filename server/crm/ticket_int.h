@@ -19,7 +19,6 @@ struct ticket_actor {
 };
 
 void ticket_actor(const struct http_req *req, struct ticket_actor *a);
-const char *ticket_path_id(struct http_req *req, const char *name);
 char *ticket_body_text(const struct http_req *req);
 int  ticket_begin(struct db_txn **txp, struct http_req *req,
 		  const char *sql, unsigned n, const char *const *pv,

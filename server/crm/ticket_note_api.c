@@ -60,7 +60,7 @@ static void comment_add(struct http_req *req)
 		" 'author_name', c.author_name, 'body', c.body,"
 		" 'created_at', c.created_at) FROM ticket_comments c"
 		" WHERE c.comment_id = $1";
-	const char *id = ticket_path_id(req, "ticket_id");
+	const char *id = api_path_uuid(req, "ticket_id");
 	char comment_id[UUID_STRLEN];
 	struct ticket_actor a;
 	char *detail;
@@ -193,7 +193,7 @@ static void attachment_add(struct http_req *req)
 		" 'sha256', a.sha256, 'created_by_name', a.created_by_name,"
 		" 'created_at', a.created_at) FROM ticket_attachments a"
 		" WHERE a.attachment_id = $1";
-	const char *id = ticket_path_id(req, "ticket_id");
+	const char *id = api_path_uuid(req, "ticket_id");
 	char att_id[UUID_STRLEN], ctype[128];
 	char *detail = NULL, *data = NULL;
 	struct ticket_actor a;
@@ -323,8 +323,8 @@ static void attachment_get(struct http_req *req)
 		" ON t.ticket_id = a.ticket_id WHERE a.ticket_id = $1"
 		" AND a.attachment_id = $2"
 		" AND ticket_visible(t, $3::uuid, $4::boolean)";
-	const char *id = ticket_path_id(req, "ticket_id");
-	const char *att = id ? ticket_path_id(req, "attachment_id") : NULL;
+	const char *id = api_path_uuid(req, "ticket_id");
+	const char *att = id ? api_path_uuid(req, "attachment_id") : NULL;
 	struct ticket_actor a;
 	const char *pv[4];
 

@@ -46,20 +46,6 @@ void ticket_actor(const struct http_req *req, struct ticket_actor *a)
 }
 
 
-/** The {name} of the path as a UUID, or a 404 reply and NULL. */
-const char *ticket_path_id(struct http_req *req, const char *name)
-{
-	const char *id = http_req_param(req, name);
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 /** The validated JSON body as text (mem_deref it), NULL on ENOMEM. */
 char *ticket_body_text(const struct http_req *req)
 {

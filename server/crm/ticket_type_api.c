@@ -123,18 +123,12 @@ static void type_list(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 static void type_get(struct http_req *req)
 {
-	const char *id = ticket_path_id(req, "type_id");
+	const char *id = api_path_uuid(req, "type_id");
 
 	if (id)
-		ticket_query(req, SELECT_SQL, 1, &id, row_200);
+		ticket_query(req, SELECT_SQL, 1, &id, api_row_200);
 }
 
 
@@ -238,7 +232,7 @@ static void type_update(struct http_req *req)
 		" transitions = COALESCE($4::jsonb, transitions),"
 		" enabled = COALESCE($5::boolean, enabled), updated_at = now()"
 		" WHERE type_id = $1 RETURNING type_id";
-	const char *id = ticket_path_id(req, "type_id");
+	const char *id = api_path_uuid(req, "type_id");
 	char *states, *trans;
 	const char *pv[5];
 
@@ -266,7 +260,7 @@ static void type_delete(struct http_req *req)
 	static const char sql[] =
 		"DELETE FROM ticket_types WHERE type_id = $1"
 		" RETURNING type_id";
-	const char *id = ticket_path_id(req, "type_id");
+	const char *id = api_path_uuid(req, "type_id");
 	const char *pv[2];
 
 	if (!id)

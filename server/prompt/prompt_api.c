@@ -103,16 +103,6 @@ static bool path_prompt_id(struct http_req *req, char *id)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void prompt_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -122,26 +112,8 @@ static void prompt_list(struct http_req *req)
 		" OR (p.created_at, p.prompt_id)"
 		" > ($1::timestamptz, $2::uuid))"
 		" ORDER BY p.created_at, p.prompt_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	const char *pv[3];
-	unsigned limit;
-	char ts[64], id[64], lim[16];
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
-		return;
-
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-
-	api_query(req, &ctx, sql, 3, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_list(req, sql);
 }
 
 
@@ -154,7 +126,7 @@ static void prompt_get(struct http_req *req)
 	const char *pv[1] = {id};
 
 	if (path_prompt_id(req, id))
-		api_query(req, &ctx, sql, 1, pv, row_200);
+		api_query(req, &ctx, sql, 1, pv, api_row_200);
 }
 
 

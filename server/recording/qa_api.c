@@ -52,20 +52,6 @@ static void change_destructor(void *arg)
 }
 
 
-/** The {name} of the path as a UUID, or a 404 reply and NULL. */
-const char *qa_path_id(struct http_req *req, const char *name)
-{
-	const char *id = http_req_param(req, name);
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 /* A 409 whose errors[] names the field, like a 400's. */
 static void reply_conflict(struct http_req *req, const char *code,
 			   const char *field, const char *detail)
@@ -262,16 +248,6 @@ static bool body_ok(struct http_req *req)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 /* Oldest first; ?active=true leaves out retired forms. */
 static void form_list(struct http_req *req)
 {
@@ -302,7 +278,7 @@ static void form_list(struct http_req *req)
 	pv[1] = id[0] ? id : NULL;
 	pv[2] = lim;
 	pv[3] = active;
-	api_query(req, &ctx, sql, 4, pv, list_done);
+	api_query(req, &ctx, sql, 4, pv, api_page_done);
 }
 
 
@@ -311,7 +287,7 @@ static void form_get(struct http_req *req)
 	static const char sql[] =
 		"SELECT " FORM_JSON " FROM qa_forms f WHERE f.form_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = qa_path_id(req, "form_id");
+	const char *id = api_path_uuid(req, "form_id");
 
 	if (id)
 		api_query(req, &ctx, sql, 1, &id, qa_reply_ok);
@@ -375,7 +351,7 @@ static void form_update(struct http_req *req)
 		"UPDATE qa_forms f SET name = $2, criteria = $3::jsonb,"
 		" active = COALESCE($4::bool, active), updated_at = now()"
 		" WHERE f.form_id = $1 RETURNING " FORM_JSON;
-	const char *id = qa_path_id(req, "form_id");
+	const char *id = api_path_uuid(req, "form_id");
 	struct api_audit_what w = {http_req_principal(req)->tenant_id,
 				   "qa_form.update", "qa_form", id, NULL};
 	char *criteria = NULL;
@@ -412,7 +388,7 @@ static void form_delete(struct http_req *req)
 	static const char sql[] =
 		"DELETE FROM qa_forms f WHERE f.form_id = $1"
 		" RETURNING f.form_id";
-	const char *id = qa_path_id(req, "form_id");
+	const char *id = api_path_uuid(req, "form_id");
 	struct api_audit_what w = {http_req_principal(req)->tenant_id,
 				   "qa_form.delete", "qa_form", id, NULL};
 

@@ -26,7 +26,6 @@ struct qa_score_error {
 int qa_score(const struct json_t *criteria, const struct json_t *scores,
 	     char **storedp, char *total, size_t tsz,
 	     struct qa_score_error *e);
-const char *qa_path_id(struct http_req *req, const char *name);
 void qa_run(struct http_req *req, struct db_txn *tx, int err,
 	    api_rows_h *h);
 void qa_reply_created(struct http_req *req, const struct db_res *res);

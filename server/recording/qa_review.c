@@ -164,7 +164,7 @@ static void review_create(struct http_req *req)
 		" ON c.call_id = r.call_id LEFT JOIN qa_forms f"
 		" ON f.form_id = $2::uuid WHERE r.recording_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = qa_path_id(req, "recording_id");
+	const char *id = api_path_uuid(req, "recording_id");
 	const char *pv[2];
 
 	if (!id || !api_array_ok(req, "scores", score_params,
@@ -187,7 +187,7 @@ static void review_list(struct http_req *req)
 		" '[]'::json), 'next_cursor', NULL)"
 		" FROM recordings r WHERE r.recording_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = qa_path_id(req, "recording_id");
+	const char *id = api_path_uuid(req, "recording_id");
 
 	if (id)
 		api_query(req, &ctx, sql, 1, &id, qa_reply_ok);

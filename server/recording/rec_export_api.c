@@ -271,12 +271,6 @@ void rec_export_create(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 /** GET /api/v1/recordings/exports/{export_id}: its progress. */
 void rec_export_get(struct http_req *req)
 {
@@ -291,7 +285,7 @@ void rec_export_get(struct http_req *req)
 		return;
 	}
 
-	api_query(req, &ctx, sql, 1, &id, row_200);
+	api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 

@@ -37,19 +37,6 @@ static struct pending *pending_alloc(struct http_req *req)
 }
 
 
-static const char *path_tenant_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "tenant_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 static void audited(int err, const struct db_res *res, void *arg)
 {
 	struct pending *pd = arg;
@@ -105,7 +92,7 @@ static void rotated(int err, uint32_t key_no, const char *created_at,
 
 static void keys_rotate(struct http_req *req)
 {
-	const char *id = path_tenant_id(req);
+	const char *id = api_path_uuid(req, "tenant_id");
 	struct pending *pd;
 	int err;
 
@@ -127,12 +114,6 @@ static void keys_rotate(struct http_req *req)
 }
 
 
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
-}
-
-
 /* Numbers, master key ids and dates: never key material. */
 static void keys_list(struct http_req *req)
 {
@@ -144,10 +125,10 @@ static void keys_list(struct http_req *req)
 		" WHERE k.tenant_id = t.tenant_id), '[]'))"
 		" FROM tenants t WHERE t.tenant_id = $1::uuid";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_tenant_id(req);
+	const char *id = api_path_uuid(req, "tenant_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -203,7 +184,7 @@ static void usage(struct http_req *req)
 		" GROUP BY t.tenant_id) u";
 	struct db_ctx ctx = api_ctx(req);
 
-	api_query(req, &ctx, sql, 0, NULL, row_200);
+	api_query(req, &ctx, sql, 0, NULL, api_row_200);
 }
 
 

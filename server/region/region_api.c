@@ -107,17 +107,6 @@ static void region_lookup_get(struct http_req *req)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char after[64], id[64];
-
-	(void)api_page_args(req, &limit, after, sizeof(after), id,
-			    sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 /** GET /api/v1/number-regions: the tenant's prefixes, in prefix order. */
 static void region_list(struct http_req *req)
 {
@@ -147,7 +136,7 @@ static void region_list(struct http_req *req)
 	pv[1] = starts;
 	pv[2] = lim;
 
-	api_query(req, &ctx, sql, 3, pv, list_done);
+	api_query(req, &ctx, sql, 3, pv, api_page_done);
 }
 
 

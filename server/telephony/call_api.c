@@ -208,16 +208,6 @@ static bool filters_get(struct http_req *req, struct filters *f)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void call_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -241,13 +231,7 @@ static void call_list(struct http_req *req)
 	if (!filters_get(req, &f))
 		return;
 
-	api_query(req, &ctx, sql, 10, f.pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_query(req, &ctx, sql, 10, f.pv, api_page_done);
 }
 
 
@@ -270,7 +254,7 @@ static void call_get(struct http_req *req)
 
 	/* another agent's call is as unknown as no call at all */
 	pv[1] = p->role < ROLE_SUPERVISOR ? p->id : NULL;
-	api_query(req, &ctx, sql, 2, pv, row_200);
+	api_query(req, &ctx, sql, 2, pv, api_row_200);
 }
 
 
@@ -314,7 +298,7 @@ static void call_summary(struct http_req *req)
 		return;
 	}
 
-	api_query(req, &ctx, sql, 2, pv, row_200);
+	api_query(req, &ctx, sql, 2, pv, api_row_200);
 }
 
 

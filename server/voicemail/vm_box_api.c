@@ -39,20 +39,6 @@ static const struct param update_params[] = {
 };
 
 
-/* The {box_id} of the path, or a 404 reply and NULL. */
-static const char *path_box_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "box_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 /* Names are what IVR flows use to find a box, next to its id. */
 static bool name_ok(struct http_req *req)
 {
@@ -103,16 +89,6 @@ static bool greeting_ok(struct http_req *req)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void box_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -121,26 +97,8 @@ static void box_list(struct http_req *req)
 		" WHERE ($1::timestamptz IS NULL OR (b.created_at, b.box_id)"
 		" > ($1::timestamptz, $2::uuid))"
 		" ORDER BY b.created_at, b.box_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	const char *pv[3];
-	unsigned limit;
-	char ts[64], id[64], lim[16];
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
-		return;
-
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-
-	api_query(req, &ctx, sql, 3, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_list(req, sql);
 }
 
 
@@ -150,10 +108,10 @@ static void box_get(struct http_req *req)
 		"SELECT " BOX_JSON " FROM voicemail_boxes b"
 		" WHERE b.box_id = $1";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_box_id(req);
+	const char *id = api_path_uuid(req, "box_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -241,7 +199,7 @@ static void box_update(struct http_req *req)
 	const char *tenant_id = http_req_principal(req)->tenant_id;
 	json_t *body = http_req_json(req);
 	json_t *ms = json_object_get(body, "max_seconds");
-	const char *id = path_box_id(req);
+	const char *id = api_path_uuid(req, "box_id");
 	struct api_audit_what w = {tenant_id, "voicemail_box.update",
 				   "voicemail_box", id, NULL};
 	struct db_ctx ctx = api_ctx(req);
@@ -340,7 +298,7 @@ static void box_delete(struct http_req *req)
 		" AND m.deleted_at IS NULL), '')";
 	const char *tenant_id = http_req_principal(req)->tenant_id;
 	const char *force = http_req_query(req, "force");
-	const char *id = path_box_id(req);
+	const char *id = api_path_uuid(req, "box_id");
 	struct api_audit_what w = {tenant_id, "voicemail_box.delete",
 				   "voicemail_box", id, NULL};
 	struct db_ctx ctx = api_ctx(req);

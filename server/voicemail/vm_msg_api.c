@@ -54,20 +54,6 @@ static void audio_destructor(void *arg)
 }
 
 
-/* The {message_id} of the path, or a 404 reply and NULL. */
-static const char *path_message_id(struct http_req *req)
-{
-	const char *id = http_req_param(req, "message_id");
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 /* A time filter: an ISO 8601 date or time; reply 400 if not. */
 static bool time_ok(struct http_req *req, const char *name)
 {
@@ -109,16 +95,6 @@ static bool filters_ok(struct http_req *req)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void msg_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -151,13 +127,7 @@ static void msg_list(struct http_req *req)
 	pv[5] = id[0] ? id : NULL;
 	pv[6] = lim;
 
-	api_query(req, &ctx, sql, 7, pv, list_done);
-}
-
-
-static void row_200(struct http_req *req, const struct db_res *res)
-{
-	api_reply_row(req, 200, res, 0);
+	api_query(req, &ctx, sql, 7, pv, api_page_done);
 }
 
 
@@ -168,10 +138,10 @@ static void msg_get(struct http_req *req)
 		" JOIN voicemail_boxes b ON b.box_id = m.box_id"
 		" WHERE m.message_id = $1 AND m.deleted_at IS NULL";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_message_id(req);
+	const char *id = api_path_uuid(req, "message_id");
 
 	if (id)
-		api_query(req, &ctx, sql, 1, &id, row_200);
+		api_query(req, &ctx, sql, 1, &id, api_row_200);
 }
 
 
@@ -304,7 +274,7 @@ static void msg_audio(struct http_req *req)
 		" FROM voicemail_messages"
 		" WHERE message_id = $1 AND deleted_at IS NULL";
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = path_message_id(req);
+	const char *id = api_path_uuid(req, "message_id");
 
 	if (id)
 		api_query(req, &ctx, sql, 1, &id, audio_row);
@@ -321,7 +291,7 @@ static void msg_update(struct http_req *req)
 		" AND m.deleted_at IS NULL AND b.box_id = m.box_id"
 		" RETURNING " MSG_JSON;
 	const char *tenant_id = http_req_principal(req)->tenant_id;
-	const char *id = path_message_id(req);
+	const char *id = api_path_uuid(req, "message_id");
 	const char *status = api_str(req, "status");
 	struct api_audit_what w = {tenant_id, "voicemail_message.update",
 				   "voicemail_message", id, NULL};
@@ -346,7 +316,7 @@ static void msg_update(struct http_req *req)
 		return;
 	}
 
-	api_txn(req, tx, row_200);
+	api_txn(req, tx, api_row_200);
 }
 
 
@@ -372,7 +342,7 @@ static void msg_delete(struct http_req *req)
 		" WHERE message_id = $1 AND deleted_at IS NULL"
 		" RETURNING message_id";
 	const char *tenant_id = http_req_principal(req)->tenant_id;
-	const char *id = path_message_id(req);
+	const char *id = api_path_uuid(req, "message_id");
 	struct api_audit_what w = {tenant_id, "voicemail_message.delete",
 				   "voicemail_message", id, NULL};
 	struct db_ctx ctx = api_ctx(req);

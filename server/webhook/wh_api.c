@@ -67,20 +67,6 @@ static const struct param rotate_params[] = {
 };
 
 
-/** The uuid path parameter, or a 404 reply and NULL. */
-const char *wh_path_id(struct http_req *req, const char *name)
-{
-	const char *id = http_req_param(req, name);
-
-	if (!api_uuid_ok(id)) {
-		http_reply_error(req, ENOENT);
-		return NULL;
-	}
-
-	return id;
-}
-
-
 static bool url_ok(struct http_req *req)
 {
 	const char *url = api_str(req, "url");
@@ -262,7 +248,7 @@ static void ep_update(struct http_req *req)
 		" WHEN $5::bool = false AND enabled THEN now()"
 		" ELSE disabled_at END, updated_at = now()"
 		" WHERE endpoint_id = $1 RETURNING endpoint_id";
-	const char *id = wh_path_id(req, "endpoint_id");
+	const char *id = api_path_uuid(req, "endpoint_id");
 	char *types = NULL;
 	const char *pv[5];
 
@@ -286,7 +272,7 @@ static void ep_enable(struct http_req *req)
 		" disabled_reason = NULL, disabled_at = NULL,"
 		" updated_at = now() WHERE endpoint_id = $1"
 		" RETURNING endpoint_id";
-	const char *id = wh_path_id(req, "endpoint_id");
+	const char *id = api_path_uuid(req, "endpoint_id");
 
 	if (id)
 		change(req, sql, 1, &id, "webhook.enable", SELECT_SQL,
@@ -299,7 +285,7 @@ static void ep_delete(struct http_req *req)
 	static const char sql[] =
 		"DELETE FROM webhook_endpoints WHERE endpoint_id = $1"
 		" RETURNING endpoint_id";
-	const char *id = wh_path_id(req, "endpoint_id");
+	const char *id = api_path_uuid(req, "endpoint_id");
 
 	if (id)
 		change(req, sql, 1, &id, "webhook.delete", NULL, deleted);
@@ -318,7 +304,7 @@ static void ep_rotate(struct http_req *req)
 		" WHEN $3::int > 0 THEN now() + make_interval(secs => $3::int)"
 		" END, secret = $2, updated_at = now()"
 		" WHERE endpoint_id = $1 RETURNING endpoint_id";
-	const char *id = wh_path_id(req, "endpoint_id");
+	const char *id = api_path_uuid(req, "endpoint_id");
 	json_t *o = json_object_get(http_req_json(req), "overlap_s");
 	char secret[WH_SECRET_MAX], overlap[16];
 	const char *pv[3];
@@ -344,7 +330,7 @@ static void ep_rotate(struct http_req *req)
 static void ep_get(struct http_req *req)
 {
 	struct db_ctx ctx = api_ctx(req);
-	const char *id = wh_path_id(req, "endpoint_id");
+	const char *id = api_path_uuid(req, "endpoint_id");
 
 	if (id)
 		api_query(req, &ctx, SELECT_SQL, 1, &id, wh_reply_200);
@@ -358,16 +344,6 @@ void wh_reply_200(struct http_req *req, const struct db_res *res)
 }
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 static void ep_list(struct http_req *req)
 {
 	static const char sql[] =
@@ -376,19 +352,8 @@ static void ep_list(struct http_req *req)
 		" WHERE ($1::timestamptz IS NULL OR (e.created_at,"
 		" e.endpoint_id) > ($1::timestamptz, $2::uuid))"
 		" ORDER BY e.created_at, e.endpoint_id LIMIT $3::int + 1";
-	struct db_ctx ctx = api_ctx(req);
-	char ts[64], id[64], lim[16];
-	const char *pv[3];
-	unsigned limit;
 
-	if (api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id)))
-		return;
-
-	(void)re_snprintf(lim, sizeof(lim), "%u", limit);
-	pv[0] = ts[0] ? ts : NULL;
-	pv[1] = id[0] ? id : NULL;
-	pv[2] = lim;
-	api_query(req, &ctx, sql, 3, pv, list_done);
+	api_list(req, sql);
 }
 
 

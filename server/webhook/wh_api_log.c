@@ -38,16 +38,6 @@
 	" WHERE a.delivery_id = d.delivery_id), '[]'::json)"
 
 
-static void list_done(struct http_req *req, const struct db_res *res)
-{
-	unsigned limit;
-	char ts[64], id[64];
-
-	(void)api_page_args(req, &limit, ts, sizeof(ts), id, sizeof(id));
-	api_reply_page(req, res, 0, limit);
-}
-
-
 /* Newest first; ?state= narrows to one state. */
 static void dlv_list(struct http_req *req)
 {
@@ -61,7 +51,7 @@ static void dlv_list(struct http_req *req)
 		" LIMIT $5::int + 1";
 	static const char *const states[] = {"pending", "delivering",
 		"delivered", "failed", "dead"};
-	const char *id = wh_path_id(req, "endpoint_id");
+	const char *id = api_path_uuid(req, "endpoint_id");
 	const char *state = http_req_query(req, "state");
 	struct db_ctx ctx = api_ctx(req);
 	char ts[64], cid[64], lim[16];
@@ -88,7 +78,7 @@ static void dlv_list(struct http_req *req)
 	pv[2] = cid[0] ? cid : NULL;
 	pv[3] = state;
 	pv[4] = lim;
-	api_query(req, &ctx, sql, 5, pv, list_done);
+	api_query(req, &ctx, sql, 5, pv, api_page_done);
 }
 
 
@@ -99,8 +89,8 @@ static void dlv_get(struct http_req *req)
 		" d.payload, 'attempt_log', " ATTEMPTS_JSON "))::text"
 		" FROM webhook_deliveries d WHERE d.endpoint_id = $1"
 		" AND d.delivery_id = $2";
-	const char *ep = wh_path_id(req, "endpoint_id");
-	const char *id = ep ? wh_path_id(req, "delivery_id") : NULL;
+	const char *ep = api_path_uuid(req, "endpoint_id");
+	const char *id = ep ? api_path_uuid(req, "delivery_id") : NULL;
 	struct db_ctx ctx = api_ctx(req);
 
 	if (id)
@@ -139,8 +129,8 @@ static void dlv_redeliver(struct http_req *req)
 		" SELECT (SELECT state FROM webhook_deliveries WHERE"
 		" endpoint_id = $1 AND delivery_id = $2),"
 		" (SELECT j::text FROM d), (SELECT count(*) FROM n)";
-	const char *ep = wh_path_id(req, "endpoint_id");
-	const char *id = ep ? wh_path_id(req, "delivery_id") : NULL;
+	const char *ep = api_path_uuid(req, "endpoint_id");
+	const char *id = ep ? api_path_uuid(req, "delivery_id") : NULL;
 	struct db_ctx ctx = api_ctx(req);
 
 	if (id)
@@ -161,7 +151,7 @@ static void ep_test(struct http_req *req)
 		" FROM e), (SELECT " DLV_JSON "::text FROM d),"
 		" (SELECT count(*) FROM n)";
 	const char *tenant_id = http_req_principal(req)->tenant_id;
-	const char *id = wh_path_id(req, "endpoint_id");
+	const char *id = api_path_uuid(req, "endpoint_id");
 	struct db_ctx ctx = api_ctx(req);
 	struct event *ev;
 	const char *pv[4];

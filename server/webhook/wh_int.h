@@ -79,7 +79,6 @@ void wh_metrics_queue(double depth);
 /* --- REST (wh_api.c, wh_api_log.c) --- */
 struct http_req;
 struct db_res;
-const char *wh_path_id(struct http_req *req, const char *name);
 void wh_reply_200(struct http_req *req, const struct db_res *res);
 int  wh_api_init(void);
 int  wh_api_log_init(void);
