@@ -1,8 +1,12 @@
 /* The libwebsockets context: listeners, mounts and the one callback. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <libwebsockets.h>
 #include <re_types.h>
 #include <re_fmt.h>
+#include <re_sa.h>
 #include <re_mem.h>
 #include <re_mbuf.h>
 #define LOG_MODULE "http"
@@ -209,6 +213,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 
+/*
+ * lws 4.1.6 returns a context whose listener failed to bind, and
+ * destroying that one on a foreign loop crashes. It is kept here
+ * (reachable, so no leak report) for the process's exit, which follows.
+ */
+static struct lws_context *failed_ctx;
+
+
 static void destructor(void *arg)
 {
 	struct http_server *hs = arg;
@@ -274,6 +286,32 @@ static void lws_log_to_ours(int level, const char *line)
 }
 
 
+/*
+ * Whether addr:port can be bound now. lws reports a taken port only by
+ * returning a context without its listener, which cannot be destroyed
+ * (failed_ctx), so the common case is caught before lws is asked.
+ */
+static int port_free(const char *addr, uint16_t port)
+{
+	struct sa sa;
+	int fd, on = 1, err = 0;
+
+	if (sa_set_str(&sa, addr, port))
+		return 0;   /* a name: lws resolves it and says what fails */
+
+	fd = socket(sa_af(&sa), SOCK_STREAM, 0);
+	if (fd < 0)
+		return errno;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, &sa.u.sa, sa.len))
+		err = errno;
+	(void)close(fd);
+
+	return err;
+}
+
+
 /**
  * Start the HTTPS/WebSocket listener on the nested libuv loop.
  *
@@ -322,11 +360,20 @@ int http_server_alloc(struct http_server **hsp, struct app *app)
 		info.ssl_private_key_filepath = app->cfg.tls_key;
 	}
 
+	err = port_free(app->cfg.http_addr, app->cfg.http_port);
+	if (err) {
+		log_error("cannot listen on %s:%u: %m", app->cfg.http_addr,
+			  app->cfg.http_port, err);
+		goto out;
+	}
+
 	hs->ctx = lws_create_context(&info);
-	if (!hs->ctx) {
+	if (!hs->ctx || !lws_get_vhost_by_name(hs->ctx, "default")) {
 		log_error("cannot listen on %s:%u (port in use, or bad TLS "
 			  "certificate/key?)", app->cfg.http_addr,
 			  app->cfg.http_port);
+		failed_ctx = hs->ctx;
+		hs->ctx = NULL;
 		err = EADDRINUSE;
 		goto out;
 	}

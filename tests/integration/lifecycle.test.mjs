@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, cli, startDb, startStack } from '../lib/stack.mjs';
+import { RECORDING_KEY, ROOT, cli, freePort, startDb, startStack,
+	udpFree } from '../lib/stack.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
@@ -16,6 +17,30 @@ test('an out-of-range config value stops start-up naming the key',
 			OPENSEAT_JWT_SECRET: s.jwtSecret });
 		assert.equal(r.status, 1);
 		assert.match(r.stderr, /http_port/);
+	});
+
+test('an HTTP port already taken stops start-up with a clear error',
+	async () => {
+		let sip = await freePort();
+		while (!await udpFree(sip))
+			sip = await freePort();
+		const r = await cli(['serve'], {
+			OPENSEAT_HTTP_ADDR: '127.0.0.1',
+			OPENSEAT_HTTP_PORT: String(s.port),
+			OPENSEAT_SIP_ADDR: '127.0.0.1',
+			OPENSEAT_SIP_PORT: String(sip),
+			OPENSEAT_DATABASE_URL: s.db.url,
+			OPENSEAT_JWT_SECRET: s.jwtSecret,
+			OPENSEAT_MIGRATIONS_DIR: path.join(ROOT, 'migrations'),
+			OPENSEAT_PROMPTS_DIR: path.join(ROOT, 'build/prompts'),
+			OPENSEAT_VAR_DIR: s.db.dir,
+			OPENSEAT_RECORDING_MASTER_KEY: RECORDING_KEY });
+		assert.equal(r.status, 1, r.stderr);
+		assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0` +
+			`\\.1:${s.port}`));
+		assert.doesNotMatch(r.stderr, /ready: serving|Sanitizer/);
+		/* the running server did not notice */
+		assert.equal((await s.api('GET', '/healthz')).status, 200);
 	});
 
 test('a bad value in the config file names the key; unknown keys warn',

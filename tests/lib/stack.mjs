@@ -30,7 +30,7 @@ function bin() {
 		'build/release/openseat');
 }
 
-function udpFree(port) {
+export function udpFree(port) {
 	return new Promise((resolve) => {
 		const u = dgram.createSocket('udp4');
 		u.once('error', () => resolve(false));
@@ -174,17 +174,10 @@ async function startOnce(db, opts) {
 	try {
 		await waitReady(proc, logs, opts.readyTimeoutMs || 20000);
 	} catch (e) {
+		/* SIP's bind error, or the HTTP listener's */
 		e.addrInUse = proc.exitCode !== null &&
-			/Address already in use/.test(logs());
+			/Address already in use|cannot listen on/.test(logs());
 		throw e;
-	}
-	/* a taken HTTP port does not stop the start: lws logs it, and the
-	 * server says ready while serving nothing */
-	if (/ERROR on binding fd \d+ to port/.test(logs())) {
-		proc.kill('SIGKILL');
-		await exited;
-		throw Object.assign(new Error(`HTTP port ${port} taken:\n` +
-			logs()), { addrInUse: true });
 	}
 	return {
 		proc, pid: proc.pid, port, sipPort, logs, exited,
