@@ -10,6 +10,8 @@
 // (seconds of calls, default 60), BENCH_ACD_AGENTS (default 100),
 // BENCH_ACD_TALK_MS (default 10000), BENCH_ACD_RING_MS (default 1000),
 // BENCH_ACD_SAMPLES (probe attempts, spread over the load, default 600),
+// BENCH_ACD_MAX_LENGTH (the queue's max_length, overflow: a prompt and
+// hang up; default 0 = no limit, the queue grows by ~90 calls/s),
 // BENCH_ACD_PERF=S (perf record openseat for 5 s from S s into the load;
 // BENCH_ACD_PERF_DWARF=1 for dwarf call graphs).
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,6 +32,7 @@ const AGENTS = Number(process.env.BENCH_ACD_AGENTS || 100);
 const TALK_MS = Number(process.env.BENCH_ACD_TALK_MS || 10000);
 const RING_MS = Number(process.env.BENCH_ACD_RING_MS || 1000);
 const SAMPLES = Number(process.env.BENCH_ACD_SAMPLES || 600);
+const MAX_LENGTH = Number(process.env.BENCH_ACD_MAX_LENGTH || 0);
 const NUMBER = '4001000301';
 const SECRET = 'Bench@2026';
 const SIPP_DIR = path.join(ROOT, 'bench/sipp');
@@ -90,7 +93,8 @@ async function provision(stack) {
 	const queue = await ok(await stack.api('POST', '/api/v1/queues', {
 		name: 'bench', strategy: 'longest_idle', wrapup_s: 0,
 		ring_timeout_s: 20, announce_work_no: false, announce_every_s: 0,
-		join_empty: 'always', max_length: 0, max_wait_s: 0,
+		join_empty: 'always', max_length: MAX_LENGTH, max_wait_s: 0,
+		overflow_action: 'hangup',
 		miss_limit: 1, sticky_days: 0, survey: false,
 		skills: [skill.skill_id] }, admin), 'queue');
 	const flow = await ok(await stack.api('POST', '/api/v1/flows', {
