@@ -58,20 +58,6 @@ static const struct api_conflict conflicts[] = {
 	 "this number is a VIP caller already"},
 };
 
-struct change {
-	struct http_req *req;     /**< (ref) */
-	api_rows_h *h;
-};
-
-
-static void change_destructor(void *arg)
-{
-	struct change *c = arg;
-
-	mem_deref(c->req);
-}
-
-
 /**
  * Reply with a problem whose errors[] names one field.
  *
@@ -97,29 +83,21 @@ static void reply_check(struct http_req *req, unsigned status,
 }
 
 
-static void change_done(int err, const struct db_res *res, void *arg)
+static void change_failed(struct http_req *req, int err,
+			  const struct db_res *res)
 {
-	struct change *c = arg;
 	const char *state = db_sqlstate(res);
 	const char *msg = db_errmsg(res);
 
-	if (http_req_gone(c->req))
-		goto out;
-
-	if (!err)
-		c->h(c->req, res);
-	else if (state && msg && !strcmp(state, "OS400"))
-		reply_check(c->req, 400, msg);
+	if (state && msg && !strcmp(state, "OS400"))
+		reply_check(req, 400, msg);
 	else if (state && msg && !strcmp(state, "OS409"))
-		reply_check(c->req, 409, msg);
+		reply_check(req, 409, msg);
 	else if (state && !strcmp(state, "OSQTA"))
-		http_reply_error(c->req, EDQUOT);
-	else if (!api_reply_conflict(c->req, msg, conflicts,
+		http_reply_error(req, EDQUOT);
+	else if (!api_reply_conflict(req, msg, conflicts,
 				     ARRAY_SIZE(conflicts)))
-		http_reply_error(c->req, err);
-
- out:
-	mem_deref(c);
+		http_reply_error(req, err);
 }
 
 
@@ -198,27 +176,9 @@ void acdcfg_run(struct http_req *req, struct db_txn *tx, int err,
 		api_rows_h *h)
 {
 	const char *tenant_id = http_req_principal(req)->tenant_id;
-	struct change *c = NULL;
 
 	err = err ? err : db_txn_add(tx, NOTIFY_SQL, 1, &tenant_id);
-	if (!err) {
-		c = mem_zalloc(sizeof(*c), change_destructor);
-		err = c ? 0 : ENOMEM;
-	}
-	if (err) {
-		mem_deref(tx);
-		mem_deref(c);
-		http_reply_error(req, err);
-		return;
-	}
-
-	c->req = mem_ref(req);
-	c->h = h;
-	err = db_txn_exec(http_req_app(req)->db, tx, change_done, c);
-	if (err) {
-		mem_deref(c);
-		http_reply_error(req, err);
-	}
+	api_change_run(req, tx, err, h, change_failed);
 }
 
 

@@ -270,13 +270,7 @@ static void key_update(struct http_req *req)
 	err = err ? err : api_audit_change(tx, req, sql, 2, pv, &w);
 	err = err ? err : ident_forget_all_nodes(tx, id);
 	mem_deref(body);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, updated);
+	api_txn_run(req, tx, err, updated);
 }
 
 
@@ -317,13 +311,7 @@ static void key_revoke(struct http_req *req)
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 1, &id, &w);
 	err = err ? err : ident_forget_all_nodes(tx, id);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, revoked);
+	api_txn_run(req, tx, err, revoked);
 }
 
 

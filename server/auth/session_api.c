@@ -181,13 +181,7 @@ static void auth_logout(struct http_req *req)
 		pv[3] = http_req_remote(req);
 		err = db_txn_add(tx, sql_audit, 4, pv);
 	}
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, logged_out);
+	api_txn_run(req, tx, err, logged_out);
 }
 
 

@@ -36,20 +36,6 @@ static const struct api_conflict conflicts[] = {
 	 "it: the customer cannot be deleted"},
 };
 
-struct change {
-	struct http_req *req;     /**< (ref) */
-	api_rows_h *h;
-};
-
-
-static void change_destructor(void *arg)
-{
-	struct change *c = arg;
-
-	mem_deref(c->req);
-}
-
-
 /** Reply to a failed change: a violated constraint names its field. */
 void crm_reply_err(struct http_req *req, int err, const struct db_res *res)
 {
@@ -57,23 +43,6 @@ void crm_reply_err(struct http_req *req, int err, const struct db_res *res)
 
 	if (!api_reply_conflict(req, msg, conflicts, ARRAY_SIZE(conflicts)))
 		http_reply_error(req, err);
-}
-
-
-static void change_done(int err, const struct db_res *res, void *arg)
-{
-	struct change *c = arg;
-
-	if (http_req_gone(c->req))
-		goto out;
-
-	if (!err)
-		c->h(c->req, res);
-	else
-		crm_reply_err(c->req, err, res);
-
- out:
-	mem_deref(c);
 }
 
 
@@ -107,25 +76,7 @@ int crm_begin(struct db_txn **txp, struct http_req *req, const char *sql,
 void crm_run(struct http_req *req, struct db_txn *tx, int err,
 	     api_rows_h *h)
 {
-	struct change *c = NULL;
-
-	if (!err) {
-		c = mem_zalloc(sizeof(*c), change_destructor);
-		err = c ? 0 : ENOMEM;
-	}
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	c->req = mem_ref(req);
-	c->h = h;
-	err = db_txn_exec(http_req_app(req)->db, tx, change_done, c);
-	if (err) {
-		mem_deref(c);
-		http_reply_error(req, err);
-	}
+	api_change_run(req, tx, err, h, crm_reply_err);
 }
 
 

@@ -82,13 +82,7 @@ static void sub_list(struct http_req *req, const struct db_ctx *ctx,
 	err = db_txn_alloc(&tx, ctx);
 	err = err ? err : db_txn_add(tx, exists_sql, n == 5 ? 2 : 1, epv);
 	err = err ? err : db_txn_add(tx, sql, n, pv);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, crm_sub_list_done);
+	api_txn_run(req, tx, err, crm_sub_list_done);
 }
 
 

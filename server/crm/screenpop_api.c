@@ -206,13 +206,7 @@ static void settings_put(struct http_req *req)
 
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : put_txn(req, tx, tenant_id);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, put_200);
+	api_txn_run(req, tx, err, put_200);
 }
 
 

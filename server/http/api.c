@@ -23,6 +23,7 @@
 struct api_call {
 	struct http_req *req;     /**< (ref) */
 	api_rows_h *h;
+	api_fail_h *failh;        /**< api_change_run only */
 };
 
 
@@ -118,6 +119,70 @@ void api_txn(struct http_req *req, struct db_txn *tx, api_rows_h *h)
 	}
 
 	err = db_txn_exec(req->hs->app->db, tx, call_done, c);
+	if (err) {
+		mem_deref(c);
+		http_reply_error(req, err);
+	}
+}
+
+
+/**
+ * Run tx for req unless err, the caller's error while building it: then
+ * tx is dropped and err replied. Takes tx either way.
+ */
+void api_txn_run(struct http_req *req, struct db_txn *tx, int err,
+		 api_rows_h *h)
+{
+	if (err) {
+		mem_deref(tx);
+		http_reply_error(req, err);
+		return;
+	}
+
+	api_txn(req, tx, h);
+}
+
+
+static void change_done(int err, const struct db_res *res, void *arg)
+{
+	struct api_call *c = arg;
+
+	if (http_req_gone(c->req))
+		goto out;
+
+	if (!err)
+		c->h(c->req, res);
+	else
+		c->failh(c->req, err, res);
+
+ out:
+	mem_deref(c);
+}
+
+
+/**
+ * Run a change's transaction (takes tx; err is the caller's error so
+ * far): h gets the rows, failh replies to a failed statement (a
+ * violated constraint or check names its field). Nothing runs for a
+ * client that has gone.
+ */
+void api_change_run(struct http_req *req, struct db_txn *tx, int err,
+		    api_rows_h *h, api_fail_h *failh)
+{
+	struct api_call *c = NULL;
+
+	if (!err) {
+		c = call_alloc(req, h);
+		err = c ? 0 : ENOMEM;
+	}
+	if (err) {
+		mem_deref(tx);
+		http_reply_error(req, err);
+		return;
+	}
+
+	c->failh = failh;
+	err = db_txn_exec(req->hs->app->db, tx, change_done, c);
 	if (err) {
 		mem_deref(c);
 		http_reply_error(req, err);

@@ -13,6 +13,13 @@ void api_query(struct http_req *req, const struct db_ctx *ctx,
 	       const char *sql, unsigned n, const char *const *pv,
 	       api_rows_h *h);
 void api_txn(struct http_req *req, struct db_txn *tx, api_rows_h *h);
+void api_txn_run(struct http_req *req, struct db_txn *tx, int err,
+		 api_rows_h *h);
+/** Replies to a failed change's statement (req, errno, the result). */
+typedef void (api_fail_h)(struct http_req *req, int err,
+			  const struct db_res *res);
+void api_change_run(struct http_req *req, struct db_txn *tx, int err,
+		    api_rows_h *h, api_fail_h *failh);
 int  api_audit(struct db_txn *tx, const struct http_req *req,
 	       const char *tenant_id, const char *action,
 	       const char *target_type, const char *target_id,

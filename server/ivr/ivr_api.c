@@ -141,13 +141,7 @@ static void users_found(struct http_req *req, const struct db_res *res)
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 1, &id, &w);
 	err = err ? err : db_txn_add(tx, sql_notify, 1, &id);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, deleted);
+	api_txn_run(req, tx, err, deleted);
 }
 
 

@@ -211,13 +211,7 @@ static void store(struct http_req *req, const struct ivr_check *c)
 				     (const char *[]){id, graph, p->id});
 	err = err ? err : refs_stmts(tx, id, c);
 	mem_deref(graph);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, saved);
+	api_txn_run(req, tx, err, saved);
 }
 
 

@@ -38,20 +38,6 @@ static const struct param criterion_params[] = {
 	{"max_score", PARAM_INT, true, 1, 100, NULL, false},
 };
 
-struct qa_change {
-	struct http_req *req;     /**< (ref) */
-	api_rows_h *h;
-};
-
-
-static void change_destructor(void *arg)
-{
-	struct qa_change *c = arg;
-
-	mem_deref(c->req);
-}
-
-
 /* A 409 whose errors[] names the field, like a 400's. */
 static void reply_conflict(struct http_req *req, const char *code,
 			   const char *field, const char *detail)
@@ -113,20 +99,11 @@ static bool reply_constraint(struct http_req *req, const struct db_res *res)
 }
 
 
-static void change_done(int err, const struct db_res *res, void *arg)
+static void change_failed(struct http_req *req, int err,
+			  const struct db_res *res)
 {
-	struct qa_change *c = arg;
-
-	if (http_req_gone(c->req))
-		goto out;
-
-	if (!err)
-		c->h(c->req, res);
-	else if (!reply_constraint(c->req, res))
-		http_reply_error(c->req, err);
-
- out:
-	mem_deref(c);
+	if (!reply_constraint(req, res))
+		http_reply_error(req, err);
 }
 
 
@@ -137,25 +114,7 @@ static void change_done(int err, const struct db_res *res, void *arg)
 void qa_run(struct http_req *req, struct db_txn *tx, int err,
 	    api_rows_h *h)
 {
-	struct qa_change *c = NULL;
-
-	if (!err) {
-		c = mem_zalloc(sizeof(*c), change_destructor);
-		err = c ? 0 : ENOMEM;
-	}
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	c->req = mem_ref(req);
-	c->h = h;
-	err = db_txn_exec(http_req_app(req)->db, tx, change_done, c);
-	if (err) {
-		mem_deref(c);
-		http_reply_error(req, err);
-	}
+	api_change_run(req, tx, err, h, change_failed);
 }
 
 

@@ -28,13 +28,7 @@ void rec_query(struct http_req *req, const char *sql, unsigned n,
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : db_txn_add(tx, REC_PLAYBACK_SQL, 0, NULL);
 	err = err ? err : db_txn_add(tx, sql, n, pv);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, h);
+	api_txn_run(req, tx, err, h);
 }
 
 

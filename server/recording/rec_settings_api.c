@@ -104,13 +104,7 @@ static void settings_put(struct http_req *req)
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 7, pv, &w);
 	err = err ? err : db_txn_add(tx, SETTINGS_SQL, 1, pv);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, put_done);
+	api_txn_run(req, tx, err, put_done);
 }
 
 

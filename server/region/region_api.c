@@ -176,13 +176,7 @@ static void region_delete(struct http_req *req)
 	err = err ? err : api_audit_change(tx, req, sql, 2, pv, &w);
 	err = err ? err : db_txn_add(tx, "SELECT pg_notify('" REGION_CHANNEL
 				     "', $1)", 1, pv);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, deleted);
+	api_txn_run(req, tx, err, deleted);
 }
 
 

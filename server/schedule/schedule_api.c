@@ -119,13 +119,7 @@ static void run_txn(struct http_req *req, struct db_txn *tx, int err,
 		    const char *id, api_rows_h *h)
 {
 	err = err ? err : db_txn_add(tx, NOTIFY_SQL, 1, &id);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, h);
+	api_txn_run(req, tx, err, h);
 }
 
 

@@ -357,13 +357,7 @@ static void change_txn(struct http_req *req, const char *sql, unsigned n,
 				     " WHERE trunk_id = $1", 1, &trunk_id);
 	err = err ? err : db_txn_add(tx, NOTIFY_SQL, 0, NULL);
 	mem_deref(detail);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, h);
+	api_txn_run(req, tx, err, h);
 }
 
 

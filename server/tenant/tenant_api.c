@@ -317,13 +317,7 @@ static void tenant_update(struct http_req *req)
 	err = err ? err : db_txn_add(tx, "SELECT pg_notify("
 				     "'openseat_telephony', '')", 0, NULL);
 	mem_deref(detail);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, updated);
+	api_txn_run(req, tx, err, updated);
 }
 
 

@@ -299,13 +299,7 @@ static void change_txn(struct http_req *req, const char *sql,
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, n, pv, &w);
 	mem_deref(detail);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, h);
+	api_txn_run(req, tx, err, h);
 }
 
 

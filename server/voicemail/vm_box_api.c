@@ -170,13 +170,7 @@ static void box_create(struct http_req *req)
 				    "voicemail_box.create", "voicemail_box",
 				    box_id, detail);
 	mem_deref(detail);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, created);
+	api_txn_run(req, tx, err, created);
 }
 
 
@@ -225,13 +219,7 @@ static void box_update(struct http_req *req)
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 7, pv, &w);
 	mem_deref((void *)w.detail_sql);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, updated);
+	api_txn_run(req, tx, err, updated);
 }
 
 
@@ -321,13 +309,7 @@ static void box_delete(struct http_req *req)
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : db_txn_add(tx, count_sql, 1, pv);
 	err = err ? err : api_audit_change(tx, req, sql, 2, pv, &w);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, deleted);
+	api_txn_run(req, tx, err, deleted);
 }
 
 

@@ -310,13 +310,7 @@ static void msg_update(struct http_req *req)
 
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 2, pv, &w);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, api_row_200);
+	api_txn_run(req, tx, err, api_row_200);
 }
 
 
@@ -354,13 +348,7 @@ static void msg_delete(struct http_req *req)
 
 	err = db_txn_alloc(&tx, &ctx);
 	err = err ? err : api_audit_change(tx, req, sql, 1, &id, &w);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, deleted);
+	api_txn_run(req, tx, err, deleted);
 }
 
 

@@ -189,13 +189,7 @@ static void change(struct http_req *req, const char *sql, unsigned n,
 	err = err ? err : db_txn_add(tx, NOTIFY_SQL, 1, &tenant_id);
 	if (!err && select)
 		err = db_txn_add(tx, select, 1, pv);
-	if (err) {
-		mem_deref(tx);
-		http_reply_error(req, err);
-		return;
-	}
-
-	api_txn(req, tx, h);
+	api_txn_run(req, tx, err, h);
 }
 
 
