@@ -160,7 +160,8 @@ static bool next_in_level0(uint64_t *offp)
 		if (!bits)
 			continue;
 
-		const unsigned ix = word * 64 + (unsigned)__builtin_ctzll(bits);
+		const unsigned ix = word * 64 +
+			(unsigned)__builtin_ctzll(bits);
 
 		*offp = (ix - start) & SLOT_MASK;
 		return true;
