@@ -42,6 +42,7 @@ void screenpop_metrics_init(void);
 int  screenpop_expand(struct mbuf *mb, const char *tmpl,
 		      const struct screenpop_call *c);
 bool screenpop_template_ok(const char *tmpl, char *why, size_t sz);
+bool screenpop_fetch_url_ok(const char *tmpl, char *why, size_t sz);
 bool screenpop_mapping_ok(const struct json_t *mapping, char *field,
 			  size_t fsz, char *why, size_t wsz);
 struct json_t *screenpop_map(const struct json_t *mapping,

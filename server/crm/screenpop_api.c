@@ -91,8 +91,9 @@ static bool token_ok(const char *t)
 
 
 /* Checks a parameter table cannot say; replies and returns false. */
+/* http_url is requested by the server, page_url opened by the browser */
 static bool check_url(struct http_req *req, const char *field,
-		      bool needed)
+		      bool needed, bool fetched)
 {
 	const char *url = api_str(req, field);
 	char why[128];
@@ -102,7 +103,9 @@ static bool check_url(struct http_req *req, const char *field,
 				  "required for this mode");
 		return false;
 	}
-	if (url && *url && !screenpop_template_ok(url, why, sizeof(why))) {
+	if (url && *url && !(fetched ?
+			     screenpop_fetch_url_ok(url, why, sizeof(why)) :
+			     screenpop_template_ok(url, why, sizeof(why)))) {
 		api_reply_invalid(req, field, "bad_template", why);
 		return false;
 	}
@@ -117,8 +120,8 @@ static bool check_body(struct http_req *req)
 	const json_t *map = json_object_get(http_req_json(req), "mapping");
 	char field[64], why[160];
 
-	if (!check_url(req, "http_url", !strcmp(mode, "http")) ||
-	    !check_url(req, "page_url", !strcmp(mode, "page")))
+	if (!check_url(req, "http_url", !strcmp(mode, "http"), true) ||
+	    !check_url(req, "page_url", !strcmp(mode, "page"), false))
 		return false;
 
 	if (!header_ok(api_str(req, "auth_header"))) {

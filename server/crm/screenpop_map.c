@@ -7,6 +7,7 @@
 #include <re_fmt.h>
 #include <re_mem.h>
 #include <re_mbuf.h>
+#include "http/outreq.h"
 #include "crm/screenpop.h"
 
 /*
@@ -141,6 +142,43 @@ bool screenpop_template_ok(const char *tmpl, char *why, size_t sz)
 		(void)re_snprintf(why, sz, "placeholders are {caller}, "
 				  "{called} and {call_id}");
 
+	return ok;
+}
+
+
+/**
+ * Whether tmpl is a template OpenSeat itself can request (the HTTP
+ * lookup): screenpop_template_ok(), and its expansion is a URL the
+ * outgoing client accepts — a page URL is the browser's business.
+ */
+bool screenpop_fetch_url_ok(const char *tmpl, char *why, size_t sz)
+{
+	struct screenpop_call c = {"t", "13800138000", "4001000100", "1"};
+	struct outreq_url *u = NULL;
+	const char *whyp = NULL;
+	struct mbuf *mb = NULL;
+	char *url = NULL;
+	bool ok;
+
+	if (!screenpop_template_ok(tmpl, why, sz))
+		return false;
+
+	mb = mbuf_alloc(256);
+	u = mem_zalloc(sizeof(*u), NULL);
+	ok = mb && u && !screenpop_expand(mb, tmpl, &c);
+	if (ok) {
+		mb->pos = 0;
+		ok = !mbuf_strdup(mb, &url, mb->end) &&
+			!outreq_url_parse(u, url, &whyp);
+		if (!ok)
+			(void)re_snprintf(why, sz, "not an address the server "
+					  "can request (%s)",
+					  whyp ? whyp : "url");
+	}
+
+	mem_deref(url);
+	mem_deref(u);
+	mem_deref(mb);
 	return ok;
 }
 

@@ -10,6 +10,7 @@
 #include <re_mbuf.h>
 #include <re_tmr.h>
 #include "http/fetch.h"
+#include "http/outreq.h"
 #include "http/param.h"
 #include "ivr/ivr.h"
 #include "ivr/ivr_int.h"
@@ -32,9 +33,43 @@ static const struct param lookup_params[] = {
 };
 
 
+/*
+ * Whether url, its ${variables} given a sample value, is an address the
+ * outgoing client accepts; whyp says what is wrong with it.
+ */
+static bool url_requestable(const char *url, const char **whyp)
+{
+	struct outreq_url *u = mem_zalloc(sizeof(*u), NULL);
+	struct mbuf *mb = mbuf_alloc(256);
+	char *s = NULL;
+	bool ok = u && mb;
+
+	while (ok && *url) {
+		const char *end = NULL;
+
+		if (url[0] == '$' && url[1] == '{')
+			end = strchr(url + 2, '}');
+		ok = !(end ? mbuf_write_str(mb, "1") :
+		       mbuf_write_u8(mb, (uint8_t)*url));
+		url = end ? end + 1 : url + 1;
+	}
+	if (ok) {
+		mb->pos = 0;
+		ok = !mbuf_strdup(mb, &s, mb->end) &&
+			!outreq_url_parse(u, s, whyp);
+	}
+
+	mem_deref(s);
+	mem_deref(mb);
+	mem_deref(u);
+	return ok;
+}
+
+
 static void lookup_check(struct ivr_check *c, const char *node,
 			 const json_t *obj)
 {
+	const char *why = NULL;
 	const char *url = ivr_str(obj, "url");
 	const json_t *fields = json_object_get(obj, "fields");
 	const char *k;
@@ -44,10 +79,14 @@ static void lookup_check(struct ivr_check *c, const char *node,
 		(void)ivr_check_add(c, node, "url", "bad_url",
 				    "url: must start with http:// or "
 				    "https://");
-	if (url && strpbrk(url, " \r\n\t"))
+	else if (url && strpbrk(url, " \r\n\t"))
 		(void)ivr_check_add(c, node, "url", "bad_url",
 				    "url: must not contain spaces or line "
 				    "breaks");
+	else if (url && !url_requestable(url, &why))
+		(void)ivr_check_add(c, node, "url", "bad_url",
+				    "url: not an address the server can "
+				    "request (%s)", why ? why : "url");
 
 	if (json_object_size(fields) > FIELDS_MAX)
 		(void)ivr_check_add(c, node, "fields", "field_range",

@@ -87,6 +87,36 @@ static void test_template(void **state)
 }
 
 
+/* The lookup URL must also be one the outgoing client will request, so a
+ * saved setting does not fail only when a call comes */
+static void test_fetch_url(void **state)
+{
+	static const char *const bad[] = {
+		"http://crm_server/x?c={caller}", "http://user@crm/x",
+		"http://10.0.0.5/pop#tel={caller}", "ftp://crm/{caller}",
+		"http://crm:99999/x", "https://crm/{callerx}",
+	};
+	static const char *const ok[] = {
+		"https://crm.example.com:8443/c?p={caller}",
+		"http://127.0.0.1:8080/lookup/{caller}?d={called}",
+		"http://[::1]:8080/x/{call_id}",
+	};
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		why[0] = '\0';
+		assert_false(screenpop_fetch_url_ok(bad[i], why, sizeof(why)));
+		assert_true(why[0] != '\0');
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		assert_true(screenpop_fetch_url_ok(ok[i], why, sizeof(why)));
+	/* a page URL may keep what the browser understands */
+	assert_true(screenpop_template_ok("http://10.0.0.5/pop#tel={caller}",
+					  why, sizeof(why)));
+}
+
+
 static bool mapping_ok(const char *json, const char *want_field)
 {
 	char field[64] = "", why[160] = "";
@@ -199,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_template),
+		cmocka_unit_test(test_fetch_url),
 		cmocka_unit_test(test_mapping_check),
 		cmocka_unit_test(test_pointer),
 		cmocka_unit_test(test_map),
