@@ -162,8 +162,9 @@ static void test_structural_errors(void **state)
 		 " \"url\": \"ftp://crm.example/x\", \"next\": \"end\","
 		 " \"fail\": \"end\"}, " END "}}", "l", "bad_url"},
 		{"{\"start\": \"l\", \"nodes\": {\"l\": {\"kind\": \"lookup\","
-		 " \"url\": \"http://crm_db/x?c=${caller}\", \"next\": \"end\","
-		 " \"fail\": \"end\"}, " END "}}", "l", "bad_url"},
+		 " \"url\": \"http://crm_db/x?c=${caller}\","
+		 " \"next\": \"end\", \"fail\": \"end\"}, " END "}}", "l",
+		 "bad_url"},
 		{"{\"start\": \"l\", \"nodes\": {\"l\": {\"kind\": \"lookup\","
 		 " \"url\": \"http://crm/x#${caller}\", \"next\": \"end\","
 		 " \"fail\": \"end\"}, " END "}}", "l", "bad_url"},
