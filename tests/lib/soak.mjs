@@ -42,8 +42,12 @@ function watch(x, problems) {
 			let m;
 			try {
 				m = await x.ws.next(() => true, 500);
-			} catch {
-				continue;
+			} catch (e) {
+				/* a closed socket would answer at once, forever */
+				if (!/closed/.test(e.message))
+					continue;
+				problems.push(`supervisor's WebSocket: ${e.message}`);
+				break;
 			}
 			const dt = m.data || {};
 			if (m.type === 'agent.state_changed') {
@@ -105,16 +109,15 @@ async function agentAction(x, rnd, workNo) {
 	let n = rnd() * ACTIONS.reduce((a, [, w]) => a + w, 0);
 	const [what] = ACTIONS.find(([, w]) => (n -= w) < 0) || ACTIONS[0];
 	const id = x.agents[workNo].agent_id;
-	if (what === 'wrap_end') {
+	const r = what === 'wrap_end' ?
 		await x.s.api('POST', `/api/v1/agents/${id}/wrap-up`,
-			{ action: 'end' }, x.d.sup);
-		return;
-	}
-	const r = await x.setState(workNo, what, what === 'not_ready' ?
-		'休息' : undefined);
-	/* refused changes are fine (on a call, no device); errors are not */
-	if (r.status >= 500)
-		throw new Error(`state ${what}: ${r.status} ${r.text}`);
+			{ action: 'end' }, x.d.sup) :
+		await x.setState(workNo, what, what === 'not_ready' ?
+			'休息' : undefined);
+	/* refused changes are fine (on a call, no device); errors and an
+	 * expired session are not */
+	if (r.status >= 500 || r.status === 401)
+		throw new Error(`${what}: ${r.status} ${r.text}`);
 }
 
 /**
