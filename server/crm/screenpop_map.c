@@ -154,30 +154,21 @@ bool screenpop_template_ok(const char *tmpl, char *why, size_t sz)
 bool screenpop_fetch_url_ok(const char *tmpl, char *why, size_t sz)
 {
 	struct screenpop_call c = {"t", "13800138000", "4001000100", "1"};
-	struct outreq_url *u = NULL;
-	const char *whyp = NULL;
-	struct mbuf *mb = NULL;
-	char *url = NULL;
+	const char *whyp = "url";
+	struct outreq_url u;
+	struct mbuf *mb;
 	bool ok;
 
 	if (!screenpop_template_ok(tmpl, why, sz))
 		return false;
 
 	mb = mbuf_alloc(256);
-	u = mem_zalloc(sizeof(*u), NULL);
-	ok = mb && u && !screenpop_expand(mb, tmpl, &c);
-	if (ok) {
-		mb->pos = 0;
-		ok = !mbuf_strdup(mb, &url, mb->end) &&
-			!outreq_url_parse(u, url, &whyp);
-		if (!ok)
-			(void)re_snprintf(why, sz, "not an address the server "
-					  "can request (%s)",
-					  whyp ? whyp : "url");
-	}
+	ok = mb && !screenpop_expand(mb, tmpl, &c) && !mbuf_write_u8(mb, 0) &&
+		!outreq_url_parse(&u, (const char *)mb->buf, &whyp);
+	if (!ok)
+		(void)re_snprintf(why, sz, "not an address the server can "
+				  "request (%s)", whyp);
 
-	mem_deref(url);
-	mem_deref(u);
 	mem_deref(mb);
 	return ok;
 }

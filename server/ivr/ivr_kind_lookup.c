@@ -39,10 +39,9 @@ static const struct param lookup_params[] = {
  */
 static bool url_requestable(const char *url, const char **whyp)
 {
-	struct outreq_url *u = mem_zalloc(sizeof(*u), NULL);
 	struct mbuf *mb = mbuf_alloc(256);
-	char *s = NULL;
-	bool ok = u && mb;
+	struct outreq_url u;
+	bool ok = mb != NULL;
 
 	while (ok && *url) {
 		const char *end = NULL;
@@ -53,15 +52,10 @@ static bool url_requestable(const char *url, const char **whyp)
 		       mbuf_write_u8(mb, (uint8_t)*url));
 		url = end ? end + 1 : url + 1;
 	}
-	if (ok) {
-		mb->pos = 0;
-		ok = !mbuf_strdup(mb, &s, mb->end) &&
-			!outreq_url_parse(u, s, whyp);
-	}
+	ok = ok && !mbuf_write_u8(mb, 0) &&
+		!outreq_url_parse(&u, (const char *)mb->buf, whyp);
 
-	mem_deref(s);
 	mem_deref(mb);
-	mem_deref(u);
 	return ok;
 }
 
@@ -72,18 +66,20 @@ static void lookup_check(struct ivr_check *c, const char *node,
 	const char *why = NULL;
 	const char *url = ivr_str(obj, "url");
 	const json_t *fields = json_object_get(obj, "fields");
+	const bool http = url && (!strncmp(url, "http://", 7) ||
+				  !strncmp(url, "https://", 8));
 	const char *k;
 	json_t *v;
 
-	if (url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+	if (url && !http)
 		(void)ivr_check_add(c, node, "url", "bad_url",
 				    "url: must start with http:// or "
 				    "https://");
-	else if (url && strpbrk(url, " \r\n\t"))
+	if (url && strpbrk(url, " \r\n\t"))
 		(void)ivr_check_add(c, node, "url", "bad_url",
 				    "url: must not contain spaces or line "
 				    "breaks");
-	else if (url && !url_requestable(url, &why))
+	else if (http && !url_requestable(url, &why))
 		(void)ivr_check_add(c, node, "url", "bad_url",
 				    "url: not an address the server can "
 				    "request (%s)", why ? why : "url");
