@@ -330,13 +330,8 @@ int tmr_status(struct re_printf *pf, void *unused)
 
 	(void)unused;
 	err = re_hprintf(pf, "Timers (%u):", w.count);
-	for (unsigned level = 0; level < LEVELS && !err; ++level) {
-		uint32_t n = 0;
-
-		for (unsigned ix = 0; ix < SLOTS; ++ix)
-			n += list_count(&w.slot[level][ix]);
-		err = re_hprintf(pf, " level %u: %u", level, n);
-	}
+	for (unsigned level = 0; level < LEVELS && !err; ++level)
+		err = re_hprintf(pf, " level %u: %u", level, w.n[level]);
 
 	return err ? err : re_hprintf(pf, "\n");
 }
