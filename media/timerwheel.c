@@ -277,7 +277,9 @@ void tmr_start(struct tmr *tmr, uint64_t delay, tmr_h *th, void *arg)
 	if (!th)
 		return;
 
-	if (!w.started) {
+	/* an empty wheel may have slept for long: start it from now, so
+	 * the timer is placed from the present, not from the last poll */
+	if (!w.count) {
 		w.now = tmr_jiffies();
 		w.started = true;
 	}

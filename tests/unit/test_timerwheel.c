@@ -137,6 +137,28 @@ static void test_cancel_and_restart(void **state)
 }
 
 
+/*
+ * A wheel left empty for seconds starts a new timer from now, not from
+ * its last poll: a short timer stays in the finest level and the next
+ * timeout is exact, even when a coarse boundary falls before it.
+ */
+static void test_idle_wheel_starts_from_now(void **state)
+{
+	(void)state;
+	reset();
+	advance(fake_now + 1);          /* the wheel's last look */
+	fake_now += 5000;
+	fake_now = ((fake_now >> 10) + 1) * 1024 - 25;   /* boundary in 25 */
+
+	start(0, 50);
+	assert_int_equal(tmr_next_timeout(NULL), 50);
+	advance(fake_now + 49);
+	assert_int_equal(nfired, 0);
+	advance(fake_now + 1);
+	assert_int_equal(probes[0].fired_at, probes[0].due);
+}
+
+
 static struct tmr chain_tmr, victim_tmr;
 static unsigned chain_left;
 
@@ -305,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_re_main_runs_on_the_wheel),
 		cmocka_unit_test(test_order_and_not_early),
 		cmocka_unit_test(test_cancel_and_restart),
+		cmocka_unit_test(test_idle_wheel_starts_from_now),
 		cmocka_unit_test(test_handler_restarts_and_cancels),
 		cmocka_unit_test(test_levels_and_beyond_span),
 		cmocka_unit_test(test_random_against_model),
