@@ -221,9 +221,13 @@ function drawJob() {
 	showResult(items);
 }
 
-async function finished(id) {
+/* The job as the server has it; drawn once it is over. */
+async function finished(id, job = null) {
 	try {
-		lastJob = await api('GET', `/customers/imports/${id}`);
+		job ??= await api('GET', `/customers/imports/${id}`);
+		if (running?.import_id !== id)
+			return;        /* drawn already, by the event or the reply */
+		lastJob = job;
 		drawJob();
 	} catch (err) {
 		showProblem(errorText(err));
@@ -262,7 +266,15 @@ async function run(dry) {
 		running = { import_id: r.import_id, dry_run: dry };
 		setProgress({ total: r.total, processed: 0, created: 0, merged: 0,
 			skipped: 0, failed: 0 });
+		/* a small file can be done before this reply reached the page,
+		 * its events dropped for an id not known yet: ask once */
+		const job = await api('GET', `/customers/imports/${r.import_id}`);
+		if (job.status !== 'running') {
+			setProgress(job);
+			await finished(r.import_id, job);
+		}
 	} catch (err) {
+		running = null;
 		showProblem(errorText(err));
 		for (const b of form.querySelectorAll('[data-run]'))
 			b.disabled = false;
