@@ -8,11 +8,15 @@
  *   stream  one shared stream (media/mstream.c) is every leg's bed: read
  *           and encoded once per tick, each leg stamps its own header
  *           on the shared payload and sends it
- * Reported: the tick's wall time per caller (median of runs). Build
+ *   sender  the shared stream, with the tick's sends made by the RTP
+ *           sender thread (media/rtpsend.c) instead of the loop
+ * Reported, per caller per tick (median of runs): the tick's wall time,
+ * the loop thread's CPU time (what delays everything else on the loop)
+ * and the process's (the loop and the sender thread together). Build
  * with -DHOLD_NO_STREAM for a tree without shared streams (player only).
  *
- * usage: hold_media [callers] [ticks] [runs] [player|stream]
- *        (default 1000, 250, 5, both)
+ * usage: hold_media [callers] [ticks] [runs] [player|stream|sender]
+ *        (default 1000, 250, 5, all)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,7 @@
 #include "media/pcm.h"
 #include "media/player.h"
 #include "media/leg.h"
+#include "media/rtpsend.h"
 #ifndef HOLD_NO_STREAM
 #include "media/mstream.h"
 #endif
@@ -113,14 +118,20 @@ static void call_close(struct hcall *c)
 }
 
 
-static double now_us(void)
+static double clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
+
+
+/* Per caller per tick, µs: wall, the loop thread's CPU, the process's. */
+struct cost {
+	double wall, loop, proc;
+};
 
 
 static int cmp_d(const void *a, const void *b)
@@ -131,22 +142,35 @@ static int cmp_d(const void *a, const void *b)
 }
 
 
-/* Median over runs of the mean tick time per caller, in µs. */
-static double measure(unsigned n, unsigned ticks, unsigned runs)
+static double median(double *v, unsigned n)
 {
-	double per[16];
-	unsigned r, k;
+	qsort(v, n, sizeof(*v), cmp_d);
+
+	return v[n / 2];
+}
+
+
+/* Medians over runs of the mean tick cost per caller. */
+static struct cost measure(unsigned n, unsigned ticks, unsigned runs)
+{
+	static const clockid_t ids[3] = {CLOCK_MONOTONIC,
+		CLOCK_THREAD_CPUTIME_ID, CLOCK_PROCESS_CPUTIME_ID};
+	double per[3][16];
+	unsigned r, k, c;
 
 	for (r = 0; r < runs && r < 16; r++) {
-		double t0 = now_us();
+		double t0[3];
 
+		for (c = 0; c < 3; c++)
+			t0[c] = clock_us(ids[c]);
 		for (k = 0; k < ticks; k++)
 			mtick_run(tickn++);
-		per[r] = (now_us() - t0) / ticks / n;
+		for (c = 0; c < 3; c++)
+			per[c][r] = (clock_us(ids[c]) - t0[c]) / ticks / n;
 	}
-	qsort(per, r, sizeof(*per), cmp_d);
 
-	return per[r / 2];
+	return (struct cost){median(per[0], r), median(per[1], r),
+			     median(per[2], r)};
 }
 
 
@@ -164,8 +188,10 @@ static int run(const char *mode, unsigned n, unsigned ticks,
 	if (!cv)
 		return ENOMEM;
 
+	if (!strcmp(mode, "sender"))
+		err = rtpsend_init();
 #ifndef HOLD_NO_STREAM
-	if (!strcmp(mode, "stream")) {
+	if (strcmp(mode, "player")) {
 		err = mstream_alloc(&ms, "music");
 		err = err ? err : mstream_play(ms, &pcm, 1);
 	}
@@ -184,9 +210,12 @@ static int run(const char *mode, unsigned n, unsigned ticks,
 	}
 
 	if (!err) {
-		measure(n, 25, 1);         /* warm up */
-		printf("| %s | %u | %.2f |\n", mode, n,
-		       measure(n, ticks, runs));
+		struct cost c;
+
+		(void)measure(n, 25, 1);   /* warm up */
+		c = measure(n, ticks, runs);
+		printf("| %s | %u | %.2f | %.2f | %.2f |\n", mode, n, c.wall,
+		       c.loop, c.proc);
 	}
 	else {
 		fprintf(stderr, "%s: %s\n", mode, strerror(err));
@@ -199,6 +228,7 @@ static int run(const char *mode, unsigned n, unsigned ticks,
 	mem_deref(ms);
 #endif
 	mem_deref(pcm);
+	rtpsend_close();
 
 	return err;
 }
@@ -227,13 +257,16 @@ int main(int argc, char *argv[])
 		return 1;
 	port = sa_port(&sa);
 
-	printf("| music | callers | µs per caller per tick |\n"
-	       "| --- | --- | --- |\n");
-	if (strcmp(only, "stream"))
+	printf("| music | callers | µs per caller per tick: wall |"
+	       " loop thread CPU | process CPU |\n"
+	       "| --- | --- | --- | --- | --- |\n");
+	if (!*only || !strcmp(only, "player"))
 		err = run("player", n, ticks, runs, port);
 #ifndef HOLD_NO_STREAM
-	if (strcmp(only, "player"))
+	if (!*only || !strcmp(only, "stream"))
 		err |= run("stream", n, ticks, runs, port);
+	if (!*only || !strcmp(only, "sender"))
+		err |= run("sender", n, ticks, runs, port);
 #endif
 
 	mem_deref(sink);

@@ -12,6 +12,7 @@
 #include "media/leg.h"
 #include "media/codec_int.h"
 #include "media/leg_int.h"
+#include "media/rtpsend.h"
 #include "media/mstream_int.h"
 
 struct leg_stats leg_tot;
@@ -25,6 +26,7 @@ static void destructor(void *arg)
 	list_unlink(&leg->le);
 	mem_deref(leg->house);
 	mem_deref(leg->mp);
+	mem_deref(leg->rsend);
 	mem_deref(leg->rtp);
 	mem_deref(leg->sdpm);
 	mem_deref(leg->sdp);
@@ -167,6 +169,11 @@ int leg_alloc(struct leg **legp, const struct leg_cfg *cfg,
 		err = EADDRINUSE;
 		goto out;
 	}
+
+	err = rtpsend_attach(&leg->rsend, rtp_sock(leg->rtp),
+			     sa_af(&leg->laddr));
+	if (err)
+		goto out;
 
 	leg->txmb = mbuf_alloc(RTP_HEADER_SIZE + MCODEC_MAX_PAYLOAD);
 	if (!leg->txmb) {

@@ -31,6 +31,7 @@ struct leg {
 	bool nat_latch;
 
 	struct rtp_sock *rtp;       /**< (own)                          */
+	struct rtpsend_sock *rsend; /**< (own) freed before rtp         */
 	struct sdp_session *sdp;    /**< (own)                          */
 	struct sdp_media *sdpm;     /**< (own)                          */
 	struct mtick_entry *house;  /**< (own)                          */

@@ -10,6 +10,7 @@
 #include "media/mconf.h"
 #include "media/mtick.h"
 #include "media/mtick_int.h"
+#include "media/rtpsend.h"
 
 enum {
 	PHASES    = 3,
@@ -91,12 +92,14 @@ int mtick_add(struct mtick_entry **ep, int phase, mtick_h *h, void *arg)
 
 /**
  * Run every phase of one tick now. Handlers may free any entry,
- * their own included.
+ * their own included. The tick's RTP sends leave on the sender thread
+ * when it runs (media/rtpsend.c).
  */
 void mtick_run(uint64_t tick)
 {
 	unsigned i;
 
+	rtpsend_batch_begin();
 	for (i = 0; i < PHASES; i++) {
 		struct le *le;
 
@@ -109,6 +112,7 @@ void mtick_run(uint64_t tick)
 	}
 
 	mt.next = NULL;
+	rtpsend_batch_end();
 }
 
 

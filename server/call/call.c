@@ -22,6 +22,7 @@
 #include "media/sipedge.h"
 #include "media/mtick.h"
 #include "media/offload.h"
+#include "media/rtpsend.h"
 #include "worker/worker.h"
 #include "telephony/telephony.h"
 #include "crm/screenpop.h"
@@ -383,8 +384,8 @@ static int fds_setup(void)
 
 
 /**
- * Start taking calls: descriptors, the media tick, the registry, then
- * the SIP edge.
+ * Start taking calls: descriptors, the media tick and its RTP sender,
+ * the registry, then the SIP edge.
  *
  * @return 0 if success, otherwise errorcode
  */
@@ -394,6 +395,7 @@ int call_init(struct app *app)
 
 	err = fds_setup();
 	err = err ? err : mtick_init();
+	err = err ? err : rtpsend_init();
 	if (err)
 		return err;
 
@@ -462,5 +464,6 @@ void call_close(void)
 	call_moh_close();
 	reg.calls = mem_deref(reg.calls);
 	mtick_close();
+	rtpsend_close();
 	offload_set(NULL, NULL);
 }

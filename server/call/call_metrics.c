@@ -7,6 +7,7 @@
 #include "metrics/metrics.h"
 #include "media/leg.h"
 #include "media/mtick.h"
+#include "media/rtpsend.h"
 #include "media/webrtc.h"
 #include "agent/softphone.h"
 #include "call/call.h"
@@ -25,6 +26,7 @@ static struct {
 	struct metric *tick_late;
 	struct metric *tick_late_max;
 	struct metric *ticks_skipped;
+	struct metric *sender;
 	struct metric *softphones;
 	struct metric *srtp;
 	struct metric *srtp_rejected;
@@ -88,6 +90,20 @@ static void collect_webrtc(void)
 }
 
 
+/* The RTP sender thread: what the ticks queued, what left, what the
+ * kernel refused, and how often a tick had to wait for the thread. */
+static void collect_sender(void)
+{
+	struct rtpsend_stats rs;
+
+	rtpsend_stats_get(&rs);
+	metric_set(m.sender, "what=\"queued\"", (double)rs.queued);
+	metric_set(m.sender, "what=\"sent\"", (double)rs.sent);
+	metric_set(m.sender, "what=\"failed\"", (double)rs.failed);
+	metric_set(m.sender, "what=\"tick_waits\"", (double)rs.waits);
+}
+
+
 static void collect(void *arg)
 {
 	struct call_totals t;
@@ -114,6 +130,7 @@ static void collect(void *arg)
 	}
 	metric_set(m.tick_late_max, NULL, ts.late_max_ms / 1000.0);
 	metric_set(m.ticks_skipped, NULL, (double)ts.skipped);
+	collect_sender();
 }
 
 
@@ -152,6 +169,10 @@ void call_metrics_init(void)
 	m.ticks_skipped = metric_gauge("openseat_media_ticks_skipped",
 				       "Media ticks dropped because the loop "
 				       "fell far behind.");
+	m.sender = metric_gauge("openseat_rtp_sender",
+				"The media tick's RTP sends made by the "
+				"sender thread since start: queued, sent, "
+				"failed, and ticks that waited for it.");
 	m.softphones = metric_gauge("openseat_softphones",
 				    "Agents whose browser softphone is "
 				    "registered (or in its grace period).");

@@ -1,7 +1,8 @@
 // Hold music is one shared stream per tenant, music and language: the
 // callers waiting in a queue hear the very same frames from one stream
 // (openseat_hold_streams / _listeners on /metrics), and the caller an
-// agent answers leaves the stream at once.
+// agent answers leaves the stream at once. The tick's packets leave
+// through the RTP sender thread (openseat_rtp_sender).
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rms, sipOk } from '../lib/sip.mjs';
@@ -26,8 +27,10 @@ async function hold() {
 	assert.equal(r.status, 200);
 	const v = (name) => Number((r.text.match(new RegExp(
 		`^${name} (\\S+)$`, 'm')) || [])[1]);
+	const sender = (what) => v(`openseat_rtp_sender\\{what="${what}"\\}`);
 	return { streams: v('openseat_hold_streams'),
-		listeners: v('openseat_hold_listeners') };
+		listeners: v('openseat_hold_listeners'),
+		sent: sender('sent'), failed: sender('failed') };
 }
 
 /* Where the 160 samples of a's frame at i occur in b, or -1. */
@@ -66,6 +69,10 @@ test('two waiting callers hear one shared stream; the one answered ' +
 			const h = await hold();
 			return h.streams === 1 && h.listeners === 2;
 		}, 'one stream, two listeners');
+		/* the tick's RTP left through the sender thread, none refused */
+		const sent = await hold();
+		assert.ok(sent.sent > 0, `sender sent ${sent.sent}`);
+		assert.equal(sent.failed, 0);
 
 		/* b joined later, mid-song: a's frames are b's frames */
 		await a.rtp.until(() => a.rtp.samples.length > 16000);
