@@ -41,6 +41,7 @@
 #include "recording/rec_key.h"
 #include "recording/rec_ops.h"
 #include "recording/rec_store.h"
+#include "seal/seal.h"
 #include "region/region.h"
 #include "core/clock.h"
 #include "call/call.h"
@@ -136,7 +137,8 @@ static void ready_check(void *arg)
 
 	/* the ACD's first load: agents logged in before a restart are
 	 * there again before the first call or request is served */
-	if (db_ready(app->db) && queue_loaded() && rec_key_ready()) {
+	if (db_ready(app->db) && queue_loaded() && rec_key_ready() &&
+	    seal_ready()) {
 		const struct cfg *c = &app->cfg;
 
 		log_info("ready: serving http%s://%s:%u",
@@ -223,7 +225,8 @@ static void key_failed(int err, void *arg);
 
 
 /* The recording directory and the master key: without either, serving
- * is refused (no recording may be lost or kept in plaintext). */
+ * is refused (no recording may be lost or kept in plaintext). Stored
+ * secrets are sealed by a key derived from the same master key. */
 static int rec_storage_init(struct app *app)
 {
 	char msg[512] = "";
@@ -232,6 +235,7 @@ static int rec_storage_init(struct app *app)
 	err = rec_store_init(app, msg, sizeof(msg));
 	rec_key_on_fail(key_failed, app);
 	err = err ? err : rec_key_init(app, msg, sizeof(msg));
+	err = err ? err : seal_init(app, msg, sizeof(msg));
 	if (err) {
 		log_error("start-up refused: %s", msg);
 		return err;
@@ -414,6 +418,7 @@ void app_close(struct app *app)
 	app->workers = mem_deref(app->workers);
 	rec_purge_close();
 	rec_key_close();
+	seal_close();
 	prompt_close();
 	app->rl_login = mem_deref(app->rl_login);
 	app->rl_addr = mem_deref(app->rl_addr);

@@ -175,6 +175,34 @@ int rec_unwrap(uint8_t *plain, size_t len, const struct rec_master *m,
 }
 
 
+/**
+ * Derive a key for another purpose from the master key (crypto_kdf), so
+ * other modules never hold the master key itself and their keys differ
+ * from the recording keys' wrapping key.
+ *
+ * @param ctx   the purpose: 8 characters, one per use
+ * @param old   derive from recording_master_key_old (rotating) instead
+ *
+ * @return 0 if success, ENOENT when that master key is not set, EINVAL
+ *         for a length crypto_kdf refuses
+ */
+int rec_key_derive(uint8_t *out, size_t len, uint64_t subkey_id,
+		   const char ctx[8], bool old)
+{
+	const struct rec_master *m = old ? &mk.old : &mk.cur;
+
+	if (!out || !ctx)
+		return EINVAL;
+	if (!m->set)
+		return ENOENT;
+	if (len < crypto_kdf_BYTES_MIN || len > crypto_kdf_BYTES_MAX)
+		return EINVAL;
+
+	return crypto_kdf_derive_from_key(out, len, subkey_id, ctx, m->key) ?
+		EINVAL : 0;
+}
+
+
 const struct rec_master *rec_key_master(void)
 {
 	return &mk.cur;

@@ -12,6 +12,8 @@
 #ifndef OPENSEAT_REC_KEY_H
 #define OPENSEAT_REC_KEY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "recording/rec_crypt.h"
 
@@ -30,5 +32,7 @@ int  rec_key_current(const char *tenant_id, rec_key_h *h, void *arg);
 int  rec_key_get(const char *tenant_id, uint32_t key_no, rec_key_h *h,
 		 void *arg);
 int  rec_key_rotate(const char *tenant_id, rec_key_h *h, void *arg);
+int  rec_key_derive(uint8_t *out, size_t len, uint64_t subkey_id,
+		    const char ctx[8], bool old);
 
 #endif
