@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
@@ -17,6 +18,7 @@
 #include "metrics/metrics.h"
 #include "crm/customer.h"
 #include "crm/screenpop.h"
+#include "seal/seal.h"
 
 /*
  * A lookup never holds a call up: the call starts it while it waits
@@ -229,10 +231,30 @@ static char *post_body(const struct screenpop *sp)
 }
 
 
-/* Columns 1..7: url, method, timeout, header, token, mapping. */
+/* The header line carrying the CRM's token, opened from its box (NULL
+ * when the tenant set none); a box that does not open is an error. */
+static int token_line(char **linep, const struct screenpop *sp,
+		      const char *hdr, const char *box)
+{
+	const struct seal_ad ad = {SEAL_COL_CRM, sp->tenant_id, NULL};
+	char tok[1024];
+	int err;
+
+	if (!hdr || !*hdr || !box)
+		return 0;
+
+	err = seal_open(tok, sizeof(tok), box, &ad);
+	if (!err && *tok)
+		err = re_sdprintf(linep, "%s: %s", hdr, tok);
+	sodium_memzero(tok, sizeof(tok));
+
+	return err;
+}
+
+
+/* Columns 1..7: url, method, timeout, header, token's box, mapping. */
 static int http_begin(struct screenpop *sp, const struct db_res *res)
 {
-	const char *hdr = db_val(res, 0, 0, 4), *tok = db_val(res, 0, 0, 5);
 	const char *method = db_val(res, 0, 0, 2);
 	struct fetch_req r = {method, NULL, NULL, NULL, 1000, true};
 	char *url = expand(sp, db_val(res, 0, 0, 1));
@@ -244,8 +266,8 @@ static int http_begin(struct screenpop *sp, const struct db_res *res)
 	sp->mapping = json_loads(db_val(res, 0, 0, 6), 0, NULL);
 	if (!err && method && !strcmp(method, "POST"))
 		err = (body = post_body(sp)) ? 0 : ENOMEM;
-	if (!err && hdr && *hdr && tok && *tok)
-		err = re_sdprintf(&line, "%s: %s", hdr, tok);
+	err = err ? err : token_line(&line, sp, db_val(res, 0, 0, 4),
+				     db_val(res, 0, 0, 5));
 	r.body = body;
 	r.header = line;
 
@@ -341,7 +363,8 @@ int screenpop_start(struct screenpop **spp, struct app *app,
 {
 	static const char sql[] =
 		"SELECT mode, http_url, http_method, timeout_ms, auth_header,"
-		" auth_token, mapping::text, page_url, page_target"
+		" '\\x' || encode(auth_token_box, 'hex'), mapping::text,"
+		" page_url, page_target"
 		" FROM crm_settings WHERE tenant_id = $1";
 	struct db_ctx ctx = {DB_TENANT, NULL};
 	struct screenpop *sp;

@@ -11,6 +11,7 @@
 #include "http/api.h"
 #include "http/param.h"
 #include "crm/screenpop.h"
+#include "seal/seal.h"
 
 static const char *const modes[] = {"builtin", "http", "page", "none",
 				    NULL};
@@ -29,14 +30,16 @@ static const struct param put_params[] = {
 	{"page_target", PARAM_ENUM, false, 0, 0, targets, false},
 };
 
-/* The token is never read back: only whether one is stored. */
+/* The token is stored sealed (seal/seal.h) and never read back: only
+ * whether one is stored. */
 #define SETTINGS_SQL \
 	"SELECT jsonb_build_object('mode', COALESCE(s.mode, 'builtin')," \
 	" 'http_url', COALESCE(s.http_url, ''), 'http_method'," \
 	" COALESCE(s.http_method, 'GET'), 'timeout_ms'," \
 	" COALESCE(s.timeout_ms, 1000), 'auth_header'," \
 	" COALESCE(s.auth_header, ''), 'auth_token_set'," \
-	" COALESCE(s.auth_token, '') <> '', 'mapping'," \
+	" (s.auth_token_box IS NOT NULL" \
+	" OR COALESCE(s.auth_token, '') <> ''), 'mapping'," \
 	" COALESCE(s.mapping, '{}'), 'page_url', COALESCE(s.page_url, '')," \
 	" 'page_target', COALESCE(s.page_target, 'panel'), 'updated_at'," \
 	" s.updated_at) FROM (SELECT 1) one LEFT JOIN crm_settings s" \
@@ -145,15 +148,36 @@ static bool check_body(struct http_req *req)
 }
 
 
+/* The token's box: NULL for none (absent or ""). */
+static int token_seal(struct http_req *req, const char *tenant_id,
+		      char **boxp)
+{
+	const struct seal_ad ad = {SEAL_COL_CRM, tenant_id, NULL};
+	const char *tok = api_str(req, "auth_token");
+
+	*boxp = NULL;
+	if (!tok || !*tok)
+		return 0;
+
+	/* until the start-up sweep sealed what was stored before */
+	if (!seal_ready())
+		return EAGAIN;
+
+	return seal_box(boxp, tok, &ad);
+}
+
+
+/* $7 the token's box, $11 the key that sealed it, $12 whether a token
+ * (or "" to remove it) was given: otherwise the stored one stays. */
 static int put_txn(struct http_req *req, struct db_txn *tx,
 		   const char *tenant_id)
 {
 	static const char sql[] =
 		"INSERT INTO crm_settings AS s (tenant_id, mode, http_url,"
-		" http_method, timeout_ms, auth_header, auth_token, mapping,"
-		" page_url, page_target) VALUES ($1, $2, COALESCE($3, ''),"
-		" COALESCE($4, 'GET'), COALESCE($5::int, 1000),"
-		" COALESCE($6, ''), COALESCE($7, ''),"
+		" http_method, timeout_ms, auth_header, auth_token_box,"
+		" seal_key_id, mapping, page_url, page_target) VALUES ($1, $2,"
+		" COALESCE($3, ''), COALESCE($4, 'GET'),"
+		" COALESCE($5::int, 1000), COALESCE($6, ''), $7::bytea, $11,"
 		" COALESCE($8::jsonb, '{}'), COALESCE($9, ''),"
 		" COALESCE($10, 'panel'))"
 		" ON CONFLICT (tenant_id) DO UPDATE SET mode = $2,"
@@ -161,15 +185,20 @@ static int put_txn(struct http_req *req, struct db_txn *tx,
 		" http_method = EXCLUDED.http_method,"
 		" timeout_ms = EXCLUDED.timeout_ms,"
 		" auth_header = EXCLUDED.auth_header,"
-		" auth_token = COALESCE($7, s.auth_token),"
+		" auth_token_box = CASE WHEN $12::bool THEN $7::bytea"
+		" ELSE s.auth_token_box END,"
+		" seal_key_id = CASE WHEN $12::bool THEN $11"
+		" ELSE s.seal_key_id END,"
+		" auth_token = CASE WHEN $12::bool THEN ''"
+		" ELSE s.auth_token END,"
 		" mapping = EXCLUDED.mapping, page_url = EXCLUDED.page_url,"
 		" page_target = EXCLUDED.page_target, updated_at = now()"
 		" RETURNING s.tenant_id";
 	struct api_audit_what w = {tenant_id, "crm.settings",
 				   "crm_settings", tenant_id, NULL};
 	json_t *ms = json_object_get(http_req_json(req), "timeout_ms");
-	char msbuf[16], *map = NULL;
-	const char *pv[10];
+	char msbuf[16], *map = NULL, *box = NULL;
+	const char *pv[12];
 	int err;
 
 	pv[0] = tenant_id;
@@ -183,15 +212,19 @@ static int put_txn(struct http_req *req, struct db_txn *tx,
 		pv[4] = msbuf;
 	}
 	pv[5] = api_str(req, "auth_header");
-	pv[6] = api_str(req, "auth_token");
-	err = api_json_text(req, "mapping", &map);
+	err = token_seal(req, tenant_id, &box);
+	pv[6] = box;
+	err = err ? err : api_json_text(req, "mapping", &map);
 	pv[7] = map;
 	pv[8] = api_str(req, "page_url");
 	pv[9] = api_str(req, "page_target");
+	pv[10] = seal_key_id();
+	pv[11] = api_str(req, "auth_token") ? "true" : "false";
 
-	err = err ? err : api_audit_change(tx, req, sql, 10, pv, &w);
+	err = err ? err : api_audit_change(tx, req, sql, 12, pv, &w);
 	err = err ? err : db_txn_add(tx, SETTINGS_SQL, 1, pv);
 	mem_deref(map);
+	mem_deref(box);
 
 	return err;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <re_types.h>
 #include <re_list.h>
 #include <re_fmt.h>
@@ -14,13 +15,17 @@
 #include "http/api.h"
 #include "http/egress.h"
 #include "http/param.h"
+#include "seal/seal.h"
 #include "webhook/wh_int.h"
 
 /*
  * Every change is one audited transaction that also sends NOTIFY
  * webhook_cfg (other nodes reload the tenant's patterns) and ends with
  * the endpoint as the reply; this node reloads them once it committed.
- * The secret is shown on create and rotate only. Another tenant's
+ * The secret is shown on create and rotate only: it is stored sealed
+ * (seal/seal.h), and the reply opens the box the change wrote, so the
+ * plaintext never travels to the database. Lists and reads show
+ * secret_hint ("whsec_…abcd"). Another tenant's
  * endpoint is invisible (RLS), so its id is simply not found.
  */
 
@@ -28,7 +33,8 @@
 	"json_build_object('endpoint_id', e.endpoint_id, 'url', e.url," \
 	" 'description', e.description, 'event_types', e.event_types," \
 	" 'enabled', e.enabled, 'disabled_reason', e.disabled_reason," \
-	" 'disabled_at', e.disabled_at, 'previous_secret_expires_at'," \
+	" 'disabled_at', e.disabled_at, 'secret_hint', e.secret_hint," \
+	" 'previous_secret_expires_at'," \
 	" CASE WHEN e.previous_expires_at > now() THEN" \
 	" e.previous_expires_at END, 'created_at', e.created_at," \
 	" 'updated_at', e.updated_at)"
@@ -37,9 +43,10 @@
 	"SELECT " EP_JSON "::text FROM webhook_endpoints e" \
 	" WHERE e.endpoint_id = $1"
 
+/* The endpoint and its new secret's box, opened for the reply */
 #define SELECT_SECRET_SQL \
-	"SELECT (" EP_JSON "::jsonb || jsonb_build_object('secret'," \
-	" e.secret))::text FROM webhook_endpoints e WHERE e.endpoint_id = $1"
+	"SELECT " EP_JSON "::text, '\\x' || encode(e.secret_box, 'hex')" \
+	" FROM webhook_endpoints e WHERE e.endpoint_id = $1"
 
 #define NOTIFY_SQL "SELECT pg_notify('" WH_CFG_CHANNEL "', $1::text)"
 
@@ -150,9 +157,45 @@ static void reply_last(struct http_req *req, const struct db_res *res,
 }
 
 
+/* The last statement's endpoint with "secret" added from its box. */
+static void reply_secret(struct http_req *req, const struct db_res *res,
+			 unsigned status)
+{
+	const char *tenant_id = http_req_principal(req)->tenant_id;
+	unsigned st = db_res_stmts(res) - 1;
+	const char *j = db_val(res, st, 0, 0);
+	json_t *o = j ? json_loads(j, 0, NULL) : NULL;
+	const char *id = json_string_value(json_object_get(o,
+							   "endpoint_id"));
+	const struct seal_ad ad = {SEAL_COL_WEBHOOK, tenant_id, id};
+	char secret[WH_SECRET_MAX];
+	int err = o ? 0 : ENOENT;
+
+	wh_cache_reload(tenant_id);
+	err = err ? err : seal_open(secret, sizeof(secret),
+				    db_val(res, st, 0, 1), &ad);
+	if (!err && json_object_set_new(o, "secret", json_string(secret)))
+		err = ENOMEM;
+	sodium_memzero(secret, sizeof(secret));
+	if (err) {
+		json_decref(o);
+		http_reply_error(req, err == ENOENT ? ENOENT : EIO);
+		return;
+	}
+
+	http_reply_json(req, status, o);
+}
+
+
 static void created(struct http_req *req, const struct db_res *res)
 {
-	reply_last(req, res, 201);
+	reply_secret(req, res, 201);
+}
+
+
+static void rotated(struct http_req *req, const struct db_res *res)
+{
+	reply_secret(req, res, 200);
 }
 
 
@@ -193,37 +236,67 @@ static void change(struct http_req *req, const char *sql, unsigned n,
 }
 
 
+/* A new secret for the endpoint: its box and hint. Until the start-up
+ * sweep sealed what was stored before, no secret is written (503). */
+static int secret_make(struct http_req *req, const char *endpoint_id,
+		       char **boxp, char hint[WH_HINT_MAX])
+{
+	const struct seal_ad ad = {SEAL_COL_WEBHOOK,
+				   http_req_principal(req)->tenant_id,
+				   endpoint_id};
+	char secret[WH_SECRET_MAX];
+	int err;
+
+	if (!seal_ready())
+		return EAGAIN;
+
+	err = wh_secret_new(secret, sizeof(secret));
+	err = err ? err : seal_box(boxp, secret, &ad);
+	if (!err)
+		wh_secret_hint(hint, WH_HINT_MAX, secret);
+	sodium_memzero(secret, sizeof(secret));
+
+	return err;
+}
+
+
 static void ep_create(struct http_req *req)
 {
 	static const char sql[] =
 		"INSERT INTO webhook_endpoints (endpoint_id, tenant_id, url,"
-		" description, event_types, enabled, secret) VALUES ($1, $2,"
-		" $3, COALESCE($4, ''), " TYPES_SQL(5) ","
-		" COALESCE($6::bool, true), $7) RETURNING endpoint_id";
-	char endpoint_id[UUID_STRLEN], secret[WH_SECRET_MAX];
-	char *types = NULL;
-	const char *pv[7];
+		" description, event_types, enabled, secret_box, seal_key_id,"
+		" secret_hint) VALUES ($1, $2, $3, COALESCE($4, ''), "
+		TYPES_SQL(5) ", COALESCE($6::bool, true), $7::bytea, $8, $9)"
+		" RETURNING endpoint_id";
+	char endpoint_id[UUID_STRLEN], hint[WH_HINT_MAX];
+	char *types = NULL, *box = NULL;
+	const char *pv[9];
+	int err;
 
 	if (!url_ok(req) || !types_ok(req, &types))
 		return;
 
-	if (wh_secret_new(secret, sizeof(secret))) {
+	uuid_v4(endpoint_id);
+	err = secret_make(req, endpoint_id, &box, hint);
+	if (err) {
 		mem_deref(types);
-		http_reply_error(req, ENOMEM);
+		http_reply_error(req, err);
 		return;
 	}
 
-	uuid_v4(endpoint_id);
 	pv[0] = endpoint_id;
 	pv[1] = http_req_principal(req)->tenant_id;
 	pv[2] = api_str(req, "url");
 	pv[3] = api_str(req, "description");
 	pv[4] = types;
 	pv[5] = api_bool(req, "enabled");
-	pv[6] = secret;
-	change(req, sql, 7, pv, "webhook.create", SELECT_SECRET_SQL,
+	pv[6] = box;
+	pv[7] = seal_key_id();
+	pv[8] = hint;
+	change(req, sql, 9, pv, "webhook.create", SELECT_SECRET_SQL,
 	       created);
 	mem_deref(types);
+	mem_deref(box);
 }
 
 
@@ -293,31 +366,39 @@ static void ep_delete(struct http_req *req)
 static void ep_rotate(struct http_req *req)
 {
 	static const char sql[] =
-		"UPDATE webhook_endpoints SET previous_secret = CASE WHEN"
-		" $3::int > 0 THEN secret END, previous_expires_at = CASE"
-		" WHEN $3::int > 0 THEN now() + make_interval(secs => $3::int)"
-		" END, secret = $2, updated_at = now()"
-		" WHERE endpoint_id = $1 RETURNING endpoint_id";
+		"UPDATE webhook_endpoints SET previous_secret_box = CASE"
+		" WHEN $3::int > 0 THEN secret_box END, previous_expires_at ="
+		" CASE WHEN $3::int > 0 THEN now() + make_interval(secs =>"
+		" $3::int) END, secret_box = $2::bytea, seal_key_id = $4,"
+		" secret_hint = $5, secret = NULL, previous_secret = NULL,"
+		" updated_at = now() WHERE endpoint_id = $1"
+		" RETURNING endpoint_id";
 	const char *id = api_path_uuid(req, "endpoint_id");
 	json_t *o = json_object_get(http_req_json(req), "overlap_s");
-	char secret[WH_SECRET_MAX], overlap[16];
-	const char *pv[3];
+	char overlap[16], hint[WH_HINT_MAX];
+	const char *pv[5];
+	char *box = NULL;
+	int err;
 
 	if (!id)
 		return;
 
-	if (wh_secret_new(secret, sizeof(secret))) {
-		http_reply_error(req, ENOMEM);
+	err = secret_make(req, id, &box, hint);
+	if (err) {
+		http_reply_error(req, err);
 		return;
 	}
 
 	(void)re_snprintf(overlap, sizeof(overlap), "%lld",
 			  o ? (long long)json_integer_value(o) : 86400LL);
 	pv[0] = id;
-	pv[1] = secret;
+	pv[1] = box;
 	pv[2] = overlap;
-	change(req, sql, 3, pv, "webhook.rotate_secret", SELECT_SECRET_SQL,
-	       updated);
+	pv[3] = seal_key_id();
+	pv[4] = hint;
+	change(req, sql, 5, pv, "webhook.rotate_secret", SELECT_SECRET_SQL,
+	       rotated);
+	mem_deref(box);
 }
 
 

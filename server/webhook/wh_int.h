@@ -19,11 +19,13 @@ enum {
 	WH_SECRET_MAX = 64,          /* "whsec_" + base64, with NUL      */
 	WH_SIG_MAX = 2 * 48,         /* two "v1,<44>" with a space       */
 	WH_EXCERPT_MAX = 2048,       /* response body kept in the log    */
+	WH_HINT_MAX = 16,            /* "whsec_…" and four characters    */
 };
 
 /* --- secrets and signatures (wh_sign.c) --- */
 int wh_secret_new(char *out, size_t sz);
 bool wh_secret_valid(const char *secret);
+void wh_secret_hint(char *out, size_t sz, const char *secret);
 int wh_sign(char *out, size_t sz, const char *secret, const char *msg_id,
 	    uint64_t ts, const char *body, size_t len);
 

@@ -70,6 +70,24 @@ static int key_get(uint8_t *key, size_t *lenp, const char *secret)
 }
 
 
+/**
+ * What a list shows of a secret: the prefix and its last four
+ * characters ("whsec_…abcd"), too little to sign with.
+ */
+void wh_secret_hint(char *out, size_t sz, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+
+	if (n < PREFIX_LEN + 8 || strncmp(secret, PREFIX, PREFIX_LEN)) {
+		if (sz)
+			out[0] = '\0';
+		return;
+	}
+
+	(void)re_snprintf(out, sz, PREFIX "\xe2\x80\xa6%s", secret + n - 4);
+}
+
+
 /** Whether secret is one we can sign with. */
 bool wh_secret_valid(const char *secret)
 {
