@@ -5,6 +5,7 @@
 #include <re_fmt.h>
 #include <re_mem.h>
 #include <re_mbuf.h>
+#include <sodium.h>
 #define LOG_MODULE "idem"
 #include "log/log.h"
 #include "app.h"
@@ -12,6 +13,7 @@
 #include "auth/secret.h"
 #include "http/http_int.h"
 #include "http/idem.h"
+#include "seal/seal.h"
 
 /*
  * The first request with a key inserts a row and runs; its reply is
@@ -19,6 +21,10 @@
  * with the same body replays the stored reply; a different body is a
  * client bug (422); a repeat while the first still runs gets 409. Keys
  * expire after 24 hours.
+ *
+ * A stored reply is sealed (seal/seal.h), bound to the principal and
+ * the key: some replies carry a secret shown once (a webhook's signing
+ * secret), which must not lie readable in the database for a day.
  */
 
 struct idem {
@@ -81,6 +87,37 @@ static void stored(int err, const struct db_res *res, void *arg)
  * as soon as it has the answer must get the replay, not a 409 "still
  * running" from a store not yet committed.
  */
+/* Where a stored reply's box belongs; row gets principal and key. */
+static void reply_ad(struct seal_ad *ad, char *row, size_t sz,
+		     const struct http_req *req)
+{
+	(void)re_snprintf(row, sz, "%s %s", req->principal.id,
+			  req->idem_key);
+	ad->column = SEAL_COL_IDEM;
+	ad->tenant_id = req->principal.tenant_id[0] ?
+		req->principal.tenant_id : "operator";
+	ad->row_id = row;
+}
+
+
+/* The reply as stored: sealed, NULL when it cannot be (not kept). */
+static char *reply_box(const struct http_req *req)
+{
+	struct seal_ad ad;
+	char row[200], *body = NULL, *box = NULL;
+
+	reply_ad(&ad, row, sizeof(row), req);
+	if (!re_sdprintf(&body, "%b", req->resp_body ? req->resp_body : "",
+			 req->resp_len))
+		(void)seal_box(&box, body, &ad);
+	if (body)
+		sodium_memzero(body, strlen(body));
+	mem_deref(body);
+
+	return box;
+}
+
+
 static void reply_hook(struct http_req *req)
 {
 	char status[8];
@@ -89,16 +126,15 @@ static void reply_hook(struct http_req *req)
 	int err;
 
 	(void)re_snprintf(status, sizeof(status), "%u", req->status);
-	(void)re_sdprintf(&body, "%b", req->resp_body ? req->resp_body : "",
-			  req->resp_len);
+	body = reply_box(req);
 	pv[0] = req->principal.id;
 	pv[1] = req->idem_key;
 	pv[2] = status;
-	pv[3] = body ? body : "";
+	pv[3] = body;
 	pv[4] = req->resp_ctype ? req->resp_ctype : "";
 
 	req->held = true;
-	if (req->status >= 500)
+	if (req->status >= 500 || !body)
 		err = db_query(req->hs->app->db, &op, stored, mem_ref(req),
 			       sql_forget, 2, pv);
 	else
@@ -120,6 +156,8 @@ static void replay(struct idem *ik, const struct db_res *res)
 	const char *status = db_get(res, 0, 0, "status");
 	const char *body = db_get(res, 0, 0, "response");
 	const char *ctype = db_get(res, 0, 0, "content_type");
+	char *plain = NULL;
+	int err;
 
 	if (strcmp(db_get(res, 0, 0, "body_hash"), ik->body_hash)) {
 		http_reply_problem(req, 422, "idempotency_mismatch",
@@ -134,10 +172,29 @@ static void replay(struct idem *ik, const struct db_res *res)
 		return;
 	}
 
+	/* a reply stored before replies were sealed is replayed as is */
+	if (body && !strncmp(body, "\\x", 2)) {
+		struct seal_ad ad;
+		char row[200];
+
+		reply_ad(&ad, row, sizeof(row), req);
+		err = seal_open_alloc(&plain, body, &ad);
+		if (err) {
+			log_warn("a stored idempotent reply does not open: %m",
+				 err);
+			http_reply_error(req, EIO);
+			return;
+		}
+		body = plain;
+	}
+
 	http_reply_header(req, "idempotent-replayed", "true");
 	http_reply_raw(req, (unsigned)atoi(status),
 		       ctype && *ctype ? ctype : NULL, body ? body : "",
 		       body ? strlen(body) : 0);
+	if (plain)
+		sodium_memzero(plain, strlen(plain));
+	mem_deref(plain);
 }
 
 

@@ -22,7 +22,7 @@
 #define SEAL_COL_WEBHOOK  "webhook_endpoints.secret"
 #define SEAL_COL_CRM      "crm_settings.auth_token"
 #define SEAL_COL_IDEM     "idempotency_keys.response"
-#define SEAL_PLAIN_MAX  (1024 * 1024)   /* bytes a box holds, at most */
+#define SEAL_PLAIN_MAX  (16 * 1024 * 1024)  /* bytes a box holds */
 
 struct app;
 

@@ -152,6 +152,39 @@ test('secrets are stored sealed: nothing readable in the whole dump',
 		assert.equal(verify(ep.secret, m.headers, m.body), 0);
 	});
 
+test('a create repeated with its Idempotency-Key replays the secret, ' +
+	'stored sealed', async () => {
+	const body = { url: rcv.url('/idem'), event_types: ['webhook.test'] };
+	const hdr = { 'idempotency-key': 'secrets-test-create-1' };
+	const r1 = await request(srv.baseUrl, 'POST', '/api/v1/webhooks', body,
+		admin, hdr);
+	assert.equal(r1.status, 201, r1.text);
+	secrets.push(r1.json.secret);
+	const r2 = await request(srv.baseUrl, 'POST', '/api/v1/webhooks', body,
+		admin, hdr);
+	assert.equal(r2.status, 201, r2.text);
+	assert.equal(r2.headers.get('idempotent-replayed'), 'true');
+	assert.equal(r2.json.endpoint_id, r1.json.endpoint_id);
+	assert.equal(r2.json.secret, r1.json.secret);
+
+	const stored = sql('SELECT response FROM idempotency_keys WHERE'
+		+ " idem_key = 'secrets-test-create-1'");
+	assert.match(stored, /^\\x[0-9a-f]+$/);
+	/* the box is the principal's and the key's: moved, it does not
+	 * open, and the replay says so instead of answering wrongly */
+	sql('INSERT INTO idempotency_keys (principal_id, idem_key, tenant_id,'
+		+ ' method, path, body_hash, status, response, content_type)'
+		+ ' SELECT principal_id, \'secrets-test-moved\', tenant_id,'
+		+ ' method, path, body_hash, status, response, content_type'
+		+ " FROM idempotency_keys WHERE idem_key = 'secrets-test-create-1'");
+	const r3 = await request(srv.baseUrl, 'POST', '/api/v1/webhooks', body,
+		admin, { 'idempotency-key': 'secrets-test-moved' });
+	assert.equal(r3.status, 500, r3.text);
+	assertNowhere(dump(), r1.json.secret);
+	assert.equal((await api('DELETE',
+		`/api/v1/webhooks/${r1.json.endpoint_id}`)).status, 204);
+});
+
 test('rotation signs with both secrets in the overlap, both sealed',
 	async () => {
 		const r = await api('POST',
