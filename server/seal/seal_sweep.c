@@ -50,7 +50,9 @@ static const struct table tables[] = {
 	 " AND seal_key_id IS DISTINCT FROM $1) ORDER BY endpoint_id",
 	 "UPDATE webhook_endpoints SET secret_box = $2::bytea,"
 	 " previous_secret_box = $3::bytea, seal_key_id = $4,"
-	 " secret = NULL, previous_secret = NULL"
+	 " secret = NULL, previous_secret = NULL, secret_hint = CASE"
+	 " WHEN right(secret, 4) ~ '^[A-Za-z0-9+/=]{4}$' THEN"
+	 " 'whsec_\xe2\x80\xa6' || right(secret, 4) ELSE secret_hint END"
 	 " WHERE endpoint_id = $1::uuid AND CASE WHEN $5::text IS NULL"
 	 " THEN secret IS NOT NULL ELSE seal_key_id = $5 END"},
 	{"CRM token", SEAL_COL_CRM, true,

@@ -40,11 +40,11 @@ before(async () => {
 
 after(async () => {
 	await rcv?.close();
-	if (srv && srv !== s)
-		await srv.stop();
-	else if (srv)
-		s.proc.kill('SIGTERM');
-	s?.db.destroy();
+	try {
+		await stopServer();
+	} finally {
+		s?.db.destroy();
+	}
 });
 
 /** Everything the database holds, as pg_dump writes it. */
@@ -73,16 +73,16 @@ async function delivered(ep, path) {
 		x.headers['webhook-id'] === r.json.event_id);
 }
 
-/* The stack's own server stops without its database. */
+/* The stack's own server stops without its database; cleanly. */
 async function stopServer() {
-	if (srv === s) {
+	if (!srv)
+		return;
+	if (srv === s)
 		s.proc.kill('SIGTERM');
-		assert.equal((await s.exited).code, 0);
-	}
-	else if (srv) {
-		const { code } = await srv.stop();
-		assert.equal(code, 0, srv.logs().slice(-3000));
-	}
+	const { code } = await (srv === s ? s.exited : srv.stop());
+	assert.equal(code, 0, srv.logs().slice(-3000));
+	assert.doesNotMatch(srv.logs(),
+		/ERROR: (Address|Leak)Sanitizer|runtime error:/);
 	srv = null;
 }
 
@@ -263,6 +263,8 @@ test('readable rows from before are sealed once at start', async () => {
 	/* the legacy secret still signs, from its box */
 	const id = sql('SELECT endpoint_id FROM webhook_endpoints WHERE'
 		+ ` url = '${rcv.url('/legacy')}'`);
+	assert.equal((await api('GET', `/api/v1/webhooks/${id}`)).json
+		.secret_hint, 'whsec_…' + LEGACY.slice(-4));
 	const m = await delivered({ endpoint_id: id }, '/legacy');
 	assert.equal(verify(LEGACY, m.headers, m.body), 0);
 	const c = await api('GET', '/api/v1/crm/settings');
@@ -275,14 +277,14 @@ test('a wrong master key refuses the start; rotation reseals all',
 		await refuses({ OPENSEAT_RECORDING_MASTER_KEY: KEY_B },
 			/not the one that encrypted|secret\(s\) are sealed by key/);
 
-		/* a database with no recording key yet: only the secrets can
-		 * tell the key is wrong, and they do */
-		if (sql('SELECT count(*) FROM recording_keys') === '0') {
-			sql('DELETE FROM recording_master');
-			await refuses({ OPENSEAT_RECORDING_MASTER_KEY: KEY_B },
-				/secret\(s\) are sealed by key [0-9a-f]{16}, which neither/);
-			sql('DELETE FROM recording_master');
-		}
+		/* no recording key yet (no call was recorded): without the
+		 * recordings' check only the secrets can tell the key is
+		 * wrong, and they do */
+		assert.equal(sql('SELECT count(*) FROM recording_keys'), '0');
+		sql('DELETE FROM recording_master');
+		await refuses({ OPENSEAT_RECORDING_MASTER_KEY: KEY_B },
+			/secret\(s\) are sealed by key [0-9a-f]{16}, which neither/);
+		sql('DELETE FROM recording_master');
 
 		const before = sql('SELECT DISTINCT seal_key_id FROM'
 			+ ' webhook_endpoints');
@@ -311,4 +313,29 @@ test('a wrong master key refuses the start; rotation reseals all',
 			/not the one that encrypted|secret\(s\) are sealed by key/);
 		srv = await startServer(s.db, { env: { ...ENV,
 			OPENSEAT_RECORDING_MASTER_KEY: KEY_B } });
+	});
+
+test('a lost master key: the documented steps start with a new one',
+	async () => {
+		const KEY_C = 'c0c0c0c0' + '0123456789abcdef'.repeat(3) + '01234567';
+		await stopServer();
+		/* docs/OPERATIONS.md, "A lost master key" */
+		sql('DELETE FROM recording_master');
+		sql('UPDATE crm_settings SET auth_token_box = NULL,'
+			+ ' seal_key_id = NULL');
+		sql("UPDATE webhook_endpoints SET secret = 'whsec_' ||"
+			+ " encode(sha256(gen_random_uuid()::text::bytea), 'base64'),"
+			+ ' secret_box = NULL, previous_secret_box = NULL,'
+			+ ' seal_key_id = NULL');
+		const n = sql('SELECT count(*) FROM webhook_endpoints');
+		srv = await startServer(s.db, { env: { ...ENV,
+			OPENSEAT_RECORDING_MASTER_KEY: KEY_C } });
+		assert.match(srv.logs(), new RegExp(
+			`sealed ${n} webhook secret\\(s\\) that were stored readable`));
+		const r = await api('POST',
+			`/api/v1/webhooks/${ep.endpoint_id}/rotate-secret`,
+			{ overlap_s: 0 });
+		assert.equal(r.status, 200, r.text);
+		const m = await delivered(ep, '/sealed');
+		assert.equal(verify(r.json.secret, m.headers, m.body), 0);
 	});
