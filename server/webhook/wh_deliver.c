@@ -28,7 +28,7 @@
  * for it wait their turn in memory (their lease covers that).
  *
  * Secrets are sealed at rest (seal/seal.h) and opened per job: opening
- * costs about a microsecond against a request's milliseconds, so no
+ * costs some 3 µs against a request's milliseconds, so no
  * plaintext is kept between deliveries. Only endpoints sealed by this
  * start's key are claimed: a row the start-up sweep has not sealed yet
  * waits for it.
