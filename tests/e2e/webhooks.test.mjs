@@ -61,6 +61,10 @@ test('add an endpoint, keep its secret, send a test event, read the log',
 		await row.waitFor();
 		assert.match(await row.textContent(),
 			/call\.\*, webhook\.\*, recording\.ready/);
+		/* which secret signs, never the secret */
+		assert.equal(await row.locator('.wh-hint').textContent(),
+			'whsec_…' + secret.slice(-4));
+		assert.ok(!(await row.textContent()).includes(secret));
 		await row.getByText('发送测试事件').click();
 		const req = await rcv.next((r) => r.path === '/e2e');
 		assert.equal(verify(secret, req.headers, req.body), 0);

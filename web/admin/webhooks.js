@@ -102,9 +102,17 @@ function stateBadge(ep) {
 		'bad');
 }
 
+/* The URL, and which secret signs (the secret itself is never read
+ * back: only its prefix and last four characters). */
+function urlCell(ep) {
+	return el('td', { class: 'mono' }, ep.url, ep.secret_hint ?
+		el('div', { class: 'hint wh-hint',
+			title: t('webhooks.secret_hint') }, ep.secret_hint) : '');
+}
+
 function row(ep) {
 	return el('tr', { dataset: { endpointId: ep.endpoint_id } },
-		td(ep.url, 'mono'), td(ep.description || '—'),
+		urlCell(ep), td(ep.description || '—'),
 		td(ep.event_types.join(', '), 'mono'), el('td', {}, stateBadge(ep)),
 		td(formatTime(ep.created_at)),
 		el('td', { class: 'actions' },

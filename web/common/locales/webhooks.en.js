@@ -24,6 +24,7 @@ export default {
 	'webhooks.enable': 'Enable',
 	'webhooks.confirm_delete': 'Delete endpoint {url} and its delivery log?',
 	'webhooks.secret_title': 'Signing secret',
+	'webhooks.secret_hint': 'The signing secret now in use (its last four characters)',
 	'webhooks.secret_once': 'The secret is shown only this once: copy it to the receiving system now.',
 	'webhooks.copy': 'Copy',
 	'webhooks.copied': 'Copied',

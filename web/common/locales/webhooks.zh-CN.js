@@ -24,6 +24,7 @@ export default {
 	'webhooks.enable': '启用',
 	'webhooks.confirm_delete': '删除接收地址 {url} 及其投递记录？',
 	'webhooks.secret_title': '签名密钥',
+	'webhooks.secret_hint': '当前使用的签名密钥（末四位）',
 	'webhooks.secret_once': '密钥只显示这一次，请立即复制并保存到接收方系统。',
 	'webhooks.copy': '复制',
 	'webhooks.copied': '已复制',
