@@ -3,9 +3,20 @@
  * due time start + k * MEDIA_PTIME, running every registered entry in
  * phase order. Entries are owned by whoever added them and unlink
  * themselves when freed, even from inside a tick.
+ *
+ * A tick with thousands of callers takes milliseconds; everything else
+ * on the loop (an agent going ready, a SIP request) would wait behind
+ * it. So the scheduled tick runs in slices of at most SLICE_US: when a
+ * slice is over, the tick writes to an eventfd the loop watches and
+ * returns; the loop handles whatever I/O is ready, then the eventfd's
+ * handler runs the next slice from where the last one stopped. Phase
+ * order holds (every source before any mixer); an entry added while the
+ * tick is suspended runs in it if its phase has not passed yet.
  */
 #include <math.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <re.h>
 #include "media/mconf.h"
 #include "media/mtick.h"
@@ -15,6 +26,7 @@
 enum {
 	PHASES    = 3,
 	MAX_BEHIND = 3,          /* ticks behind before we skip ahead */
+	SLICE_US  = 2000,        /* longest run of a tick without I/O */
 };
 
 struct mtick_entry {
@@ -31,13 +43,17 @@ const double mtick_late_bounds[8] = {
 static struct {
 	struct list phasel[PHASES];  /**< entries, not owned            */
 	struct le *next;             /**< iteration cursor during a run */
+	unsigned phase;              /**< the cursor's phase            */
+	uint64_t cur;                /**< the tick under way            */
+	bool in_tick;                /**< a tick is under way           */
+	int wakefd;                  /**< resumes a sliced tick, or -1  */
 	struct tmr tmr;
 	bool running;
 	uint64_t start_us;
 	uint64_t k;                  /**< index of the next due tick    */
 	uint64_t tick;               /**< ticks run (passed to entries) */
 	struct mtick_stats st;
-} mt;
+} mt = {.wakefd = -1};
 
 
 uint64_t mtick_now_us(void)
@@ -90,6 +106,50 @@ int mtick_add(struct mtick_entry **ep, int phase, mtick_h *h, void *arg)
 }
 
 
+static void tick_begin(uint64_t tick)
+{
+	mt.in_tick = true;
+	mt.cur = tick;
+	mt.phase = 0;
+	mt.next = mt.phasel[0].head;
+	rtpsend_batch_begin();
+}
+
+
+static void tick_end(void)
+{
+	mt.next = NULL;
+	mt.in_tick = false;
+	rtpsend_batch_end();
+}
+
+
+/*
+ * Run entries from the cursor on: true when the tick is done, false
+ * when the deadline (µs, 0 = none) passed first. The cursor is the next
+ * entry; a handler freeing it steps it on (entry_destructor).
+ */
+static bool run_from_cursor(uint64_t deadline_us)
+{
+	for (;;) {
+		while (mt.next) {
+			struct mtick_entry *e = mt.next->data;
+
+			mt.next = mt.next->next;
+			e->h(mt.cur, e->arg);
+			/* the vDSO clock costs ~1 % of the cheapest entry */
+			if (deadline_us && mtick_now_us() >= deadline_us)
+				return false;
+		}
+
+		if (++mt.phase >= PHASES)
+			return true;
+
+		mt.next = mt.phasel[mt.phase].head;
+	}
+}
+
+
 /**
  * Run every phase of one tick now. Handlers may free any entry,
  * their own included. The tick's RTP sends leave on the sender thread
@@ -97,22 +157,9 @@ int mtick_add(struct mtick_entry **ep, int phase, mtick_h *h, void *arg)
  */
 void mtick_run(uint64_t tick)
 {
-	unsigned i;
-
-	rtpsend_batch_begin();
-	for (i = 0; i < PHASES; i++) {
-		struct le *le;
-
-		for (le = mt.phasel[i].head; le; le = mt.next) {
-			struct mtick_entry *e = le->data;
-
-			mt.next = le->next;
-			e->h(tick, e->arg);
-		}
-	}
-
-	mt.next = NULL;
-	rtpsend_batch_end();
+	tick_begin(tick);
+	(void)run_from_cursor(0);
+	tick_end();
 }
 
 
@@ -139,24 +186,21 @@ static uint64_t due_us(uint64_t k)
 }
 
 
-static void tick_handler(void *arg)
+static void tick_handler(void *arg);
+
+
+/*
+ * Absolute schedule: the next tick is due at start + k * ptime no matter
+ * how long this one took. When the loop fell far behind (a stall),
+ * running every missed tick back to back would only burst packets: skip
+ * ahead and count what was dropped.
+ */
+static void schedule_next(void)
 {
 	uint64_t now = mtick_now_us();
-	uint64_t due = due_us(mt.k);
 	uint64_t next;
-	(void)arg;
 
-	stats_add(now > due ? now - due : 0);
-	mtick_run(mt.tick++);
-
-	/*
-	 * Absolute schedule: the next tick is due at start + k * ptime no
-	 * matter how long this one took. When the loop fell far behind
-	 * (a stall), running every missed tick back to back would only
-	 * burst packets: skip ahead and count what was dropped.
-	 */
 	++mt.k;
-	now = mtick_now_us();
 	if (now > due_us(mt.k + MAX_BEHIND)) {
 		uint64_t k = (now - mt.start_us) / (MEDIA_PTIME * 1000u) + 1;
 
@@ -170,6 +214,61 @@ static void tick_handler(void *arg)
 }
 
 
+/* Wake the loop's next turn to resume the tick; false if we cannot. */
+static bool yield(void)
+{
+	const uint64_t one = 1;
+
+	if (write(mt.wakefd, &one, sizeof(one)) != sizeof(one))
+		return false;
+
+	++mt.st.slices;
+	return true;
+}
+
+
+/* Run the tick under way for one slice; yield to the loop if unfinished. */
+static void run_slice(void)
+{
+	bool done = mt.wakefd < 0 ||
+		run_from_cursor(mtick_now_us() + SLICE_US);
+
+	if (!done && yield())
+		return;
+
+	if (!done)
+		(void)run_from_cursor(0);
+	tick_end();
+	schedule_next();
+}
+
+
+static void wake_handler(int flags, void *arg)
+{
+	uint64_t n;
+	(void)flags;
+	(void)arg;
+
+	if (read(mt.wakefd, &n, sizeof(n)) < 0)
+		return;
+
+	if (mt.in_tick && mt.running)
+		run_slice();
+}
+
+
+static void tick_handler(void *arg)
+{
+	uint64_t now = mtick_now_us();
+	uint64_t due = due_us(mt.k);
+	(void)arg;
+
+	stats_add(now > due ? now - due : 0);
+	tick_begin(mt.tick++);
+	run_slice();
+}
+
+
 /**
  * Start the media tick on this thread's loop.
  *
@@ -179,6 +278,14 @@ int mtick_init(void)
 {
 	if (mt.running)
 		return 0;
+
+	/* without the eventfd a tick runs whole, as before slicing */
+	mt.wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (mt.wakefd >= 0 &&
+	    fd_listen(mt.wakefd, FD_READ, wake_handler, NULL)) {
+		(void)close(mt.wakefd);
+		mt.wakefd = -1;
+	}
 
 	tmr_init(&mt.tmr);
 	mt.running  = true;
@@ -195,6 +302,14 @@ void mtick_close(void)
 {
 	tmr_cancel(&mt.tmr);
 	mt.running = false;
+	if (mt.in_tick)          /* closed mid-slice: the rest is dropped */
+		tick_end();
+
+	if (mt.wakefd >= 0) {
+		fd_close(mt.wakefd);
+		(void)close(mt.wakefd);
+		mt.wakefd = -1;
+	}
 }
 
 

@@ -17,6 +17,7 @@ typedef void (mtick_h)(uint64_t tick, void *arg);
 struct mtick_stats {
 	uint64_t ticks;              /**< ticks run                    */
 	uint64_t skipped;            /**< ticks dropped when far behind */
+	uint64_t slices;             /**< times a long tick let I/O in  */
 	uint64_t late_bucket[8];     /**< counts per mtick_late_bounds  */
 	double   late_max_ms;        /**< worst lateness since reset    */
 };

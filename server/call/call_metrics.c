@@ -26,6 +26,7 @@ static struct {
 	struct metric *tick_late;
 	struct metric *tick_late_max;
 	struct metric *ticks_skipped;
+	struct metric *tick_slices;
 	struct metric *sender;
 	struct metric *softphones;
 	struct metric *srtp;
@@ -130,6 +131,7 @@ static void collect(void *arg)
 	}
 	metric_set(m.tick_late_max, NULL, ts.late_max_ms / 1000.0);
 	metric_set(m.ticks_skipped, NULL, (double)ts.skipped);
+	metric_set(m.tick_slices, NULL, (double)ts.slices);
 	collect_sender();
 }
 
@@ -169,6 +171,10 @@ void call_metrics_init(void)
 	m.ticks_skipped = metric_gauge("openseat_media_ticks_skipped",
 				       "Media ticks dropped because the loop "
 				       "fell far behind.");
+	m.tick_slices = metric_gauge("openseat_media_tick_slices",
+				     "Times a long media tick paused to let "
+				     "the loop's other work in (slices of "
+				     "2 ms).");
 	m.sender = metric_gauge("openseat_rtp_sender",
 				"The media tick's RTP sends made by the "
 				"sender thread since start: queued, sent, "

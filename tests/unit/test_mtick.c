@@ -185,6 +185,96 @@ static void test_stall_is_counted(void **state)
 }
 
 
+/* A long tick: its entries spin, a pipe becomes readable meanwhile. */
+static struct {
+	char order[32];
+	unsigned n;
+	int pipe[2];
+	uint64_t tick[8];
+} lt;
+
+static void lt_mark(char c)
+{
+	if (lt.n < sizeof(lt.order) - 1)
+		lt.order[lt.n++] = c;
+}
+
+static void lt_source(uint64_t tick, void *arg)
+{
+	(void)tick;
+	(void)arg;
+	if (!strchr(lt.order, 'S'))
+		lt_mark('S');
+}
+
+static void lt_entry(uint64_t tick, void *arg)
+{
+	const unsigned i = (unsigned)(uintptr_t)arg;
+	const uint64_t until = mtick_now_us() + 1000;
+
+	if (lt.tick[i])      /* one tick is enough */
+		return;
+	lt.tick[i] = tick + 1;
+	lt_mark((char)('a' + i));
+	if (i == 0)
+		assert_int_equal(write(lt.pipe[1], "x", 1), 1);
+	while (mtick_now_us() < until)
+		;
+	if (i == 7)
+		re_cancel();
+}
+
+static void lt_io(int flags, void *arg)
+{
+	char c;
+	(void)flags;
+	(void)arg;
+	assert_int_equal(read(lt.pipe[0], &c, 1), 1);
+	lt_mark('X');
+}
+
+
+/*
+ * A tick of 8 ms lets I/O in between its entries (slices of 2 ms): the
+ * pipe's handler runs before the tick's last entry, each entry runs
+ * once, in order, all in one tick, sources first.
+ */
+static void test_long_tick_lets_io_in(void **state)
+{
+	struct mtick_entry *src = NULL, *ev[8] = {0};
+	struct mtick_stats st0, st;
+	const char *x;
+	(void)state;
+
+	memset(&lt, 0, sizeof(lt));
+	assert_int_equal(pipe(lt.pipe), 0);
+	assert_int_equal(fd_listen(lt.pipe[0], FD_READ, lt_io, NULL), 0);
+	mtick_stats_get(&st0, 0);
+	for (unsigned i = 0; i < 8; ++i)
+		assert_int_equal(mtick_add(&ev[i], MTICK_MIX, lt_entry,
+					   (void *)(uintptr_t)i), 0);
+	assert_int_equal(mtick_add(&src, MTICK_SOURCE, lt_source, NULL), 0);
+
+	assert_int_equal(loop_run(5000), 0);
+	mtick_stats_get(&st, 0);
+
+	x = strchr(lt.order, 'X');
+	assert_non_null(x);
+	assert_true(x < strchr(lt.order, 'h'));
+	assert_int_equal(lt.order[0], 'S');
+	for (unsigned i = 0; i < 8; ++i)
+		assert_int_equal(lt.tick[i], lt.tick[0]);
+	assert_true(st.slices >= st0.slices + 2);
+
+	fd_close(lt.pipe[0]);
+	close(lt.pipe[0]);
+	close(lt.pipe[1]);
+	for (unsigned i = 0; i < 8; ++i)
+		mem_deref(ev[i]);
+	mem_deref(src);
+}
+
+
 static int setup(void **state)
 {
 	int err;
@@ -216,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_free_inside_tick),
 		cmocka_unit_test(test_absolute_schedule),
 		cmocka_unit_test(test_stall_is_counted),
+		cmocka_unit_test(test_long_tick_lets_io_in),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
