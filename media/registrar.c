@@ -1,6 +1,7 @@
 /*
  * The registrar: answers REGISTER for the SIP edge (digest, expiry
- * bounds, bind or unbind), and its API. Bindings: registrar_binding.c.
+ * bounds, bind or unbind), and its API. Bindings: registrar_binding.c,
+ * their OPTIONS qualify: registrar_qualify.c.
  */
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,7 @@ static void destructor(void *arg)
 	struct registrar *reg = arg;
 
 	tmr_cancel(&reg->tmr);
+	mem_deref(reg->tick);
 	sipedge_set_register_handler(reg->se, NULL, NULL);
 	hash_flush(reg->bindings);
 	mem_deref(reg->bindings);
@@ -271,6 +273,7 @@ int registrar_alloc(struct registrar **regp, struct sipedge *se,
 
 	err = str_dup(&reg->realm, cfg->realm);
 	err = err ? err : hash_alloc(&reg->bindings, 1024);
+	err = err ? err : registrar_late_start(reg);
 	if (err) {
 		mem_deref(reg);
 		return err;

@@ -70,11 +70,21 @@ typedef void (registrar_event_h)(enum registrar_ev ev,
 typedef void (registrar_answer_h)(uint16_t scode, const char *why,
 				  const char *user, const struct sa *src,
 				  void *arg);
+/**
+ * The loop ran late while OPTIONS were out, so their deadlines were not
+ * counted as misses. Called at the first such deadline (over false,
+ * skipped 1) and once more when the loop has been on time for a qualify
+ * timeout (over true, skipped: how many in all). late_ms: the worst
+ * lateness seen.
+ */
+typedef void (registrar_late_h)(bool over, uint32_t late_ms,
+				unsigned skipped, void *arg);
 
 struct registrar_handlers {
 	registrar_secret_h *secreth;
 	registrar_event_h *eventh;     /**< may be NULL */
 	registrar_answer_h *answerh;   /**< may be NULL */
+	registrar_late_h *lateh;       /**< may be NULL */
 	void *arg;
 };
 

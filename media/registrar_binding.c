@@ -86,7 +86,7 @@ static void report(struct binding *b, enum registrar_ev ev)
 }
 
 
-static void reachable_set(struct binding *b, bool reachable)
+void registrar_reachable_set(struct binding *b, bool reachable)
 {
 	if (b->reachable == reachable)
 		return;
@@ -124,124 +124,27 @@ void registrar_binding_remove(struct binding *b, int ev)
 }
 
 
-enum {
-	QUALIFY_MISSES = 2,        /**< unanswered in a row: unreachable */
-	QUALIFY_RETRY_MS = 1000,   /**< asked again this soon after one   */
-};
-
-
-static void qualify_schedule(struct binding *b, uint64_t ms)
-{
-	b->q_deadline = 0;
-	b->q_at = b->reg->cfg.qualify_ms ? tmr_jiffies() + ms : 0;
-}
-
-
-static void options_handler(int err, const struct sip_msg *msg, void *arg)
-{
-	struct binding *b = arg;
-
-	if (msg && msg->scode < 200)
-		return;
-
-	/* any answer at all is a phone that is there: 200, 404, 501 */
-	b->req = NULL;
-	if (!err && msg)
-		b->misses = 0;
-	qualify_schedule(b, b->reg->cfg.qualify_ms);
-	reachable_set(b, !err && msg);
-}
-
-
-static int options_send(struct binding *b)
-{
-	struct registrar *reg = b->reg;
-	struct uri route;
-	struct pl pl;
-	int err;
-
-	if (b->nat) {
-		pl_set_str(&pl, b->source);
-		err = uri_decode(&route, &pl);
-		if (err)
-			return err;
-	}
-
-	return sip_requestf(&b->req, reg->se->sip, true, "OPTIONS",
-			    b->contact, b->nat ? &route : NULL, NULL, NULL,
-			    options_handler, b,
-			    "To: <%s>\r\n"
-			    "From: <sip:openseat@%s>;tag=%016llx\r\n"
-			    "Call-ID: %016llx@openseat\r\n"
-			    "CSeq: %u OPTIONS\r\n"
-			    "Max-Forwards: 70\r\n"
-			    "Content-Length: 0\r\n"
-			    "\r\n",
-			    b->contact, reg->realm, rand_u64(), rand_u64(),
-			    ++b->cseq);
-}
-
-
 /*
- * An OPTIONS went unanswered. One is asked again soon: a loop that was
- * busy (the answer waiting in the socket while the deadline passed) or
- * one lost datagram does not take an agent's phone away; two in a row
- * do.
- */
-static void missed(struct binding *b)
-{
-	const struct registrar_cfg *cfg = &b->reg->cfg;
-
-	if (++b->misses < QUALIFY_MISSES) {
-		qualify_schedule(b, cfg->qualify_ms < QUALIFY_RETRY_MS ?
-				 cfg->qualify_ms : QUALIFY_RETRY_MS);
-		return;
-	}
-
-	qualify_schedule(b, cfg->qualify_ms);
-	reachable_set(b, false);
-}
-
-
-/*
- * What is due for b now: expiry, an OPTIONS unanswered, the next one
- * (while *budgetp lasts).
+ * What is due for b now: expiry, then its qualify (an OPTIONS to judge
+ * or to send while *budgetp lasts).
  */
 static void binding_due(struct binding *b, uint64_t now, uint64_t unix_now,
 			unsigned *budgetp)
 {
-	const struct registrar_cfg *cfg = &b->reg->cfg;
-
 	if (b->expires <= unix_now) {
 		registrar_binding_remove(b, REGISTRAR_EXPIRED);
 		return;
 	}
 
-	if (b->req && b->q_deadline && now >= b->q_deadline) {
-		/* dropping the request ends it without options_handler */
-		b->req = mem_deref(b->req);
-		missed(b);
-		return;
-	}
-
-	if (b->req || !b->q_at || now < b->q_at || !*budgetp)
-		return;
-
-	--*budgetp;
-	if (options_send(b)) {
-		qualify_schedule(b, cfg->qualify_ms);
-		reachable_set(b, false);
-		return;
-	}
-
-	b->q_at = 0;
-	b->q_deadline = now + cfg->qualify_timeout_ms;
+	registrar_qualify_due(b, now, budgetp);
 }
 
 
 /*
  * Every tick, each binding once; at most SWEEP_SENDS OPTIONS go out per
  * tick, the rest in the next ones, so the loop never stalls on a burst.
+ * How late the tick itself runs is the loop's lateness, measured before
+ * any window is judged.
  * A report may make the owner remove other bindings: the walk holds the
  * next one, and starts over when that one was taken out meanwhile (what
  * was done is not due again).
@@ -253,6 +156,7 @@ static void sweep(void *arg)
 	struct le *le = reg->all.head;
 	unsigned budget = SWEEP_SENDS;
 
+	registrar_late_check(reg, now);
 	while (le) {
 		struct binding *b = le->data;
 		struct binding *next = list_ledata(le->next);
@@ -265,6 +169,8 @@ static void sweep(void *arg)
 		mem_deref(next);
 	}
 
+	registrar_late_over(reg, now);
+	reg->sweep_due = tmr_jiffies() + reg->tick_ms;
 	tmr_start(&reg->tmr, reg->tick_ms, sweep, reg);
 }
 
@@ -283,6 +189,7 @@ void registrar_sweep_start(struct registrar *reg)
 
 	reg->tick_ms = t < SWEEP_MIN_MS ? SWEEP_MIN_MS :
 		t > SWEEP_MAX_MS ? SWEEP_MAX_MS : t;
+	reg->sweep_due = tmr_jiffies() + reg->tick_ms;
 	tmr_start(&reg->tmr, reg->tick_ms, sweep, reg);
 }
 
@@ -385,12 +292,13 @@ int registrar_binding_set(struct registrar *reg, const char *user,
 			b->reachable = true;
 			++reg->nreachable;
 		}
-		qualify_schedule(b, qualify_ms);
+		registrar_qualify_schedule(b, qualify_ms);
 	}
 	else {
 		ev = REGISTRAR_REFRESHED;
 		if (!b->req)
-			qualify_schedule(b, b->reachable ? qualify_ms : 0);
+			registrar_qualify_schedule(b, b->reachable ?
+						   qualify_ms : 0);
 	}
 
 	report(b, ev);

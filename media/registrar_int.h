@@ -20,6 +20,12 @@ struct registrar {
 	struct registrar_handlers h;
 	unsigned nbindings;
 	unsigned nreachable;
+	struct mtick_entry *tick;     /**< (ref) watches the media tick  */
+	uint64_t sweep_due;           /**< the sweep's due time (jiffies) */
+	uint64_t tick_last;           /**< the last media tick (jiffies)  */
+	uint64_t late_at;             /**< loop last seen late, 0: never  */
+	uint32_t late_ms;             /**< worst lateness; 0: on time     */
+	unsigned skipped;             /**< deadlines not counted so far   */
 };
 
 /*
@@ -36,10 +42,11 @@ struct binding {
 	char *user_agent;             /**< (ref)                         */
 	struct sip_request *req;      /**< (ref) OPTIONS in flight       */
 	uint64_t q_at;                /**< next OPTIONS (jiffies), 0: no */
-	uint64_t q_deadline;          /**< OPTIONS in flight times out   */
+	uint64_t q_from;              /**< its window opened (jiffies)   */
+	uint64_t q_deadline;          /**< ... and closes; 0: not sent   */
 	uint64_t expires;             /**< unix seconds                  */
 	uint32_t cseq;
-	unsigned misses;              /**< OPTIONS unanswered in a row   */
+	unsigned misses;              /**< windows unanswered in a row   */
 	bool nat;
 	bool reachable;
 };
@@ -58,6 +65,15 @@ void registrar_info_fill(struct registrar_info *info,
 			 const struct binding *b);
 uint64_t registrar_spread(uint64_t base, uint64_t range);
 void registrar_sweep_start(struct registrar *reg);
+void registrar_reachable_set(struct binding *b, bool reachable);
+
+/* registrar_qualify.c */
+void registrar_qualify_schedule(struct binding *b, uint64_t ms);
+void registrar_qualify_due(struct binding *b, uint64_t now,
+			   unsigned *budgetp);
+int  registrar_late_start(struct registrar *reg);
+void registrar_late_check(struct registrar *reg, uint64_t now);
+void registrar_late_over(struct registrar *reg, uint64_t now);
 
 /* registrar_parse.c */
 /** What a REGISTER asks for. */

@@ -141,6 +141,24 @@ static void answer_handler(uint16_t scode, const char *why,
 }
 
 
+/*
+ * OPTIONS deadlines that passed while the loop ran late are not taken as
+ * phones gone (their answers may have waited in a socket): said once
+ * when it starts and once when the loop keeps time again.
+ */
+static void late_handler(bool over, uint32_t late_ms, unsigned skipped,
+			 void *arg)
+{
+	(void)arg;
+
+	if (over)
+		log_info("qualify: loop on time again; %u deadlines skipped, "
+			 "late up to %u ms", skipped, late_ms);
+	else
+		log_warn("qualify skipped: loop late %u ms", late_ms);
+}
+
+
 static void event_handler(enum registrar_ev ev,
 			  const struct registrar_info *info, void *arg)
 {
@@ -381,6 +399,7 @@ static int registrar_start(struct app *app)
 	h.secreth = secret_handler;
 	h.eventh = event_handler;
 	h.answerh = answer_handler;
+	h.lateh = late_handler;
 
 	return registrar_alloc(&ar.reg, call_sip_edge(), &rc, &h);
 }

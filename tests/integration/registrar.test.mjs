@@ -2,9 +2,10 @@
 // unregister (rows in sip_registrations follow); wrong password and
 // unknown user get the same 403 after the challenge and count toward
 // the source's ban; registrations expire; OPTIONS find a silent phone
-// unreachable and a recovered one reachable again; a phone behind NAT is
-// reached at the packets' source; registrations survive a restart; bad
-// REGISTERs are answered and change nothing.
+// unreachable and a recovered one reachable again, one answering late
+// stays reachable; a phone behind NAT is reached at the packets'
+// source; registrations survive a restart; bad REGISTERs are answered
+// and change nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -452,6 +453,53 @@ test('an agent whose phone is no longer its device loses the ' +
 		}
 	} finally {
 		await p.stop();
+	}
+});
+
+test('a phone answering OPTIONS past the timeout stays reachable; ' +
+	'silent, it is unreachable as before', async () => {
+	let from = s.logs().length;
+	addAgent('ph7', '8807');
+	s.db.psql('NOTIFY openseat_acd', true);
+	await logged(s, /agent phones loaded: [0-9]+ agents/, from);
+	const u = await SipUdp.open(s, '127.0.0.7');
+	const reply = u.reply.bind(u);
+	const rounds = new Set();
+	/* each OPTIONS (and each retransmission) answered 1.5 s late: after
+	 * its 1 s timeout, within the second; the late 200 counts */
+	u.reply = (m) => {
+		if (!/^OPTIONS /.test(m.first))
+			return reply(m);
+		setTimeout(() => {
+			reply(m);
+			rounds.add(m.h['call-id']);
+		}, 1500);
+	};
+	try {
+		from = s.logs().length;
+		const r = await register(u, { user: 'ph7', secret: SECRET('ph7'),
+			hdrs: [contactOf(u, 'ph7'), 'Expires: 60'] });
+		assert.equal(r.status, 200);
+		await logged(s, new RegExp(`${agents.ph7}.*phone registered`),
+			from);
+		await until('three OPTIONS answered late', () => rounds.size >= 3,
+			20000);
+		assert.doesNotMatch(s.logs().slice(from),
+			new RegExp(`${agents.ph7}.*phone unreachable`));
+
+		/* silent now: found out within two timeouts */
+		u.reply = (m) => {
+			if (!/^OPTIONS /.test(m.first))
+				reply(m);
+		};
+		await logged(s, new RegExp(`${agents.ph7}.*phone unreachable`),
+			from);
+		assert.equal((await register(u, { user: 'ph7',
+			secret: SECRET('ph7'), hdrs: [contactOf(u, 'ph7'),
+				'Expires: 0'] })).status, 200);
+	} finally {
+		u.reply = reply;
+		u.close();
 	}
 });
 

@@ -1,7 +1,8 @@
 /*
  * The registrar (media/registrar.c, registrar_binding.c) against a phone
  * on a second libre stack: digest, refresh, unregister, refusals,
- * expiry, OPTIONS qualify (unreachable and back), NAT, TCP, restore.
+ * expiry, OPTIONS qualify (unreachable and back; a late loop counts no
+ * miss), NAT, TCP, restore.
  * Its reading of REGISTER: test_registrar_parse.c.
  */
 #include <stdarg.h>
@@ -17,6 +18,8 @@
 #include "media/sipedge_int.h"
 #include "media/registrar.h"
 #include "media/registrar_int.h"
+#include "media/mtick.h"
+#include "media/mtick_int.h"
 #include "loop.h"
 
 #define SECRET "s3cret-phone"
@@ -39,6 +42,18 @@ static struct {
 	char resp_hdrs[256];          /**< Contact / Min-Expires seen */
 	bool answer_options;
 	unsigned options;
+	unsigned options_want;        /**< stop the loop at this many */
+	unsigned stall_ms;            /**< the loop, before answering */
+	unsigned delay_ms;            /**< answer OPTIONS this late   */
+	struct sip_msg *held;         /**< (ref) the one to answer    */
+	struct tmr delay_tmr;
+	unsigned answered;            /**< answers sent late          */
+	unsigned answered_want;
+	struct tmr busy_tmr;          /**< a loop always behind       */
+	unsigned late_begun;
+	unsigned late_over;
+	uint32_t late_ms;
+	unsigned late_skipped;
 	bool banned;
 	unsigned seen[REGISTRAR_RESTORED + 1];
 	int want;
@@ -118,6 +133,51 @@ static void o_answer(uint16_t scode, const char *why, const char *user,
 }
 
 
+static void o_late(bool over, uint32_t late_ms, unsigned skipped,
+		   void *arg)
+{
+	(void)arg;
+
+	if (over)
+		++t.late_over;
+	else
+		++t.late_begun;
+	t.late_ms = late_ms;
+	t.late_skipped = skipped;
+}
+
+
+/* Block the loop (the whole process) for ms: a loop running late. */
+static void stall(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+
+/* The loop busy 120 ms in every 150: each timer runs late. */
+static void busy(void *arg)
+{
+	(void)arg;
+
+	stall(120);
+	tmr_start(&t.busy_tmr, 30, busy, NULL);
+}
+
+
+static void delayed_answer(void *arg)
+{
+	(void)arg;
+
+	(void)sip_reply(t.sip, t.held, 200, "OK");
+	t.held = mem_deref(t.held);
+	if (++t.answered >= t.answered_want)
+		re_cancel();
+}
+
+
 /* Run the loop until ev was reported once more (or ms passed). */
 static bool wait_ev(enum registrar_ev ev, unsigned ms)
 {
@@ -138,7 +198,17 @@ static bool p_request(const struct sip_msg *msg, void *arg)
 		return false;
 
 	++t.options;
-	if (t.answer_options)
+	if (t.options_want && t.options >= t.options_want)
+		re_cancel();
+	if (t.stall_ms)
+		stall(t.stall_ms);
+	if (t.delay_ms && !t.held) {
+		/* retransmissions of the one held are not answered twice */
+		t.held = mem_ref((struct sip_msg *)msg);
+		tmr_start(&t.delay_tmr, t.delay_ms, delayed_answer, NULL);
+		return true;
+	}
+	if (t.answer_options && !t.delay_ms)
 		(void)sip_reply(t.sip, msg, 200, "OK");
 
 	return true;
@@ -251,7 +321,8 @@ static void reg_start(uint32_t min_expires, uint32_t qualify_ms,
 {
 	struct registrar_cfg cfg = {"openseat", min_expires, 3600,
 				    qualify_ms, timeout_ms};
-	struct registrar_handlers h = {o_secret, o_event, o_answer, NULL};
+	struct registrar_handlers h = {o_secret, o_event, o_answer, o_late,
+				       NULL};
 
 	t.reg = mem_deref(t.reg);
 	assert_int_equal(registrar_alloc(&t.reg, t.edge, &cfg, &h), 0);
@@ -290,6 +361,9 @@ static int teardown(void **state)
 {
 	(void)state;
 
+	tmr_cancel(&t.busy_tmr);
+	tmr_cancel(&t.delay_tmr);
+	t.held = mem_deref(t.held);
 	t.reg = mem_deref(t.reg);
 	t.req = mem_deref(t.req);
 	t.auth = mem_deref(t.auth);
@@ -479,6 +553,98 @@ static void test_qualify(void **state)
 }
 
 
+/*
+ * The loop is behind (busy 120 ms in every 150) and the phone's answers
+ * come only after a second (as if waiting in the socket), past two
+ * windows of 400 ms: no miss is counted, every late 200 counts, and the
+ * spell is reported once. Then the phone falls silent on a loop that
+ * keeps time: that is still found out.
+ */
+static void test_qualify_late_loop(void **state)
+{
+	char contact[64];
+	(void)state;
+
+	reg_start(60, 200, 400);
+	(void)re_snprintf(contact, sizeof(contact), "sip:1001@%J",
+			  &t.laddr);
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
+				    contact), 200);
+
+	t.delay_ms = 1000;
+	t.answered_want = 3;
+	tmr_start(&t.busy_tmr, 30, busy, NULL);
+	assert_int_equal(loop_run(15000), 0);
+	tmr_cancel(&t.busy_tmr);
+	t.delay_ms = 0;
+	(void)loop_run(50);     /* the last answer is read */
+
+	assert_int_equal(t.seen[REGISTRAR_UNREACHABLE], 0);
+	assert_int_equal(t.late_begun, 1);
+	assert_int_equal(t.late_over, 0);
+	assert_true(t.late_ms >= 50);
+	assert_int_equal(t.reg->nreachable, 1);
+
+	/* silent now, the loop on time: unreachable as before, and the
+	   spell of lateness is over with what it skipped */
+	assert_true(wait_ev(REGISTRAR_UNREACHABLE, 3000));
+	assert_true(t.late_over >= 1);
+	assert_true(t.late_skipped >= 3);
+	assert_int_equal(t.reg->nreachable, 0);
+}
+
+
+/*
+ * A stall that ends before a window opened excuses nothing; one inside
+ * the window of a silent phone only delays the verdict.
+ */
+static void test_qualify_late_silent(void **state)
+{
+	struct binding *b;
+	char contact[64];
+	(void)state;
+
+	reg_start(60, 200, 400);
+	(void)re_snprintf(contact, sizeof(contact), "sip:1001@%J",
+			  &t.laddr);
+	assert_int_equal(p_register("1001", SECRET, "Contact: <%s>\r\n",
+				    contact), 200);
+	b = registrar_binding_find(t.reg, "1001");
+	assert_non_null(b);
+
+	/* the first OPTIONS reaches the silent phone, which stalls the
+	   loop once: its window is not counted */
+	t.stall_ms = 600;
+	t.options_want = 1;
+	assert_int_equal(loop_run(3000), 0);
+	t.stall_ms = 0;
+	t.options_want = 0;
+	assert_true(wait_ev(REGISTRAR_UNREACHABLE, 3000));
+	assert_true(t.late_begun >= 1);
+	assert_true(b->misses >= 2);
+}
+
+
+/* A gap between two media ticks is the loop running late. */
+static void test_qualify_tick_gap(void **state)
+{
+	(void)state;
+
+	reg_start(60, 200, 400);
+	assert_int_equal(t.reg->late_at, 0);
+
+	mtick_run(0);
+	stall(10);
+	mtick_run(1);
+	assert_int_equal(t.reg->late_at, 0);
+
+	stall(150);
+	mtick_run(2);
+	assert_true(t.reg->late_at > 0);
+	assert_true(t.reg->late_ms >= 100);
+}
+
+
 static void test_nat(void **state)
 {
 	struct registrar_info info;
@@ -615,6 +781,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expiry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_qualify, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_qualify_late_loop, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_qualify_late_silent,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qualify_tick_gap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
