@@ -69,7 +69,7 @@ static double clock_s(clockid_t id)
 static void join(struct bench *b)
 {
 	struct acd_join j = {(int)(b->next_call % 3), NULL,
-		(void *)b->next_call, 0};
+		(void *)b->next_call, 0, NULL};
 	struct acd_call *c;
 	char qid[16];
 	int err;

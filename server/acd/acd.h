@@ -242,6 +242,8 @@ struct acd_join {
 	const char *sticky_agent_id;  /**< wait for this agent first    */
 	void *arg;                 /**< the host's call                 */
 	uint32_t sticky_wait_ms;   /**< how long; 0 = the queue's       */
+	struct acd_call *consult;  /**< a consultation about this call
+					(acd_consult.c), not a caller   */
 };
 int  acd_call_join(struct acd *acd, struct acd_call **callp,
 		   const char *queue_id, const struct acd_join *j,
@@ -262,8 +264,16 @@ uint64_t acd_call_joined(const struct acd_call *call);
  * colleague — ringing, then on the call, offered nothing meanwhile —
  * until released (ready again, or a miss if it rang unanswered) or
  * until it takes the call over. call is the consulting agent's call.
+ * With nobody ready, a consultation may wait in the queue instead
+ * (acd_call_join with j->consult): ahead of the queue's callers, never
+ * offered; its routing reserves the agent as acd_consult_reserve would
+ * and it leaves ANSWERED with that agent (or TIMEOUT, EMPTY, DELETED,
+ * ABANDONED as a caller would).
  */
+enum { ACD_CONSULT_WAIT_MS = 120000 };  /**< a consultation's cap when
+					       the queue has no max wait */
 struct acd_agent *acd_consult_pick(const struct acd_queue *q);
+struct acd_call *acd_call_consult(const struct acd_call *entry);
 int  acd_consult_reserve(struct acd_agent *agent, struct acd_call *call,
 			 uint64_t now);
 int  acd_consult_answered(struct acd_agent *agent, uint64_t now);

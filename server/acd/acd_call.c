@@ -19,6 +19,7 @@ static void call_destructor(void *arg)
 	list_flush(&c->offerl);
 	list_unlink(&c->le_sticky);
 	mem_deref(c->sticky_id);
+	mem_deref(c->consult);
 	mem_deref(c->q);
 }
 
@@ -97,19 +98,23 @@ static void maxwait_due(struct acd_timer *t, uint64_t now)
 	struct acd_call *c = t->hn.data;
 	(void)now;
 
-	++c->q->cnt.timeouts;
+	if (!c->consult)
+		++c->q->cnt.timeouts;
 	acd_call_remove(c, ACD_LEFT_TIMEOUT, NULL);
 }
 
 
-/* The call's max wait counts from its arrival (the queue's, as now). */
+/* The call's max wait counts from its arrival (the queue's, as now; a
+ * consultation always has one). */
 void acd_call_arm_maxwait(struct acd_call *c)
 {
 	struct acd_queue *q = c->q;
+	uint32_t ms = c->consult ? acd_consult_wait_ms(q) :
+		q->cfg.max_wait_ms;
 
-	if (q->cfg.max_wait_ms)
-		acd_timer_set(q->acd, &c->t_maxwait,
-			      c->joined + q->cfg.max_wait_ms, maxwait_due, c);
+	if (ms)
+		acd_timer_set(q->acd, &c->t_maxwait, c->joined + ms,
+			      maxwait_due, c);
 	else
 		acd_timer_cancel(q->acd, &c->t_maxwait);
 }
@@ -150,9 +155,12 @@ static void call_place(struct acd_call *c, const struct acd_join *j)
 }
 
 
-static int join_allowed(struct acd_queue *q)
+/* A consultation is no caller: max_length (callers waiting) does not
+ * hold it back, and it exists to wait for a ready agent, so "ready" asks
+ * only for someone logged in. */
+static int join_allowed(struct acd_queue *q, bool consult)
 {
-	if (q->cfg.max_length && q->ncalls >= q->cfg.max_length)
+	if (!consult && q->cfg.max_length && q->ncalls >= q->cfg.max_length)
 		return ENOSPC;
 
 	/* it would have to leave at once */
@@ -165,6 +173,8 @@ static int join_allowed(struct acd_queue *q)
 		return q->nlogged ? 0 : ENODEV;
 
 	case ACD_JOIN_READY:
+		if (consult)
+			return q->nlogged ? 0 : ENODEV;
 		return q->by_state[ACD_READY] ? 0 : ENODEV;
 
 	default:
@@ -199,9 +209,10 @@ int acd_call_join(struct acd *acd, struct acd_call **callp,
 	if (!j)
 		j = &none;
 
-	err = join_allowed(q);
+	err = join_allowed(q, j->consult != NULL);
 	if (err) {
-		++q->cnt.refused;
+		if (!j->consult)
+			++q->cnt.refused;
 		return err;
 	}
 
@@ -218,7 +229,9 @@ int acd_call_join(struct acd *acd, struct acd_call **callp,
 	acd_enter(acd, now);
 	c->q = mem_ref(q);
 	c->arg = j->arg;
-	c->priority = j->priority;
+	c->consult = mem_ref(j->consult);
+	/* ahead of every caller: a customer already holds for it */
+	c->priority = j->consult ? INT_MAX : j->priority;
 	c->joined = acd->now;
 	c->seq = ++acd->seq;
 	c->hn.data = c;
@@ -246,7 +259,8 @@ void acd_call_leave(struct acd_call *c, uint64_t now)
 
 	acd = c->q->acd;
 	acd_enter(acd, now);
-	++c->q->cnt.abandoned;
+	if (!c->consult)
+		++c->q->cnt.abandoned;
 	acd_call_remove(c, ACD_LEFT_ABANDONED, NULL);
 	acd_leave(acd);
 }
@@ -344,9 +358,17 @@ uint64_t acd_call_joined(const struct acd_call *c)
 }
 
 
+/** The consulting agent's call, when entry is a waiting consultation. */
+struct acd_call *acd_call_consult(const struct acd_call *entry)
+{
+	return entry ? entry->consult : NULL;
+}
+
+
 /**
- * The call's place in its queue, 1 first, counting every call still in
- * the queue ahead of it (priority, then arrival). O(n): for display.
+ * The call's place in its queue, 1 first, counting every caller still
+ * in the queue ahead of it (priority, then arrival; consultations are
+ * not callers). O(n): for display.
  *
  * @return the position, 0 if the call left
  */
@@ -361,7 +383,7 @@ unsigned acd_call_position(const struct acd_call *c)
 	for (le = list_head(&c->q->calll); le; le = le->next) {
 		const struct acd_call *o = le->data;
 
-		if (acd_hnode_cmp(&o->hn, &c->hn) < 0)
+		if (!o->consult && acd_hnode_cmp(&o->hn, &c->hn) < 0)
 			++pos;
 	}
 

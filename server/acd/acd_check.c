@@ -118,6 +118,10 @@ static bool check_call(struct check *ck, const struct acd_queue *q,
 		return fail(ck, "waiting if and only if in the queue's heap",
 			    q->queue_id);
 
+	if (c->consult && c->st != ACD_CALL_WAITING)
+		return fail(ck, "a consultation offered or sticky",
+			    q->queue_id);
+
 	if ((c->st == ACD_CALL_STICKY) != (c->sticky != NULL))
 		return fail(ck, "sticky call without its agent", q->queue_id);
 

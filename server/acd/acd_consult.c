@@ -18,6 +18,14 @@
  * it rang unanswered), taken (the colleague now owns the call: on the
  * call as any agent who answered it), or lost to a forced logout, after
  * which release and take report EALREADY.
+ *
+ * With nobody ready the consultation may wait in the queue as an entry
+ * of its own (c->consult: the consulting agent's call), keyed ahead of
+ * every caller of that queue (the customer already holds) and capped by
+ * the queue's max wait, or ACD_CONSULT_WAIT_MS without one. Routing
+ * never offers it: the queue's first ready member by its strategy and
+ * skills is reserved exactly as above and the entry leaves ANSWERED with
+ * that agent, so the host rings it as an immediate consultation would.
  */
 
 
@@ -30,6 +38,44 @@ struct acd_agent *acd_consult_pick(const struct acd_queue *q)
 	const struct acd_hnode *top = q ? acd_heap_at(&q->ready, 0) : NULL;
 
 	return top ? ((const struct acd_member *)top->data)->a : NULL;
+}
+
+
+/** How long a consultation may wait in q. */
+uint32_t acd_consult_wait_ms(const struct acd_queue *q)
+{
+	return q->cfg.max_wait_ms ? q->cfg.max_wait_ms : ACD_CONSULT_WAIT_MS;
+}
+
+
+static void reserve(struct acd_agent *a, struct acd_call *c)
+{
+	acd_agent_set_state(a, ACD_RINGING, "consult", NULL, c);
+	a->consulted = true;
+}
+
+
+/**
+ * The waiting consultation c is at the head of q: reserve q's first
+ * ready member for it and take it out of the queue (ANSWERED with that
+ * agent). Runs inside an operation (the routing pass).
+ *
+ * @return true if an agent was reserved
+ */
+bool acd_consult_route(struct acd_queue *q, struct acd_call *c)
+{
+	struct acd_agent *a = acd_consult_pick(q);
+	struct acd_member *m = a ? acd_member_find(q, a) : NULL;
+
+	if (!a)
+		return false;
+
+	if (m)
+		m->last_offer = ++q->offers;  /* round robin moves on */
+	reserve(a, c->consult);
+	acd_call_remove(c, ACD_LEFT_ANSWERED, a);
+
+	return true;
 }
 
 
@@ -48,8 +94,7 @@ int acd_consult_reserve(struct acd_agent *a, struct acd_call *c,
 		return EBUSY;
 
 	acd_enter(a->acd, now);
-	acd_agent_set_state(a, ACD_RINGING, "consult", NULL, c);
-	a->consulted = true;
+	reserve(a, c);
 	acd_leave(a->acd);
 
 	return 0;

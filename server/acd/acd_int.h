@@ -173,6 +173,8 @@ struct acd_call {
 	struct acd_agent *sticky; /**< (borrowed) while ACD_CALL_STICKY  */
 	char *sticky_id;
 	uint64_t missed;         /**< seq of the last agent that missed  */
+	struct acd_call *consult; /**< (ref) a waiting consultation: the
+				     consulting agent's call          */
 	struct acd_timer t_maxwait, t_sticky, t_ring;
 	struct list offerl;      /**< acd_offer (owning)                 */
 };
@@ -231,6 +233,10 @@ void acd_route_mark(struct acd_queue *q);
 void acd_route_settle(struct acd *acd);
 void acd_offer_end(struct acd_offer *o, enum acd_cancel why, bool notify);
 void acd_offers_cancel(struct acd_call *c, enum acd_cancel why);
+
+/* acd_consult.c */
+bool acd_consult_route(struct acd_queue *q, struct acd_call *c);
+uint32_t acd_consult_wait_ms(const struct acd_queue *q);
 
 /* acd_queue.c */
 void acd_queue_check_empty(struct acd_queue *q);

@@ -21,7 +21,9 @@
  * A call back from a missed offer goes to another ready member if there
  * is one (the strategy's second best), else to the same agent again.
  * Sticky calls are not in the queue's heap: they wait on their agent,
- * who takes them first when ready, before its queues' other calls.
+ * who takes them first when ready, before its queues' other calls. A
+ * waiting consultation at the head is not offered: its agent is
+ * reserved for it (acd_consult_route), whatever the strategy.
  */
 
 
@@ -175,6 +177,9 @@ static bool route_one(struct acd_queue *q)
 		return false;
 
 	c = nd->data;
+	if (c->consult)
+		return acd_consult_route(q, c);
+
 	if (!q->cfg.strategy->ring_all) {
 		a = best_agent(q, c);
 		return a && 0 == offer(c, a);

@@ -114,7 +114,7 @@ static inline void skills(struct acd_agent *a, const char *skill,
 static inline struct acd_call *join_p(const char *qid, int id,
 				      int prio, const char *sticky)
 {
-	struct acd_join j = {prio, sticky, (void *)(intptr_t)id, 0};
+	struct acd_join j = {prio, sticky, (void *)(intptr_t)id, 0, NULL};
 	struct acd_call *c = NULL;
 
 	assert_int_equal(acd_call_join(fx.acd, &c, qid, &j, fx.now), 0);

@@ -170,6 +170,172 @@ static void test_consult_pick(void **state)
 }
 
 
+/* The consultation about c1 waits in qid (its arg: 9). */
+static int consult_wait(struct acd_call *c1, const char *qid,
+			struct acd_call **entryp)
+{
+	struct acd_join j = {0, NULL, (void *)(intptr_t)9, 0, c1};
+
+	*entryp = NULL;
+	return acd_call_join(fx.acd, entryp, qid, &j, fx.now);
+}
+
+
+static struct acd_call *talking(struct acd_agent *a1)
+{
+	struct acd_call *c1;
+
+	login(a1, true);
+	c1 = join("q1", 1);
+	assert_offered(1, "a1");
+	answer(a1, c1);
+
+	return c1;
+}
+
+
+static void test_consult_waits(void **state)
+{
+	struct acd_queue_cfg cfg = qcfg("longest_idle");
+	struct acd_agent *a1, *a2;
+	struct acd_call *c1, *e;
+	struct acd_queue_stats st;
+
+	(void)state;
+	cfg.max_length = 1;
+	queue_set("q1", &cfg);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	c1 = talking(a1);
+	login(a2, false);
+
+	/* a caller waits (the queue is full), then the consultation: it is
+	 * not held back by max_length and goes ahead of the caller */
+	(void)join("q1", 2);
+	assert_int_equal(0, consult_wait(c1, "q1", &e));
+	assert_non_null(e);
+	check();
+	assert_ptr_equal(acd_call_consult(e), c1);
+	assert_int_equal(acd_call_position(e), 1);
+
+	/* a2 ready: reserved for the consultation, the caller not offered */
+	assert_int_equal(acd_agent_ready(a2, NULL, fx.now), 0);
+	check();
+	assert_int_equal(last_left(9), ACD_LEFT_ANSWERED);
+	assert_int_equal(rec_count(&fx.rec, 'O', NULL, 2), 0);
+	assert_state(a2, ACD_RINGING);
+	assert_true(acd_agent_consulted(a2));
+	assert_ptr_equal(acd_agent_call(a2), c1);
+	assert_string_equal(acd_agent_reason(a2), "");
+	acd_queue_stats(acd_queue_find(fx.acd, "q1"), &st);
+	assert_int_equal(st.cnt.answered, 1);
+	assert_int_equal(st.cnt.refused, 0);
+
+	/* as an immediate consultation from here: cancelled, a2 takes the
+	 * caller */
+	assert_int_equal(acd_consult_answered(a2, fx.now), 0);
+	assert_int_equal(acd_consult_release(a2, NULL, fx.now), 0);
+	check();
+	assert_offered(2, "a2");
+}
+
+
+static void test_consult_wait_cap(void **state)
+{
+	struct acd_queue_cfg cfg = qcfg("longest_idle");
+	struct acd_agent *a1, *a2;
+	struct acd_call *c1, *e;
+	struct acd_queue_stats st;
+
+	(void)state;
+	queue_set("q1", &cfg);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	c1 = talking(a1);
+	login(a2, false);
+
+	/* no max wait in the queue: the fixed cap */
+	assert_int_equal(0, consult_wait(c1, "q1", &e));
+	advance(ACD_CONSULT_WAIT_MS - 1);
+	assert_int_equal(rec_count(&fx.rec, 'L', NULL, 9), 0);
+	advance(1);
+	assert_int_equal(last_left(9), ACD_LEFT_TIMEOUT);
+
+	/* the queue's own max wait */
+	cfg.max_wait_ms = 5000;
+	queue_set("q1", &cfg);
+	fx.rec.n = 0;
+	assert_int_equal(0, consult_wait(c1, "q1", &e));
+	advance(5000);
+	assert_int_equal(last_left(9), ACD_LEFT_TIMEOUT);
+	acd_queue_stats(acd_queue_find(fx.acd, "q1"), &st);
+	assert_int_equal(st.cnt.timeouts, 0);    /* no caller timed out */
+
+	/* left by the host: once, and nobody is reserved afterwards */
+	fx.rec.n = 0;
+	assert_int_equal(0, consult_wait(c1, "q1", &e));
+	acd_call_leave(e, fx.now);
+	check();
+	assert_int_equal(last_left(9), ACD_LEFT_ABANDONED);
+	assert_int_equal(acd_agent_ready(a2, NULL, fx.now), 0);
+	check();
+	assert_state(a2, ACD_READY);
+	assert_false(acd_agent_consulted(a2));
+}
+
+
+static void test_consult_wait_ring_all(void **state)
+{
+	struct acd_queue_cfg cfg = qcfg("ring_all");
+	struct acd_agent *a1, *a2, *a3;
+	struct acd_call *c1, *e;
+
+	(void)state;
+	cfg.join_empty = ACD_JOIN_READY;
+	queue_set("q1", &cfg);
+	a1 = agent("a1", 1);
+	a2 = agent("a2", 2);
+	a3 = agent("a3", 3);
+	c1 = talking(a1);
+	login(a2, false);
+	login(a3, false);
+
+	/* "ready" asks a consultation only for someone logged in */
+	assert_int_equal(0, consult_wait(c1, "q1", &e));
+	check();
+	/* ring_all or not, one agent is reserved */
+	assert_int_equal(acd_agent_ready(a2, NULL, fx.now), 0);
+	assert_int_equal(acd_agent_ready(a3, NULL, fx.now), 0);
+	check();
+	assert_int_equal(rec_count(&fx.rec, 'L', NULL, 9), 1);
+	assert_true(acd_agent_consulted(a2) != acd_agent_consulted(a3));
+	assert_int_equal(consult_wait(c1, "nope", &e), ENOENT);
+}
+
+
+static void test_consult_wait_refused(void **state)
+{
+	struct acd_queue_cfg cfg = qcfg("longest_idle");
+	struct acd_agent *a1;
+	struct acd_call *c1, *e;
+
+	(void)state;
+	queue("q1", NULL);
+	cfg.join_empty = ACD_JOIN_LOGGED_IN;
+	cfg.skillv = (const char *const[]){"fr"};
+	cfg.skillc = 1;
+	queue_set("q2", &cfg);
+	a1 = agent("a1", 1);
+	c1 = talking(a1);
+
+	/* q2's empty policy: nobody logged in, the consultation is refused
+	 * as a caller would be */
+	assert_int_equal(consult_wait(c1, "q2", &e), ENODEV);
+	assert_null(e);
+	check();
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +344,10 @@ int main(void)
 		ACD_TEST(test_consult_miss),
 		ACD_TEST(test_consult_refused_and_lost),
 		ACD_TEST(test_consult_pick),
+		ACD_TEST(test_consult_waits),
+		ACD_TEST(test_consult_wait_cap),
+		ACD_TEST(test_consult_wait_ring_all),
+		ACD_TEST(test_consult_wait_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

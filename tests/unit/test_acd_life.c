@@ -324,7 +324,7 @@ static void test_max_length_and_join_empty(void **state)
 	struct acd_queue_cfg cfg = qcfg(NULL);
 	struct acd_agent *a1;
 	struct acd_call *c;
-	struct acd_join j = {0, NULL, NULL, 0};
+	struct acd_join j = {0, NULL, NULL, 0, NULL};
 	struct acd_queue_stats st;
 
 	(void)state;
@@ -525,7 +525,7 @@ static struct acd_call *overflowed;
  * the same caller, its id + 100. */
 static void overflow_on_timeout(struct acd_call *c, enum acd_left why)
 {
-	struct acd_join j = {0, NULL, NULL, 0};
+	struct acd_join j = {0, NULL, NULL, 0, NULL};
 
 	if (why != ACD_LEFT_TIMEOUT)
 		return;

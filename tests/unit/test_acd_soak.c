@@ -232,7 +232,7 @@ static void agent_add(int i)
 static void op_join(void)
 {
 	int q = (int)rnd(NQUEUE);
-	struct acd_join j = {(int)rnd(3) - 1, NULL, NULL, 0};
+	struct acd_join j = {(int)rnd(3) - 1, NULL, NULL, 0, NULL};
 	char qid[16], sticky[16];
 	struct mcall *mc;
 	int err;
