@@ -293,6 +293,7 @@ static void consult_post(struct http_req *req)
 	struct call_consult_to to = {api_str(req, "number"),
 		api_str(req, "agent"), api_str(req, "queue")};
 	const char *code, *msg;
+	bool queued;
 	int status, err;
 
 	if (!call)
@@ -306,7 +307,7 @@ static void consult_post(struct http_req *req)
 	}
 
 	err = call_console_consult(http_req_principal(req), call->call_id,
-				   api_str(req, "action"), &to);
+				   api_str(req, "action"), &to, &queued);
 	status = call_consult_problem(err, &to, &code, &msg);
 	if (status) {
 		http_reply_problem(req, status, code, msg);
@@ -316,7 +317,8 @@ static void consult_post(struct http_req *req)
 	switch (err) {
 
 	case 0:
-		reply_ok(req, call, api_str(req, "action"));
+		reply_ok(req, call, queued ? "queued" :
+			 api_str(req, "action"));
 		break;
 
 	case ENOENT:

@@ -190,12 +190,19 @@ int call_console_dtmf(const struct principal *p, const char *call_id,
 }
 
 
-/** The agent's second line: consult, complete, conference, cancel. */
+/** The agent's second line: consult, complete, conference, cancel.
+ * *queuedp (optional): the consultation waits in its queue for an
+ * agent. */
 int call_console_consult(const struct principal *p, const char *call_id,
-			 const char *action, const struct call_consult_to *to)
+			 const char *action, const struct call_consult_to *to,
+			 bool *queuedp)
 {
 	struct call *call;
 	int err = own_call(p, call_id, &call);
 
-	return err ? err : call_consult(call, action, to);
+	err = err ? err : call_consult(call, action, to);
+	if (queuedp)
+		*queuedp = !err && call_consult_queued(call);
+
+	return err;
 }

@@ -53,7 +53,7 @@ struct call_consult_to {
 
 int call_console_consult(const struct principal *p, const char *call_id,
 			 const char *action,
-			 const struct call_consult_to *to);
+			 const struct call_consult_to *to, bool *queuedp);
 int call_consult_problem(int err, const struct call_consult_to *to,
 			 const char **code, const char **message);
 int call_console_dtmf(const struct principal *p, const char *call_id,

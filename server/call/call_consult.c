@@ -54,6 +54,9 @@ static void destructor(void *arg)
 
 static json_t *target_json(const struct call_consult *cs)
 {
+	if (!cs->to_id[0] && cs->queue[0])   /* waiting in the queue */
+		return json_pack("{s:s, s:s}", "to", "queue", "queue",
+				 cs->queue);
 	if (!cs->to_id[0])
 		return json_pack("{s:s}", "to", "number");
 
@@ -92,7 +95,7 @@ struct mport *call_consult_party(const struct call *call)
 {
 	const struct call_consult *cs = call->consult;
 
-	if (!cs || cs->state == CS_RINGING)
+	if (!cs || cs->state == CS_RINGING || cs->state == CS_QUEUED)
 		return NULL;
 
 	return cs->ca ? call_agent_leg_port(cs->ca) : leg_port(cs->leg);
@@ -227,9 +230,11 @@ static int start(struct call *call, const struct call_consult_to *to)
 	}
 
 	(void)call_queue_hold(call, true);   /* EALREADY: held already */
-	log_info("%H: agent consults %s", call_debug, call,
-		 cs->to_work_no[0] ? cs->to_work_no : cs->number);
-	call_consult_tell(cs, state_names[CS_RINGING], 0);
+	log_info("%H: agent consults %s%s", call_debug, call,
+		 cs->state == CS_QUEUED ? "queue " : "", cs->to_work_no[0] ?
+		 cs->to_work_no : cs->queue[0] ? cs->queue : cs->number);
+	call_consult_tell(cs, cs->state == CS_QUEUED ? "queued" :
+			  state_names[CS_RINGING], 0);
 
 	return 0;
 }
@@ -315,6 +320,13 @@ int call_consult_problem(int err, const struct call_consult_to *to,
 }
 
 
+/** Whether the call's consultation waits in a queue for an agent. */
+bool call_consult_queued(const struct call *call)
+{
+	return call && call->consult && call->consult->state == CS_QUEUED;
+}
+
+
 /** The consultation goes, whatever state it was in. */
 void call_consult_drop(struct call *call)
 {
@@ -332,7 +344,9 @@ void call_consult_drop(struct call *call)
  * ENOTSUP (the trunk has no outbound route), EBUSY (over a limit; a
  * colleague: not ready), ENXIO (no such agent or queue), ENODEV (the
  * colleague is logged out), EHOSTUNREACH (its device cannot be rung),
- * EAGAIN (nobody in the queue is ready)
+ * EAGAIN (nobody in the queue is logged in: its empty policy refuses;
+ * with someone logged in but nobody ready the consultation waits:
+ * call_consult_queued())
  */
 int call_consult(struct call *call, const char *action,
 		 const struct call_consult_to *to)

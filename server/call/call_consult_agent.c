@@ -28,6 +28,8 @@
  * agent gone, or the colleague hanging up after answering are not.
  * Complete (or the consulting agent leaving once the colleague answered)
  * makes the colleague the call's agent instead (queue_consult_take).
+ * With nobody of a queue ready the consultation waits in the queue
+ * (call_consult_queue.c) and is rung from here once someone is reserved.
  */
 enum { RING_DEFAULT_S = 30 };
 
@@ -48,6 +50,7 @@ void call_consult_agent_free(struct call_consult *cs)
 	struct call_agent *ca = cs->ca;
 
 	tmr_cancel(&cs->tmr);
+	call_consult_queue_free(cs);
 	release(cs, -1);
 	if (!ca)
 		return;
@@ -77,7 +80,6 @@ static int reserve(struct call_consult *cs, const char *agent,
 	struct call *call = cs->call;
 	struct call_queue *cq = call->cq;
 	struct queue_info qi;
-	int err;
 
 	cs->ring_s = cq->qi.ring_timeout_s;
 	if (!queue)
@@ -87,21 +89,22 @@ static int reserve(struct call_consult *cs, const char *agent,
 	if (queue_lookup(&qi, call->tenant_id, queue))
 		return ENXIO;
 
-	err = queue_consult_pick(cq->taken, qi.queue_id, info);
 	str_ncpy(cs->queue, qi.name, sizeof(cs->queue));
 	cs->ring_s = qi.ring_timeout_s;
 
-	return err;
+	return queue_consult_pick(cq->taken, qi.queue_id, info);
 }
 
 
 /**
  * Reserve the colleague (agent, or the best ready agent of queue) and
- * ring its device.
+ * ring its device; with nobody of the queue ready, wait in the queue
+ * (cs->state CS_QUEUED).
  *
  * @return 0, ENOENT (no agent answered the call from a queue), ENXIO (no
  * such agent or queue), ENODEV (logged out), EBUSY (not ready), EAGAIN
- * (nobody in the queue ready), EHOSTUNREACH (the device cannot be rung)
+ * (nobody in the queue logged in: its empty policy refuses),
+ * EHOSTUNREACH (the device cannot be rung)
  */
 int call_consult_agent_start(struct call_consult *cs, const char *agent,
 			     const char *queue)
@@ -114,18 +117,35 @@ int call_consult_agent_start(struct call_consult *cs, const char *agent,
 		return ENOENT;
 
 	err = reserve(cs, agent, queue, &info);
+	if (err == EAGAIN && queue)
+		return call_consult_queue_wait(cs);
 	if (err)
 		return err;
 
+	return call_consult_agent_ring(cs, &info);
+}
+
+
+/**
+ * Ring the colleague the ACD reserved (info) for the consultation.
+ *
+ * @return 0, EHOSTUNREACH (the device cannot be rung: released)
+ */
+int call_consult_agent_ring(struct call_consult *cs,
+			    const struct queue_agent_info *info)
+{
+	int err;
+
 	cs->reserved = true;
-	str_ncpy(cs->to_id, info.agent_id, sizeof(cs->to_id));
-	str_ncpy(cs->to_work_no, info.work_no, sizeof(cs->to_work_no));
-	str_ncpy(cs->to_name, info.name ? info.name : "",
+	cs->state = CS_RINGING;
+	str_ncpy(cs->to_id, info->agent_id, sizeof(cs->to_id));
+	str_ncpy(cs->to_work_no, info->work_no, sizeof(cs->to_work_no));
+	str_ncpy(cs->to_name, info->name ? info->name : "",
 		 sizeof(cs->to_name));
 	if (!cs->ring_s)
 		cs->ring_s = RING_DEFAULT_S;
 
-	err = call_agent_ring_consult(cq, &info, &cs->ca);
+	err = call_agent_ring_consult(cs->call->cq, info, &cs->ca);
 	if (err) {
 		release(cs, -1);
 		return EHOSTUNREACH;
@@ -251,14 +271,15 @@ int call_consult_agent_complete(struct call_consult *cs)
 /**
  * The consulting agent left (hung up, its device failed). Once the
  * colleague answered, the call goes on with the colleague (true: the
- * caller is not left alone); while it still rings, the consultation is
- * cancelled first (false: the call goes on as without it).
+ * caller is not left alone); while it still rings or waits in a queue,
+ * the consultation is cancelled first (false: the call goes on as
+ * without it).
  */
 bool call_consult_agent_left(struct call *call)
 {
 	struct call_consult *cs = call ? call->consult : NULL;
 
-	if (!cs || !cs->ca)
+	if (!cs || (!cs->ca && !cs->ac))
 		return false;
 
 	if (cs->state == CS_TALKING || cs->state == CS_CONFERENCE)

@@ -179,6 +179,7 @@ int  call_consult(struct call *call, const char *action,
 		  const struct call_consult_to *to);
 void call_consult_rewire(struct call *call);
 struct mport *call_consult_party(const struct call *call);
+bool call_consult_queued(const struct call *call);
 
 /* call_consult_agent.c: a colleague's leg (ca->consult) reports here */
 void call_consult_leg_answered(struct call_agent *ca);

@@ -161,11 +161,22 @@ static int moh_get(struct moh **mp, struct call *call, const char *ref)
  */
 int call_moh_listen(struct call *call, const char *ref)
 {
-	struct mport *mp = call ? leg_port(call->leg) : NULL;
+	return call_moh_port(call, call ? leg_port(call->leg) : NULL, ref);
+}
+
+
+/**
+ * Another port of the call hears the hold music ref as its bed (the
+ * agent whose consultation waits in a queue hears that queue's music).
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int call_moh_port(struct call *call, struct mport *mp, const char *ref)
+{
 	struct moh *m = NULL;
 	int err;
 
-	if (!mp)
+	if (!call || !mp)
 		return EINVAL;
 
 	prune();
@@ -180,8 +191,13 @@ int call_moh_listen(struct call *call, const char *ref)
 /** The caller's hold music stops (answered, left, hung up). */
 void call_moh_stop(struct call *call)
 {
-	struct mport *mp = call ? leg_port(call->leg) : NULL;
+	call_moh_port_stop(call ? leg_port(call->leg) : NULL);
+}
 
+
+/** The port's hold music stops. */
+void call_moh_port_stop(struct mport *mp)
+{
 	if (!mp || !mport_bed_get(mp))
 		return;
 

@@ -3,10 +3,13 @@
 #define OPENSEAT_CALL_MOH_H
 
 struct call;
+struct mport;
 
 void call_moh_init(void);
 int  call_moh_listen(struct call *call, const char *ref);
+int  call_moh_port(struct call *call, struct mport *mp, const char *ref);
 void call_moh_stop(struct call *call);
+void call_moh_port_stop(struct mport *mp);
 void call_moh_close(void);
 
 #endif

@@ -155,6 +155,7 @@ static void host_left(void *callarg, enum acd_left why,
 
 static const struct queue_host host = {
 	host_offer, host_offer_cancel, host_call_id, host_left, host_caller,
+	call_consult_queue_left,
 };
 
 

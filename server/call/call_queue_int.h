@@ -77,6 +77,10 @@ void call_queue_agent_done(struct call_queue *cq);
 void call_queue_enter(struct call_queue *cq);
 void call_queue_overflow(struct call_queue *cq, const char *result);
 
+/* call_consult_queue.c: the ACD's host for a waiting consultation */
+void call_consult_queue_left(void *arg, enum acd_left why,
+			     const struct queue_agent_info *agent);
+
 /* call_queue_hold.c */
 #define PLAY_REFS_MAX 12
 #define PLAY_REF_SZ   40    /* "builtin/queue_position_post" and longer */

@@ -222,6 +222,11 @@ static void op_call_left(struct acd_call *call, enum acd_left why,
 	struct queue_agent_info info;
 
 	(void)arg;
+	if (acd_call_consult(call)) {   /* no caller: not counted */
+		queue_consult_left(call, why, qa);
+		return;
+	}
+
 	count_left(qq, why, call);
 	if (qa) {
 		++qa->answered;

@@ -65,6 +65,10 @@ struct queue_host {
 		     const struct queue_agent_info *agent);
 	/** The caller's number, for the wallboard (NULL: not known). */
 	const char *(*caller)(void *callarg);
+	/** A waiting consultation left its queue (queue_consult_wait's
+	 *  arg; agent set, and reserved for it, only when answered). */
+	void (*consult_left)(void *arg, enum acd_left why,
+			     const struct queue_agent_info *agent);
 };
 
 int  queue_init(struct app *app);
@@ -94,6 +98,8 @@ int  queue_consult_reserve(struct acd_call *call, const char *tenant_id,
 			   const char *who, struct queue_agent_info *info);
 int  queue_consult_pick(struct acd_call *call, const char *queue_id,
 			struct queue_agent_info *info);
+int  queue_consult_wait(struct acd_call **entryp, struct acd_call *call,
+			const char *queue_id, void *arg);
 int  queue_consult_answered(const char *agent_id);
 int  queue_consult_release(const char *agent_id, int miss);
 int  queue_consult_take(const char *agent_id);

@@ -130,6 +130,53 @@ int queue_consult_pick(struct acd_call *call, const char *queue_id,
 }
 
 
+/**
+ * Nobody of the queue is ready: the consultation about call waits in it
+ * (ahead of its callers) until one is, reserved for it then and handed
+ * to the host's consult_left with arg; or until the queue's max wait
+ * (ACD_CONSULT_WAIT_MS without one).
+ *
+ * @return 0 (*entryp valid until consult_left), ENXIO (no such queue),
+ * EAGAIN (the queue's empty policy refuses: nobody logged in)
+ */
+int queue_consult_wait(struct acd_call **entryp, struct acd_call *call,
+		       const char *queue_id, void *arg)
+{
+	struct acd_join j;
+	int err;
+
+	if (!rt.acd || !entryp || !call || !queue_id)
+		return EINVAL;
+
+	memset(&j, 0, sizeof(j));
+	j.consult = call;
+	j.arg = arg;
+	err = acd_call_join(rt.acd, entryp, queue_id, &j, queue_now());
+	queue_schedule();
+	if (err == ENOENT)
+		return ENXIO;
+
+	return err == ENODEV ? EAGAIN : err;
+}
+
+
+/* The waiting consultation left: to the host (a reserved agent with it
+ * when answered). */
+void queue_consult_left(struct acd_call *entry, enum acd_left why,
+			struct qagent *qa)
+{
+	struct queue_agent_info info;
+	void *arg = acd_call_arg(entry);
+
+	if (qa)
+		qagent_info(qa, &info);
+	if (rt.host && rt.host->consult_left && arg)
+		rt.host->consult_left(arg, why, qa ? &info : NULL);
+	else if (qa)    /* nobody to ring it: ready again */
+		(void)acd_consult_release(qa->a, NULL, queue_now());
+}
+
+
 /** The consulted agent answered. @return 0, EALREADY */
 int queue_consult_answered(const char *agent_id)
 {

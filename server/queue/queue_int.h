@@ -99,6 +99,10 @@ void qagent_info(const struct qagent *qa, struct queue_agent_info *info);
 const char *queue_call_id(void *callarg);
 const char *queue_call_caller(void *callarg);
 
+/* queue_consult.c */
+void queue_consult_left(struct acd_call *entry, enum acd_left why,
+			struct qagent *qa);
+
 /* queue_load.c */
 int  queue_load_start(void);
 

@@ -401,6 +401,7 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 	struct call_consult_to to = {str(msg, "number"), str(msg, "agent"),
 		str(msg, "queue")};
 	const char *code, *message;
+	bool queued = false;
 	int err;
 
 	if (on_media(wsc, type, msg))
@@ -420,7 +421,7 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 		err = call_console_hangup(p, call_id);
 	else if (!strcmp(type, "call.consult"))
 		err = call_console_consult(p, call_id, str(msg, "action"),
-					   &to);
+					   &to, &queued);
 	else if (!strcmp(type, "call.dtmf"))
 		err = call_console_dtmf(p, call_id, str(msg, "digits"));
 	else if (!strcmp(type, "call.record"))
@@ -438,6 +439,10 @@ static void on_call(struct ws_client *wsc, const char *type, json_t *msg)
 	else if (err)
 		reply_err(wsc, msg, err, err != EINVAL ? NULL :
 			  !strcmp(type, "call.dtmf") ? "digits" : "action");
+	else if (queued)     /* nobody of the queue ready: it waits */
+		reply(wsc, msg, json_pack("{s:s, s:s?, s:s}", "type",
+					  "call.ok", "call_id", call_id,
+					  "result", "queued"));
 	else
 		reply_ok(wsc, msg, "call.ok");
 }

@@ -196,7 +196,7 @@ test('cancel: the colleague hangs up and is ready again (no miss), the ' +
 });
 
 test('a colleague not ready, logged out or unknown, a queue with nobody ' +
-	'ready: refused by code', async () => {
+	'logged in: refused by code', async () => {
 	const { c, id } = await answered('13900007004');
 	const codes = async (body) => {
 		const r = await consult(id, { action: 'start', ...body });
@@ -218,7 +218,11 @@ test('a colleague not ready, logged out or unknown, a queue with nobody ' +
 	assert.equal(await codes({ agent: '1002' }), '409 agent_logged_out');
 	assert.equal(await codes({ agent: '1001' }), '409 agent_busy');
 	assert.equal(await codes({ agent: '9999' }), '404 agent_not_found');
-	assert.equal(await codes({ queue: 'support' }),
+	/* its empty policy (logged_in) refuses a queue nobody serves now */
+	const skill = await t.adminApi('POST', '/api/v1/skills',
+		{ name: '咨询空队列' }, 201);
+	await t.newQueue({ name: 'consult-empty', skills: [skill.skill_id] });
+	assert.equal(await codes({ queue: 'consult-empty' }),
 		'409 no_agent_available');
 	assert.equal(await codes({ queue: 'nope' }), '404 queue_not_found');
 	let r = await consult(id, { action: 'start', agent: '1002',
@@ -288,6 +292,139 @@ test('consult a queue: its ready agent is rung, nobody else is offered ' +
 	await hangUp(c2);
 	await t.waitState('1004', 'wrap_up', from);
 	await ua['1001'].until(() => !ua['1001'].dialog);
+});
+
+/* A consultation of support, where nobody is ready: it waits. */
+async function queued(id) {
+	const from = t.mark();
+	const r = await consult(id, { action: 'start', queue: 'support' });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.result, 'queued');
+	const ev = await t.waitEvent(consultEvent(id, 'queued'), from);
+	assert.equal(ev.data.to, 'queue');
+	assert.equal(ev.data.queue, 'support');
+	assert.equal(ev.data.target_work_no, undefined);
+	return ev;
+}
+
+/* 1002 goes ready and is given a caller of support: so it was not
+ * reserved for a consultation. */
+async function takesCaller(caller, from) {
+	const c2 = await t.call(caller);
+	await t.waitEvent((m) => m.type === 'queue.joined' &&
+		m.data.caller === caller, from);
+	assert.equal((await t.setState('1002', 'ready')).status, 200);
+	await t.waitEvent((m) => m.type === 'agent.offered' &&
+		m.data.work_no === '1002', from);
+	await ua['1002'].until(() => ua['1002'].dialog?.up);
+	await hangUp(c2);
+	await t.waitState('1002', 'wrap_up', from);
+	assert.equal(t.states('1002', from).filter((s) =>
+		s.endsWith(':consult')).length, 0);
+}
+
+test('consult a queue with nobody ready: it waits ahead of its callers, ' +
+	'the first to be ready is rung for it, answers, takes the call',
+async () => {
+	const caller = '13900007011';
+	const { c, id } = await answered(caller);
+	const from = t.mark();
+	await queued(id);
+	/* the first agent hears the queue's music, the caller holds */
+	await ua['1001'].rtp.heard(300, 5000);
+	assert.equal((await t.live('1001')).state, 'on_call');
+	/* a caller who waits already is not served before the consultation */
+	const c2 = await t.call('13900007012');
+	await t.waitEvent((m) => m.type === 'queue.joined' &&
+		m.data.call_id !== id, from);
+	assert.equal((await t.setState('1002', 'ready')).status, 200);
+	const ring = await t.waitEvent(consultEvent(id, 'ringing'), from);
+	assert.equal(ring.data.to, 'queue');
+	assert.equal(ring.data.target_work_no, '1002');
+	assert.equal(ring.data.queue, 'support');
+	await t.waitEvent(consultEvent(id, 'answered'), from);
+	await ua['1002'].until(() => ua['1002'].dialog?.up);
+	await hears(ua['1002'].rtp, ua['1001'].rtp, FIRST_HZ);
+	assert.deepEqual(t.offered(from), []);
+	assert.deepEqual(t.states('1002', from).slice(0, 3),
+		['ready', 'ringing:consult', 'on_call:consult']);
+
+	await consultOk(id, { action: 'complete' }, 'transferred');
+	await t.waitState('1001', 'wrap_up', from);
+	await hears(ua['1002'].rtp, c.rtp, CALLER_HZ);
+	await hangUp(c);
+	await t.waitState('1002', 'wrap_up', from);
+	const rec = await waitCall(t.s, t.d.sup, caller, ended);
+	assert.equal(rec.agent_id, t.agents['1002'].agent_id);
+	const steps = rec.events.filter((e) => e.type === 'call.consult')
+		.map((e) => e.data.state);
+	assert.deepEqual(steps, ['queued', 'ringing', 'answered',
+		'transferred']);
+	/* then the waiting caller, as usual */
+	await t.waitEvent((m) => m.type === 'agent.offered', from, 15000);
+	await hangUp(c2);
+});
+
+test('cancel while the consultation waits: out of the queue, nobody is ' +
+	'rung for it later; the caller stays on hold', async () => {
+	const { c, id } = await answered('13900007013');
+	const from = t.mark();
+	await queued(id);
+	await consultOk(id, { action: 'cancel' }, 'cancelled');
+	let r = await consult(id, { action: 'cancel' });
+	assert.equal(r.status, 409, r.text);
+	await takesCaller('13900007014', from);
+	assert.equal(t.since(from, (m) => m.type === 'call.consult' &&
+		m.data.call_id === id).length, 2);
+	assert.equal((await t.live('1001')).state, 'on_call');
+	await c.rtp.heard(300, 5000);       /* hold music */
+	await hangUp(c);
+	await t.waitState('1001', 'wrap_up', from);
+});
+
+test('the caller or the first agent hangs up while the consultation ' +
+	'waits: it leaves the queue once, nobody is rung for it', async () => {
+	let { c, id } = await answered('13900007015');
+	let from = t.mark();
+	await queued(id);
+	await hangUp(c);
+	await t.waitState('1001', 'wrap_up', from);
+	await takesCaller('13900007016', from);
+	assert.equal(t.since(from, (m) => m.type === 'call.consult' &&
+		m.data.call_id === id).length, 1);
+
+	({ c, id } = await answered('13900007017'));
+	from = t.mark();
+	await queued(id);
+	ua['1001'].hangup();
+	await t.waitEvent(consultEvent(id, 'cancelled'), from);
+	await t.waitState('1001', 'wrap_up', from);
+	await takesCaller('13900007018', from);
+	await c.done;
+	c.close();
+	assert.equal((await t.liveQueue(t.support.queue_id)).waiting, 0);
+});
+
+test("the queue's max wait caps the consultation: it fails (408), the " +
+	'caller stays on hold for the first agent', async () => {
+	await t.patchQueue(t.support.queue_id, { max_wait_s: 2 });
+	try {
+		const { c, id } = await answered('13900007019');
+		const from = t.mark();
+		await queued(id);
+		const failed = await t.waitEvent(consultEvent(id, 'failed'), from,
+			10000);
+		assert.equal(failed.data.code, 408);
+		assert.equal(failed.data.to, 'queue');
+		assert.equal((await t.live('1001')).state, 'on_call');
+		const r = await consult(id, { action: 'complete' });
+		assert.equal(r.status, 409, r.text);
+		await takesCaller('13900007020', from);
+		await hangUp(c);
+		await t.waitState('1001', 'wrap_up', from);
+	} finally {
+		await t.patchQueue(t.support.queue_id, { max_wait_s: 0 });
+	}
 });
 
 test('a blind transfer during a consultation cancels it first: the ' +
