@@ -3,7 +3,9 @@
 // from the colleagues' live states; agent5's page rings with 咨询来电 and
 // who consults; agent5 answers, agent6 completes; agent5 owns the call
 // (the caller hears its microphone), agent6 wraps up, the call log names
-// agent5. Screenshots go to tests/artifacts/.
+// agent5. Then a consultation of a queue where nobody is ready waits,
+// shown with its time, and is cancelled. Screenshots go to
+// tests/artifacts/.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -133,4 +135,54 @@ test('agent6 consults agent5 in another page, who answers; agent6 ' +
 	const rec = await waitCall(t.s, t.d.sup, CALLER, ended);
 	assert.equal(rec.call_id, callId);
 	assert.equal(rec.agent_id, t.agents['1005'].agent_id);
+});
+
+test('agent6 consults a queue where nobody is ready: the console shows ' +
+	'the wait in the queue with its time, then cancels', async () => {
+	const CALLER2 = '13900139502';
+	const from = t.mark();
+	assert.equal((await t.setState('1006', 'ready')).status, 200);
+	await a.waitForSelector('#statebar[data-state="ready"]',
+		{ timeout: WAIT });
+	const c2 = await t.call(CALLER2);
+	try {
+		await a.waitForSelector('#ring-card:not([hidden])',
+			{ timeout: WAIT });
+		await a.click('#btn-answer');
+		await a.waitForSelector('#call-card[data-phase="talking"]',
+			{ timeout: WAIT });
+		/* agent5 is still in its wrap-up: logged in, not ready */
+		await a.click('#btn-consult');
+		await a.selectOption('#consult-type', 'queue');
+		await a.locator(`#consult-queue option[value="${
+			t.support.queue_id}"]`).waitFor({ state: 'attached' });
+		await a.selectOption('#consult-queue', t.support.queue_id);
+		await a.click('#consult-form [type=submit]');
+
+		await a.waitForSelector('#consult-state[data-state="queued"]',
+			{ timeout: WAIT });
+		assert.equal(await text(a, '#consult-state'), '等待队列坐席…');
+		const first = await text(a, '#consult-with');
+		assert.match(first, /^队列 support · 已等待 \d\d:\d\d$/);
+		/* the time runs */
+		await a.waitForFunction((was) => document.getElementById(
+			'consult-with').innerText !== was, first, { timeout: WAIT });
+		assert.equal(await a.locator('#consult-complete').isDisabled(),
+			true);
+		await shot(a, '5_queued');
+
+		await a.click('#consult-cancel');
+		await a.waitForSelector('#consult-live[hidden]',
+			{ state: 'attached', timeout: WAIT });
+		await t.waitEvent((m) => m.type === 'call.consult' &&
+			m.data.state === 'cancelled', from);
+		assert.deepEqual(t.since(from, (m) => m.type === 'call.consult')
+			.map((m) => m.data.state), ['queued', 'cancelled']);
+		assert.equal((await t.live('1005')).state, 'wrap_up');
+	} finally {
+		c2.hangup();
+		await c2.done;
+		c2.close();
+	}
+	await a.waitForSelector('#wrap-card:not([hidden])', { timeout: WAIT });
 });

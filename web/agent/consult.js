@@ -1,17 +1,19 @@
 // The agent's second line in a call (call.consult): an outside number,
 // a colleague (picked with their live states: only a ready one) or a
-// queue's ready agent, with the caller on hold; then hand the caller
-// over, make it a three-way call, or cancel; the consulted colleague's
+// queue's ready agent (with nobody ready, the consultation waits in the
+// queue: shown with its time), with the caller on hold; then hand the
+// caller over, make it a three-way call, or cancel; the consulted colleague's
 // side (its ring card says who consults); and click to dial from the
 // idle console (call.dial). Both follow the server's events, not the
 // clicks.
 import { hasKey, onLocaleChange, t } from '../common/i18n.js';
 import { api } from '../common/api.js';
 import { el, toast } from '../common/shell.js';
+import { clock } from './statebar.js';
 
 const $ = (id) => document.getElementById(id);
 const NUMBER_RE = /^\+?\d{3,20}$/;
-const LIVE = ['ringing', 'answered', 'conference'];
+const LIVE = ['queued', 'ringing', 'answered', 'conference'];
 
 const digits = (v) => v.replace(/[\s-]/g, '');
 const ready = (a) => a.state === 'ready' && a.device_reachable;
@@ -42,6 +44,15 @@ export class Consult {
 				this.act(action));
 		}
 		onLocaleChange(() => this.paint());
+		setInterval(() => this.tick(), 1000);
+	}
+
+	/* How long the consultation waits in its queue. */
+	tick() {
+		const k = this.currentCall()?.consult;
+		if (k?.state === 'queued')
+			$('consult-with').textContent = t('agent.consult.queued_in', {
+				queue: k.queue || '', t: clock(Date.now() - k.since) });
 	}
 
 	toggle() {
@@ -161,17 +172,21 @@ export class Consult {
 		const done = !LIVE.includes(m.state);
 		c.consult = done ? null : { state: m.state,
 			number: m.number || c.consult?.number,
-			who: whoOf(m) || c.consult?.who };
+			who: whoOf(m) || c.consult?.who,
+			queue: m.queue || c.consult?.queue,
+			since: m.state === 'queued' ? Date.now() : c.consult?.since };
 		/* the caller waits on hold while the agent consults and hears
 		 * everyone in a conference; a consult that ends leaves it as
 		 * it was (held after a consult, talking after a conference) */
-		if (m.state === 'ringing' || m.state === 'answered')
+		if (['queued', 'ringing', 'answered'].includes(m.state))
 			c.held = true;
 		else if (m.state === 'conference')
 			c.held = false;
 		if (done) {
-			const k = m.state === 'failed' && m.to && m.to !== 'number' ?
-				'agent.consult.s.failed_agent' : `agent.consult.s.${m.state}`;
+			const k = m.state !== 'failed' ? `agent.consult.s.${m.state}` :
+				m.to === 'queue' && !m.target_work_no ?
+					'agent.consult.s.failed_queue' : m.to && m.to !== 'number' ?
+						'agent.consult.s.failed_agent' : 'agent.consult.s.failed';
 			toast(hasKey(k) ? t(k, { code: m.code || '' }) :
 				t('agent.consult.s.ended'));
 			if (m.state === 'transferred')
@@ -208,7 +223,9 @@ export class Consult {
 				`agent.consult.s.${k.state}`);
 			$('consult-state').dataset.state = k.state;
 			$('consult-with').textContent = k.who || k.number || '';
-			$('consult-complete').disabled = k.state === 'ringing';
+			this.tick();
+			$('consult-complete').disabled = k.state === 'ringing' ||
+				k.state === 'queued';
 			$('consult-conference').disabled = k.state !== 'answered';
 		}
 		if (k && $('consult-box').hidden)
