@@ -368,6 +368,10 @@ static void monitor_post(struct http_req *req)
 	else if (err == ENODEV)
 		http_reply_problem(req, 409, "no_phone", "No SIP phone of "
 				   "yours is registered.");
+	else if (err == EEXIST)
+		http_reply_problem(req, 409, "already_monitoring", "You "
+				   "monitor this call already: change the "
+				   "mode or stop.");
 	else if (err == EALREADY)
 		http_reply_problem(req, 409, "conflict", "Not possible in "
 				   "the monitor's state now.");

@@ -190,11 +190,12 @@ static void wire(struct call *call, struct call_monitor *m,
 		mport_hear(pv[i], s, inv[i] && hears_mode(i, m->mode));
 	}
 
-	/* a supervisor who barges is in the conversation too */
+	/* the supervisors hear the agent's side, coaching included: a
+	 * colleague who whispers or barges (never one who listens) */
 	for (le = call->monitors.head; le; le = le->next) {
 		const struct call_monitor *o = le->data;
 
-		mport_hear(s, port_of(o), o->mode >= MON_BARGE);
+		mport_hear(s, port_of(o), o->mode >= MON_WHISPER);
 	}
 }
 
@@ -307,16 +308,19 @@ static void rtc_event(enum webrtc_event ev, const char *reason, void *arg)
 }
 
 
-/* A supervisor's monitor from one console (tab NULL: by REST). */
-static struct call_monitor *find(struct call *call, const void *tab,
-				 const char *user_id)
+/*
+ * A supervisor's monitor of the call, whichever console (or REST)
+ * started it: a supervisor monitors a call at most once, so the
+ * console, a second tab and a CRM toolbar all steer the same one.
+ */
+static struct call_monitor *find(struct call *call, const char *user_id)
 {
 	struct le *le;
 
 	for (le = call->monitors.head; le; le = le->next) {
 		struct call_monitor *m = le->data;
 
-		if (m->tab == tab && !strcmp(m->user_id, user_id))
+		if (!strcmp(m->user_id, user_id))
 			return m;
 	}
 
@@ -353,8 +357,8 @@ static int mon_new(struct call_monitor **mp, const struct principal *p,
 	err = err ? err : live_call(p, call_id, &call);
 	if (err)
 		return err;
-	if (find(call, tab, p->id))
-		return EALREADY;
+	if (find(call, p->id))  /* a second device would ring or offer */
+		return EEXIST;
 
 	m = mem_zalloc(sizeof(*m), mon_destructor);
 	if (!m)
@@ -508,7 +512,10 @@ int call_monitor_start_phone(const struct principal *p, void *tab,
 }
 
 
-/** Switch between listen, whisper and barge. */
+/**
+ * Switch between listen, whisper and barge. Any console of the
+ * supervisor (tab) or REST steers their monitor of the call.
+ */
 int call_monitor_mode(const struct principal *p, void *tab,
 		      const char *call_id, const char *mode)
 {
@@ -517,12 +524,13 @@ int call_monitor_mode(const struct principal *p, void *tab,
 	enum mon_mode md;
 	int err;
 
+	(void)tab;
 	err = mode_of(mode, &md);
 	err = err ? err : live_call(p, call_id, &call);
 	if (err)
 		return err;
 
-	m = find(call, tab, p->id);
+	m = find(call, p->id);
 	if (!m)
 		return ENOENT;
 	if (m->mode == md)
@@ -536,6 +544,7 @@ int call_monitor_mode(const struct principal *p, void *tab,
 }
 
 
+/** The supervisor stops monitoring the call, from any console. */
 int call_monitor_stop(const struct principal *p, void *tab,
 		      const char *call_id)
 {
@@ -543,10 +552,11 @@ int call_monitor_stop(const struct principal *p, void *tab,
 	struct call *call;
 	int err = live_call(p, call_id, &call);
 
+	(void)tab;
 	if (err)
 		return err;
 
-	m = find(call, tab, p->id);
+	m = find(call, p->id);
 	if (!m)
 		return ENOENT;
 

@@ -120,6 +120,10 @@ static const char *code_of(int err, const char **message)
 	case EALREADY:
 		*message = "The call is not in a state that allows this.";
 		return "conflict";
+	case EEXIST:
+		*message = "You monitor this call already: change the mode "
+			"or stop.";
+		return "already_monitoring";
 	case EPROTO:
 	case ENOTSUP:
 	case EBADMSG:
