@@ -153,8 +153,9 @@ static void options_handler(int err, const struct sip_msg *msg, void *arg)
 
 	b->req = NULL;
 
-	/* libre gave up after windows kept open on a late loop */
-	if (err == ETIMEDOUT) {
+	/* libre gave up on a request that did go out, after windows kept
+	   open on a late loop (a DNS timeout before it left is an error) */
+	if (err == ETIMEDOUT && b->q_deadline) {
 		window_closed(b, tmr_jiffies(), false);
 		return;
 	}
