@@ -185,7 +185,8 @@ struct acd_counters {
 };
 
 struct acd_queue_stats {
-	unsigned waiting;          /**< calls in the queue, ringing too */
+	unsigned waiting;          /**< calls in the queue, ringing too
+					(callers: no consultation)      */
 	uint64_t oldest_since;     /**< ms the longest waiting call
 					joined; 0 = none waiting        */
 	unsigned by_state[ACD_OUTBOUND + 1];  /**< members per state    */

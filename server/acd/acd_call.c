@@ -83,6 +83,8 @@ void acd_call_remove(struct acd_call *c, enum acd_left why,
 	acd_timer_cancel(acd, &c->t_ring);
 	c->st = ACD_CALL_GONE;
 	--q->ncalls;
+	if (c->consult)
+		--q->nconsults;
 	acd->timers_want -= CALL_TIMERS;
 	acd_emit_left(acd, c, why, a);
 	acd_route_mark(q);
@@ -160,7 +162,8 @@ static void call_place(struct acd_call *c, const struct acd_join *j)
  * only for someone logged in. */
 static int join_allowed(struct acd_queue *q, bool consult)
 {
-	if (!consult && q->cfg.max_length && q->ncalls >= q->cfg.max_length)
+	if (!consult && q->cfg.max_length &&
+	    q->ncalls - q->nconsults >= q->cfg.max_length)
 		return ENOSPC;
 
 	/* it would have to leave at once */
@@ -238,6 +241,8 @@ int acd_call_join(struct acd *acd, struct acd_call **callp,
 	acd_call_key(c);
 	list_append(&q->calll, &c->le_q, c);
 	++q->ncalls;
+	if (c->consult)
+		++q->nconsults;
 	acd->timers_want += CALL_TIMERS;
 
 	acd_call_arm_maxwait(c);

@@ -176,7 +176,7 @@ static bool check_queue(struct le *le, void *arg)
 {
 	struct check *ck = arg;
 	const struct acd_queue *q = le->data;
-	unsigned n = 0, waiting = 0;
+	unsigned n = 0, waiting = 0, consults = 0;
 	const struct le *cl;
 
 	if (!acd_heap_valid(&q->waiting) || !acd_heap_valid(&q->ready))
@@ -191,9 +191,12 @@ static bool check_queue(struct le *le, void *arg)
 		++n;
 		if (c->st == ACD_CALL_WAITING)
 			++waiting;
+		if (c->consult)
+			++consults;
 	}
 
-	if (n != q->ncalls || waiting != q->waiting.n)
+	if (n != q->ncalls || waiting != q->waiting.n ||
+	    consults != q->nconsults)
 		return fail(ck, "calls miscounted", q->queue_id);
 
 	if (check_members(ck, q))

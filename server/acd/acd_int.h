@@ -101,6 +101,7 @@ struct acd_queue {
 	struct list memberl;     /**< acd_member (owning)                */
 	struct list calll;       /**< acd_call in arrival order (owning) */
 	uint32_t ncalls;
+	uint32_t nconsults;      /**< of ncalls, waiting consultations   */
 	uint32_t nlogged;        /**< members logged in                  */
 	uint32_t by_state[ACD_OUTBOUND + 1];
 	uint64_t offers;         /**< offer counter (round robin)        */

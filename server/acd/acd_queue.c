@@ -260,9 +260,16 @@ void acd_queue_stats(const struct acd_queue *q, struct acd_queue_stats *st)
 	if (!q)
 		return;
 
-	st->waiting = q->ncalls;
-	le = list_head(&q->calll);
-	st->oldest_since = le ? ((struct acd_call *)le->data)->joined : 0;
+	/* callers only: a waiting consultation is an agent's, not one */
+	st->waiting = q->ncalls - q->nconsults;
+	for (le = list_head(&q->calll); le; le = le->next) {
+		const struct acd_call *c = le->data;
+
+		if (!c->consult) {
+			st->oldest_since = c->joined;
+			break;
+		}
+	}
 	memcpy(st->by_state, q->by_state, sizeof(st->by_state));
 	st->cnt = q->cnt;
 }

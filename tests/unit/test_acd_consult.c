@@ -198,7 +198,7 @@ static void test_consult_waits(void **state)
 {
 	struct acd_queue_cfg cfg = qcfg("longest_idle");
 	struct acd_agent *a1, *a2;
-	struct acd_call *c1, *e;
+	struct acd_call *c1, *c2, *c3, *e;
 	struct acd_queue_stats st;
 
 	(void)state;
@@ -211,12 +211,19 @@ static void test_consult_waits(void **state)
 
 	/* a caller waits (the queue is full), then the consultation: it is
 	 * not held back by max_length and goes ahead of the caller */
-	(void)join("q1", 2);
+	c2 = join("q1", 2);
+	fx.now += 10;
 	assert_int_equal(0, consult_wait(c1, "q1", &e));
 	assert_non_null(e);
 	check();
 	assert_ptr_equal(acd_call_consult(e), c1);
 	assert_int_equal(acd_call_position(e), 1);
+	/* the queue's callers: one, waiting since it joined */
+	acd_queue_stats(acd_queue_find(fx.acd, "q1"), &st);
+	assert_int_equal(st.waiting, 1);
+	assert_int_equal(st.oldest_since, acd_call_joined(c2));
+	assert_int_equal(acd_call_join(fx.acd, &c3, "q1", NULL, fx.now),
+			 ENOSPC);
 
 	/* a2 ready: reserved for the consultation, the caller not offered */
 	assert_int_equal(acd_agent_ready(a2, NULL, fx.now), 0);
@@ -228,8 +235,8 @@ static void test_consult_waits(void **state)
 	assert_ptr_equal(acd_agent_call(a2), c1);
 	assert_string_equal(acd_agent_reason(a2), "");
 	acd_queue_stats(acd_queue_find(fx.acd, "q1"), &st);
-	assert_int_equal(st.cnt.answered, 1);
-	assert_int_equal(st.cnt.refused, 0);
+	assert_int_equal(st.cnt.answered, 1);     /* the caller of c1 */
+	assert_int_equal(st.cnt.refused, 1);      /* c3 only */
 
 	/* as an immediate consultation from here: cancelled, a2 takes the
 	 * caller */

@@ -1,76 +1,20 @@
 /* A randomized soak of the ACD routing core: tenants, queues, agents and
- * callers doing anything in any order, the invariants checked after every
- * step and every call accounted for. ACD_SOAK_OPS / ACD_SOAK_SEED. */
+ * callers doing anything in any order — agents on a call consulting a
+ * queue too — the invariants checked after every step and every call
+ * accounted for. ACD_SOAK_OPS / ACD_SOAK_SEED. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
 #include "acd/acd.h"
-
-#define NTENANT 3
-#define NQUEUE  7
-#define NAGENT  24
-#define NSKILL  4
-
-struct mcall {
-	struct acd_call *c;
-	int state;               /* 0 unused, 1 in the core, 2 left */
-	int queue;
-	int prio;
-	bool sticky;             /* joined naming a sticky agent */
-	unsigned lefts;
-};
-
-struct magent {
-	struct acd_agent *a;
-	int offer;               /* call id offered (delivered), 0 none */
-	enum acd_agent_state st;
-	unsigned transitions;
-};
-
-static struct soak {
-	struct acd *acd;
-	uint64_t rnd;
-	uint64_t now;
-	struct mcall *callv;
-	size_t callc, callsz;
-	struct magent agentv[NAGENT];
-	bool queue_up[NQUEUE];
-	unsigned ops, offers, answers, misses, cancels, lefts;
-	unsigned by_left[ACD_LEFT_DELETED + 1];
-	int stepv[4096];         /* calls offered in this step */
-	unsigned stepc;
-	unsigned order_checks;
-} S;
-
-
-static uint32_t rnd(uint32_t n)
-{
-	/* xorshift64* */
-	S.rnd ^= S.rnd >> 12;
-	S.rnd ^= S.rnd << 25;
-	S.rnd ^= S.rnd >> 27;
-
-	return n ? (uint32_t)((S.rnd * 2685821657736338717ULL) >> 33) % n : 0;
-}
-
-
-static int call_id(const struct acd_call *c)
-{
-	return (int)(intptr_t)acd_call_arg(c);
-}
-
-
-static int agent_ix(const struct acd_agent *a)
-{
-	return (int)(intptr_t)acd_agent_arg(a);
-}
+#include "acd_soak.h"
 
 
 static int soak_offer(struct acd_agent *a, struct acd_call *c, void *arg)
@@ -142,6 +86,8 @@ static void soak_state(struct acd_agent *a, const struct acd_transition *t,
 			 (unsigned long long)S.now);
 
 	m->st = t->to;
+	if (t->to != ACD_RINGING && t->to != ACD_ON_CALL)
+		m->consulted = false;      /* released, or logged out */
 	++m->transitions;
 }
 
@@ -157,6 +103,15 @@ static void soak_left(struct acd_call *c, enum acd_left why,
 	if ((why == ACD_LEFT_ANSWERED) != (a != NULL))
 		fail_msg("call %d left %d with agent %p", call_id(c), why,
 			 (void *)a);
+
+	if (mc->consult && a) {
+		if (S.agentv[agent_ix(a)].st != ACD_RINGING ||
+		    !acd_agent_consulted(a))
+			fail_msg("consultation %d left for a%d, not reserved",
+				 call_id(c), agent_ix(a));
+		S.agentv[agent_ix(a)].consulted = true;
+		++S.consults_reserved;
+	}
 
 	mc->state = 2;
 	++mc->lefts;
@@ -371,7 +326,10 @@ static void step(void)
 	int i;
 
 	if (r < 25) {
-		op_join();
+		if (rnd(8))
+			op_join();
+		else
+			op_consult();
 	}
 	else if (r < 32) {
 		if ((mc = some_call()))
@@ -381,6 +339,8 @@ static void step(void)
 		i = (int)rnd(NAGENT);
 		if (S.agentv[i].offer)
 			op_offer_outcome(&S.agentv[i]);
+		else if (S.agentv[i].consulted && rnd(2))
+			op_consult_outcome(&S.agentv[i]);
 		else
 			op_agent(i);
 	}
@@ -487,7 +447,10 @@ static void verify(void)
 		if (st != m->st)
 			fail_msg("op %u: a%d is %s, host saw %s", S.ops, i,
 				 acd_state_name(st), acd_state_name(m->st));
-		if ((st == ACD_RINGING) != (m->offer != 0))
+		if (m->consulted != acd_agent_consulted(m->a))
+			fail_msg("op %u: a%d consulted %d, host saw %d", S.ops,
+				 i, acd_agent_consulted(m->a), m->consulted);
+		if ((st == ACD_RINGING && !m->consulted) != (m->offer != 0))
 			fail_msg("op %u: a%d %s, offer %d", S.ops, i,
 				 acd_state_name(st), m->offer);
 		if (m->offer && call_id(acd_agent_call(m->a)) != m->offer)
@@ -549,9 +512,11 @@ static void test_soak(void **state)
 	       S.answers, S.misses, S.cancels, S.by_left[ACD_LEFT_ANSWERED],
 	       S.by_left[ACD_LEFT_ABANDONED], S.by_left[ACD_LEFT_TIMEOUT],
 	       S.by_left[ACD_LEFT_EMPTY], S.by_left[ACD_LEFT_DELETED]);
-	printf("# soak: queue order checked on %u offers\n",
-	       S.order_checks);
+	printf("# soak: queue order checked on %u offers; %u consultations "
+	       "joined, %u reserved an agent\n", S.order_checks, S.consults,
+	       S.consults_reserved);
 	assert_true(S.by_left[ACD_LEFT_ANSWERED] > 0);
+	assert_true(S.consults_reserved > 0);
 
 	S.acd = mem_deref(S.acd);
 	free(S.callv);
