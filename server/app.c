@@ -234,6 +234,7 @@ static int rec_storage_init(struct app *app)
 
 	err = rec_store_init(app, msg, sizeof(msg));
 	rec_key_on_fail(key_failed, app);
+	seal_on_fail(key_failed, app);
 	err = err ? err : rec_key_init(app, msg, sizeof(msg));
 	err = err ? err : seal_init(app, msg, sizeof(msg));
 	if (err) {

@@ -50,6 +50,8 @@ int  seal_open_dup(char **plainp, const struct seal_key *k,
 		   const char *box, const struct seal_ad *ad);
 
 /* With the key of this start (seal_init) */
+typedef void (seal_fail_h)(int err, void *arg);
+void seal_on_fail(seal_fail_h *h, void *arg);
 int  seal_init(struct app *app, char *errbuf, size_t errsz);
 bool seal_ready(void);
 void seal_close(void);

@@ -81,6 +81,11 @@ static struct {
 	bool done;
 } sw;
 
+/* How a secret nothing opens stops the server (app.c installs it; the
+ * sweep does not link the application into unit tests). */
+static seal_fail_h *failh;
+static void *fail_arg;
+
 static const struct db_ctx op_ctx = {DB_OPERATOR, NULL};
 
 static void sweep_run(void *arg);
@@ -100,7 +105,21 @@ static void fail(const char *fmt, ...)
 
 	/* a secret nothing opens must not be served as if absent */
 	log_error("start-up refused: %s", msg);
-	app_fail(sw.app, EACCES);
+	if (failh)
+		failh(EACCES, fail_arg);
+}
+
+
+/**
+ * Install what stops the server when stored secrets cannot be opened.
+ *
+ * @param h   Called once with the error
+ * @param arg Its argument
+ */
+void seal_on_fail(seal_fail_h *h, void *arg)
+{
+	failh = h;
+	fail_arg = arg;
 }
 
 
