@@ -14,6 +14,7 @@
 #include "call/call.h"
 #include "call/call_int.h"
 #include "call/call_console.h"
+#include "call/call_monitor_int.h"
 #include "call/call_wrap.h"
 
 #define P(t) t, ARRAY_SIZE(t)
@@ -443,6 +444,8 @@ static const struct http_route routes[] = {
 	 P(consult_params), consult_post},
 	{"POST", "/api/v1/calls/{call_id}/monitor", HTTP_TENANT,
 	 ROLE_SUPERVISOR, P(monitor_params), monitor_post},
+	{"GET", "/api/v1/live/monitors", HTTP_TENANT, ROLE_SUPERVISOR,
+	 NULL, 0, call_monitor_live_get},
 	{"POST", "/api/v1/calls/{call_id}/disposition", HTTP_TENANT,
 	 ROLE_AGENT, P(wrap_params), wrap_post},
 };

@@ -20,6 +20,7 @@
 #include "call/call_int.h"
 #include "call/call_queue_int.h"
 #include "call/call_console.h"
+#include "call/call_monitor_int.h"
 
 /*
  * A monitor is the supervisor's browser session in the call's mixer, or
@@ -38,28 +39,10 @@
  * agent_left (call_monitor_follow). Each start, change and stop is an
  * event on the call's timeline and a row of the audit log.
  */
-enum mon_mode { MON_LISTEN = 0, MON_WHISPER, MON_BARGE, MON_TAKEOVER };
-
 static const char *const mode_names[] = {"listen", "whisper", "barge",
 					 "takeover"};
 
 static struct list tabs;     /* every monitor, to find a console's */
-
-struct call_monitor {
-	struct le le;                    /**< in call->monitors (owning) */
-	struct le tle;                   /**< in tabs: every monitor     */
-	struct call *call;               /**< (borrowed)                 */
-	void *tab;                       /**< (borrowed) the console     */
-	char user_id[37];
-	char name[65];
-	char agent_id[37];               /**< the agent monitored, or "" */
-	enum mon_mode mode;
-	struct webrtc *rtc;              /**< (ref) a browser            */
-	struct leg *leg;                 /**< (ref) a SIP phone          */
-	struct sipcall *sc;              /**< (ref) a SIP phone          */
-	bool answered;                   /**< the phone answered         */
-	bool closing;                    /**< hung up by us: no report   */
-};
 
 
 static void mon_destructor(void *arg)
@@ -84,6 +67,26 @@ static struct mport *port_of(const struct call_monitor *m)
 		return webrtc_port(m->rtc);
 
 	return m->answered ? leg_port(m->leg) : NULL;
+}
+
+
+/** Every live monitor of every tenant (entries: tle). */
+const struct list *call_monitor_all(void)
+{
+	return &tabs;
+}
+
+
+const char *call_monitor_mode_name(enum mon_mode mode)
+{
+	return mode_names[mode];
+}
+
+
+/** Whether the monitor's device is in the call's mixer now. */
+bool call_monitor_connected(const struct call_monitor *m)
+{
+	return port_of(m) != NULL;
 }
 
 

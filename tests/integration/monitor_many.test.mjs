@@ -199,9 +199,36 @@ async function hangUp() {
 	return m;
 }
 
+/* GET /live/monitors as who: {supervisor name: mode} of the call. */
+async function liveMonitors(token = tok.sup) {
+	const r = await t.s.api('GET', '/api/v1/live/monitors', null, token);
+	assert.equal(r.status, 200, r.text);
+	return r.json.items.filter((m) => m.call_id === cur.id);
+}
+
 test('two listen: both hear the caller and the agent, not each other; ' +
-	'nobody hears them', async () => {
+	'nobody hears them; the live view lists both', async () => {
 	await monitored('13900009001', ['sup', 'qa']);
+	const live = await liveMonitors(tok.qa);
+	assert.deepEqual(live.map((m) => [m.supervisor_id, m.supervisor,
+		m.mode, m.device, m.connected, m.agent_id]), [
+		[uid.sup, live[0].supervisor, 'listen', 'sip', true,
+			t.agents['1001'].agent_id],
+		[uid.qa, 'qa', 'listen', 'sip', true,
+			t.agents['1001'].agent_id]]);
+	/* only supervisors, only the tenant's */
+	const agentTok = await t.s.token(t.s.agent);
+	assert.equal((await t.s.api('GET', '/api/v1/live/monitors', null,
+		agentTok)).status, 403);
+	const other = await t.s.api('POST', '/api/v1/tenants', { code:
+		'other', name: 'Other', admin: { username: 'root',
+		password: 'Other@20261' } }, t.d.op);
+	assert.equal(other.status, 201, other.text);
+	const root = (await t.s.login('other', 'root', 'Other@20261'))
+		.access_token;
+	const r = await t.s.api('GET', '/api/v1/live/monitors', null, root);
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual(r.json.items, []);
 	const h = await round(['caller', 'agent', 'sup', 'qa'],
 		['sup', 'qa', 'caller', 'agent']);
 	assert.deepEqual(h, {
@@ -216,6 +243,8 @@ test('one whispers: the agent and the listening supervisor hear it, ' +
 	'stops, the other goes on as it was', async () => {
 	await monitored('13900009002', ['sup', 'qa']);
 	await mode('sup', 'whisper');
+	assert.deepEqual((await liveMonitors()).map((m) => m.mode),
+		['whisper', 'listen']);
 	let h = await round(['sup'], ['agent', 'caller', 'qa']);
 	assert.deepEqual(h, { agent: { sup: true }, caller: { sup: false },
 		qa: { sup: true } });
@@ -245,6 +274,8 @@ test('one whispers: the agent and the listening supervisor hear it, ' +
 		qa: { caller: true, agent: true } });
 	assert.ok(ua.qa.dialog?.up, 'the barging supervisor is still on');
 	assert.deepEqual(monEvents('monitor.stopped', m, 'qa'), []);
+	assert.deepEqual((await liveMonitors()).map((x) => [x.supervisor_id,
+		x.mode]), [[uid.qa, 'barge']]);
 	/* stopped is stopped: a second stop finds nothing */
 	r = await monitor('sup', { action: 'stop' });
 	assert.equal(r.status, 404, r.text);
@@ -264,6 +295,7 @@ test('the agent hangs up: each monitor stops once (call_ended), both ' +
 		assert.equal(s.data.reason, 'call_ended');
 		await ua[who].until(() => !ua[who].dialog);
 	}
+	assert.deepEqual(await liveMonitors(), []);
 	await cur.c.done;
 	cur.c.close();
 	cur.gone = true;
