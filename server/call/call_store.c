@@ -152,6 +152,7 @@ static int batch_build(struct call_store *cs, struct db_txn **txp)
 	int err;
 
 	err = db_txn_alloc(&tx, &ctx);
+	db_txn_must(tx);       /* a finished call's record is not dropped */
 	for (le = cs->inflight.head; le && !err; le = le->next) {
 		struct stmt *st = le->data;
 

@@ -59,6 +59,13 @@ int  db_txn_add(struct db_txn *tx, const char *sql, unsigned nparams,
 		const char *const *params);
 int  db_txn_exec(struct db *db, struct db_txn *tx, db_done_h *doneh,
 		 void *arg);
+/* A record the call engine must not lose (a call's CDR and timeline, an
+ * agent's state log, a recording's row) is never refused for a full
+ * queue: the limit is backpressure for requests, which get a 503. */
+void db_txn_must(struct db_txn *tx);
+int  db_query_must(struct db *db, const struct db_ctx *ctx,
+		   db_done_h *doneh, void *arg, const char *sql,
+		   unsigned nparams, const char *const *params);
 int  db_listen(struct db *db, const char *channel, db_notify_h *h,
 	       void *arg);
 bool db_ready(const struct db *db);

@@ -29,6 +29,7 @@ struct db_txn {
 	db_done_h *doneh;
 	void *arg;              /**< borrowed: caller keeps it alive */
 	uint64_t t_submit_us;
+	bool must;              /**< not refused for a full queue */
 };
 
 /** Rows of one statement, copied out of a PGresult. */

@@ -165,7 +165,7 @@ int db_txn_exec(struct db *db, struct db_txn *tx, db_done_h *doneh,
 		goto out;
 	}
 
-	if (db->njobq >= db->max_queue) {
+	if (db->njobq >= db->max_queue && !tx->must) {
 		bool idle = false;
 		struct le *le;
 
@@ -195,22 +195,9 @@ int db_txn_exec(struct db *db, struct db_txn *tx, db_done_h *doneh,
 }
 
 
-/**
- * Run one statement.
- *
- * @param db      Database pool
- * @param ctx     Scope
- * @param doneh   Called once with the result (not called on error)
- * @param arg     Handler argument (not referenced)
- * @param sql     SQL statement
- * @param nparams Number of parameters
- * @param params  Parameters as text, NULL entries are SQL NULL
- *
- * @return 0 if success, otherwise errorcode (see db_txn_exec)
- */
-int db_query(struct db *db, const struct db_ctx *ctx, db_done_h *doneh,
-	     void *arg, const char *sql, unsigned nparams,
-	     const char *const *params)
+static int query(struct db *db, const struct db_ctx *ctx, bool must,
+		 db_done_h *doneh, void *arg, const char *sql,
+		 unsigned nparams, const char *const *params)
 {
 	struct db_txn *tx;
 	int err;
@@ -228,7 +215,57 @@ int db_query(struct db *db, const struct db_ctx *ctx, db_done_h *doneh,
 		return err;
 	}
 
+	tx->must = must;
+
 	return db_txn_exec(db, tx, doneh, arg);
+}
+
+
+/**
+ * Run one statement.
+ *
+ * @param db      Database pool
+ * @param ctx     Scope
+ * @param doneh   Called once with the result (not called on error)
+ * @param arg     Handler argument (not referenced)
+ * @param sql     SQL statement
+ * @param nparams Number of parameters
+ * @param params  Parameters as text, NULL entries are SQL NULL
+ *
+ * @return 0 if success, otherwise errorcode (see db_txn_exec)
+ */
+int db_query(struct db *db, const struct db_ctx *ctx, db_done_h *doneh,
+	     void *arg, const char *sql, unsigned nparams,
+	     const char *const *params)
+{
+	return query(db, ctx, false, doneh, arg, sql, nparams, params);
+}
+
+
+/**
+ * Run one statement that must not be lost: as db_query(), but never
+ * refused for a full queue (see db_txn_must).
+ *
+ * @return 0 if success, otherwise errorcode (see db_txn_exec)
+ */
+int db_query_must(struct db *db, const struct db_ctx *ctx,
+		  db_done_h *doneh, void *arg, const char *sql,
+		  unsigned nparams, const char *const *params)
+{
+	return query(db, ctx, true, doneh, arg, sql, nparams, params);
+}
+
+
+/**
+ * Mark a transaction as a record that must not be lost: a full queue
+ * (EBUSY) does not refuse it. A draining pool or no connection still do.
+ *
+ * @param tx The transaction, before db_txn_exec()
+ */
+void db_txn_must(struct db_txn *tx)
+{
+	if (tx)
+		tx->must = true;
 }
 
 

@@ -85,8 +85,9 @@ static void log_row(const struct qagent *qa, const char *state,
 
 	if (webhook_stmt(&wsql, &n, sql, pv, ev))
 		log_warn("agent state: webhooks not queued");
-	(void)db_query(rt.app->db, &ctx, logged, NULL, wsql ? wsql : sql, n,
-		       pv);
+	/* reports are built from this log: it must not miss a change */
+	(void)db_query_must(rt.app->db, &ctx, logged, NULL,
+			    wsql ? wsql : sql, n, pv);
 	mem_deref(wsql);
 }
 

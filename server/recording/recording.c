@@ -142,8 +142,9 @@ static void write_row(struct recording *rec, const struct row *r)
 	pv[13] = r->flags ? r->flags : "{}";
 	pv[14] = r->error;
 
-	err = db_query(rs.app->db, &ctx, db_done, mem_ref(rec), row_sql,
-		       15, pv);
+	/* a file without its row is an orphan nobody can find */
+	err = db_query_must(rs.app->db, &ctx, db_done, mem_ref(rec), row_sql,
+			    15, pv);
 	if (err) {
 		log_error("recording %s: its row was not written: %m",
 			  rec->recording_id, err);

@@ -57,9 +57,13 @@ static int group_teardown(void **state)
 }
 
 
+/*
+ * A full queue refuses a request's query (EBUSY: answered 503), but not
+ * a record the call engine must not lose: that one waits its turn.
+ */
 static void test_queue_full(void **state)
 {
-	struct dbt_answer a[4];
+	struct dbt_answer a[5];
 	struct db_stats st;
 	struct db *db;
 
@@ -68,30 +72,34 @@ static void test_queue_full(void **state)
 	assert_true(dbt_wait_ready(db, 5000));
 
 	memset(a, 0, sizeof(a));
-	dbt_pending = 3;
+	dbt_pending = 4;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(db_query(db, none, dbt_answered, &a[i],
 					  "SELECT pg_sleep(0.05)", 0, NULL),
 				 0);
 	assert_int_equal(db_query(db, none, dbt_answered, &a[3],
 				  "SELECT 1", 0, NULL), EBUSY);
+	assert_int_equal(db_query_must(db, none, dbt_answered, &a[4],
+				       "SELECT 1", 0, NULL), 0);
 
 	db_stats_get(db, &st);
 	assert_int_equal(st.conns, 1);
 	assert_int_equal(st.conns_up, 1);
 	assert_int_equal(st.busy, 1);
-	assert_int_equal(st.queued, 2);
+	assert_int_equal(st.queued, 3);
 
 	dbt_wait();
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(a[i].err, 0);
 	assert_false(a[3].done);
+	assert_true(a[4].done);
+	assert_int_equal(a[4].err, 0);
 
 	db_stats_get(db, &st);
-	assert_int_equal(st.queries, 3);
+	assert_int_equal(st.queries, 4);
 	assert_int_equal(st.errors, 0);
 	assert_int_equal(st.queued, 0);
-	assert_int_equal(st.lat_bucket[6] + st.lat_bucket[7], 3);
+	assert_int_equal(st.lat_bucket[6] + st.lat_bucket[7], 4);
 	assert_true(st.lat_sum_s > 0.15);
 	mem_deref(db);
 }
