@@ -4,7 +4,8 @@
 // within a second; the filters narrow tiles and agents; forcing an agent
 // not ready from the page works; the monitoring buttons are enabled only
 // for an agent on a call, and listening then whispering connects the
-// browser's audio. A screenshot goes to tests/artifacts/.
+// browser's audio; a second supervisor's page monitoring the same call
+// is shown on both wallboards. Screenshots go to tests/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,6 +26,7 @@ let profile;
 let page;
 let vip;            /* {skill_id, queue_id}: a second queue and skill */
 const problems = [];
+let qa;             /* a second supervisor's browser: {ctx, page} */
 
 const card = (workNo) => `.agent[data-work-no="${workNo}"]`;
 const tile = (queueId) => `.tile[data-queue="${queueId}"]`;
@@ -41,8 +43,13 @@ before(async () => {
 		skills: [{ skill_id: sk.skill_id }] });
 	vip = { skill_id: sk.skill_id, queue_id: q.queue_id, agent: a5 };
 
-	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
-	ctx = await chromium.launchPersistentContext(profile, {
+	({ ctx, page, profile } = await signIn(t.s.supervisor));
+});
+
+/* A browser of its own signed in as who, on the wallboard. */
+async function signIn(who) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openseat-e2e-'));
+	const c = await chromium.launchPersistentContext(dir, {
 		executablePath: CHROMIUM,
 		headless: true,
 		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
@@ -53,32 +60,33 @@ before(async () => {
 		ignoreHTTPSErrors: true,
 		viewport: { width: 1440, height: 1000 },
 	});
-	ctx.setDefaultTimeout(WAIT);
-	page = await ctx.newPage();
-	page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-	page.on('console', (m) => {
+	c.setDefaultTimeout(WAIT);
+	const pg = await c.newPage();
+	pg.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+	pg.on('console', (m) => {
 		if (/Content Security Policy|Uncaught|Failed to load/i
 			.test(m.text()))
 			problems.push(`console: ${m.text()}`);
 	});
-	page.on('dialog', (d) => d.accept());
-	await page.goto(`${t.s.baseUrl}/`);
-	await page.waitForSelector('body[data-ready="1"]');
-	const s = t.s.supervisor;
-	await page.fill('#tenant', s.tenant);
-	await page.fill('#username', s.username);
-	await page.fill('#password', s.password);
-	await page.click('#login-submit');
-	await page.waitForURL('**/supervisor/');
-	await page.waitForSelector('body[data-ready="1"]');
-	await page.waitForSelector('#live-status[data-state="online"]');
-});
+	pg.on('dialog', (d) => d.accept());
+	await pg.goto(`${t.s.baseUrl}/`);
+	await pg.waitForSelector('body[data-ready="1"]');
+	await pg.fill('#tenant', who.tenant);
+	await pg.fill('#username', who.username);
+	await pg.fill('#password', who.password);
+	await pg.click('#login-submit');
+	await pg.waitForURL('**/supervisor/');
+	await pg.waitForSelector('body[data-ready="1"]');
+	await pg.waitForSelector('#live-status[data-state="online"]');
+	return { ctx: c, page: pg, profile: dir };
+}
 
 after(async () => {
 	await ctx?.close();
+	await qa?.ctx.close();
 	await t?.stop();
-	if (profile)
-		fs.rmSync(profile, { recursive: true, force: true });
+	for (const dir of [profile, qa?.profile].filter(Boolean))
+		fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /* How long until the page shows what pred checks (polled every frame). */
@@ -256,6 +264,73 @@ test('monitoring buttons only for an agent on a call; the call shows ' +
 	await page.waitForSelector(`${card('1002')}:not([data-state="on_call"])`);
 	assert.equal(await page.isEnabled(`${card('1002')} ` +
 		'button[data-act="listen"]'), false);
+	await p.stop();
+	assert.deepEqual(problems, []);
+});
+
+test('two supervisors on one call: each wallboard shows both, one ' +
+	'stopping leaves the other, the call ending clears both', async () => {
+	await t.adminApi('POST', '/api/v1/users', { username: 'qa',
+		password: 'Quality@2026', role: 'supervisor' }, 201);
+	qa = await signIn({ tenant: 'demo', username: 'qa',
+		password: 'Quality@2026' });
+	const p2 = qa.page;
+	/* 1003 alone takes the call */
+	for (const w of ['1001', '1002']) {
+		const x = await t.waitAgent(w, (a) => !['wrap_up', 'ringing',
+			'on_call'].includes(a.state));
+		if (x.state !== 'not_ready')
+			assert.equal((await t.setState(w, 'not_ready', '')).status, 200);
+	}
+	const p = await t.phone('1003', { ringMs: 300, talkMs: 60000 });
+	await t.readyAll('1003');
+	const from = t.mark();
+	const c = await t.call('13900008003', { rtp: false });
+	await t.waitState('1003', 'on_call', from, 10000);
+	const on = `${card('1003')}[data-state="on_call"]`;
+	await page.waitForSelector(on);
+	await p2.waitForSelector(on);
+
+	await page.click(`${card('1003')} button[data-act="listen"]`);
+	await p2.click(`${card('1003')} button[data-act="whisper"]`);
+	for (const pg of [page, p2]) {
+		await pg.waitForFunction(() => /已接通/.test(document
+			.getElementById('monitor-detail').textContent));
+	}
+	assert.match(await text('#monitor-title'), /正在监听 1003/);
+	assert.match(await p2.locator('#monitor-title').innerText(),
+		/正在对 1003 .*耳语/);
+	/* each sees both: who and how */
+	for (const pg of [page, p2]) {
+		await pg.waitForSelector(`${card('1003')}[data-monitors="2"]`);
+		const mons = await pg.locator(`${card('1003')} .agent-mons`)
+			.innerText();
+		assert.match(mons, /supervisor（监听）/);
+		assert.match(mons, /qa（耳语）/);
+	}
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	await p2.screenshot({ path: path.join(ARTIFACTS,
+		'supervisor-two-monitors.png'), fullPage: true });
+
+	/* the first stops: the second goes on, and both pages show it */
+	await page.click('#monitor-stop');
+	await page.waitForSelector('#monitor-bar', { state: 'hidden' });
+	for (const pg of [page, p2])
+		await pg.waitForSelector(`${card('1003')}[data-monitors="1"]`);
+	assert.doesNotMatch(await p2.locator(`${card('1003')} .agent-mons`)
+		.innerText(), /supervisor/);
+	assert.match(await p2.locator('#monitor-detail').innerText(), /已接通/);
+
+	/* the call ends: nothing left on either */
+	await c.hangup();
+	await sipOk(c);
+	await p2.waitForSelector('#monitor-bar', { state: 'hidden' });
+	for (const pg of [page, p2]) {
+		await pg.waitForSelector(`${card('1003')}:not([data-state=` +
+			'"on_call"])');
+		assert.equal(await pg.locator(`${card('1003')} .agent-mons`)
+			.isHidden(), true);
+	}
 	await p.stop();
 	assert.deepEqual(problems, []);
 });

@@ -36,6 +36,7 @@ function buildCard(a) {
 		el('span', { class: 'caller mono', dataset: { k: 'caller' } }),
 		el('span', { class: 'queue', dataset: { k: 'queue' } }),
 		el('span', { class: 'talk mono', dataset: { k: 'talk' } })),
+	el('div', { class: 'agent-mons', dataset: { k: 'mons' } }),
 	el('div', { class: 'agent-actions' },
 		button('ready'), button('not_ready'), button('logout', 'link'),
 		el('span', { class: 'sep', 'aria-hidden': 'true' }),
@@ -73,6 +74,7 @@ function fillCard(board, card, a, monitoring) {
 		setText(card, 'talk', a.call_since_ms ?
 			duration(now - a.call_since_ms) : '');
 	}
+	fillMonitors(board, card, a);
 	const on = a.state === 'on_call' && !!a.call_id;
 	const mine = monitoring && monitoring.call_id === a.call_id;
 	for (const b of card.querySelectorAll('button[data-act]')) {
@@ -91,6 +93,17 @@ function fillCard(board, card, a, monitoring) {
 			'true' : 'false');
 	}
 	card.classList.toggle('monitored', !!mine);
+}
+
+/* Every supervisor on the agent's call (this one too), by name and
+ * mode: two leads on one escalation see each other. */
+function fillMonitors(board, card, a) {
+	const mons = hasCall(a) ? board.monitorsOf(a) : [];
+	card.querySelector('[data-k="mons"]').hidden = !mons.length;
+	card.dataset.monitors = String(mons.length);
+	setText(card, 'mons', mons.length ? t('sv.mon.by', { list: mons
+		.map((m) => t('sv.mon.who', { name: m.supervisor,
+			mode: t(`sv.mon.${m.mode}`) })).join(t('sv.mon.sep')) }) : '');
 }
 
 /* Ready and not ready are refused during a call (the server says so

@@ -5,12 +5,16 @@
 export const STATES = ['ready', 'ringing', 'on_call', 'wrap_up',
 	'not_ready', 'outbound', 'logged_out'];
 
+/* A supervisor monitors a call at most once. */
+const monKey = (m) => `${m.call_id}/${m.supervisor_id}`;
+
 export class Board {
 	constructor() {
 		this.queues = new Map();     /* queue_id -> queue.live data */
 		this.agents = new Map();     /* agent_id -> agent tile */
 		this.skills = [];            /* [{skill_id, name}] */
 		this.queueSkills = new Map();   /* queue_id -> Set(skill_id) */
+		this.monitors = new Map();   /* call_id/supervisor_id -> monitor */
 		this.skew = 0;               /* server ms - local ms */
 		this.filter = { queue: '', skill: '', state: '', text: '' };
 	}
@@ -51,6 +55,26 @@ export class Board {
 		if (!q.waiting)
 			return 0;
 		return q.longest_wait_ms + Math.max(0, this.now() - q.seenAt);
+	}
+
+	/** GET /live/monitors: every supervisor's monitor now. */
+	setMonitors(list) {
+		this.monitors = new Map(list.map((m) => [monKey(m), m]));
+	}
+
+	/** A monitor.* event: started and changed set it, stopped drops. */
+	monitorEvent(type, d) {
+		const k = monKey(d);
+		if (type === 'monitor.stopped')
+			this.monitors.delete(k);
+		else
+			this.monitors.set(k, { ...this.monitors.get(k), ...d });
+	}
+
+	/** Every supervisor monitoring agent a on its current call. */
+	monitorsOf(a) {
+		return [...this.monitors.values()].filter((m) =>
+			m.call_id === a.call_id && m.agent_id === a.agent_id);
 	}
 
 	/** /live/agents rows merged with /agents (skills). */

@@ -172,13 +172,14 @@ async function all(path) {
 
 /** Everything the board shows, from REST: at start and on reconnect. */
 async function load() {
-	const [queues, liveAgents, agents, skills, qcfg, hist, rs] =
+	const [queues, liveAgents, agents, skills, qcfg, hist, rs, mons] =
 		await Promise.all([all('/live/queues'), all('/live/agents'),
 			all('/agents?limit=200'), all('/skills?limit=200'),
 			all('/queues?limit=200'), api('GET', '/live/history'),
-			all('/notready-reasons?limit=200')]);
+			all('/notready-reasons?limit=200'), all('/live/monitors')]);
 	board.setQueues(queues);
 	board.setAgents(liveAgents, agents);
+	board.setMonitors(mons);
 	board.skills = skills.map((s) => ({ skill_id: s.skill_id,
 		name: s.name })).sort((a, b) => a.name.localeCompare(b.name,
 		'zh-CN'));
@@ -231,6 +232,11 @@ function onAgentChanged(ev) {
 		monitoring.agent_id === d.agent_id &&
 		(d.state !== 'on_call' || d.call_id !== monitoring.call_id))
 		monitor.callGone(monitoring.call_id);
+	draw();
+}
+
+function onMonitorEvent(ev) {
+	board.monitorEvent(ev.type, ev.data);
 	draw();
 }
 
@@ -316,12 +322,15 @@ async function main() {
 		draw();
 	});
 
-	live = new Live(['agent', 'queue', 'call']);
+	live = new Live(['agent', 'queue', 'call', 'monitor']);
 	bindLiveStatus(live);
 	live.on('*', answered);
 	live.on('queue.live', onQueueLive);
 	live.on('agent.state_changed', onAgentChanged);
 	live.on('call.ended', onCallEnded);
+	for (const type of ['monitor.started', 'monitor.changed',
+		'monitor.stopped'])
+		live.on(type, onMonitorEvent);
 	let wasOnline = false;
 	live.onStatus((s) => {
 		/* back after a gap: what happened meanwhile comes from REST */

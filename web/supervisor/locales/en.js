@@ -90,6 +90,9 @@ export default {
 	'sv.mon.state.connected': 'Connected',
 	'sv.mon.state.failed': 'Audio failed',
 	'sv.mon.state.disconnected': 'Audio interrupted, recovering…',
+	'sv.mon.by': 'Monitored by {list}',
+	'sv.mon.who': '{name} ({mode})',
+	'sv.mon.sep': ', ',
 	'sv.mon.state.closed': 'Ended',
 
 	'sv.err.offline': 'The live connection is down; try again shortly',

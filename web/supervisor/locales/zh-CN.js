@@ -91,6 +91,9 @@ export default {
 	'sv.mon.state.failed': '音频连接失败',
 	'sv.mon.state.disconnected': '音频中断，正在恢复…',
 	'sv.mon.state.closed': '已结束',
+	'sv.mon.by': '正在监控：{list}',
+	'sv.mon.who': '{name}（{mode}）',
+	'sv.mon.sep': '、',
 
 	'sv.err.offline': '实时连接已断开，请稍后重试',
 	'sv.err.timeout': '服务器未及时响应，请重试',
