@@ -337,6 +337,8 @@ async () => {
 	const c2 = await t.call('13900007012');
 	await t.waitEvent((m) => m.type === 'queue.joined' &&
 		m.data.call_id !== id, from);
+	/* the wallboard counts callers: the consultation is none */
+	assert.equal((await t.liveQueue(t.support.queue_id)).waiting, 1);
 	assert.equal((await t.setState('1002', 'ready')).status, 200);
 	const ring = await t.waitEvent(consultEvent(id, 'ringing'), from);
 	assert.equal(ring.data.to, 'queue');
