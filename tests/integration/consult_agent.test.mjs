@@ -11,6 +11,7 @@ import { SECRET } from '../lib/acd.mjs';
 import { AgentUa } from '../lib/agentua.mjs';
 import { registerPhone } from '../lib/agentphone.mjs';
 import { ended, waitCall } from '../lib/sip.mjs';
+import { wsAuthed } from '../lib/stack.mjs';
 
 let t;
 const ua = {};
@@ -371,8 +372,22 @@ test('cancel while the consultation waits: out of the queue, nobody is ' +
 	'rung for it later; the caller stays on hold', async () => {
 	const { c, id } = await answered('13900007013');
 	const from = t.mark();
-	await queued(id);
-	await consultOk(id, { action: 'cancel' }, 'cancelled');
+	/* over the agent's WebSocket this time: call.ok says queued */
+	const ws = await wsAuthed(t.s, await t.s.token({ tenant: 'demo',
+		username: 'agent1', password: 'Agent@2026' }));
+	try {
+		ws.send({ type: 'call.consult', call_id: id, action: 'start',
+			queue: 'support' });
+		const ok = await ws.next('call.ok');
+		assert.equal(ok.call_id, id);
+		assert.equal(ok.result, 'queued');
+		await t.waitEvent(consultEvent(id, 'queued'), from);
+		ws.send({ type: 'call.consult', call_id: id, action: 'cancel' });
+		assert.equal((await ws.next('call.ok')).result, undefined);
+	} finally {
+		ws.close();
+	}
+	await t.waitEvent(consultEvent(id, 'cancelled'), from);
 	let r = await consult(id, { action: 'cancel' });
 	assert.equal(r.status, 409, r.text);
 	await takesCaller('13900007014', from);
