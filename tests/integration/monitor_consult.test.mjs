@@ -13,6 +13,7 @@ import { queueStack, until } from '../lib/acd_calls.mjs';
 import { SECRET } from '../lib/acd.mjs';
 import { AgentUa } from '../lib/agentua.mjs';
 import { wsAuthed } from '../lib/stack.mjs';
+import { hearing } from '../lib/tones.mjs';
 
 let t;
 let sws;
@@ -60,62 +61,12 @@ after(async () => {
 	await t?.stop();
 });
 
-/* Amplitude of hz in one 20 ms frame (Goertzel). */
-function level(x, hz) {
-	const w = 2 * Math.PI * hz / 8000;
-	const k = 2 * Math.cos(w);
-	let s1 = 0;
-	let s2 = 0;
-	for (const v of x) {
-		const s0 = v + k * s1 - s2;
-		s2 = s1;
-		s1 = s0;
-	}
-	const p = s1 * s1 + s2 * s2 - k * s1 * s2;
-	return 2 * Math.sqrt(Math.max(p, 0)) / x.length;
-}
-
-/* Frames of samples[from..] carrying hz at half the amplitude a
- * speaker uses (6000): the held caller's music does not. */
-function frames(samples, from, hz) {
-	let n = 0;
-	for (let i = from; i + 160 <= samples.length; i += 160) {
-		if (level(samples.slice(i, i + 160), hz) > 3000)
-			n++;
-	}
-	return n;
-}
-
-/*
- * Each of speakers (names of HZ) says its tone for 1.5 s at once; then,
- * for each listener, which tones it heard: {listener: {name: bool}}.
- * A tone counts as heard in 30 or more of its ~75 frames, as not heard
- * in at most 3; anything between fails the test.
- */
-async function round(speakers, listeners) {
+/* Which tones each listener heard (tests/lib/tones.mjs). */
+function round(speakers, listeners) {
 	const peers = { caller: cur.c.rtp, sup: ua.sup.rtp,
 		colleague: ua['1002'].rtp, agent: ua['1001'].rtp,
 		far: cur.far?.rtp };
-	const marks = Object.fromEntries(listeners.map((l) =>
-		[l, peers[l].samples.length]));
-	await Promise.all(speakers.map((s) => peers[s].speak(HZ[s], 1500,
-		6000)));
-	/* what was said has been mixed and sent: 2 s of frames each */
-	for (const l of listeners)
-		await peers[l].until(() => peers[l].samples.length >= marks[l] +
-			16000, 5000, `${l}'s audio`);
-	const out = {};
-	for (const l of listeners) {
-		out[l] = {};
-		for (const s of speakers) {
-			if (s === l)
-				continue;
-			const n = frames(peers[l].samples, marks[l], HZ[s]);
-			assert.ok(n >= 30 || n <= 3, `${l} hears ${s}: ${n} frames`);
-			out[l][s] = n >= 30;
-		}
-	}
-	return out;
+	return hearing(peers, HZ, speakers, listeners);
 }
 
 const consult = (id, body) => t.s.api('POST', `/api/v1/calls/${id}/consult`,

@@ -15,6 +15,7 @@ import { queueStack, until } from '../lib/acd_calls.mjs';
 import { SECRET } from '../lib/acd.mjs';
 import { AgentUa } from '../lib/agentua.mjs';
 import { wsAuthed } from '../lib/stack.mjs';
+import { hearing } from '../lib/tones.mjs';
 
 let t;
 let sws;
@@ -72,58 +73,11 @@ after(async () => {
 	await t?.stop();
 });
 
-/* Amplitude of hz in one 20 ms frame (Goertzel). */
-function level(x, hz) {
-	const w = 2 * Math.PI * hz / 8000;
-	const k = 2 * Math.cos(w);
-	let s1 = 0;
-	let s2 = 0;
-	for (const v of x) {
-		const s0 = v + k * s1 - s2;
-		s2 = s1;
-		s1 = s0;
-	}
-	const p = s1 * s1 + s2 * s2 - k * s1 * s2;
-	return 2 * Math.sqrt(Math.max(p, 0)) / x.length;
-}
-
-/* Frames of samples[from..] carrying hz at half a speaker's amplitude. */
-function frames(samples, from, hz) {
-	let n = 0;
-	for (let i = from; i + 160 <= samples.length; i += 160) {
-		if (level(samples.slice(i, i + 160), hz) > 3000)
-			n++;
-	}
-	return n;
-}
-
-/*
- * Each of speakers says its tone for 1.5 s at once; then, for each
- * listener, which tones it heard: {listener: {speaker: bool}}. Heard in
- * 30 or more of ~75 frames, not heard in at most 3; between fails.
- */
-async function round(speakers, listeners) {
+/* Which tones each listener heard (tests/lib/tones.mjs). */
+function round(speakers, listeners) {
 	const peers = { caller: cur.c.rtp, sup: ua.sup.rtp, qa: ua.qa.rtp,
 		agent: ua['1001'].rtp, colleague: ua['1002'].rtp };
-	const marks = Object.fromEntries(listeners.map((l) =>
-		[l, peers[l].samples.length]));
-	await Promise.all(speakers.map((s) => peers[s].speak(HZ[s], 1500,
-		6000)));
-	for (const l of listeners)
-		await peers[l].until(() => peers[l].samples.length >= marks[l] +
-			16000, 5000, `${l}'s audio`);
-	const out = {};
-	for (const l of listeners) {
-		out[l] = {};
-		for (const s of speakers) {
-			if (s === l)
-				continue;
-			const n = frames(peers[l].samples, marks[l], HZ[s]);
-			assert.ok(n >= 30 || n <= 3, `${l} hears ${s}: ${n} frames`);
-			out[l][s] = n >= 30;
-		}
-	}
-	return out;
+	return hearing(peers, HZ, speakers, listeners);
 }
 
 const monitor = (who, body) => t.s.api('POST',
