@@ -7,8 +7,9 @@
 // leaves the other as it was; the call ending stops each once
 // (call_ended) and frees both phones for the next call. A supervisor
 // monitors a call once: a second start is 409 already_monitoring, from
-// REST or any console. Every party is a SIP phone in the test speaking
-// its own tone; what each hears is told apart by frequency.
+// REST or any console. A take-over stops the other monitors (they follow
+// the agent). GET /live/monitors lists them all. Every party is a SIP
+// phone in the test speaking its own tone, told apart by frequency.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { queueStack, until } from '../lib/acd_calls.mjs';
@@ -339,3 +340,43 @@ test('a console closing stops only its own monitor (console_closed)',
 		assert.deepEqual(h.sup, { caller: true, agent: true });
 		assert.deepEqual(monEvents('monitor.stopped', m, 'sup'), []);
 	});
+
+test('one takes over: the agent goes, the other monitor follows the ' +
+	'agent and stops (agent_left); the other may listen again, to the ' +
+	'caller and the supervisor who took over', async () => {
+	await monitored('13900009007', ['sup', 'qa']);
+	const m = mon.length;
+	const from = t.mark();
+	await mode('sup', 'takeover');
+	const s = await monEvent('monitor.stopped', m, 'qa');
+	assert.equal(s.data.reason, 'agent_left');
+	await ua.qa.until(() => !ua.qa.dialog);
+	await ua['1001'].until(() => !ua['1001'].dialog);
+	await t.waitState('1001', 'wrap_up', from);
+	let h = await round(['caller', 'sup'], ['caller', 'sup']);
+	assert.deepEqual(h, { caller: { sup: true }, sup: { caller: true } });
+
+	const m2 = mon.length;
+	const r = await monitor('qa', { action: 'start', mode: 'listen' });
+	assert.equal(r.status, 200, r.text);
+	await ua.qa.until(() => ua.qa.dialog?.up);
+	await ua.qa.rtp.until(() => ua.qa.rtp.remote);
+	await monEvent('monitor.started', m2, 'qa');
+	h = await round(['caller', 'sup', 'qa'], ['qa', 'caller', 'sup']);
+	assert.deepEqual(h, {
+		qa: { caller: true, sup: true },
+		caller: { sup: true, qa: false },
+		sup: { caller: true, qa: false } });
+	/* the supervisor who took over hangs up: the call ends for all */
+	const m3 = mon.length;
+	assert.equal((await monitor('sup', { action: 'stop' })).status, 200);
+	for (const who of ['sup', 'qa']) {
+		const x = await monEvent('monitor.stopped', m3, who);
+		assert.equal(x.data.reason, who === 'sup' ? 'stopped' :
+			'call_ended');
+		await ua[who].until(() => !ua[who].dialog);
+	}
+	await cur.c.done;
+	cur.c.close();
+	cur.gone = true;
+});

@@ -100,6 +100,7 @@ export default {
 	'sv.err.forbidden': 'You may not do that',
 	'sv.err.not_found': 'That agent or call no longer exists',
 	'sv.err.conflict': 'Not possible in the current state',
+	'sv.err.already_monitoring': 'You already monitor this call (perhaps in another window)',
 	'sv.err.validation_failed': 'The request was refused as invalid',
 	'sv.err.not_acceptable': 'The browser\'s audio offer was not accepted',
 	'sv.err.seat_quota_exceeded': 'All seats are in use; cannot log in',

@@ -100,6 +100,7 @@ export default {
 	'sv.err.forbidden': '没有权限执行此操作',
 	'sv.err.not_found': '该坐席或通话已不存在',
 	'sv.err.conflict': '当前状态下不能执行此操作',
+	'sv.err.already_monitoring': '您已在监控这通电话（可能在另一个窗口）',
 	'sv.err.validation_failed': '请求无效',
 	'sv.err.not_acceptable': '浏览器的音频协商未被接受',
 	'sv.err.seat_quota_exceeded': '坐席席位已满，无法签入',
