@@ -88,6 +88,8 @@ struct db {
 	struct list chanl;      /**< (owning) struct db_chan */
 	struct list jobq;       /**< (owning) queued struct db_txn */
 	uint32_t njobq;         /**< entries of jobq (list_count walks) */
+	struct list recq;       /**< (owning) queued records (must)   */
+	uint32_t nrecq;         /**< entries of recq                  */
 	unsigned pool_size;
 	unsigned max_queue;
 	bool draining;
@@ -128,24 +130,57 @@ int  db_sqlstate_err(const char *sqlstate);
 void db_listen_idle(struct db_conn *conn);
 void db_listen_notify(struct db_conn *conn);
 
-/* The job queue with its length kept: a submit checks it against
- * max_queue, and under load the queue holds thousands of jobs. */
+/*
+ * Two queues with their lengths kept (a submit checks max_queue, and
+ * under load they hold thousands of jobs): requests, which a client
+ * waits for, and records (db_txn_must), which must land but may land
+ * later. Requests go first; a record that waited DB_RECORD_WAIT_US goes
+ * before them, so records are late under load, never starved. Each
+ * queue keeps its order (a call's store has one transaction out).
+ */
+#define DB_RECORD_WAIT_US 500000
+
 static inline void db_jobq_add(struct db *db, struct db_txn *tx)
 {
+	if (tx->must) {
+		list_append(&db->recq, &tx->le, tx);
+		++db->nrecq;
+		return;
+	}
+
 	list_append(&db->jobq, &tx->le, tx);
 	++db->njobq;
 }
 
+static inline bool db_record_first(const struct db *db)
+{
+	const struct le *rec = list_head(&db->recq);
+	const struct db_txn *tx = rec ? rec->data : NULL;
+
+	return tx && (!db->njobq ||
+		      db_now_us() - tx->t_submit_us >= DB_RECORD_WAIT_US);
+}
+
 static inline struct db_txn *db_jobq_take(struct db *db)
 {
-	struct le *le = list_head(&db->jobq);
+	const bool rec = db_record_first(db);
+	struct le *le = list_head(rec ? &db->recq : &db->jobq);
 
 	if (!le)
 		return NULL;
 
 	list_unlink(le);
-	--db->njobq;
+	if (rec)
+		--db->nrecq;
+	else
+		--db->njobq;
+
 	return le->data;
+}
+
+static inline bool db_jobq_empty(const struct db *db)
+{
+	return list_isempty(&db->jobq) && list_isempty(&db->recq);
 }
 
 #endif

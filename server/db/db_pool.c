@@ -447,7 +447,7 @@ void db_check_drained(struct db *db)
 	if (!db->draining || !db->drainedh || db->closing)
 		return;
 
-	if (!list_isempty(&db->jobq))
+	if (!db_jobq_empty(db))
 		return;
 
 	LIST_FOREACH(&db->connl, le) {
@@ -555,7 +555,7 @@ void db_stats_get(const struct db *db, struct db_stats *st)
 		}
 	}
 
-	st->queued = db->njobq;
+	st->queued = db->njobq + db->nrecq;
 	st->queries = db->queries;
 	st->errors = db->errors;
 	memcpy(st->lat_bucket, db->lat_bucket, sizeof(st->lat_bucket));

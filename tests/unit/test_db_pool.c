@@ -105,6 +105,58 @@ static void test_queue_full(void **state)
 }
 
 
+static char order[8];
+
+static void ordered(int err, const struct db_res *res, void *arg)
+{
+	const size_t n = strlen(order);
+
+	dbt_answered(err, res, arg);
+	if (n + 1 < sizeof(order))
+		order[n] = ((struct dbt_answer *)arg)->val[0];
+}
+
+
+/*
+ * A client waits for a request, not for a record: with the only
+ * connection busy, a request queued after a record runs before it —
+ * unless the record has waited its bound (DB_RECORD_WAIT_US).
+ */
+static void test_requests_before_records(void **state)
+{
+	struct dbt_answer a[6];
+	struct db *db;
+
+	(void)state;
+	assert_int_equal(db_alloc(&db, t.env.app_url, 1, 10), 0);
+	assert_true(dbt_wait_ready(db, 5000));
+	memset(a, 0, sizeof(a));
+	memset(order, 0, sizeof(order));
+
+	dbt_pending = 3;
+	assert_int_equal(db_query(db, none, ordered, &a[0],
+				  "SELECT 'b' FROM pg_sleep(0.05)", 0, NULL), 0);
+	assert_int_equal(db_query_must(db, none, ordered, &a[1],
+				       "SELECT 'r'", 0, NULL), 0);
+	assert_int_equal(db_query(db, none, ordered, &a[2],
+				  "SELECT 'q'", 0, NULL), 0);
+	dbt_wait();
+	assert_string_equal(order, "bqr");
+
+	/* a record older than the bound goes first */
+	memset(order, 0, sizeof(order));
+	dbt_pending = 3;
+	assert_int_equal(db_query(db, none, ordered, &a[3],
+				  "SELECT 'b' FROM pg_sleep(0.6)", 0, NULL), 0);
+	assert_int_equal(db_query_must(db, none, ordered, &a[4],
+				       "SELECT 'r'", 0, NULL), 0);
+	assert_int_equal(db_query(db, none, ordered, &a[5],
+				  "SELECT 'q'", 0, NULL), 0);
+	dbt_wait();
+	assert_string_equal(order, "brq");
+	mem_deref(db);
+}
+
 static void test_shutdown(void **state)
 {
 	struct dbt_answer a[3];
@@ -283,6 +335,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_full),
+		cmocka_unit_test(test_requests_before_records),
 		cmocka_unit_test(test_shutdown),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_unreachable),
