@@ -135,7 +135,8 @@ static void test_requests_before_records(void **state)
 
 	dbt_pending = 3;
 	assert_int_equal(db_query(db, none, ordered, &a[0],
-				  "SELECT 'b' FROM pg_sleep(0.05)", 0, NULL), 0);
+				  "SELECT 'b' FROM pg_sleep(0.05)", 0, NULL),
+			 0);
 	assert_int_equal(db_query_must(db, none, ordered, &a[1],
 				       "SELECT 'r'", 0, NULL), 0);
 	assert_int_equal(db_query(db, none, ordered, &a[2],
@@ -147,7 +148,8 @@ static void test_requests_before_records(void **state)
 	memset(order, 0, sizeof(order));
 	dbt_pending = 3;
 	assert_int_equal(db_query(db, none, ordered, &a[3],
-				  "SELECT 'b' FROM pg_sleep(0.6)", 0, NULL), 0);
+				  "SELECT 'b' FROM pg_sleep(0.6)", 0, NULL),
+			 0);
 	assert_int_equal(db_query_must(db, none, ordered, &a[4],
 				       "SELECT 'r'", 0, NULL), 0);
 	assert_int_equal(db_query(db, none, ordered, &a[5],
