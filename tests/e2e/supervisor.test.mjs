@@ -287,6 +287,8 @@ test('two supervisors on one call: each wallboard shows both, one ' +
 	const from = t.mark();
 	const c = await t.call('13900008003', { rtp: false });
 	await t.waitState('1003', 'on_call', from, 10000);
+	const { call_id: callId } = (await t.waitEvent((m) => m.type ===
+		'call.answered', from)).data;
 	const on = `${card('1003')}[data-state="on_call"]`;
 	await page.waitForSelector(on);
 	await p2.waitForSelector(on);
@@ -312,8 +314,11 @@ test('two supervisors on one call: each wallboard shows both, one ' +
 	await p2.screenshot({ path: path.join(ARTIFACTS,
 		'supervisor-two-monitors.png'), fullPage: true });
 
-	/* the first stops: the second goes on, and both pages show it */
-	await page.click('#monitor-stop');
+	/* the first stops, from another console (REST here): its page
+	 * follows, the second goes on, and both pages show it */
+	const r = await t.s.api('POST', `/api/v1/calls/${callId}/monitor`,
+		{ action: 'stop' }, t.d.sup);
+	assert.equal(r.status, 200, r.text);
 	await page.waitForSelector('#monitor-bar', { state: 'hidden' });
 	for (const pg of [page, p2])
 		await pg.waitForSelector(`${card('1003')}[data-monitors="1"]`);

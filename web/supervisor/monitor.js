@@ -90,6 +90,29 @@ export class Monitor {
 		await this.stopNow();
 	}
 
+	/**
+	 * A monitor.* event of this supervisor: the one monitor of a call
+	 * may be steered from another tab or by REST too. A stop counts only
+	 * once this session's start was seen, so the stop of a session left
+	 * just before (the same call again) is not taken for this one's.
+	 */
+	mine(type, d) {
+		const cur = this.current;
+		if (!cur || cur.call_id !== d.call_id)
+			return;
+		if (type === 'monitor.started') {
+			cur.seen = true;
+		}
+		else if (type === 'monitor.stopped') {
+			if (cur.seen)
+				this.callGone(d.call_id);
+		}
+		else if (cur.mode !== d.mode) {
+			cur.mode = d.mode;
+			this.changed();
+		}
+	}
+
 	/** The monitored call ended or its agent left it: drop our side. */
 	callGone(callId) {
 		if (this.current && this.current.call_id === callId) {

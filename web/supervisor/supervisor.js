@@ -20,6 +20,7 @@ let live;
 let charts;
 let monitor;
 let monitoring = null;
+let me = {};
 let reasons = [];
 let drawQueued = false;
 
@@ -237,6 +238,8 @@ function onAgentChanged(ev) {
 
 function onMonitorEvent(ev) {
 	board.monitorEvent(ev.type, ev.data);
+	if (ev.data?.supervisor_id === me.user_id)
+		monitor.mine(ev.type, ev.data);
 	draw();
 }
 
@@ -312,7 +315,7 @@ function bindMonitorBar() {
 /* --- start -------------------------------------------------------- */
 
 async function main() {
-	await initShell();
+	me = await initShell();
 	legend();
 	bindFilters();
 	bindMonitorBar();
