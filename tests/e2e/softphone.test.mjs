@@ -276,10 +276,13 @@ test('a supervisor listens, whispers (the agent hears, the caller does not) and 
 		assert.equal(started.data.agent_id, t.agents['1006'].agent_id);
 
 		/* the supervisor hears the caller */
-		c.rtp.speak(600, 2000);
+		const spoken = c.rtp.speak(600, 2000);
 		await poll(async () => (await srtc.inbound()).level > 0.01,
 			'the supervisor hears the caller', WAIT);
-		await pause(2200);  /* the caller is quiet again */
+		/* the caller is quiet again: its last frame sent (later than
+		 * 2 s when the machine is loaded) and arrived */
+		await spoken;
+		await pause(200);
 		/* the agent hears the (beeping) supervisor; the caller not */
 		const from = c.rtp.samples.length;
 		const before = (await rtc.inbound()).energy;
