@@ -62,6 +62,59 @@ export function rmsAt(samples, rate, fromS, toS) {
 	return rms(Array.from(samples.subarray(a, b)));
 }
 
+const FRAME = 160;      // 20 ms at 8 kHz
+
+function frameRms(s, i) {
+	return rmsAt(s, 8000, i * FRAME / 8000, (i + 1) * FRAME / 8000);
+}
+
+/**
+ * The 20 ms frames (indices) where channel `on` is louder than loud and
+ * channel `off` quieter than quiet: one side speaking alone. Found
+ * wherever they are, not in a fixed window: on a loaded machine the
+ * sender's timer stalls, so a tone starts late and comes with gaps.
+ */
+export function aloneFrames(on, off, loud, quiet) {
+	const out = [];
+	for (let i = 0; (i + 1) * FRAME <= on.length; i++) {
+		if (frameRms(on, i) > loud && frameRms(off, i) < quiet)
+			out.push(i);
+	}
+	return out;
+}
+
+/*
+ * The pitch of one 20 ms frame by its zero crossings (25 Hz steps). A
+ * frame half tone, half the near-zero noise of a gap reads far too
+ * high, so callers take the median over many frames.
+ */
+function frameHz(s, i) {
+	let zc = 0;
+	for (let k = Math.max(1, i * FRAME); k < (i + 1) * FRAME; k++) {
+		if ((s[k - 1] < 0) !== (s[k] < 0))
+			zc++;
+	}
+	return zc / 2 / (FRAME / 8000);
+}
+
+/** The median pitch (Hz) of the given frames of samples. */
+export function medianHz(samples, frames) {
+	const hz = frames.map((i) => frameHz(samples, i)).sort((a, b) => a - b);
+	return hz.length ? hz[hz.length >> 1] : 0;
+}
+
+/**
+ * The media ticks (20 ms) the server skipped so far, in ms: a loop that
+ * stalls skips ahead instead of bursting, and a recording loses that
+ * time.
+ */
+export async function skippedMs(t) {
+	const text = await (await fetch(`${t.s.baseUrl}/metrics`)).text();
+	const m = text.match(/^openseat_media_ticks_skipped ([0-9.e+]+)$/m);
+	assert.ok(m, 'openseat_media_ticks_skipped in /metrics');
+	return Number(m[1]) * 20;
+}
+
 /**
  * The queue stack for recording tests (queueStack: its events include
  * recording.* and alert.*); the queue announces no work number.
@@ -81,9 +134,11 @@ export async function recordingStack(opts = {}) {
  * A recorded call: the agent workNo's phone (AgentUa) answers after
  * ringMs, speaks AGENT_HZ for agentMs starting agentLeadMs after the
  * answer and hangs up talkMs after it; the caller speaks CALLER_HZ for
- * callerMs once connected. Resolves {call, callId, ready} when the event
- * o.expect (recording.ready) about the call arrived. o.during({c,
- * callId, ua}) runs while the call is up.
+ * callerMs once connected. Resolves {call, callId, ready, lostMs} when
+ * the event o.expect (recording.ready) about the call arrived; lostMs:
+ * the media time the server skipped meanwhile. o.during({c, callId,
+ * ua, spoken}) runs while the call is up; spoken resolves once the
+ * caller's last frame is sent.
  */
 export async function recordedCall(t, o = {}) {
 	const workNo = o.workNo ?? '1001';
@@ -100,6 +155,7 @@ export async function recordedCall(t, o = {}) {
 		await ua.registered();
 		await t.waitAgent(workNo, (x) => x.device_reachable);
 		await t.readyAll(workNo);
+		const skipped = await skippedMs(t);
 		const from = t.mark();
 		const c = await t.call(o.caller ?? `1390000${String(Date.now())
 			.slice(-4)}`);
@@ -109,14 +165,15 @@ export async function recordedCall(t, o = {}) {
 		await c.rtp.until(() => c.rtp.remote, 5000, 'media from OpenSeat');
 		const spoken = c.rtp.speak(CALLER_HZ, o.callerMs ?? 1500);
 		if (o.during)
-			await o.during({ c, callId, ua });
+			await o.during({ c, callId, ua, spoken });
 		await spoken;
 		const ready = await t.waitEvent((m) => m.type === (o.expect ??
 			'recording.ready') && m.data?.call_id === callId, from, 30000);
 		await t.waitEvent((m) => m.type === 'call.ended' &&
 			m.data.call_id === callId, from, 30000);
 		c.close();
-		return { call: c, callId, ready };
+		return { call: c, callId, ready,
+			lostMs: await skippedMs(t) - skipped };
 	} finally {
 		await ua.stop();
 		await t.setState(workNo, 'logged_out');
