@@ -311,8 +311,7 @@ export class CallUi {
 		this.call = c;
 		this.render();
 		try {
-			const d = await api('GET', `/calls/${encodeURIComponent(
-				callId)}`);
+			const d = await this.callFromLog(c);
 			const ans = (d.events || []).find((e) =>
 				e.type === 'call.answered');
 			c.info = { ...c.info, caller: d.caller, number: d.number,
@@ -328,6 +327,26 @@ export class CallUi {
 		}
 		this.render();
 		return c;
+	}
+
+	/*
+	 * The call's row in the call log. It is written as the call starts
+	 * but lands asynchronously (later still on a busy server), and a
+	 * SIP phone can answer first: a live call not found yet (404) or a
+	 * busy server (503) is asked again, for a while, while it is ours.
+	 */
+	async callFromLog(c) {
+		const path = `/calls/${encodeURIComponent(c.id)}`;
+		for (let wait = 200; ; wait *= 2) {
+			try {
+				return await api('GET', path);
+			} catch (err) {
+				if (wait > 6400 || this.call !== c ||
+					![404, 503].includes(err.status))
+					throw err;
+			}
+			await new Promise((r) => setTimeout(r, wait));
+		}
 	}
 
 	/** After a reload in a call: a new offer replaces the media. */
