@@ -313,6 +313,13 @@ void mtick_close(void)
 }
 
 
+/** Ticks skipped since start (a stalled loop): taps fill them in. */
+uint64_t mtick_skipped(void)
+{
+	return mt.st.skipped;
+}
+
+
 /**
  * Copy the tick statistics.
  *

@@ -29,6 +29,7 @@ int  mtick_init(void);
 void mtick_close(void);
 int  mtick_add(struct mtick_entry **ep, int phase, mtick_h *h, void *arg);
 void mtick_stats_get(struct mtick_stats *st, int reset_max);
+uint64_t mtick_skipped(void);
 
 /*
  * Phases run in this order within one tick: sources fill their frame

@@ -9,6 +9,7 @@
 #include <re.h>
 #include "media/mconf.h"
 #include "media/mixer.h"
+#include "media/mtick.h"
 #include "media/rectap.h"
 
 struct rectap {
@@ -19,6 +20,8 @@ struct rectap {
 	atomic_size_t head;          /**< frames written (loop)          */
 	atomic_size_t tail;          /**< frames read (consumer)         */
 	atomic_uint dropped;         /**< frames lost to a full ring     */
+	atomic_uint stalled;         /**< silent frames for skipped ticks */
+	uint64_t skipped_seen;       /**< loop: mtick_skipped() last time */
 	atomic_bool stopped;         /**< no frame will follow           */
 	bool paused;                 /**< loop: record silence           */
 	uint32_t frames;             /**< loop: frames produced or lost  */
@@ -60,15 +63,51 @@ static void fill(const struct rectap *tap, int16_t *dst,
 }
 
 
+static void push(struct rectap *tap, const int16_t *said,
+		 const int16_t *heard);
+
+/*
+ * A stalled loop skips ticks (mtick.c): the recording gets silence for
+ * them, so it stays as long as the call and its spans (pauses, hold)
+ * keep their times; the gap is counted, not hidden.
+ */
+static void fill_stall(struct rectap *tap)
+{
+	const uint64_t sk = mtick_skipped();
+	uint64_t n = sk - tap->skipped_seen;
+
+	tap->skipped_seen = sk;
+	if (n > tap->nframes)        /* a whole ring of silence at most */
+		n = tap->nframes;
+
+	atomic_fetch_add_explicit(&tap->stalled, (unsigned)n,
+				  memory_order_relaxed);
+	while (n--)
+		push(tap, NULL, NULL);
+}
+
+
 static void on_tap(const int16_t *said, const int16_t *heard, void *arg)
 {
 	struct rectap *tap = arg;
-	size_t head, tail;
 
 	if (!said && !heard) {          /* the port is gone */
 		rectap_stop(tap);
 		return;
 	}
+
+	if (mtick_skipped() != tap->skipped_seen)
+		fill_stall(tap);
+
+	push(tap, said, heard);
+}
+
+
+/* One frame into the ring, or counted as dropped when it is full. */
+static void push(struct rectap *tap, const int16_t *said,
+		 const int16_t *heard)
+{
+	size_t head, tail;
 
 	head = atomic_load_explicit(&tap->head, memory_order_relaxed);
 	tail = atomic_load_explicit(&tap->tail, memory_order_acquire);
@@ -126,6 +165,8 @@ int rectap_alloc(struct rectap **tapp, struct mport *mp,
 	atomic_init(&tap->head, 0);
 	atomic_init(&tap->tail, 0);
 	atomic_init(&tap->dropped, 0);
+	atomic_init(&tap->stalled, 0);
+	tap->skipped_seen = mtick_skipped();
 	atomic_init(&tap->stopped, false);
 	tap->mp = mp;
 	mport_tap(mp, on_tap, tap);
@@ -184,6 +225,17 @@ uint32_t rectap_dropped_ms(const struct rectap *tap)
 		return 0;
 
 	return atomic_load_explicit(&((struct rectap *)tap)->dropped,
+				    memory_order_relaxed) * MEDIA_PTIME;
+}
+
+
+/** Silence written for ticks a stalled loop skipped, in ms. */
+uint32_t rectap_stalled_ms(const struct rectap *tap)
+{
+	if (!tap)
+		return 0;
+
+	return atomic_load_explicit(&((struct rectap *)tap)->stalled,
 				    memory_order_relaxed) * MEDIA_PTIME;
 }
 

@@ -29,6 +29,7 @@ uint32_t rectap_ms(const struct rectap *tap);
 /* Either thread */
 unsigned rectap_channels(const struct rectap *tap);
 uint32_t rectap_dropped_ms(const struct rectap *tap);
+uint32_t rectap_stalled_ms(const struct rectap *tap);
 
 /* The consumer thread */
 size_t rectap_read(struct rectap *tap, int16_t *pcm, size_t max_frames);

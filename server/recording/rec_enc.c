@@ -251,6 +251,7 @@ static void finish(struct rec_stream *s)
 
 	s->res.duration_ms = s->frames * MEDIA_PTIME;
 	s->res.dropped_ms  = rectap_dropped_ms(s->tap);
+	s->res.stalled_ms  = rectap_stalled_ms(s->tap);
 	if (s->res.err)
 		return;
 

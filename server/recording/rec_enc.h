@@ -22,6 +22,7 @@ struct rec_result {
 	uint64_t size_bytes;          /**< encrypted file size          */
 	uint32_t duration_ms;         /**< audio in the file            */
 	uint32_t dropped_ms;          /**< lost to a full ring          */
+	uint32_t stalled_ms;          /**< silence for a stalled loop   */
 	uint32_t longest_silence_ms;  /**< both sides silent            */
 	uint32_t talkover_ms;         /**< both sides talking at once   */
 };

@@ -197,7 +197,7 @@ static void on_fail(int err, const char *error, void *arg)
 static char *flags_json(const struct recording *rec,
 			const struct rec_result *res, bool partial)
 {
-	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:b, s:i, s:b}",
+	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:b, s:i, s:i, s:b}",
 			      "longest_silence_ms",
 			      (int)res->longest_silence_ms,
 			      "talkover_ms", (int)res->talkover_ms,
@@ -205,6 +205,7 @@ static char *flags_json(const struct recording *rec,
 			      "longest_hold_ms", (int)rec->longest_hold_ms,
 			      "overflow", res->dropped_ms > 0,
 			      "dropped_ms", (int)res->dropped_ms,
+			      "stalled_ms", (int)res->stalled_ms,
 			      "partial", partial);
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <unistd.h>
 #include <re.h>
 #include "media/mconf.h"
 #include "media/mtick.h"
@@ -13,6 +14,7 @@
 #include "media/mixer.h"
 #include "media/rectap.h"
 #include "recording/rec_policy.h"
+#include "loop.h"
 
 /* The customer says `said`; the agent, whom the customer hears, says
  * `agent`. */
@@ -181,6 +183,65 @@ static void test_full_ring_drops_and_counts(void **state)
 }
 
 
+
+static void stall_h(void *arg)
+{
+	(void)arg;
+	usleep(150 * 1000);          /* something else blocks the loop */
+}
+
+
+static void stop_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+/*
+ * A stalled loop skips ticks: the recording gets silence for each, so
+ * it is as long as the schedule (ticks run + skipped) and the gap is
+ * counted (stalled), not dropped.
+ */
+static void test_stall_fills_silence(void **state)
+{
+	static int16_t pcm[100 * MEDIA_FRAME * 2];
+	struct mtick_stats st0, st;
+	struct tmr stall, stop;
+	struct rectap *tap = NULL;
+	struct call c;
+	size_t n, silent = 0;
+	(void)state;
+
+	call_init(&c, 1000, -2000);
+	tmr_init(&stall);
+	tmr_init(&stop);
+	assert_int_equal(rectap_alloc(&tap, c.customer, 2, 2000), 0);
+	mtick_stats_get(&st0, 0);
+	assert_int_equal(mtick_init(), 0);
+	tmr_start(&stall, 50, stall_h, NULL);
+	tmr_start(&stop, 400, stop_h, NULL);
+	assert_int_equal(loop_run(5000), 0);
+	mtick_close();
+	mtick_stats_get(&st, 0);
+
+	assert_true(st.skipped > st0.skipped);
+	assert_int_equal(rectap_stalled_ms(tap),
+			 (st.skipped - st0.skipped) * MEDIA_PTIME);
+	assert_int_equal(rectap_ms(tap), (st.ticks - st0.ticks +
+					  st.skipped - st0.skipped) *
+			 MEDIA_PTIME);
+	assert_int_equal(rectap_dropped_ms(tap), 0);
+
+	n = rectap_read(tap, pcm, 100);
+	assert_int_equal(n * MEDIA_PTIME, rectap_ms(tap));
+	for (size_t f = 0; f < n; ++f)
+		silent += pcm[f * MEDIA_FRAME * 2] == 0;
+	assert_int_equal(silent * MEDIA_PTIME, rectap_stalled_ms(tap));
+	mem_deref(tap);
+	call_close(&c);
+}
+
 /* The customer's leg goes first (the call ends): the tap stops. */
 static void test_port_gone_stops_the_tap(void **state)
 {
@@ -269,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_mono_sums_saturated),
 		cmocka_unit_test(test_pause_records_silence),
 		cmocka_unit_test(test_full_ring_drops_and_counts),
+		cmocka_unit_test(test_stall_fills_silence),
 		cmocka_unit_test(test_port_gone_stops_the_tap),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_policy),
