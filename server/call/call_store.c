@@ -195,7 +195,8 @@ static void flush(struct call_store *cs)
 	err = batch_build(cs, &tx);
 	err = err ? err : db_txn_exec(cs->db, tx, done_h, cs);
 	if (err) {
-		/* EAGAIN/EBUSY: no connection or queue full right now */
+		/* EAGAIN: no connection right now (a record is never
+		 * refused for a full queue: db_txn_must) */
 		cs->busy = true;
 		done_h(err, NULL, cs);
 		return;

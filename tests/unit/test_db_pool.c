@@ -118,46 +118,48 @@ static void ordered(int err, const struct db_res *res, void *arg)
 
 
 /*
- * A client waits for a request, not for a record: with the only
- * connection busy, a request queued after a record runs before it —
- * unless the record has waited its bound (DB_RECORD_WAIT_US).
+ * With the only connection busy for busy_sql, a record and then a
+ * request are queued: the order the three answered in.
  */
-static void test_requests_before_records(void **state)
+static const char *order_after(struct db *db, const char *busy_sql)
 {
-	struct dbt_answer a[6];
-	struct db *db;
+	struct dbt_answer a[3];
 
-	(void)state;
-	assert_int_equal(db_alloc(&db, t.env.app_url, 1, 10), 0);
-	assert_true(dbt_wait_ready(db, 5000));
 	memset(a, 0, sizeof(a));
 	memset(order, 0, sizeof(order));
-
 	dbt_pending = 3;
-	assert_int_equal(db_query(db, none, ordered, &a[0],
-				  "SELECT 'b' FROM pg_sleep(0.05)", 0, NULL),
-			 0);
+	assert_int_equal(db_query(db, none, ordered, &a[0], busy_sql, 0,
+				  NULL), 0);
 	assert_int_equal(db_query_must(db, none, ordered, &a[1],
 				       "SELECT 'r'", 0, NULL), 0);
 	assert_int_equal(db_query(db, none, ordered, &a[2],
 				  "SELECT 'q'", 0, NULL), 0);
 	dbt_wait();
-	assert_string_equal(order, "bqr");
 
-	/* a record older than the bound goes first */
-	memset(order, 0, sizeof(order));
-	dbt_pending = 3;
-	assert_int_equal(db_query(db, none, ordered, &a[3],
-				  "SELECT 'b' FROM pg_sleep(0.6)", 0, NULL),
-			 0);
-	assert_int_equal(db_query_must(db, none, ordered, &a[4],
-				       "SELECT 'r'", 0, NULL), 0);
-	assert_int_equal(db_query(db, none, ordered, &a[5],
-				  "SELECT 'q'", 0, NULL), 0);
-	dbt_wait();
-	assert_string_equal(order, "brq");
+	return order;
+}
+
+
+/*
+ * A client waits for a request, not for a record: a request queued
+ * after a record runs before it — unless the record has waited its
+ * bound (DB_RECORD_WAIT_US), then it goes first.
+ */
+static void test_requests_before_records(void **state)
+{
+	struct db *db;
+
+	(void)state;
+	assert_int_equal(db_alloc(&db, t.env.app_url, 1, 10), 0);
+	assert_true(dbt_wait_ready(db, 5000));
+
+	assert_string_equal(order_after(db, "SELECT 'b' FROM pg_sleep(0.05)"),
+			    "bqr");
+	assert_string_equal(order_after(db, "SELECT 'b' FROM pg_sleep(0.6)"),
+			    "brq");
 	mem_deref(db);
 }
+
 
 static void test_shutdown(void **state)
 {
